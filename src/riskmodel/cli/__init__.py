@@ -1,0 +1,1 @@
+"""Command line: one Typer sub-module per lifecycle stage, assembled in ``app``."""

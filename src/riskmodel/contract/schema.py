@@ -1,0 +1,264 @@
+"""The input data contract (../shared/contract.md, v1) as one data structure.
+
+Everything that reads or writes contract tables uses these definitions: the loader and
+validator, the synthetic generator, the API request models and the generated docs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnKind = Literal["id", "str", "date", "month", "float", "int", "bool", "enum", "region_code"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    required: bool = True
+    """The column must be present in the file."""
+    nullable: bool = False
+    """Values may be empty (only for optional columns, or conditionally required ones)."""
+    values: tuple[str, ...] = ()
+    """Allowed values of an ``enum`` column."""
+    min: float | None = None
+    max: float | None = None
+    unique: bool = False
+    references: tuple[str, str] | None = None
+    """(table, column) this column must exist in."""
+    default: object = None
+    """Value used when an optional column is absent or empty."""
+    zh: str = ""
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    """Columns that together are unique (besides single ``unique`` columns)."""
+    required: bool = True
+    """The file must exist in a data directory."""
+    fact: bool = True
+    """Fact tables carry ``reported_on`` and obey the point-in-time rule."""
+    event_date: str | None = None
+    """Column that ``reported_on`` may never precede."""
+    doc: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+HOUSEHOLD_TYPES = ("alleviated", "general")
+RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "sibling", "other")
+SEXES = ("M", "F")
+EDUCATION = ("none", "primary", "junior", "senior", "vocational", "college")
+IN_SCHOOL = ("none", "preschool", "compulsory", "senior", "vocational", "college")
+LABOR_SKILLS = ("skilled", "ordinary", "weak", "none")
+LEFT_REASONS = ("death", "marriage", "split", "migration")
+CLAIM_KINDS = ("inpatient", "outpatient_chronic", "outpatient")
+DIAGNOSIS_GROUPS = (
+    "cancer", "cardio", "renal", "mental", "injury", "maternity", "chronic_other", "acute_other",
+)
+PROGRAMS = (
+    "dibao", "tekun", "temporary_relief", "medical_relief", "disability_living",
+    "disability_care", "education_aid", "public_job", "pension_premium", "poverty_insurance",
+    "industry_dividend",
+)
+#: Programmes paid once, on start_date (monthly_amount is the whole amount).
+ONE_OFF_PROGRAMS = ("temporary_relief", "medical_relief", "poverty_insurance")
+EVENT_TYPES = (
+    "disability_certified", "chronic_registered", "death", "job_loss", "business_failure",
+    "disaster", "accident", "housing_unsafe", "water_unsafe", "school_dropout", "uninsured",
+    "birth",
+)
+CATEGORIES = ("unstable", "marginal", "sudden")
+CATEGORY_ZH = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户"}
+#: Official risk types (风险类型), in the contract's order.
+RISK_TYPES = (
+    "illness", "disability", "education", "disaster", "accident", "business", "employment",
+    "labor", "housing", "water", "schooling", "insurance", "other",
+)
+MIN_BIRTH_YEAR = 1900
+EXIT_YEARS = (2014, 2020)
+
+_id = lambda name, zh="", **kw: Column(name, "id", zh=zh, **kw)  # noqa: E731
+_hh_ref = ("households", "household_id")
+_member_ref = ("members", "member_id")
+_reported = Column("reported_on", "date", zh="上报日期", doc="date the record reached the system")
+
+HOUSEHOLDS = Table(
+    "households", "农户",
+    (
+        _id("household_id", "户编号", unique=True),
+        Column("region_code", "region_code", zh="区划代码", doc="12-digit village code"),
+        Column("household_type", "enum", values=HOUSEHOLD_TYPES, zh="农户类型"),
+        Column("poverty_exit_year", "int", nullable=True, min=EXIT_YEARS[0], max=EXIT_YEARS[1],
+               zh="脱贫年度", doc="required if alleviated"),
+        Column("relocated", "bool", required=False, nullable=True, default=False, zh="易地搬迁"),
+        Column("registered_on", "date", zh="纳入系统日期"),
+    ),
+    fact=False,
+)
+
+MEMBERS = Table(
+    "members", "家庭成员",
+    (
+        _id("member_id", "成员编号", unique=True),
+        _id("household_id", "户编号", references=_hh_ref),
+        Column("relation", "enum", values=RELATIONS, zh="与户主关系"),
+        Column("sex", "enum", values=SEXES, zh="性别"),
+        Column("birth_year", "int", min=MIN_BIRTH_YEAR, zh="出生年份",
+               doc="upper bound: the current year"),
+        Column("education", "enum", values=EDUCATION, zh="文化程度"),
+        Column("in_school", "enum", values=IN_SCHOOL, zh="在校生情况"),
+        Column("labor_skill", "enum", values=LABOR_SKILLS, zh="劳动技能"),
+        Column("joined_on", "date", zh="加入日期"),
+        Column("left_on", "date", required=False, nullable=True, zh="离开日期"),
+        Column("left_reason", "enum", values=LEFT_REASONS, required=False, nullable=True,
+               zh="离开原因", doc="required if left_on"),
+    ),
+    fact=False,
+)
+
+INCOME = Table(
+    "income", "收入",
+    (
+        _id("household_id", "户编号", references=_hh_ref),
+        Column("month", "month", zh="月份"),
+        Column("wage", "float", min=0, zh="工资性收入"),
+        Column("business", "float", zh="生产经营性收入(净)"),
+        Column("property", "float", min=0, zh="财产性收入"),
+        Column("transfer", "float", min=0, zh="转移性收入"),
+        _reported,
+    ),
+    key=("household_id", "month"),
+    required=False,
+    event_date="month",
+)
+
+MEDICAL_CLAIMS = Table(
+    "medical_claims", "医保结算",
+    (
+        _id("claim_id", "结算编号", unique=True),
+        _id("member_id", "成员编号", references=_member_ref),
+        Column("service_date", "date", zh="就诊日期"),
+        Column("kind", "enum", values=CLAIM_KINDS, zh="类别"),
+        Column("diagnosis_group", "enum", values=DIAGNOSIS_GROUPS, zh="病种组"),
+        Column("total_cost", "float", min=0, zh="总费用"),
+        Column("reimbursed", "float", min=0, zh="报销金额"),
+        Column("out_of_pocket", "float", min=0, zh="个人自付"),
+        _reported,
+    ),
+    required=False,
+    event_date="service_date",
+)
+
+ASSISTANCE = Table(
+    "assistance", "帮扶与救助",
+    (
+        _id("household_id", "户编号", references=_hh_ref),
+        _id("member_id", "成员编号", required=False, nullable=True, references=_member_ref),
+        Column("program", "enum", values=PROGRAMS, zh="项目"),
+        Column("start_date", "date", zh="开始日期"),
+        Column("end_date", "date", required=False, nullable=True, zh="结束日期"),
+        Column("monthly_amount", "float", min=0, zh="月金额"),
+        _reported,
+    ),
+    required=False,
+    event_date="start_date",
+)
+
+EVENTS = Table(
+    "events", "部门推送事件",
+    (
+        _id("event_id", "事件编号", unique=True),
+        _id("household_id", "户编号", references=_hh_ref),
+        _id("member_id", "成员编号", required=False, nullable=True, references=_member_ref),
+        Column("event_type", "enum", values=EVENT_TYPES, zh="事件类型"),
+        Column("event_date", "date", zh="事件日期"),
+        Column("severity", "int", required=False, nullable=True, min=1, max=4, zh="等级"),
+        Column("loss_amount", "float", required=False, nullable=True, min=0, zh="损失金额"),
+        _reported,
+    ),
+    required=False,
+    event_date="event_date",
+)
+
+MONITORING = Table(
+    "monitoring", "监测对象记录",
+    (
+        _id("household_id", "户编号", references=_hh_ref),
+        Column("identified_on", "date", zh="识别认定日期"),
+        Column("category", "enum", values=CATEGORIES, zh="监测类别"),
+        Column("risk_types", "str", zh="风险类型", doc="';'-separated risk type codes, main first"),
+        Column("eliminated_on", "date", required=False, nullable=True, zh="风险消除日期"),
+        _reported,
+    ),
+    required=False,
+    event_date="identified_on",
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (HOUSEHOLDS, MEMBERS, INCOME, MEDICAL_CLAIMS, ASSISTANCE, EVENTS, MONITORING)
+}
+FACT_TABLES = tuple(name for name, t in TABLES.items() if t.fact)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A contract rule, by id, as validation messages and the docs name it."""
+
+    id: str
+    text: str
+    tables: tuple[str, ...] = field(default=())
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("missing_table", "households and members files must exist"),
+        Rule("missing_column", "required columns must be present"),
+        Rule("required", "a required value must not be empty"),
+        Rule("type", "values must parse as the column's type (ISO dates, YYYY-MM months, numbers)"),
+        Rule("allowed_values", "enum columns take only the listed values"),
+        Rule("min", "values must be at or above the minimum (money non-negative)"),
+        Rule("max", "values must be at or below the maximum"),
+        Rule("unique", "identifier columns must be unique"),
+        Rule("key_unique", "(household_id, month) is unique in income"),
+        Rule("references", "foreign keys must exist in the referenced table"),
+        Rule("region_code", "region_code is exactly 12 digits"),
+        Rule("exit_year_if_alleviated", "alleviated households need poverty_exit_year",
+             ("households",)),
+        Rule("birth_year_future", "birth_year must not be after the current year", ("members",)),
+        Rule("one_head", "exactly one head row per household", ("members",)),
+        Rule("left_after_joined", "left_on must not be before joined_on", ("members",)),
+        Rule("left_reason_with_left_on", "left_reason is required when left_on is set",
+             ("members",)),
+        Rule("reported_after_event", "reported_on is never before the event date"),
+        Rule("reported_after_month_end", "income reported_on is on or after the month's last day",
+             ("income",)),
+        Rule("cost_balance", "total_cost = reimbursed + out_of_pocket (±1 yuan)",
+             ("medical_claims",)),
+        Rule("reimbursed_le_total", "reimbursed ≤ total_cost", ("medical_claims",)),
+        Rule("end_after_start", "end_date must not be before start_date", ("assistance",)),
+        Rule("member_in_household", "member_id must belong to the row's household",
+             ("assistance", "events")),
+        Rule("risk_type_codes", "risk_types are ';'-separated known codes", ("monitoring",)),
+        Rule("eliminated_after_identified", "eliminated_on must not be before identified_on",
+             ("monitoring",)),
+        Rule("undecodable", "CSV must be UTF-8 (with or without BOM) or GB18030"),
+        Rule("unreadable", "the file must be a readable CSV or Parquet file"),
+        Rule("duplicate_file", "one file per table (not both .csv and .parquet)"),
+    )
+}

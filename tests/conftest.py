@@ -31,3 +31,23 @@ def _isolated_settings(monkeypatch, tmp_path):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+# --- synthetic panel (owned by riskmodel.synth) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory):
+    """A small generated panel folder: 2,000 households, 2021–2024, seed 7, baseline, Parquet."""
+    from riskmodel.synth import generate_to
+
+    out = tmp_path_factory.mktemp("synth") / "panel"
+    return generate_to(out, households=2000, start="2021-01-01", end="2024-12-31", seed=7,
+                       scenario="baseline", fmt="parquet")
+
+
+@pytest.fixture(scope="session")
+def synth_panel(synth_dir):
+    """The ``synth_dir`` panel loaded and validated (``riskmodel.contract.Panel``)."""
+    from riskmodel.contract import load
+
+    return load(synth_dir)

@@ -6,8 +6,11 @@ machine writes it) and Parquet. Writing is atomic: files appear complete or not 
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
@@ -30,19 +34,61 @@ from riskmodel.contract.validate import (
     check_tables,
     coerce_table,
     empty_frame,
+    missing_columns,
 )
 
 TRUTH_FILE = "truth.parquet"
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+class _Undecodable(Exception):
+    def __init__(self, offset: int, line: int):
+        self.offset, self.line = offset, line
+
+
+def _utf8(data: bytes) -> bytes:
+    """UTF-8 bytes of a CSV file: UTF-8 (BOM or not) first, else GB18030 (Excel on Chinese Windows).
+
+    A file that is clearly UTF-8 (CJK text decoded fine before the first bad byte) but has a
+    broken byte is an error rather than GB18030: decoding it as GB18030 would silently turn
+    its Chinese text into nonsense.
+    """
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError as utf8_error:
+        first_bad = utf8_error.start
+    prefix = data[:first_bad].decode("utf-8")
+    clearly_utf8 = len(_CJK.findall(prefix, 0, 10_000)) >= 2
+    if not clearly_utf8:
         try:
-            return data.decode(encoding)
+            return data.decode("gb18030").encode("utf-8")
         except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8/gb18030", data, 0, 1, "undecodable")
+            pass
+    raise _Undecodable(first_bad, data.count(b"\n", 0, first_bad) + 1)
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    """All cells as text (empty cells stay empty strings), with Arrow's multi-threaded parser."""
+    header = next(csv.reader(io.StringIO(data[: data.find(b"\n") if b"\n" in data else len(data)]
+                                         .decode("utf-8"))), None)
+    if not header:
+        raise ValueError("the file is empty (no header row)")
+    seen = [name for i, name in enumerate(header) if name in header[:i]]
+    if seen:
+        raise ValueError(f"duplicate column names in the header: {', '.join(seen)}")
+    arrow = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(use_threads=True),
+        # Excel quotes cells with line breaks (remarks); keep them inside the value
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        ),
+    )
+    return arrow.to_pandas(types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get)
 
 
 def find_table_file(data_dir: Path, name: str) -> Path | None:
@@ -66,16 +112,15 @@ def read_raw(path: Path, table: str) -> pd.DataFrame:
             return pq.read_table(path).to_pandas(
                 date_as_object=False, types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get
             )
-        text = _decode(path)
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except UnicodeDecodeError:
-        raise ContractError(_one(Problem(table, None, None, None, "undecodable",
-                                         f"{path.name} is neither UTF-8 nor GB18030 text"))) from None
-    except ContractError:
-        raise
+        return _read_csv(_utf8(path.read_bytes()))
+    except _Undecodable as err:
+        raise ContractError(_one(Problem(
+            table, None, None, None, "undecodable",
+            f"{path.name} is neither UTF-8 nor GB18030 text (first bad byte at offset {err.offset},"
+            f" line {err.line}); save it again as CSV UTF-8"))) from None
     except Exception as exc:  # pandas/pyarrow raise many kinds for a broken file
         raise ContractError(_one(Problem(table, None, None, None, "unreadable",
-                                         f"{path.name}: {type(exc).__name__}: {exc}"))) from None
+                                         f"{path.name}: {type(exc).__name__}: {str(exc).strip()}"))) from None
 
 
 @dataclass(frozen=True)
@@ -108,11 +153,18 @@ class Panel:
         """What the monitoring office could know at ``t`` (the point-in-time rule).
 
         Fact tables keep rows with ``reported_on <= t``; households registered by ``t``;
-        members who joined by ``t``, with departures after ``t`` not yet known.
+        members who joined by ``t``, with departures after ``t`` not yet known. Likewise an
+        assistance spell ending after ``t`` is still ongoing at ``t`` (``end_date`` empty) and a
+        monitoring risk eliminated after ``t`` is still open (``eliminated_on`` empty).
         """
         t = pd.Timestamp(t)
         out = {name: df.loc[(df["reported_on"] <= t).to_numpy()] for name, df in self.tables().items()
                if TABLES[name].fact}
+        for name, column in (("assistance", "end_date"), ("monitoring", "eliminated_on")):
+            later = (out[name][column] > t).to_numpy()
+            if later.any():
+                out[name] = out[name].copy()
+                out[name].loc[later, column] = pd.NaT
         out["households"] = self.households.loc[(self.households["registered_on"] <= t).to_numpy()]
         mem = self.members.loc[(self.members["joined_on"] <= t).to_numpy()]
         later = (mem["left_on"] > t).to_numpy()
@@ -137,20 +189,24 @@ class Panel:
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame], policy: Policy | None = None,
                     *, check: bool = True) -> Panel:
-        """Build a panel from in-memory raw frames (API payloads, tests), validating like files."""
+        """Build a panel from in-memory raw frames (API payloads, tests), validating like files.
+
+        Frames may hold file-like text or already typed columns. Raises ``ContractError``;
+        extra columns warn (``RiskmodelWarning``) and are dropped; unknown table names are an error.
+        """
+        unknown = sorted(set(frames) - set(TABLES))
+        if unknown:
+            raise ValueError(f"unknown tables {unknown}; contract tables are {list(TABLES)}")
         problems = Problems()
-        typed = {}
-        for name, table in TABLES.items():
-            raw = frames.get(name)
-            if raw is None:
-                typed[name] = empty_frame(table)
-                continue
-            df, _extra = coerce_table(table, pd.DataFrame(raw), problems)
-            typed[name] = df
+        typed, notes, unusable = _coerce_all(
+            {name: (None if frames.get(name) is None else pd.DataFrame(frames[name])) for name in TABLES},
+            problems,
+        )
         if check:
-            check_tables(typed, problems)
+            check_tables(typed, problems, unusable=unusable)
         if problems:
             raise ContractError(problems)
+        _warn_extra(notes)
         return cls(**typed, policy=policy or Policy.default())
 
 
@@ -178,38 +234,63 @@ class Report:
         }
 
 
+def _coerce_all(
+    raws: dict[str, pd.DataFrame | None], problems: Problems, *, unreadable: set[str] = frozenset(),
+) -> tuple[dict[str, pd.DataFrame], list[str], set[str]]:
+    """Typed frames, notes (extra columns, absent optional tables) and unusable table names.
+
+    ``raws[name]`` is None for a table with no data (absent file or frame); ``unreadable``
+    tables were already reported and load empty.
+    """
+    typed: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    unusable: set[str] = set(unreadable)
+    for name, table in TABLES.items():
+        raw = raws.get(name)
+        if name in unreadable:
+            typed[name] = empty_frame(table)
+            continue
+        if raw is None:
+            if table.required:
+                problems.add(Problem(name, None, None, None, "missing_table",
+                                     f"{name}.csv or {name}.parquet is required"))
+                unusable.add(name)
+            else:
+                notes.append(f"{name}: no file, treated as empty")
+            typed[name] = empty_frame(table)
+            continue
+        if missing_columns(table, raw.columns):
+            unusable.add(name)
+        typed[name], extra = coerce_table(table, raw, problems)
+        if extra:
+            notes.append(f"{name}: extra columns ignored: {', '.join(extra)}")
+    return typed, notes, unusable
+
+
+def _warn_extra(notes: list[str]) -> None:
+    for note in notes:
+        if "extra columns" in note:
+            warnings.warn(note, RiskmodelWarning, stacklevel=3)
+
+
 def _read_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], Problems, list[str], dict[str, int]]:
     problems = Problems()
-    notes: list[str] = []
-    typed: dict[str, pd.DataFrame] = {}
-    rows: dict[str, int] = {}
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"data directory {data_dir} does not exist")
-    for name, table in TABLES.items():
+        what = "is not a folder" if data_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"data directory {data_dir} {what}")
+    raws: dict[str, pd.DataFrame | None] = {}
+    unreadable: set[str] = set()
+    for name in TABLES:
         try:
             path = find_table_file(data_dir, name)
-            if path is None:
-                if table.required:
-                    problems.add(Problem(name, None, None, None, "missing_table",
-                                         f"{name}.csv or {name}.parquet is required"))
-                else:
-                    notes.append(f"{name}: no file, treated as empty")
-                typed[name] = empty_frame(table)
-                rows[name] = 0
-                continue
-            raw = read_raw(path, name)
+            raws[name] = None if path is None else read_raw(path, name)
         except ContractError as err:
-            for p in err.problems.examples:
-                problems.add(p)
-            typed[name] = empty_frame(table)
-            rows[name] = 0
-            continue
-        df, extra = coerce_table(table, raw, problems)
-        if extra:
-            notes.append(f"{name}: extra columns ignored: {', '.join(map(str, extra))}")
-        typed[name] = df
-        rows[name] = len(raw)
-    check_tables(typed, problems)
+            problems.extend(err.problems)
+            raws[name] = pd.DataFrame()
+            unreadable.add(name)
+    typed, notes, unusable = _coerce_all(raws, problems, unreadable=unreadable)
+    check_tables(typed, problems, unusable=unusable)
+    rows = {name: 0 if raws[name] is None else len(raws[name]) for name in TABLES}
     return typed, problems, notes, rows
 
 
@@ -228,12 +309,14 @@ def load(data_dir: str | Path) -> Panel:
     """Load and validate a data directory; raise ``ContractError`` listing every problem."""
     data_dir = Path(data_dir)
     typed, problems, notes, _rows = _read_all(data_dir)
+    try:
+        policy = load_policy(data_dir)
+    except ValueError as exc:
+        problems.add(Problem("policy", None, None, None, "unreadable", str(exc)))
     if problems:
         raise ContractError(problems)
-    for note in notes:
-        if "extra columns" in note:
-            warnings.warn(note, RiskmodelWarning, stacklevel=2)
-    return Panel(**typed, policy=load_policy(data_dir))
+    _warn_extra(notes)
+    return Panel(**typed, policy=policy)
 
 
 def load_truth(data_dir: str | Path) -> pd.DataFrame | None:
@@ -246,6 +329,16 @@ def load_truth(data_dir: str | Path) -> pd.DataFrame | None:
 
 # --- writing -------------------------------------------------------------------------------
 
+def _iso(s: pd.Series, fmt: str) -> pd.Series:
+    """Dates as ISO text, formatting each distinct date once (strftime per cell is slow)."""
+    codes, uniques = pd.factorize(pd.to_datetime(s), use_na_sentinel=True)
+    text = np.asarray(pd.DatetimeIndex(uniques).strftime(fmt), dtype=object)
+    out = np.full(len(codes), None, dtype=object)
+    known = codes >= 0
+    out[known] = text[codes[known]]
+    return pd.Series(out, index=s.index)
+
+
 def to_file_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
     """Typed frame → the file representation (ISO strings for dates and months in CSV)."""
     out = {}
@@ -253,10 +346,8 @@ def to_file_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
         if col.name not in df:
             continue
         s = df[col.name]
-        if col.kind == "date":
-            out[col.name] = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
-        elif col.kind == "month":
-            out[col.name] = pd.to_datetime(s).dt.strftime("%Y-%m")
+        if col.kind in ("date", "month"):
+            out[col.name] = _iso(s, "%Y-%m-%d" if col.kind == "date" else "%Y-%m")
         elif col.kind in ("enum", "id", "str", "region_code"):
             out[col.name] = s.astype(object).where(s.notna(), None)
         else:
@@ -278,13 +369,18 @@ def write_table(df: pd.DataFrame, path: Path, table: Table) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
+        schema = _arrow_schema(table)
+        if path.suffix != ".parquet":
+            # money to the fen, as the CSV files offices exchange carry it
+            for col in table.columns:
+                if col.kind == "float" and col.name in frame:
+                    frame[col.name] = frame[col.name].round(2)
+        arrow = pa.Table.from_pandas(frame, schema=pa.schema([schema.field(c) for c in frame.columns]),
+                                     preserve_index=False)
         if path.suffix == ".parquet":
-            schema = _arrow_schema(table)
-            arrow = pa.Table.from_pandas(frame, schema=pa.schema([schema.field(c) for c in frame.columns]),
-                                         preserve_index=False)
             pq.write_table(arrow, tmp, compression="zstd")
         else:
-            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", float_format="%.2f")
+            pacsv.write_csv(arrow, tmp, pacsv.WriteOptions(quoting_style="needed"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

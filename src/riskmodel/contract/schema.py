@@ -22,6 +22,8 @@ class Column:
     """Values may be empty (only for optional columns, or conditionally required ones)."""
     values: tuple[str, ...] = ()
     """Allowed values of an ``enum`` column."""
+    values_zh: tuple[str, ...] = ()
+    """Chinese names of ``values``, in the same order (for docs and lists)."""
     min: float | None = None
     max: float | None = None
     unique: bool = False
@@ -60,20 +62,35 @@ class Table:
 
 
 HOUSEHOLD_TYPES = ("alleviated", "general")
+HOUSEHOLD_TYPES_ZH = ("脱贫户", "一般农户")
 RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "sibling", "other")
+RELATIONS_ZH = ("户主", "配偶", "子女", "父母", "孙子女", "兄弟姐妹", "其他")
 SEXES = ("M", "F")
+SEXES_ZH = ("男", "女")
 EDUCATION = ("none", "primary", "junior", "senior", "vocational", "college")
+EDUCATION_ZH = ("文盲或半文盲", "小学", "初中", "高中", "中专/职高", "大专及以上")
 IN_SCHOOL = ("none", "preschool", "compulsory", "senior", "vocational", "college")
+IN_SCHOOL_ZH = ("非在校生", "学前教育", "义务教育", "普通高中", "中等职业教育", "高等教育")
 LABOR_SKILLS = ("skilled", "ordinary", "weak", "none")
+LABOR_SKILLS_ZH = ("技能劳动力", "普通劳动力", "弱劳动力或半劳动力", "无劳动力")
 LEFT_REASONS = ("death", "marriage", "split", "migration")
+LEFT_REASONS_ZH = ("死亡", "婚出", "分户", "迁出")
 CLAIM_KINDS = ("inpatient", "outpatient_chronic", "outpatient")
+CLAIM_KINDS_ZH = ("住院", "门诊慢特病", "普通门诊")
 DIAGNOSIS_GROUPS = (
     "cancer", "cardio", "renal", "mental", "injury", "maternity", "chronic_other", "acute_other",
+)
+DIAGNOSIS_GROUPS_ZH = (
+    "恶性肿瘤", "心脑血管疾病", "肾病", "精神疾病", "外伤", "生育", "其他慢性病", "其他急性病",
 )
 PROGRAMS = (
     "dibao", "tekun", "temporary_relief", "medical_relief", "disability_living",
     "disability_care", "education_aid", "public_job", "pension_premium", "poverty_insurance",
     "industry_dividend",
+)
+PROGRAMS_ZH = (
+    "农村低保", "特困供养", "临时救助", "医疗救助", "困难残疾人生活补贴", "重度残疾人护理补贴",
+    "教育资助", "公益性岗位", "代缴养老保险", "防贫保险理赔", "产业/资产收益分红",
 )
 #: Programmes paid once, on start_date (monthly_amount is the whole amount).
 ONE_OFF_PROGRAMS = ("temporary_relief", "medical_relief", "poverty_insurance")
@@ -81,6 +98,10 @@ EVENT_TYPES = (
     "disability_certified", "chronic_registered", "death", "job_loss", "business_failure",
     "disaster", "accident", "housing_unsafe", "water_unsafe", "school_dropout", "uninsured",
     "birth",
+)
+EVENT_TYPES_ZH = (
+    "残疾认定", "门诊慢特病认定", "成员死亡", "失业/务工中断", "产业经营失败", "自然灾害受灾",
+    "意外事故", "住房鉴定为C/D级", "饮水不安全", "义务教育阶段辍学", "未参加基本医保", "新增人口",
 )
 CATEGORIES = ("unstable", "marginal", "sudden")
 CATEGORY_ZH = {"unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户"}
@@ -102,13 +123,15 @@ HOUSEHOLDS = Table(
     (
         _id("household_id", "户编号", unique=True),
         Column("region_code", "region_code", zh="区划代码", doc="12-digit village code"),
-        Column("household_type", "enum", values=HOUSEHOLD_TYPES, zh="农户类型"),
+        Column("household_type", "enum", values=HOUSEHOLD_TYPES, values_zh=HOUSEHOLD_TYPES_ZH,
+               zh="农户类型"),
         Column("poverty_exit_year", "int", nullable=True, min=EXIT_YEARS[0], max=EXIT_YEARS[1],
                zh="脱贫年度", doc="required if alleviated"),
         Column("relocated", "bool", required=False, nullable=True, default=False, zh="易地搬迁"),
-        Column("registered_on", "date", zh="纳入系统日期"),
+        Column("registered_on", "date", zh="纳入系统日期", doc="date the household entered the data system"),
     ),
     fact=False,
+    doc="One row per household, pseudonymous.",
 )
 
 MEMBERS = Table(
@@ -116,19 +139,23 @@ MEMBERS = Table(
     (
         _id("member_id", "成员编号", unique=True),
         _id("household_id", "户编号", references=_hh_ref),
-        Column("relation", "enum", values=RELATIONS, zh="与户主关系"),
-        Column("sex", "enum", values=SEXES, zh="性别"),
+        Column("relation", "enum", values=RELATIONS, values_zh=RELATIONS_ZH, zh="与户主关系",
+               doc="exactly one head row per household (a head who left keeps the row)"),
+        Column("sex", "enum", values=SEXES, values_zh=SEXES_ZH, zh="性别"),
         Column("birth_year", "int", min=MIN_BIRTH_YEAR, zh="出生年份",
                doc="upper bound: the current year"),
-        Column("education", "enum", values=EDUCATION, zh="文化程度"),
-        Column("in_school", "enum", values=IN_SCHOOL, zh="在校生情况"),
-        Column("labor_skill", "enum", values=LABOR_SKILLS, zh="劳动技能"),
+        Column("education", "enum", values=EDUCATION, values_zh=EDUCATION_ZH, zh="文化程度"),
+        Column("in_school", "enum", values=IN_SCHOOL, values_zh=IN_SCHOOL_ZH, zh="在校生情况",
+               doc="as of registered_on"),
+        Column("labor_skill", "enum", values=LABOR_SKILLS, values_zh=LABOR_SKILLS_ZH, zh="劳动技能"),
         Column("joined_on", "date", zh="加入日期"),
-        Column("left_on", "date", required=False, nullable=True, zh="离开日期"),
-        Column("left_reason", "enum", values=LEFT_REASONS, required=False, nullable=True,
+        Column("left_on", "date", required=False, nullable=True, zh="离开日期",
+               doc="empty while still a member"),
+        Column("left_reason", "enum", values=LEFT_REASONS, values_zh=LEFT_REASONS_ZH, required=False, nullable=True,
                zh="离开原因", doc="required if left_on"),
     ),
     fact=False,
+    doc="One row per person ever in a household; a person who leaves keeps the row, with left_on.",
 )
 
 INCOME = Table(
@@ -137,7 +164,7 @@ INCOME = Table(
         _id("household_id", "户编号", references=_hh_ref),
         Column("month", "month", zh="月份"),
         Column("wage", "float", min=0, zh="工资性收入"),
-        Column("business", "float", zh="生产经营性收入(净)"),
+        Column("business", "float", zh="生产经营性收入(净)", doc="net of production costs; may be negative"),
         Column("property", "float", min=0, zh="财产性收入"),
         Column("transfer", "float", min=0, zh="转移性收入"),
         _reported,
@@ -145,6 +172,8 @@ INCOME = Table(
     key=("household_id", "month"),
     required=False,
     event_date="month",
+    doc="One row per household and month surveyed or reported; months may be missing. "
+        "reported_on is on or after the month's last day; a correction is a new load, not a second row.",
 )
 
 MEDICAL_CLAIMS = Table(
@@ -153,8 +182,9 @@ MEDICAL_CLAIMS = Table(
         _id("claim_id", "结算编号", unique=True),
         _id("member_id", "成员编号", references=_member_ref),
         Column("service_date", "date", zh="就诊日期"),
-        Column("kind", "enum", values=CLAIM_KINDS, zh="类别"),
-        Column("diagnosis_group", "enum", values=DIAGNOSIS_GROUPS, zh="病种组"),
+        Column("kind", "enum", values=CLAIM_KINDS, values_zh=CLAIM_KINDS_ZH, zh="类别"),
+        Column("diagnosis_group", "enum", values=DIAGNOSIS_GROUPS, values_zh=DIAGNOSIS_GROUPS_ZH,
+               zh="病种组"),
         Column("total_cost", "float", min=0, zh="总费用"),
         Column("reimbursed", "float", min=0, zh="报销金额"),
         Column("out_of_pocket", "float", min=0, zh="个人自付"),
@@ -162,6 +192,7 @@ MEDICAL_CLAIMS = Table(
     ),
     required=False,
     event_date="service_date",
+    doc="One row per settled claim; total_cost = reimbursed + out_of_pocket (±1 yuan).",
 )
 
 ASSISTANCE = Table(
@@ -169,14 +200,17 @@ ASSISTANCE = Table(
     (
         _id("household_id", "户编号", references=_hh_ref),
         _id("member_id", "成员编号", required=False, nullable=True, references=_member_ref),
-        Column("program", "enum", values=PROGRAMS, zh="项目"),
+        Column("program", "enum", values=PROGRAMS, values_zh=PROGRAMS_ZH, zh="项目",
+               doc="one-off programmes: " + ", ".join(ONE_OFF_PROGRAMS)),
         Column("start_date", "date", zh="开始日期"),
-        Column("end_date", "date", required=False, nullable=True, zh="结束日期"),
-        Column("monthly_amount", "float", min=0, zh="月金额"),
+        Column("end_date", "date", required=False, nullable=True, zh="结束日期", doc="empty = ongoing"),
+        Column("monthly_amount", "float", min=0, zh="月金额",
+               doc="yuan per month; one-off programmes: the whole amount, paid on start_date"),
         _reported,
     ),
     required=False,
     event_date="start_date",
+    doc="One row per spell of a programme for a household (or one member).",
 )
 
 EVENTS = Table(
@@ -185,14 +219,16 @@ EVENTS = Table(
         _id("event_id", "事件编号", unique=True),
         _id("household_id", "户编号", references=_hh_ref),
         _id("member_id", "成员编号", required=False, nullable=True, references=_member_ref),
-        Column("event_type", "enum", values=EVENT_TYPES, zh="事件类型"),
+        Column("event_type", "enum", values=EVENT_TYPES, values_zh=EVENT_TYPES_ZH, zh="事件类型"),
         Column("event_date", "date", zh="事件日期"),
-        Column("severity", "int", required=False, nullable=True, min=1, max=4, zh="等级"),
+        Column("severity", "int", required=False, nullable=True, min=1, max=4, zh="等级",
+               doc="disability grade (1 most severe) or damage grade (4 most severe)"),
         Column("loss_amount", "float", required=False, nullable=True, min=0, zh="损失金额"),
         _reported,
     ),
     required=False,
     event_date="event_date",
+    doc="Events pushed by departments (部门推送).",
 )
 
 MONITORING = Table(
@@ -200,13 +236,16 @@ MONITORING = Table(
     (
         _id("household_id", "户编号", references=_hh_ref),
         Column("identified_on", "date", zh="识别认定日期"),
-        Column("category", "enum", values=CATEGORIES, zh="监测类别"),
+        Column("category", "enum", values=CATEGORIES,
+               values_zh=tuple(CATEGORY_ZH[c] for c in CATEGORIES), zh="监测类别"),
         Column("risk_types", "str", zh="风险类型", doc="';'-separated risk type codes, main first"),
-        Column("eliminated_on", "date", required=False, nullable=True, zh="风险消除日期"),
+        Column("eliminated_on", "date", required=False, nullable=True, zh="风险消除日期",
+               doc="empty while the risk is open"),
         _reported,
     ),
     required=False,
     event_date="identified_on",
+    doc="Households identified as monitoring objects by the existing process: the outcome.",
 )
 
 TABLES: dict[str, Table] = {
@@ -235,17 +274,19 @@ RULES: dict[str, Rule] = {
         Rule("min", "values must be at or above the minimum (money non-negative)"),
         Rule("max", "values must be at or below the maximum"),
         Rule("unique", "identifier columns must be unique"),
-        Rule("key_unique", "(household_id, month) is unique in income"),
+        Rule("key_unique", "(household_id, month) is unique in income", ("income",)),
         Rule("references", "foreign keys must exist in the referenced table"),
-        Rule("region_code", "region_code is exactly 12 digits"),
+        Rule("region_code", "region_code is exactly 12 digits", ("households",)),
+        Rule("pseudonymous_id", "identifiers are pseudonymous, never a resident ID number"),
         Rule("exit_year_if_alleviated", "alleviated households need poverty_exit_year",
              ("households",)),
         Rule("birth_year_future", "birth_year must not be after the current year", ("members",)),
-        Rule("one_head", "exactly one head row per household", ("members",)),
+        Rule("one_head", "exactly one head row per household", ("households", "members")),
         Rule("left_after_joined", "left_on must not be before joined_on", ("members",)),
         Rule("left_reason_with_left_on", "left_reason is required when left_on is set",
              ("members",)),
-        Rule("reported_after_event", "reported_on is never before the event date"),
+        Rule("reported_after_event", "reported_on is never before the event date",
+             ("medical_claims", "assistance", "events", "monitoring")),
         Rule("reported_after_month_end", "income reported_on is on or after the month's last day",
              ("income",)),
         Rule("cost_balance", "total_cost = reimbursed + out_of_pocket (±1 yuan)",
@@ -258,7 +299,7 @@ RULES: dict[str, Rule] = {
         Rule("eliminated_after_identified", "eliminated_on must not be before identified_on",
              ("monitoring",)),
         Rule("undecodable", "CSV must be UTF-8 (with or without BOM) or GB18030"),
-        Rule("unreadable", "the file must be a readable CSV or Parquet file"),
+        Rule("unreadable", "the file must be a readable CSV or Parquet file (policy.yaml: the policy format)"),
         Rule("duplicate_file", "one file per table (not both .csv and .parquet)"),
     )
 }

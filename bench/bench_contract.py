@@ -1,0 +1,145 @@
+"""Speed of loading and validating a large panel (target: seconds, not minutes, at 100k households).
+
+Builds a contract-valid panel with numpy (no generator needed), writes it as Parquet and
+CSV under a temp folder, and prints seconds per step and rows per second.
+
+    .venv/bin/python bench/bench_contract.py [--households 100000] [--months 48] [--csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import atomic_dir, load, validate_dir, write_panel
+
+
+def big_panel(n: int, months: int, seed: int = 0) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    hid = pd.Series([f"H{i:07d}" for i in range(n)])
+    day0 = np.datetime64("2021-01-01")
+    alleviated = rng.random(n) < 0.4
+    households = pd.DataFrame({
+        "household_id": hid,
+        "region_code": [f"3703031{i % 50:02d}{i % 997:03d}" for i in range(n)],
+        "household_type": np.where(alleviated, "alleviated", "general"),
+        "poverty_exit_year": pd.Series(rng.integers(2014, 2021, n), dtype="Int64").where(alleviated),
+        "relocated": rng.random(n) < 0.05,
+        "registered_on": day0 + rng.integers(0, 60, n).astype("timedelta64[D]"),
+    })
+    size = rng.integers(1, 6, n)
+    owner = np.repeat(np.arange(n), size)
+    first = np.r_[0, np.cumsum(size)[:-1]]
+    is_head = np.zeros(owner.size, bool)
+    is_head[first] = True
+    m = owner.size
+    left = rng.random(m) < 0.05
+    members = pd.DataFrame({
+        "member_id": [f"M{i:08d}" for i in range(m)],
+        "household_id": hid.to_numpy()[owner],
+        "relation": np.where(is_head, "head", rng.choice(["spouse", "child", "parent", "grandchild"], m)),
+        "sex": rng.choice(["M", "F"], m),
+        "birth_year": rng.integers(1935, 2020, m),
+        "education": rng.choice(["none", "primary", "junior", "senior"], m),
+        "in_school": "none",
+        "labor_skill": rng.choice(["ordinary", "weak", "none"], m),
+        "joined_on": households["registered_on"].to_numpy()[owner],
+        "left_on": pd.Series(np.datetime64("2023-06-01") + rng.integers(0, 300, m).astype("timedelta64[D]")).where(left),
+        "left_reason": pd.Series(rng.choice(["death", "marriage", "migration"], m)).where(left),
+    })
+    month0 = pd.date_range("2021-01-01", periods=months, freq="MS").to_numpy()
+    hh_i = np.repeat(np.arange(n), months)
+    mo = np.tile(month0, n)
+    k = hh_i.size
+    month_end = (pd.DatetimeIndex(mo) + pd.offsets.MonthEnd(0)).to_numpy()
+    income = pd.DataFrame({
+        "household_id": hid.to_numpy()[hh_i], "month": mo,
+        "wage": rng.gamma(2, 600, k).round(2), "business": rng.normal(100, 300, k).round(2),
+        "property": rng.gamma(1, 20, k).round(2), "transfer": rng.gamma(1, 150, k).round(2),
+        "reported_on": month_end + rng.integers(0, 90, k).astype("timedelta64[D]"),
+    })
+    c = int(1.5 * n)
+    cm = rng.integers(0, m, c)
+    service = day0 + rng.integers(0, 1400, c).astype("timedelta64[D]")
+    total = rng.gamma(1.2, 3000, c).round(2)
+    reimb = (total * rng.uniform(0.3, 0.9, c)).round(2)
+    claims = pd.DataFrame({
+        "claim_id": [f"C{i:08d}" for i in range(c)], "member_id": members["member_id"].to_numpy()[cm],
+        "service_date": service, "kind": rng.choice(["inpatient", "outpatient_chronic", "outpatient"], c),
+        "diagnosis_group": rng.choice(["cancer", "cardio", "renal", "acute_other"], c),
+        "total_cost": total, "reimbursed": reimb, "out_of_pocket": (total - reimb).round(2),
+        "reported_on": service + rng.integers(0, 40, c).astype("timedelta64[D]"),
+    })
+    a = n // 2
+    ah = rng.integers(0, n, a)
+    start = day0 + rng.integers(0, 1400, a).astype("timedelta64[D]")
+    assistance = pd.DataFrame({
+        "household_id": hid.to_numpy()[ah], "member_id": pd.Series([None] * a, dtype=object),
+        "program": rng.choice(["dibao", "temporary_relief", "public_job"], a), "start_date": start,
+        "end_date": pd.Series(start + rng.integers(30, 700, a).astype("timedelta64[D]")).where(rng.random(a) < 0.5),
+        "monthly_amount": rng.gamma(2, 200, a).round(2),
+        "reported_on": start + rng.integers(0, 30, a).astype("timedelta64[D]"),
+    })
+    e = n // 2
+    eh = rng.integers(0, n, e)
+    edate = day0 + rng.integers(0, 1400, e).astype("timedelta64[D]")
+    events = pd.DataFrame({
+        "event_id": [f"E{i:08d}" for i in range(e)], "household_id": hid.to_numpy()[eh],
+        "member_id": pd.Series([None] * e, dtype=object),
+        "event_type": rng.choice(["job_loss", "disaster", "accident"], e), "event_date": edate,
+        "severity": pd.array(rng.integers(1, 5, e), dtype="Int64"), "loss_amount": rng.gamma(1, 2000, e).round(2),
+        "reported_on": edate + rng.integers(0, 20, e).astype("timedelta64[D]"),
+    })
+    q = max(1, n * 3 // 100)
+    qh = rng.choice(n, q, replace=False)
+    ident = day0 + rng.integers(100, 1400, q).astype("timedelta64[D]")
+    monitoring = pd.DataFrame({
+        "household_id": hid.to_numpy()[qh], "identified_on": ident,
+        "category": rng.choice(["unstable", "marginal", "sudden"], q),
+        "risk_types": rng.choice(["illness", "illness;labor", "disability", "employment"], q),
+        "eliminated_on": pd.Series(ident + rng.integers(200, 400, q).astype("timedelta64[D]")).where(rng.random(q) < 0.5),
+        "reported_on": ident + rng.integers(0, 10, q).astype("timedelta64[D]"),
+    })
+    return {"households": households, "members": members, "income": income, "medical_claims": claims,
+            "assistance": assistance, "events": events, "monitoring": monitoring}
+
+
+def _timed(label: str, fn):
+    t0 = time.perf_counter()
+    out = fn()
+    print(f"{label:<32} {time.perf_counter() - t0:7.2f} s")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=100_000)
+    ap.add_argument("--months", type=int, default=48)
+    ap.add_argument("--csv", action="store_true", help="also time the same panel as CSV")
+    args = ap.parse_args()
+    tables = _timed("build panel (numpy)", lambda: big_panel(args.households, args.months))
+    rows = sum(len(df) for df in tables.values())
+    print(f"rows: {rows:,} ({', '.join(f'{k} {len(v):,}' for k, v in tables.items())})")
+    with tempfile.TemporaryDirectory(prefix="bench_contract_", dir="/tmp") as tmp:
+        for fmt in ("parquet", "csv") if args.csv else ("parquet",):
+            out = Path(tmp) / fmt
+            with atomic_dir(out) as staging:
+                _timed(f"write {fmt}", lambda: write_panel(tables, staging, fmt=fmt))
+            t0 = time.perf_counter()
+            report = validate_dir(out)
+            dt = time.perf_counter() - t0
+            assert report.ok, report.problems.summary_lines()[:10]
+            print(f"{'validate_dir ' + fmt:<32} {dt:7.2f} s   ({rows / dt:,.0f} rows/s)")
+            _timed(f"load {fmt}", lambda: load(out))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

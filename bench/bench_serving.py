@@ -1,0 +1,219 @@
+"""Latency and throughput of the riskmodel API vs ``mlflow models serve`` on the same model.
+
+Generates a small synthetic panel, trains and promotes a model with ``training/fast.yaml`` into a
+temporary MLflow store, then starts both servers on loopback (subprocesses) and sends the
+same households to each:
+
+- single, paced: one household per request at ``--rps`` for ``--requests`` requests (p50/p99);
+- single, saturated: ``--clients`` concurrent clients as fast as they get answers (throughput);
+- batch: ``--batch`` households per request, ``--clients`` concurrent clients.
+
+    .venv/bin/python bench/bench_serving.py [--households 1000] [--requests 400] [--rps 200]
+        [--clients 4] [--batch 50] [--no-mlflow]
+
+Goals (issue 5): p99 ≤ 25 ms at 200 rps for single scores; ≥ 2× MLflow's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+AS_OF = "2024-06-30"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, path: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server {proc.args[:3]} exited with {proc.returncode} (logs in the work folder)")
+        try:
+            if httpx.get(url + path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url}{path} not ready after {timeout}s")
+
+
+def paced(url: str, bodies: list, headers: dict, rps: float) -> dict:
+    """Open loop: request i is sent at start + i/rps (latency counts from the scheduled time)."""
+    lat = np.zeros(len(bodies))
+    errors = 0
+    lock = threading.Lock()
+    local = threading.local()
+    start = time.perf_counter() + 0.2
+
+    def one(i: int) -> None:
+        nonlocal errors
+        client = getattr(local, "c", None) or httpx.Client(headers=headers, timeout=30)
+        local.c = client
+        due = start + i / rps
+        time.sleep(max(0.0, due - time.perf_counter()))
+        r = client.post(url, content=bodies[i])
+        lat[i] = time.perf_counter() - due
+        if r.status_code != 200:
+            with lock:
+                errors += 1
+
+    with ThreadPoolExecutor(64) as pool:
+        list(pool.map(one, range(len(bodies))))
+    wall = time.perf_counter() - start
+    return {"p50_ms": np.percentile(lat, 50) * 1e3, "p99_ms": np.percentile(lat, 99) * 1e3,
+            "rps": len(bodies) / wall, "errors": errors}
+
+
+def saturated(url: str, bodies: list, headers: dict, clients: int) -> dict:
+    """Closed loop: ``clients`` threads send back to back; throughput in requests per second."""
+    lat = np.zeros(len(bodies))
+    errors = 0
+    lock = threading.Lock()
+    chunks = [list(range(k, len(bodies), clients)) for k in range(clients)]
+
+    def run(idx: list[int]) -> None:
+        nonlocal errors
+        with httpx.Client(headers=headers, timeout=60) as c:
+            for i in idx:
+                t = time.perf_counter()
+                r = c.post(url, content=bodies[i])
+                lat[i] = time.perf_counter() - t
+                if r.status_code != 200:
+                    with lock:
+                        errors += 1
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(run, chunks))
+    wall = time.perf_counter() - start
+    return {"p50_ms": np.percentile(lat, 50) * 1e3, "p99_ms": np.percentile(lat, 99) * 1e3,
+            "rps": len(bodies) / wall, "errors": errors}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=1000)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--rps", type=float, default=200)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--no-mlflow", action="store_true", help="skip the mlflow models serve side")
+    args = ap.parse_args()
+
+    from riskmodel.contract import load
+    from riskmodel.labels import eligible
+    from riskmodel.serving.payload import panel_payloads
+    from riskmodel.settings import get_settings
+    from riskmodel.synth import generate_to
+    from riskmodel.training.lifecycle import promote_job, train_job
+    from riskmodel.training.pyfunc import panel_to_records
+
+    work = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    env = {**os.environ, "RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(work / "mlartifacts"),
+           "RISKMODEL_ALIAS_LOG": str(work / "alias_history.jsonl"),
+           "RISKMODEL_DATABASE_URL": f"sqlite:///{work / 'riskmodel.db'}",
+           "RISKMODEL_SERVE_RELOAD_INTERVAL_S": "0", "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # mlflow serve execs `uvicorn`
+    os.environ.update({k: v for k, v in env.items() if k.startswith("RISKMODEL_")})
+    get_settings.cache_clear()
+
+    t = time.perf_counter()
+    data = generate_to(work / "panel", households=args.households, start="2021-01-01", end="2024-12-31", seed=7,
+                       scenario="baseline", fmt="parquet")
+    panel = load(data)
+    train_job(data, cutoff="2024-03-31", config_path=ROOT / "training" / "fast.yaml")
+    promote_job(data, config_path=ROOT / "training" / "fast.yaml", force=True, reason="benchmark")
+    print(f"setup (panel {args.households:,} households, train, promote): {time.perf_counter() - t:.0f} s")
+
+    ids = [str(h) for h in eligible(panel, AS_OF)]
+    rng = np.random.default_rng(0)
+    picks = [ids[i] for i in rng.integers(0, len(ids), args.requests)]
+    ours_single = [json.dumps(p).encode() for p in panel_payloads(panel, picks, as_of=AS_OF)]
+    by_id = dict(zip(picks, ours_single))
+    n_batches = max(4, args.requests // args.batch)
+    batches = [[ids[i] for i in rng.integers(0, len(ids), args.batch)] for _ in range(n_batches)]
+    batches = [list(dict.fromkeys(b)) for b in batches]  # a household once per batch
+    ours_batch = [json.dumps({"households": panel_payloads(panel, b), "as_of": AS_OF}).encode() for b in batches]
+
+    def mlflow_body(hids: list[str]) -> bytes:
+        rec = panel_to_records(panel, hids)
+        return json.dumps({"dataframe_split": json.loads(rec.to_json(orient="split", index=False)),
+                           "params": {"as_of": AS_OF, "explain": len(hids)}}).encode()
+
+    results: dict[str, dict] = {}
+    procs: list[subprocess.Popen] = []
+    try:
+        key = subprocess.run([str(BIN / "riskmodel"), "keys", "create", "--role", "admin", "--name", "bench"],
+                             env=env, cwd=work, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        port = free_port()
+        procs.append(subprocess.Popen([str(BIN / "riskmodel"), "serve", "--port", str(port)], env=env, cwd=work,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        ours = f"http://127.0.0.1:{port}"
+        wait_ready(ours, "/readyz", procs[-1])
+        h = {"X-API-Key": key, "Content-Type": "application/json"}
+        saturated(ours + "/v1/score", ours_single[:20], h, 2)  # warm-up
+        results["riskmodel single paced"] = paced(ours + "/v1/score", ours_single, h, args.rps)
+        results["riskmodel single saturated"] = saturated(ours + "/v1/score", ours_single, h, args.clients)
+        results["riskmodel batch"] = saturated(ours + "/v1/score/batch", ours_batch, h, args.clients)
+
+        if not args.no_mlflow:
+            mport = free_port()
+            procs.append(subprocess.Popen(
+                [str(BIN / "mlflow"), "models", "serve", "-m", "models:/riskmodel@champion", "--env-manager",
+                 "local", "-h", "127.0.0.1", "-p", str(mport), "-w", "1"],
+                env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=open(work / "mlflow-serve.log", "w")))
+            theirs = f"http://127.0.0.1:{mport}"
+            wait_ready(theirs, "/ping", procs[-1])
+            mh = {"Content-Type": "application/json"}
+            m_single = [mlflow_body([hid]) for hid in picks]
+            m_batch = [mlflow_body(b) for b in batches]
+            saturated(theirs + "/invocations", m_single[:20], mh, 2)
+            results["mlflow single paced"] = paced(theirs + "/invocations", m_single, mh, args.rps)
+            results["mlflow single saturated"] = saturated(theirs + "/invocations", m_single, mh, args.clients)
+            results["mlflow batch"] = saturated(theirs + "/invocations", m_batch, mh, args.clients)
+    finally:
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        del by_id
+
+    print(f"\n{args.requests} single requests, {len(batches)} batches of ≤{args.batch}; "
+          f"{args.clients} clients; paced at {args.rps:g} rps; {os.cpu_count()} cores")
+    print(f"{'run':28s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'hh/s':>8s} {'errors':>6s}")
+    for name, r in results.items():
+        per = args.batch if "batch" in name else 1
+        print(f"{name:28s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['rps']:8.1f} {r['rps'] * per:8.0f} {r['errors']:6d}")
+    goal = results["riskmodel single paced"]
+    print(f"\ngoal p99 ≤ 25 ms at {args.rps:g} rps (single): p99 {goal['p99_ms']:.1f} ms, "
+          f"achieved {goal['rps']:.0f} rps → {'met' if goal['p99_ms'] <= 25 else 'NOT met'}")
+    if "mlflow single saturated" in results:
+        for kind in ("single saturated", "batch"):
+            ratio = results[f"riskmodel {kind}"]["rps"] / results[f"mlflow {kind}"]["rps"]
+            print(f"throughput ratio riskmodel/mlflow ({kind}): {ratio:.2f}× (goal ≥ 2×)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""``riskmodel features``: the point-in-time feature table of a data directory as of a date."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from riskmodel.contract import ContractError, load
+
+
+def _as_of(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise typer.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def features(
+    data_dir: Path = typer.Argument(..., help="contract data directory (households, members, …)"),
+    as_of: str = typer.Option(..., "--as-of", help="as-of date YYYY-MM-DD: only records reported by then are used"),
+    out: Path = typer.Option(..., "--out", help="output Parquet file"),
+) -> None:
+    """Write one row per eligible household: household_id, region_code and the features."""
+    from riskmodel.features import build_features
+
+    t = _as_of(as_of)
+    console = Console(stderr=True)
+    try:
+        with console.status("loading and validating the data directory"):
+            panel = load(data_dir)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except ContractError as exc:
+        console.print("[red]invalid input[/red]", markup=True)
+        for line in exc.problems.summary_lines():
+            console.print(f"  - {line}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    with console.status(f"building features as of {t:%Y-%m-%d}"):
+        table = build_features(panel, t)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    console.print(f"{len(table):,} eligible households × {table.shape[1] - 2} features → {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("features")(features)

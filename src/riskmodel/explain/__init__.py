@@ -1,0 +1,109 @@
+"""Why a household is on the list: contributions by official risk type, category and measures.
+
+Contributions are LightGBM's exact per-feature SHAP values (``pred_contrib``) in log-odds,
+summed over the features that speak for each risk type in the one risk-type map
+(``features.yaml`` → ``feature_risk_types()``; names and measures from ``risk_types.yaml``).
+They cost about 200× a prediction, so callers compute them only for rows that are shown.
+
+Suggested category (监测类别), documented rule, first match wins:
+
+1. ``sudden`` 突发严重困难户 — a sudden shock in the trailing ``SHOCK_WINDOW_DAYS``: a disaster,
+   accident, death of a member, business failure or job loss push, or an inpatient
+   out-of-pocket bill at or above the general households' alert threshold;
+2. ``unstable`` 脱贫不稳定户 — otherwise, an alleviated household (脱贫户);
+3. ``marginal`` 边缘易致贫户 — otherwise (a general household near the line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import CATEGORY_ZH, RISK_TYPES, Panel
+
+#: Days a shock counts as "recent" for the sudden category.
+SHOCK_WINDOW_DAYS = 91
+SHOCK_EVENTS = ("disaster", "accident", "death", "business_failure", "job_loss")
+#: Measures shown per household: those of its main risk types, at most this many types.
+MEASURE_TYPES = 2
+
+
+def risk_type_matrix(feature_names: list[str], feature_risk_types: dict[str, str]) -> np.ndarray:
+    """A (features × risk types) 0/1 matrix, rows in ``feature_names`` order, columns ``RISK_TYPES``."""
+    unknown = [f for f in feature_names if feature_risk_types.get(f, "other") not in RISK_TYPES]
+    if unknown:
+        raise ValueError(f"features with a risk type outside the contract's codes: {unknown}")
+    m = np.zeros((len(feature_names), len(RISK_TYPES)))
+    col = {code: j for j, code in enumerate(RISK_TYPES)}
+    for i, name in enumerate(feature_names):
+        m[i, col[feature_risk_types.get(name, "other")]] = 1.0
+    return m
+
+
+def sum_by_risk_type(contrib: np.ndarray, feature_names: list[str],
+                     feature_risk_types: dict[str, str]) -> pd.DataFrame:
+    """Per-row contributions summed by risk type; ``contrib`` is ``pred_contrib`` output.
+
+    The last column of ``contrib`` (the bias term) is dropped: it is the same for every row.
+    """
+    contrib = np.asarray(contrib, dtype=float)
+    if contrib.ndim != 2 or contrib.shape[1] != len(feature_names) + 1:
+        raise ValueError(f"pred_contrib must have {len(feature_names) + 1} columns, got {contrib.shape}")
+    sums = contrib[:, :-1] @ risk_type_matrix(feature_names, feature_risk_types)
+    return pd.DataFrame(sums, columns=list(RISK_TYPES))
+
+
+def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """From contributions by risk type to ``risk_types`` (positive ones, largest first),
+    ``contributions`` (code → float, all codes with a non-zero sum) and ``measures``.
+
+    A row with no positive contribution gets ``["other"]``: the list still needs a visit.
+    """
+    values = by_type.to_numpy()
+    codes = np.asarray(by_type.columns)
+    order = np.argsort(-values, axis=1, kind="stable")
+    rows_types, rows_contrib, rows_measures = [], [], []
+    for i in range(values.shape[0]):  # only shown rows reach here (tens to thousands)
+        v = values[i]
+        types = [codes[j] for j in order[i] if v[j] > 0] or ["other"]
+        rows_types.append(types)
+        rows_contrib.append({codes[j]: round(float(v[j]), 6) for j in order[i] if v[j] != 0})
+        shown: list[str] = []
+        for code in types[:MEASURE_TYPES]:
+            shown.extend(m for m in measures[code] if m not in shown)
+        rows_measures.append(shown)
+    return pd.DataFrame({"risk_types": rows_types, "contributions": rows_contrib, "measures": rows_measures},
+                        index=by_type.index)
+
+
+def suggest_category(panel: Panel, as_of: str | pd.Timestamp, household_ids: Iterable[str]) -> pd.DataFrame:
+    """Suggested monitoring category per household (see the module docstring for the rule).
+
+    Returns ``household_id, category, category_zh`` in the order of ``household_ids``.
+    """
+    t = pd.Timestamp(as_of)
+    view = panel.as_of(t)
+    ids = pd.Index(pd.array(list(household_ids) if not isinstance(household_ids, pd.Index) else household_ids,
+                            dtype="string[pyarrow]"), name="household_id")
+    since = t - pd.Timedelta(days=SHOCK_WINDOW_DAYS)
+    ev = view.events
+    shock_ev = ev.loc[(ev["event_date"] > since).to_numpy() & ev["event_type"].isin(SHOCK_EVENTS).to_numpy()]
+    shocked = pd.Index(shock_ev["household_id"].unique())
+    claims = view.medical_claims
+    big = claims.loc[(claims["service_date"] > since).to_numpy() & (claims["kind"] == "inpatient").to_numpy()]
+    big = big.merge(view.members[["member_id", "household_id"]], on="member_id", how="inner")
+    oop = big.groupby(big["household_id"].to_numpy(), sort=False)["out_of_pocket"].sum()
+    shocked = shocked.union(pd.Index(oop.index[oop.to_numpy() >= panel.policy.dept_alerts.inpatient_oop_general]))
+
+    hh_type = view.households.set_index("household_id")["household_type"].reindex(ids)
+    category = np.where(ids.isin(shocked), "sudden",
+                        np.where((hh_type == "alleviated").fillna(False).to_numpy(dtype=bool), "unstable", "marginal"))
+    out = pd.DataFrame({"household_id": ids, "category": category})
+    out["category_zh"] = out["category"].map(CATEGORY_ZH)
+    return out
+
+
+__all__ = ["SHOCK_EVENTS", "SHOCK_WINDOW_DAYS", "reasons", "risk_type_matrix", "suggest_category",
+           "sum_by_risk_type"]

@@ -1,0 +1,434 @@
+"""The point-in-time feature pipeline: contract tables → one row per eligible household as of t.
+
+Every table is filtered to ``reported_on <= t`` (members to ``joined_on <= t``, with later
+departures unknown), exactly what ``Panel.as_of(t)`` shows, but without copying the panel:
+masks are applied to numpy arrays and households are mapped once to integer positions, so
+per-household aggregates are ``np.bincount`` calls (or a dense household × month matrix for
+income). The definitions of every column are in ``features/features.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from riskmodel.contract import Panel
+from riskmodel.contract.schema import (
+    EVENT_TYPES,
+    IN_SCHOOL,
+    LABOR_SKILLS,
+    LEFT_REASONS,
+    ONE_OFF_PROGRAMS,
+    PROGRAMS,
+)
+from riskmodel.features.spec import feature_names
+from riskmodel.labels.outcome import eligible_households
+
+NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
+#: Months of income history the pipeline reads (12-month windows and the same months a year earlier).
+INCOME_MONTHS = 24
+WORKING_AGE = (16, 64)
+ELDERLY_AGE = 65
+ELDERLY_ONLY_AGE = 60
+#: Event types that are not themselves adverse (certifications are counted separately).
+NOT_ADVERSE = ("birth", "disability_certified", "chronic_registered")
+CLAIM_DX = ("cancer", "cardio", "renal", "mental", "injury")
+EVENT_COUNTS = {
+    "job_loss_12m": "job_loss", "business_failure_12m": "business_failure", "disaster_12m": "disaster",
+    "accident_12m": "accident", "death_event_12m": "death", "housing_unsafe_12m": "housing_unsafe",
+    "water_unsafe_12m": "water_unsafe", "school_dropout_12m": "school_dropout", "uninsured_12m": "uninsured",
+}
+
+
+@dataclass(frozen=True)
+class _AsOf:
+    """The as-of date in the units the pipeline computes with, and the eligible households."""
+
+    t: np.datetime64          # ns
+    day: int                  # days since 1970-01-01
+    year: int
+    last_month: int           # months since 1970-01 of the last complete month L
+    line: float               # monitoring line of t's year, yuan per person per year
+    ids: pd.Index             # eligible household ids, sorted
+    n: int
+
+    def codes(self, household_ids: pd.Series) -> np.ndarray:
+        """Position of each id among the eligible households, -1 if not eligible."""
+        if self.n == 0 or len(household_ids) == 0:
+            return np.full(len(household_ids), -1, dtype=np.intp)
+        return _positions(household_ids, self.ids)
+
+    def codes_at(self, household_ids: pd.Series, rows: np.ndarray) -> np.ndarray:
+        """``codes`` of the given row positions (looking up the whole column when most rows are wanted)."""
+        if len(rows) == 0:
+            return np.empty(0, np.intp)
+        if len(rows) * 3 > len(household_ids):
+            return self.codes(household_ids)[rows]
+        return self.codes(household_ids.iloc[rows])
+
+    def count(self, code: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64)[: self.n]
+
+
+def _arrow(s: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
+    """The column as Arrow strings (zero-copy for ``string[pyarrow]``)."""
+    arr = getattr(s, "array", s)
+    if hasattr(arr, "__arrow_array__"):
+        return arr.__arrow_array__()
+    return pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (unique), -1 where absent.
+
+    Arrow's hash lookup: ``Index.get_indexer`` on 24M strings converts them to Python objects
+    first and is ~10× slower.
+    """
+    if len(values) < 64:  # tiny panels (the API's one household): lower fixed overhead
+        return index.get_indexer(values)
+    vals = _arrow(values)
+    keys = _arrow(index)
+    if keys.type != vals.type:
+        keys = keys.cast(vals.type)
+    found = pc.index_in(vals, value_set=keys).fill_null(-1)
+    return np.asarray(found.to_numpy(), dtype=np.intp)
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    """Dates as float days since 1970-01-01 (NaN for empty)."""
+    a = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    out = (a // NS_PER_DAY).astype(np.float64)
+    out[a == _NAT] = np.nan
+    return out
+
+
+def _enum_codes(s: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """Positions of a contract enum's values in ``values`` (-1 for missing)."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.cat.categories) == values:
+        return s.cat.codes.to_numpy()
+    return pd.Categorical(s, categories=list(values)).codes
+
+
+def _group_extreme(n: int, code: np.ndarray, values: np.ndarray, fn: np.ufunc) -> np.ndarray:
+    """Per-household max (``np.maximum``) or min (``np.minimum``) of values; NaN where none."""
+    ok = ~np.isnan(values)
+    code, values = code[ok], values[ok]
+    fill = -np.inf if fn is np.maximum else np.inf
+    out = np.full(n, fill)
+    fn.at(out, code, values)
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def _distinct_count(n: int, code: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Per household, the number of distinct non-negative keys."""
+    pairs = np.unique(code.astype(np.int64) * (n_keys + 1) + key)
+    return np.bincount((pairs // (n_keys + 1)).astype(np.intp), minlength=n).astype(np.float64)[:n]
+
+
+def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> np.ndarray:
+    """a / b, NaN where b is 0 or NaN (or where ``ok`` is False)."""
+    b = np.broadcast_to(np.asarray(b, dtype=np.float64), np.shape(a))
+    good = (b != 0) & ~np.isnan(b)
+    if ok is not None:
+        good &= ok
+    out = np.full(np.shape(a), np.nan)
+    np.divide(a, b, out=out, where=good)
+    return out
+
+
+def _as_of(panel: Panel, t: pd.Timestamp, ids: pd.Index) -> _AsOf:
+    t64 = np.datetime64(t.to_datetime64(), "ns")
+    next_day = t + pd.Timedelta(days=1)
+    last_month = (next_day.year - 1970) * 12 + next_day.month - 1 - 1
+    return _AsOf(t64, int(t64.view(np.int64) // NS_PER_DAY), t.year, last_month,
+                 float(panel.policy.line(t.year)), ids, len(ids))
+
+
+def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Household composition at t; also each member's household position (joined by t, else -1)."""
+    n = ctx.n
+    joined = members["joined_on"].to_numpy() <= ctx.t
+    code_all = np.full(len(members), -1, dtype=np.intp)
+    idx = np.flatnonzero(joined)
+    code_all[idx] = ctx.codes_at(members["household_id"], idx)
+    m = code_all >= 0
+    left_day = _days(members["left_on"])
+    left_known = left_day <= ctx.day  # a departure after t is not known at t
+    current = m & ~left_known
+    age = ctx.year - members["birth_year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    skill = _enum_codes(members["labor_skill"], LABOR_SKILLS)
+    capable = (skill == LABOR_SKILLS.index("skilled")) | (skill == LABOR_SKILLS.index("ordinary"))
+    working = (age >= WORKING_AGE[0]) & (age <= WORKING_AGE[1])
+    school = _enum_codes(members["in_school"], IN_SCHOOL)
+
+    def cnt(mask: np.ndarray) -> np.ndarray:
+        return ctx.count(code_all[mask])
+
+    size = cnt(current)
+    elderly = cnt(current & (age >= ELDERLY_AGE))
+    children = cnt(current & (age < WORKING_AGE[0]))
+    over60 = cnt(current & (age >= ELDERLY_ONLY_AGE))
+    has = size > 0
+    joined_day = _days(members["joined_on"])
+    left_recent = m & left_known & (left_day > ctx.day - 365)
+    died = left_recent & (_enum_codes(members["left_reason"], LEFT_REASONS) == LEFT_REASONS.index("death"))
+    left_year = 1970 + (members["left_on"].to_numpy(dtype="datetime64[ns]").astype("datetime64[Y]")
+                        .view(np.int64).astype(np.float64))
+    age_left = left_year - members["birth_year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    out = {
+        "hh_size": size,
+        "labor_capable": cnt(current & working & capable),
+        "weak_labor": cnt(current & working & ~capable),
+        "elderly_65plus": elderly,
+        "children_under16": children,
+        "elderly_only": np.where(has, (over60 == size).astype(np.float64), np.nan),
+        "dependency_ratio": _div(children + elderly, size),
+        "students_compulsory": cnt(current & (school == IN_SCHOOL.index("compulsory"))),
+        "students_senior": cnt(current & ((school == IN_SCHOOL.index("senior")) | (school == IN_SCHOOL.index("vocational")))),
+        "students_college": cnt(current & (school == IN_SCHOOL.index("college"))),
+        "members_joined_12m": cnt(m & (joined_day > ctx.day - 365)),
+        "members_left_12m": cnt(left_recent),
+        "earner_death_12m": cnt(died & capable & (age_left >= WORKING_AGE[0]) & (age_left <= WORKING_AGE[1])),
+    }
+    return out, code_all
+
+
+def _income(ctx: _AsOf, income: pd.DataFrame, size: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Income windows from a dense household × month-age matrix (age 0 = last complete month)."""
+    n, k = ctx.n, INCOME_MONTHS
+    month = income["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
+    age = ctx.last_month - month
+    keep = (income["reported_on"].to_numpy() <= ctx.t) & (age >= 0) & (age < k)
+    idx = np.flatnonzero(keep)
+    code = ctx.codes_at(income["household_id"], idx)
+    sel = code >= 0
+    idx, code, age = idx[sel], code[sel], age[idx[sel]]
+    src = {c: income[c].to_numpy(dtype=np.float64)[idx] for c in ("wage", "business", "property", "transfer")}
+    total = src["wage"] + src["business"] + src["property"] + src["transfer"]
+    mat = np.full((n, k), np.nan)
+    mat[code, age] = total
+    present = ~np.isnan(mat)
+    filled = np.where(present, mat, 0.0)
+    per_cap = _div(np.full(n, 12.0), size)  # monthly household total → annualised per capita
+
+    def mean(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        c = present[:, lo:hi].sum(axis=1).astype(np.float64)
+        return _div(filled[:, lo:hi].sum(axis=1), c), c
+
+    m3, _ = mean(0, 3)
+    m6, _ = mean(0, 6)
+    m12, c12 = mean(0, 12)
+    p3, _ = mean(12, 15)
+    p12, _ = mean(12, 24)
+    rank = np.cumsum(present, axis=1)
+    latest = present & (rank <= 3)
+    m_latest = _div(np.where(latest, mat, 0.0).sum(axis=1), latest.sum(axis=1))
+    x = mat[:, :12] * per_cap[:, None]
+    mu = _div(np.where(present[:, :12], x, 0.0).sum(axis=1), c12)
+    var = _div(np.where(present[:, :12], (x - mu[:, None]) ** 2, 0.0).sum(axis=1), c12, ok=c12 >= 2)
+    w12 = age < 12
+    c_w12 = code[w12]
+    sum12 = ctx.count(c_w12, total[w12])
+    positive = sum12 > 0
+    any_report = present.any(axis=1)
+    out = {
+        "income_pc_3m": m3 * per_cap,
+        "income_pc_6m": m6 * per_cap,
+        "income_pc_12m": m12 * per_cap,
+    }
+    out["income_line_ratio_3m"] = out["income_pc_3m"] / ctx.line
+    out["income_line_ratio_6m"] = out["income_pc_6m"] / ctx.line
+    out["income_line_ratio_12m"] = out["income_pc_12m"] / ctx.line
+    out["income_pc_latest3"] = m_latest * per_cap
+    out["income_line_ratio_latest3"] = out["income_pc_latest3"] / ctx.line
+    out["income_yoy_change_3m"] = (m3 - p3) * per_cap
+    out["income_yoy_change_12m"] = (m12 - p12) * per_cap
+    out["income_yoy_rel_12m"] = _div(m12 - p12, np.abs(p12))
+    out["income_volatility_12m"] = np.sqrt(var)
+    for c in ("wage", "business", "property", "transfer"):
+        out[f"income_share_{c}_12m"] = _div(ctx.count(c_w12, src[c][w12]), sum12, ok=positive)
+    out["income_months_unreported_12m"] = 12.0 - c12
+    out["income_months_since_report"] = np.where(any_report, np.argmax(present, axis=1).astype(np.float64), np.nan)
+    return out, m12
+
+
+def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_code: np.ndarray,
+             size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
+    n = ctx.n
+    day = _days(claims["service_date"])
+    keep = (claims["reported_on"].to_numpy() <= ctx.t) & (day > ctx.day - 365)
+    idx = np.flatnonzero(keep)
+    if len(idx):
+        pos = _positions(claims["member_id"].iloc[idx], pd.Index(members["member_id"]))
+        code = np.where(pos >= 0, member_code[pos], -1)
+    else:
+        code = np.empty(0, np.intp)
+    sel = code >= 0
+    idx, code = idx[sel], code[sel]
+    day = day[idx]
+    oop = claims["out_of_pocket"].to_numpy(dtype=np.float64)[idx]
+    kind = _enum_codes(claims["kind"], ("inpatient", "outpatient_chronic", "outpatient"))[idx]
+    dx = _enum_codes(claims["diagnosis_group"], ("cancer", "cardio", "renal", "mental", "injury",
+                                                 "maternity", "chronic_other", "acute_other"))[idx]
+    recent = day > ctx.day - 91
+    inpatient = kind == 0
+    oop12 = ctx.count(code, oop)
+    annual_income = monthly_income_12m * 12.0
+    out = {
+        "oop_3m": ctx.count(code[recent], oop[recent]),
+        "oop_12m": oop12,
+        "inpatient_stays_12m": ctx.count(code[inpatient]),
+        "inpatient_oop_12m": ctx.count(code[inpatient], oop[inpatient]),
+        "chronic_outpatient_oop_12m": ctx.count(code[kind == 1], oop[kind == 1]),
+    }
+    for i, g in enumerate(CLAIM_DX):
+        out[f"dx_{g}_12m"] = ctx.count(code[dx == i])
+    out["oop_income_ratio_12m"] = _div(oop12, annual_income, ok=annual_income > 0)
+    out["oop_line_ratio_12m"] = _div(oop12, size * ctx.line)
+    return out
+
+
+def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = ctx.n
+    keep = events["reported_on"].to_numpy() <= ctx.t
+    idx = np.flatnonzero(keep)
+    code = ctx.codes_at(events["household_id"], idx)
+    sel = code >= 0
+    idx, code = idx[sel], code[sel]
+    etype = _enum_codes(events["event_type"], EVENT_TYPES)[idx]
+    day = _days(events["event_date"])[idx]
+    severity = events["severity"].to_numpy(dtype=np.float64, na_value=np.nan)[idx]
+    loss = np.nan_to_num(events["loss_amount"].to_numpy(dtype=np.float64, na_value=np.nan)[idx])
+    recent = day > ctx.day - 365
+    member_ids = events["member_id"].iloc[idx]
+    has_member = member_ids.notna().to_numpy()
+    member_pos = np.full(len(idx), -1, dtype=np.int64)
+    if has_member.any():
+        member_pos[has_member] = _positions(member_ids[has_member], pd.Index(members["member_id"]))
+    n_members = len(members)
+
+    def distinct_members(mask: np.ndarray) -> np.ndarray:
+        """Members with such an event; an event naming no (known) member counts on its own."""
+        named = mask & (member_pos >= 0)
+        return (_distinct_count(n, code[named], member_pos[named], n_members)
+                + ctx.count(code[mask & (member_pos < 0)]))
+
+    def is_(name: str) -> np.ndarray:
+        return etype == EVENT_TYPES.index(name)
+
+    dis = is_("disability_certified")
+    out = {
+        "chronic_registered_members": distinct_members(is_("chronic_registered")),
+        "disabled_members": distinct_members(dis),
+        "disability_grade_min": _group_extreme(n, code[dis], severity[dis], np.minimum),
+        "disability_certified_12m": ctx.count(code[dis & recent]),
+    }
+    for name, etype_name in EVENT_COUNTS.items():
+        out[name] = ctx.count(code[recent & is_(etype_name)])
+    dis12 = recent & is_("disaster")
+    out["disaster_severity_max_12m"] = _group_extreme(n, code[dis12], severity[dis12], np.maximum)
+    out["event_loss_12m"] = ctx.count(code[recent], loss[recent])
+    adverse = ~np.isin(etype, [EVENT_TYPES.index(x) for x in NOT_ADVERSE])
+    out["days_since_adverse_event"] = ctx.day - _group_extreme(n, code[adverse], day[adverse], np.maximum)
+    return out
+
+
+def _assistance(ctx: _AsOf, assistance: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = ctx.n
+    keep = assistance["reported_on"].to_numpy() <= ctx.t
+    idx = np.flatnonzero(keep)
+    code = ctx.codes_at(assistance["household_id"], idx)
+    sel = code >= 0
+    idx, code = idx[sel], code[sel]
+    prog = _enum_codes(assistance["program"], PROGRAMS)[idx]
+    start = _days(assistance["start_date"])[idx]
+    end = _days(assistance["end_date"])[idx]
+    amount = assistance["monthly_amount"].to_numpy(dtype=np.float64)[idx]
+    ended = end <= ctx.day  # an end after t is not known at t
+    recurring = ~np.isin(prog, [PROGRAMS.index(p) for p in ONE_OFF_PROGRAMS])
+    active = recurring & ~ended
+
+    def on(*names: str) -> np.ndarray:
+        mask = active & np.isin(prog, [PROGRAMS.index(p) for p in names])
+        return (ctx.count(code[mask]) > 0).astype(np.float64)
+
+    dibao_active = on("dibao")
+    dibao_end = ended & (prog == PROGRAMS.index("dibao"))
+    since_dibao = ctx.day - _group_extreme(n, code[dibao_end], end[dibao_end], np.maximum)
+    since_dibao[dibao_active > 0] = np.nan
+    one_off = ~recurring & (start > ctx.day - 365)
+    return {
+        "dibao_active": dibao_active,
+        "tekun_active": on("tekun"),
+        "assistance_programs_active": _distinct_count(n, code[active], prog[active].astype(np.int64), len(PROGRAMS)),
+        "assistance_monthly_active": ctx.count(code[active], amount[active]),
+        "dibao_ended_12m": (since_dibao < 365).astype(np.float64),
+        "days_since_dibao_ended": since_dibao,
+        "assistance_ended_6m": ctx.count(code[recurring & ended & (end > ctx.day - 182)]),
+        "one_off_relief_12m": ctx.count(code[one_off], amount[one_off]),
+        "public_job_active": on("public_job"),
+        "disability_subsidy_active": on("disability_living", "disability_care"),
+        "education_aid_active": on("education_aid"),
+        "industry_dividend_active": on("industry_dividend"),
+    }
+
+
+def _history(ctx: _AsOf, monitoring: pd.DataFrame) -> dict[str, np.ndarray]:
+    n = ctx.n
+    elim = _days(monitoring["eliminated_on"])
+    keep = (monitoring["reported_on"].to_numpy() <= ctx.t) & (elim <= ctx.day)
+    idx = np.flatnonzero(keep)
+    code = ctx.codes_at(monitoring["household_id"], idx)
+    sel = code >= 0
+    code, elim = code[sel], elim[idx[sel]]
+    return {
+        "monitored_before": ctx.count(code),
+        "days_since_eliminated": ctx.day - _group_extreme(n, code, elim, np.maximum),
+    }
+
+
+def _static(ctx: _AsOf, hh: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {
+        "alleviated": (hh["household_type"] == "alleviated").to_numpy(dtype=np.float64, na_value=0.0),
+        "poverty_exit_year": hh["poverty_exit_year"].to_numpy(dtype=np.float64, na_value=np.nan),
+        "relocated": hh["relocated"].to_numpy(dtype=np.float64),
+        "days_registered": ctx.day - _days(hh["registered_on"]),
+    }
+
+
+def build_features(panel: Panel, as_of) -> pd.DataFrame:
+    """One row per eligible household at ``as_of``: household_id, region_code, then the features.
+
+    Only what ``panel.as_of(as_of)`` shows is used; a household without any history gets a
+    row of zeros and NaN. Rows are sorted by household_id; feature columns are float64 in
+    ``feature_names()`` order.
+    """
+    t = pd.Timestamp(as_of)
+    if t.tzinfo is not None:
+        raise ValueError(f"as_of must be a date without time zone, got {as_of!r}")
+    hh = eligible_households(panel, t)
+    ctx = _as_of(panel, t, pd.Index(hh["household_id"]))
+    cols, member_code = _members(ctx, panel.members)
+    income, monthly_12m = _income(ctx, panel.income, cols["hh_size"])
+    cols.update(income)
+    cols.update(_medical(ctx, panel.medical_claims, panel.members, member_code, cols["hh_size"], monthly_12m))
+    cols.update(_events(ctx, panel.events, panel.members))
+    cols.update(_assistance(ctx, panel.assistance))
+    cols.update(_history(ctx, panel.monitoring))
+    cols.update(_static(ctx, hh))
+    names = feature_names()
+    if set(names) != set(cols):
+        raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(set(names) - set(cols))}, "
+                           f"only computed {sorted(set(cols) - set(names))}")
+    data = {"household_id": hh["household_id"].to_numpy(), "region_code": hh["region_code"].to_numpy()}
+    data.update((name, np.asarray(cols[name], dtype=np.float64)) for name in names)
+    out = pd.DataFrame(data, copy=False)
+    out["household_id"] = out["household_id"].astype(hh["household_id"].dtype)
+    out["region_code"] = out["region_code"].astype(hh["region_code"].dtype)
+    return out

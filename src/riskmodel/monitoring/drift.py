@@ -1,0 +1,348 @@
+"""Has this week's population moved away from what the model was trained on?
+
+Designed against false alarms, because an alert that fires every week gets ignored:
+
+- **Effect sizes, not p-values.** With a million rows every difference is "significant";
+  the population stability index (PSI) measures how much a distribution moved. A feature is
+  drifted at PSI ≥ 0.2 (the usual "significant shift" line; 0.1–0.2 is "watch").
+- **Robust bins.** Bins are reference deciles, with the exact reference values as edges, so
+  the many zeros of event counts get a bin of their own and one outlier cannot squash the
+  rest (equal-width bins do that); missing values are a bin too.
+- **Incomes grow every year.** Money features are divided by the monitoring line of their
+  as-of year (the line grows with rural incomes), so an ordinary year's growth is not drift.
+- **Seasons repeat.** When the reference carries as-of dates, only reference weeks from the
+  same season (± ``season_weeks`` around this week of the year) are compared.
+- **Clock features** (time since exit, registration) move by construction; they are reported
+  but never count towards the alert.
+
+- **Shocks are local and recent.** A flood or a factory closure hits a few percent of the
+  households in the last weeks; twelve-month features barely move. Shock indicators count
+  the households hit recently (disaster, job loss, hospital stay …) against the same weeks a
+  year earlier, and need a large ratio, a real excess and a z statistic beyond noise.
+
+The alert fires when the share of drifted features, the drift of the score distribution, or
+a shock indicator crosses its threshold (``DriftThresholds``). Pure numpy/pandas here; Evidently renders the
+report (``evidently_report``) and MLflow/store adapters live in the weekly run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Name prefixes of features measured in yuan (normalised by the monitoring line). Ratios and
+#: shares (``income_line_ratio_*``, ``income_share_*``, ``oop_income_ratio_*``) are unitless already.
+MONEY_PREFIXES = ("income_pc_", "income_yoy_change_", "income_volatility_", "oop_3m", "oop_12m",
+                  "inpatient_oop_", "chronic_outpatient_oop_", "assistance_monthly_", "event_loss_")
+#: Name prefixes of features that grow with the calendar for every household (days since …).
+CLOCK_PREFIXES = ("days_since_", "days_registered", "years_since_")
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    """Configurable alert thresholds (defaults are the usual PSI conventions)."""
+
+    feature_psi: float = 0.2
+    """A feature is drifted when its PSI reaches this."""
+    share_drifted: float = 0.2
+    """Alert when at least this share of the monitored features drifted."""
+    score_psi: float = 0.2
+    """Alert when the score distribution's PSI reaches this."""
+    bins: int = 10
+    season_weeks: int = 6
+    min_reference_rows: int = 500
+    """Below this many same-season reference rows, the whole reference is used."""
+    reference_rows: int = 200_000
+    """Reference rows compared (deterministic sample by household id and date): plenty for
+    percentiles, and it keeps a million-row week within a minute."""
+    evidently_rows: int = 20_000
+    """Rows per side in the Evidently report (deterministic sample by household id)."""
+    shock_window_days: int = 56
+    """Shock indicators count households hit in the last this-many days."""
+    shock_ratio: float = 1.5
+    shock_excess: float = 0.01
+    """A shock indicator fires when the share of households hit is ≥ ``shock_ratio`` × and
+    ≥ ``shock_excess`` (absolute) above the same window a year earlier …"""
+    shock_z: float = 4.0
+    """… and the two-proportion z statistic reaches this (a guard against small counts only)."""
+
+    @classmethod
+    def from_mapping(cls, raw: dict | None) -> DriftThresholds:
+        raw = dict(raw or {})
+        unknown = set(raw) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"drift thresholds: unknown keys {sorted(unknown)}")
+        return cls(**raw)
+
+
+@dataclass
+class DriftResult:
+    """Per-feature table and the summary written to ``drift/summary.json``.
+
+    ``reference``/``current`` are the compared rows as given (money not yet divided by the
+    line: ``normalised(frame)`` does that for a sample, e.g. for the Evidently report).
+    """
+
+    per_feature: pd.DataFrame
+    summary: dict
+    reference: pd.DataFrame = field(repr=False)
+    current: pd.DataFrame = field(repr=False)
+    money: tuple[str, ...] = ()
+    line: object = None
+    reference_as_of: object = None
+    as_of: object = None
+
+    def normalised(self, frame: pd.DataFrame, side: str) -> pd.DataFrame:
+        if side == "reference":
+            when = "as_of" if "as_of" in frame else (self.reference_as_of or self.as_of)
+        else:
+            when = self.as_of
+        return normalise_money(frame, list(self.money), when, self.line)
+
+
+def _shares(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    finite = np.isfinite(x)
+    idx = np.searchsorted(edges, x[finite], side="left")
+    counts = np.bincount(idx, minlength=len(edges) + 1).astype(float)
+    counts = np.append(counts, (~finite).sum())
+    return np.maximum(counts / len(x), 1e-4)
+
+
+def compare(reference: np.ndarray, current: np.ndarray, bins: int = 10, points: int = 101) -> tuple[float, float]:
+    """(PSI, normalised Wasserstein) of one feature in one pass over the current values.
+
+    PSI over reference-decile bins (NaN its own bin, empty bins floored at 1e-4). The
+    Wasserstein distance is integrated over the reference's percentile grid (values outside
+    the reference's range count at its edge) and divided by the reference's spread.
+    """
+    ref = np.asarray(reference, dtype=float)
+    cur = np.asarray(current, dtype=float)
+    if len(ref) == 0 or len(cur) == 0:
+        return float("nan"), float("nan")
+    ref_ok = ref[np.isfinite(ref)]
+    if len(ref_ok) == 0:
+        grid = np.array([])
+    else:
+        grid = np.quantile(ref_ok, np.linspace(0, 1, points))
+    deciles = np.unique(grid[np.linspace(0, points - 1, bins + 1).round().astype(int)[1:-1]]) if len(grid) else grid
+    p, q = _shares(ref, deciles), _shares(cur, deciles)
+    value = float(np.sum((q - p) * np.log(q / p)))
+    cur_ok = cur[np.isfinite(cur)]
+    if len(grid) == 0 or len(cur_ok) == 0:
+        return value, float("nan")
+    def cdf(x: np.ndarray) -> np.ndarray:  # P(X <= grid[i]) for every grid point
+        return np.bincount(np.searchsorted(grid, x, side="left"), minlength=points + 1)[:points].cumsum() / len(x)
+
+    f_ref, f_cur = cdf(ref_ok), cdf(cur_ok)
+    d = np.abs(f_ref - f_cur)
+    dist = float(np.sum(0.5 * (d[:-1] + d[1:]) * np.diff(grid)))
+    spread = float(np.std(ref_ok)) or float(np.mean(np.abs(ref_ok))) or 1.0
+    return value, dist / spread
+
+
+def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
+    """Population stability index over reference-quantile bins (NaN is its own bin)."""
+    return compare(reference, current, bins)[0]
+
+
+def wasserstein_norm(reference: np.ndarray, current: np.ndarray, points: int = 101) -> float:
+    """Earth mover's distance (over the reference's percentile grid) in units of the reference's spread."""
+    return compare(reference, current, points=points)[1]
+
+
+def money_features(names, prefixes=MONEY_PREFIXES) -> list[str]:
+    return [n for n in names if n.startswith(tuple(prefixes))]
+
+
+def clock_features(names, prefixes=CLOCK_PREFIXES) -> list[str]:
+    return [n for n in names if n.startswith(tuple(prefixes))]
+
+
+def _lines(frame: pd.DataFrame, as_of, line) -> np.ndarray | float:
+    """The monitoring line of each row's as-of year (a column name) or of one date."""
+    if isinstance(as_of, str) and as_of in frame:
+        years = pd.to_datetime(frame[as_of]).dt.year
+        table = {int(y): float(line(int(y))) for y in years.unique()}
+        return years.map(table).to_numpy(dtype=float)
+    return float(line(pd.Timestamp(as_of).year))
+
+
+def normalise_money(frame: pd.DataFrame, columns, as_of, line) -> pd.DataFrame:
+    """Money columns divided by the monitoring line of each row's as-of year.
+
+    ``as_of``: a date for all rows, or the name of a date column; ``line``: year → yuan.
+    """
+    if not columns:
+        return frame
+    lines = _lines(frame, as_of, line)
+    return frame.assign(**{c: frame[c].to_numpy(dtype=float) / lines for c in columns})
+
+
+def same_season(reference: pd.DataFrame, as_of, weeks: int, min_rows: int) -> tuple[pd.DataFrame, str]:
+    """Reference rows whose as-of date is within ``weeks`` of this week of the year."""
+    if "as_of" not in reference:
+        return reference, "all reference rows (no as-of dates in the reference)"
+    doy = pd.to_datetime(reference["as_of"]).dt.dayofyear.to_numpy()
+    gap = np.abs(doy - pd.Timestamp(as_of).dayofyear)
+    gap = np.minimum(gap, 365 - gap)
+    keep = gap <= weeks * 7
+    if keep.sum() < min_rows:
+        return reference, f"all reference rows (only {int(keep.sum())} within ±{weeks} weeks of the season)"
+    return reference.loc[keep], f"reference rows within ±{weeks} weeks of the same week of the year"
+
+
+def deterministic_sample(frame: pd.DataFrame, n: int, key: str = "household_id") -> pd.DataFrame:
+    """At most ``n`` rows: those with the smallest hash of ``key`` (the same rows every week)."""
+    if len(frame) <= n:
+        return frame
+    h = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
+    if "as_of" in frame:  # a reference spans weeks: the same household can appear more than once
+        h = h ^ pd.util.hash_pandas_object(frame["as_of"].astype(str), index=False).to_numpy()
+    keep = np.sort(np.argpartition(h, n - 1)[:n])
+    return frame.iloc[keep]
+
+
+#: Shock indicators: what a department pushes when something happens, with its risk type.
+SHOCK_EVENTS = {"disaster": "disaster", "job_loss": "employment", "business_failure": "business",
+                "accident": "accident", "death": "labor", "housing_unsafe": "housing"}
+
+
+def _hit_share(panel, t: pd.Timestamp, window: pd.Timedelta) -> tuple[dict[str, float], int]:
+    registered = int((panel.households["registered_on"] <= t).sum())
+    ev = panel.events
+    recent = ((ev["event_date"] > t - window) & (ev["event_date"] <= t) & (ev["reported_on"] <= t)).to_numpy()
+    ev = ev.loc[recent]
+    hit = ev.groupby(ev["event_type"].astype(str).to_numpy())["household_id"].nunique()
+    out = {k: float(hit.get(k, 0)) for k in SHOCK_EVENTS}
+    c = panel.medical_claims
+    inpatient = ((c["kind"] == "inpatient") & (c["service_date"] > t - window) & (c["service_date"] <= t)
+                 & (c["reported_on"] <= t)).to_numpy()
+    members = c.loc[inpatient, "member_id"]
+    out["inpatient"] = float(panel.members.loc[panel.members["member_id"].isin(members), "household_id"].nunique())
+    return {k: v / max(registered, 1) for k, v in out.items()}, registered
+
+
+def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """Share of households hit by each kind of shock in the last weeks vs the same weeks a year earlier.
+
+    Shocks hit few households in any one year, and most features look back twelve months, so
+    an 8-week flood or factory closure barely moves a feature's distribution; the share of
+    households with a recent disaster, job loss or hospital stay moves a lot. Same-season by
+    construction (a year earlier), with the same reporting cut relative to each date.
+    """
+    t = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=thresholds.shock_window_days)
+    cur, n1 = _hit_share(panel, t, window)
+    ref, n0 = _hit_share(panel, t - pd.DateOffset(years=1), window)
+    rows = []
+    for k in cur:
+        p1, p0 = cur[k], ref[k]
+        pooled = (p1 * n1 + p0 * n0) / max(n1 + n0, 1)
+        se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / max(n1, 1) + 1 / max(n0, 1)))
+        z = (p1 - p0) / se
+        ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
+        fired = bool(n0 > 0 and ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.shock_excess
+                     and z >= thresholds.shock_z)
+        rows.append({"indicator": k, "risk_type": SHOCK_EVENTS.get(k, "illness"), "share_reference": p0,
+                     "share_current": p1, "ratio": ratio, "z": z, "fired": fired})
+    return pd.DataFrame(rows)
+
+
+def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str],
+                  risk_types: dict[str, str], as_of, line, reference_as_of=None,
+                  thresholds: DriftThresholds = DriftThresholds(), risk_type_zh: dict[str, str] | None = None,
+                  money=None, clock=None, shocks: pd.DataFrame | None = None) -> DriftResult:
+    """Compare this week's features and scores with the reference.
+
+    ``reference`` and ``current``: ``features`` columns plus ``probability`` (score drift);
+    ``reference`` may carry ``as_of`` (per-row dates; enables the season filter and per-year
+    income normalisation), else ``reference_as_of`` dates it. ``line``: year → monitoring line.
+    """
+    missing = [f for f in features if f not in current or f not in reference]
+    if missing:
+        raise ValueError(f"drift: features missing from the reference or this week: {missing[:5]}")
+    money = money_features(features) if money is None else list(money)
+    clock = clock_features(features) if clock is None else list(clock)
+    ref, season_note = same_season(reference, as_of, thresholds.season_weeks, thresholds.min_reference_rows)
+    if len(ref) > thresholds.reference_rows and "household_id" in ref:
+        ref = deterministic_sample(ref, thresholds.reference_rows)
+        season_note += f"; a deterministic sample of {thresholds.reference_rows:,} of them"
+    cur = current
+    ref_lines = _lines(ref, "as_of" if "as_of" in ref else (reference_as_of or as_of), line)
+    cur_lines = _lines(cur, as_of, line)
+
+    rows = []
+    for f in features:
+        r = ref[f].to_numpy(dtype=float)
+        c = cur[f].to_numpy(dtype=float)
+        if f in money:
+            r, c = r / ref_lines, c / cur_lines
+        value, dist = compare(r, c, thresholds.bins)
+        rows.append({
+            "feature": f,
+            "risk_type": risk_types.get(f, "other"),
+            "psi": value,
+            "wasserstein_norm": dist,
+            "reference_mean": float(np.nanmean(r)) if np.isfinite(r).any() else float("nan"),
+            "current_mean": float(np.nanmean(c)) if np.isfinite(c).any() else float("nan"),
+            "normalised_by_line": f in money,
+            "clock": f in clock,
+            "drifted": bool(value >= thresholds.feature_psi) and f not in clock,
+        })
+    per = pd.DataFrame(rows)
+    monitored = per[~per["clock"]]
+    share = float(monitored["drifted"].mean()) if len(monitored) else 0.0
+    score_psi = (psi(ref["probability"].to_numpy(float), cur["probability"].to_numpy(float), thresholds.bins)
+                 if "probability" in ref and "probability" in cur else float("nan"))
+    reasons = []
+    if share >= thresholds.share_drifted:
+        reasons.append(f"share of drifted features {share:.2f} ≥ {thresholds.share_drifted}")
+    if np.isfinite(score_psi) and score_psi >= thresholds.score_psi:
+        reasons.append(f"score PSI {score_psi:.3f} ≥ {thresholds.score_psi}")
+    zh = risk_type_zh or {}
+    shock_rows = []
+    if shocks is not None:
+        for r in shocks.itertuples(index=False):
+            shock_rows.append({"indicator": r.indicator, "risk_type": r.risk_type, "risk_type_zh": zh.get(r.risk_type, ""),
+                               "share_reference": _round(r.share_reference), "share_current": _round(r.share_current),
+                               "ratio": _round(r.ratio) if math.isfinite(r.ratio) else "inf", "z": _round(r.z),
+                               "fired": bool(r.fired)})
+            if r.fired:
+                reasons.append(f"shock: households with a recent {r.indicator} {r.share_reference:.1%} → "
+                               f"{r.share_current:.1%} of households (same weeks a year earlier → now)")
+    drifted = monitored[monitored["drifted"]].sort_values(["psi", "feature"], ascending=[False, True])
+    by_type = drifted.groupby("risk_type")["feature"].count().sort_values(ascending=False)
+    summary = {
+        "as_of": pd.Timestamp(as_of).strftime("%Y-%m-%d"),
+        "alert": bool(reasons),
+        "reasons": reasons,
+        "share_drifted": round(share, 6),
+        "n_features": int(len(monitored)),
+        "n_drifted": int(len(drifted)),
+        "drifted_features": [
+            {"feature": r.feature, "risk_type": r.risk_type, "risk_type_zh": zh.get(r.risk_type, ""),
+             "psi": round(float(r.psi), 6), "wasserstein_norm": _round(r.wasserstein_norm)}
+            for r in drifted.itertuples(index=False)
+        ],
+        "drifted_risk_types": {k: int(v) for k, v in by_type.items()},
+        "shocks": [r for r in shock_rows if r["fired"]],
+        "shock_indicators": shock_rows,
+        "score_psi": _round(score_psi),
+        "score_mean": {"reference": _round(float(ref["probability"].mean())) if "probability" in ref else None,
+                       "current": _round(float(cur["probability"].mean())) if "probability" in cur else None},
+        "rows": {"reference": int(len(ref)), "current": int(len(cur))},
+        "reference_rows_used": season_note,
+        "money_features_normalised": sorted(money),
+        "clock_features_ignored": sorted(clock),
+        "thresholds": asdict(thresholds),
+        "method": "PSI over reference-decile bins on all rows (effect size, no p-values)",
+    }
+    return DriftResult(per, summary, ref, cur, tuple(money), line, reference_as_of, as_of)
+
+
+def _round(x) -> float | None:
+    x = float(x)
+    return None if not math.isfinite(x) else round(x, 6)

@@ -1,0 +1,98 @@
+"""Adapter: the drift comparison rendered as an Evidently 0.7 report (HTML and JSON).
+
+Evidently uses the same test as the alert (PSI over reference deciles, registered as the
+stat test ``riskmodel_psi``), so the report and ``drift/summary.json`` agree column by column.
+Its columns are this week's features plus ``score`` (the probability). On big weeks it runs on
+a deterministic sample (``DriftThresholds.evidently_rows`` rows per side, the smallest hashes of
+household id), the alert itself uses every row. Evidently stamps its HTML with time-based ids;
+they are replaced by sequential ones so a rerun writes identical bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from riskmodel.monitoring.drift import DriftResult, DriftThresholds, deterministic_sample, psi
+
+STATTEST = "riskmodel_psi"
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_METRIC_VAR = re.compile(rb"metric_[0-9a-f]{32}")
+
+
+def _register() -> None:
+    from evidently.legacy.calculations.stattests.registry import StatTest, _registered_stat_tests, register_stattest
+    from evidently.legacy.core import ColumnType
+
+    if STATTEST in _registered_stat_tests:
+        return
+
+    def _psi(reference: pd.Series, current: pd.Series, feature_type, threshold: float):
+        value = psi(reference.to_numpy(dtype=float), current.to_numpy(dtype=float))
+        return value, value >= threshold
+
+    test = StatTest(name=STATTEST, display_name="PSI (reference deciles)",
+                    allowed_feature_types=[ColumnType.Numerical], default_threshold=0.2)
+    register_stattest(test, _psi)
+
+
+def _pin_ids(html: bytes) -> bytes:
+    seen: dict[bytes, bytes] = {}
+
+    def sub(prefix: bytes, make):
+        def repl(m):
+            key = m.group(0)
+            if key not in seen:
+                seen[key] = make(len(seen))
+            return seen[key]
+        return repl
+
+    html = _UUID.sub(sub(b"", lambda i: f"00000000-0000-4000-8000-{i:012x}".encode()), html)
+    return _METRIC_VAR.sub(sub(b"metric_", lambda i: f"metric_{i:032x}".encode()), html)
+
+
+def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
+                     thresholds: DriftThresholds = DriftThresholds()) -> dict:
+    """Write ``report.html`` and ``report.json`` into ``out_dir``; returns the report's own counts."""
+    with warnings.catch_warnings():  # evidently 0.7 touches numpy.core at import (DeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from evidently import DataDefinition, Dataset, Report
+        from evidently.presets import DataDriftPreset
+
+    _register()
+    ref = result.normalised(deterministic_sample(result.reference, thresholds.evidently_rows), "reference")
+    cur = result.normalised(deterministic_sample(result.current, thresholds.evidently_rows), "current")
+    clock = set(result.summary.get("clock_features_ignored", []))
+    # Evidently refuses a column that is empty on either side; clock features never alert
+    cols = [f for f in features if f not in clock and ref[f].notna().any() and cur[f].notna().any()]
+
+    def frame(df: pd.DataFrame) -> pd.DataFrame:
+        out = df[cols].astype(float).reset_index(drop=True)
+        if "probability" in df:
+            out["score"] = df["probability"].to_numpy(dtype=float)
+        return out
+
+    r, c = frame(ref), frame(cur)
+    definition = DataDefinition(numerical_columns=list(r.columns))
+    report = Report([DataDriftPreset(method=STATTEST, threshold=thresholds.feature_psi,
+                                     drift_share=thresholds.share_drifted)])
+    with warnings.catch_warnings():  # evidently divides by zero counts in its summaries
+        warnings.simplefilter("ignore", RuntimeWarning)
+        snapshot = report.run(current_data=Dataset.from_pandas(c, data_definition=definition),
+                              reference_data=Dataset.from_pandas(r, data_definition=definition))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp_html = out_dir / ".report.html.tmp"
+    snapshot.save_html(str(tmp_html))
+    (out_dir / "report.html").write_bytes(_pin_ids(tmp_html.read_bytes()))
+    tmp_html.unlink()
+    (out_dir / "report.json").write_text(snapshot.json(), encoding="utf-8")
+    counts = {}
+    for m in snapshot.dict()["metrics"]:
+        if m["metric_name"].startswith("DriftedColumnsCount"):
+            counts = {"count": float(m["value"]["count"]), "share": float(m["value"]["share"])}
+    return {"rows": {"reference": int(len(r)), "current": int(len(c))}, "drifted_columns": counts,
+            "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in cols],
+            "sampled": bool(len(r) < len(result.reference) or len(c) < len(result.current))}

@@ -1,0 +1,511 @@
+"""The weekly run: what a monitoring office receives each Monday, with drift alongside.
+
+``run_weekly`` scores every eligible household as of the date with the champion, cuts lists
+per township (and county) to the offices' visiting capacity, explains the listed rows, and
+writes ``OUT_DIR/<as_of>/``::
+
+    risk_list.json  risk_list.csv  xlsx/county_<code>.xlsx  scores.parquet  alerts.json
+    drift/summary.json  drift/features.csv  drift/report.html  drift/report.json
+    run_summary.json   (the only file with timings)
+
+plus ``OUT_DIR/drift/summary.json`` (latest week) and ``OUT_DIR/drift/<as_of>.json``,
+``OUT_DIR/performance/<week>.json`` for weeks whose labels matured, and rows in the store.
+A rerun of the same week writes identical list, drift and alert files; the week folder is
+swapped in whole (``rundir``), under a lock.
+
+Features and scoring are per-household maps: given a Dask scheduler they run per household
+partition on the cluster and are reassembled (ranks recomputed over all households), with
+the same result as in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.monitoring import lists as lists_mod
+from riskmodel.monitoring import writers
+from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
+from riskmodel.monitoring.drift import DriftThresholds, compute_drift
+from riskmodel.monitoring.performance import DecayThresholds, judge_decay, week_performance
+from riskmodel.monitoring.rundir import publish, recover, run_lock, staging, write_atomic
+
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Last week's list is the latest earlier run at most this many days before.
+PREVIOUS_MAX_DAYS = 14
+#: Partitions of the households when a Dask scheduler is given.
+DASK_PARTITIONS = 8
+#: The stand-in drift reference when the model carries none: the same date a year earlier
+#: (same season and the same place in the month, which income reporting lags depend on).
+REFERENCE_YEARS_BACK = 1
+STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "store")
+
+
+@dataclass(frozen=True)
+class WeeklyConfig:
+    """Thresholds for drift and decay alerts (``monitoring:`` section of a YAML, or defaults)."""
+
+    drift: DriftThresholds = DriftThresholds()
+    decay: DecayThresholds = DecayThresholds()
+    evidently: bool = True
+    """Render the Evidently HTML/JSON report (about 10 s whatever the size; the alert does not need it)."""
+
+    @classmethod
+    def from_mapping(cls, raw: dict | None) -> WeeklyConfig:
+        raw = dict(raw or {})
+        unknown = set(raw) - {"drift", "decay", "evidently"}
+        if unknown:
+            raise ValueError(f"monitoring config: unknown keys {sorted(unknown)} (allowed: drift, decay, evidently)")
+        return cls(DriftThresholds.from_mapping(raw.get("drift")), DecayThresholds.from_mapping(raw.get("decay")),
+                   bool(raw.get("evidently", True)))
+
+
+# --- scoring as per-household maps ---------------------------------------------------------
+
+def _score_part(panel, scorer, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from riskmodel.features import build_features
+
+    feats = build_features(panel, as_of)
+    if hasattr(scorer, "score_features"):
+        scores = scorer.score_features(feats, panel, as_of)
+    else:
+        scores = scorer.score(panel, as_of)
+    return feats, scores
+
+
+def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
+    """Global rank (score desc, id asc) and rank-based bands, whatever the partitioning was."""
+    out = scores.sort_values(["score", "household_id"], ascending=[False, True], kind="mergesort",
+                             ignore_index=True)
+    n = len(out)
+    out["rank"] = np.arange(1, n + 1, dtype=np.int64)
+    if share is not None and "band" in out:
+        from riskmodel.scoring import MEDIUM_BAND_FACTOR
+
+        high, medium = math.ceil(share * n), math.ceil(MEDIUM_BAND_FACTOR * share * n)
+        out["band"] = np.where(out["rank"] <= high, "high", np.where(out["rank"] <= medium, "medium", "low"))
+    return out
+
+
+def partitions(household_ids: pd.Index, n: int) -> list[pd.Index]:
+    """Household ids split into ``n`` parts by a stable hash (the same split on every machine)."""
+    ids = pd.Index(household_ids).astype(str)
+    h = pd.util.hash_pandas_object(pd.Series(ids), index=False).to_numpy() % np.uint64(n)
+    return [ids[h == k] for k in range(n) if (h == k).any()]
+
+
+def score_households(panel, scorer, as_of, *, client=None, n_partitions: int = DASK_PARTITIONS,
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Features and scores of every eligible household, sorted by household id / by rank."""
+    t = pd.Timestamp(as_of)
+    if client is None:
+        feats, scores = _score_part(panel, scorer, t)
+    else:
+        parts = [panel.subset(ids) for ids in partitions(panel.households["household_id"], n_partitions)]
+        remote_scorer = client.scatter(scorer, broadcast=True)
+        futures = client.map(_score_part, parts, scorer=remote_scorer, as_of=t, pure=False)
+        done = client.gather(futures)
+        feats = pd.concat([f for f, _ in done], ignore_index=True)
+        scores = pd.concat([s for _, s in done], ignore_index=True)
+    feats = feats.sort_values("household_id", kind="mergesort", ignore_index=True)
+    return feats, _rerank(scores, getattr(scorer, "capacity_share", None))
+
+
+def _client(scheduler):
+    if scheduler is None:
+        return None, False
+    if hasattr(scheduler, "scatter"):
+        return scheduler, False
+    from distributed import Client
+
+    return Client(scheduler), True
+
+
+# --- previous week, reference ---------------------------------------------------------------
+
+def _weeks(out_dir: Path) -> list[str]:
+    if not out_dir.is_dir():
+        return []
+    return sorted(p.name for p in out_dir.iterdir() if _WEEK.fullmatch(p.name) and (p / "risk_list.json").exists())
+
+
+def previous_list(out_dir: Path, as_of: pd.Timestamp, store=None) -> tuple[pd.DataFrame | None, str | None]:
+    """Last week's list rows (``household_id, rank``) from the output folder, else the store."""
+    earliest = as_of - pd.Timedelta(days=PREVIOUS_MAX_DAYS)
+    for week in reversed(_weeks(out_dir)):
+        t = pd.Timestamp(week)
+        if earliest <= t < as_of:
+            return writers.read_json_list(out_dir / week / "risk_list.json")[["household_id", "rank"]], week
+        if t < earliest:
+            break
+    if store is not None:
+        weeks = [pd.Timestamp(w) for w in store.risk_list_weeks()]
+        earlier = [w for w in weeks if earliest <= w < as_of]
+        if earlier:
+            week = max(earlier)
+            return store.risk_list(week.date())[["household_id", "rank"]], week.strftime("%Y-%m-%d")
+    return None, None
+
+
+def training_reference(scorer) -> pd.DataFrame | None:
+    """The reference sample logged with the model (``Scorer.reference``), if it has one."""
+    ref = getattr(scorer, "reference", None)
+    if callable(ref):
+        ref = ref()
+    if ref is None:
+        ref = (getattr(scorer, "meta", None) or {}).get("reference")
+    if isinstance(ref, pd.DataFrame) and len(ref):
+        ref = ref.copy()
+        if "probability" not in ref and hasattr(getattr(scorer, "model", None), "calibrate_scores"):
+            ref["probability"] = scorer.model.calibrate_scores(scorer.model.score(ref))
+        return ref
+    return None
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def _store(store):
+    if store is None or hasattr(store, "replace_risk_list"):
+        return store
+    from riskmodel.store import Store
+
+    s = Store(str(store))
+    s.migrate()
+    return s
+
+
+def _jsonable(obj):
+    return json.loads(json.dumps(obj, ensure_ascii=False, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+
+
+def _dump(obj) -> str:
+    return json.dumps(_jsonable(obj), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=None, store=None,
+               scheduler=None, progress: Callable[[str], None] | None = None, *, scorer=None, panel=None,
+               config: WeeklyConfig | None = None, lock_timeout: float | None = None,
+               log_mlflow: bool | None = None) -> dict:
+    """Run one week (see module docstring); returns the run summary (also in ``run_summary.json``).
+
+    ``capacity``: ``None`` (settings share), a YAML path, a mapping or a ``Capacity``.
+    ``store``: a ``Store`` or database URL (None: files only). ``scheduler``: Dask scheduler
+    address or ``distributed.Client``. ``scorer``/``panel``: already loaded ones (backfill,
+    tests). ``log_mlflow``: default when the model has a registry version.
+    """
+    from riskmodel.settings import get_settings
+
+    settings = get_settings()
+    t = pd.Timestamp(as_of).normalize()
+    week = t.strftime("%Y-%m-%d")
+    out_dir = Path(out_dir)
+    config = config or WeeklyConfig()
+    marks: list[tuple[str, float]] = []
+
+    def step(name: str) -> None:
+        marks.append((name, time.perf_counter()))
+        if progress is not None:
+            progress(name)
+
+    step(STEPS[0])
+    cap: Capacity = resolve_capacity(capacity, default_share=settings.capacity_share)
+    if panel is None:
+        from riskmodel.contract import load
+
+        panel = load(data_dir)
+    if scorer is None:
+        from riskmodel.scoring import load_scorer
+
+        scorer = load_scorer(model_uri)
+    store = _store(store)
+    cutoff = min(panel.cutoff(), t)
+    client, own_client = _client(scheduler)
+    try:
+        with run_lock(out_dir, timeout=lock_timeout):
+            recover(out_dir)
+            summary = _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff,
+                                  model_uri, settings)
+    finally:
+        if own_client:
+            client.close()
+    step("done")
+    summary["timings_s"] = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
+    summary["timings_s"]["total"] = round(marks[-1][1] - marks[0][1], 3)
+    summary["outputs"].append(f"{week}/run_summary.json")
+    write_atomic(out_dir / week / "run_summary.json", _dump(summary))
+    if (log_mlflow if log_mlflow is not None else getattr(scorer, "model_version", None) is not None):
+        _log_mlflow(summary, out_dir / week, scorer, settings)
+    return summary
+
+
+def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff, model_uri, settings):
+    from riskmodel.features import feature_names, feature_risk_types
+    from riskmodel.features.spec import risk_types
+
+    step("score")
+    feats, scores = score_households(panel, scorer, t, client=client)
+    if scores.empty:
+        raise ValueError(f"no eligible household as of {week}: nothing to list (check the data's dates)")
+
+    step("lists")
+    sizes = list_sizes(scores, cap)
+    listed = lists_mod.select(scores, sizes)
+    previous, previous_week = previous_list(out_dir, t, store)
+    listed = lists_mod.mark_changes(listed, previous)
+
+    step("explain")
+    ids = listed["household_id"].astype(str).tolist()
+    explained = scorer.score(panel.subset(ids), t, explain=ids) if ids else None
+    rt_map = risk_types()
+    table = lists_mod.finish(lists_mod.attach_reasons(listed, explained, rt_map), t)
+    if explained is not None and "contributions" in explained:
+        contrib = explained.set_index(explained["household_id"].astype(str))["contributions"]
+        table_contrib = table["household_id"].map(contrib)
+    else:
+        table_contrib = pd.Series([None] * len(table))
+
+    step("drift")
+    names = [f for f in feature_names() if f in feats.columns]
+    drift_summary, drift_result, ref_note = _drift(panel, scorer, t, feats, scores, names, feature_risk_types(),
+                                                   rt_map, config, client)
+
+    step("performance")
+    perf = _performance(panel, out_dir, t, cutoff, scorer, settings.horizon_weeks, config.decay)
+
+    alerts = _alerts(drift_summary, perf)
+    drift_summary = {**drift_summary, "retrain_recommended": alerts["retrain_recommended"],
+                     "model_name": scorer_model_name(scorer), "model_version": _version(scorer)}
+
+    step("write")
+    header = {"as_of": week, "data_cutoff": cutoff.strftime("%Y-%m-%d"), "model_name": scorer_model_name(scorer),
+              "model_version": _version(scorer), "previous_as_of": previous_week, "capacity": cap.as_dict()}
+    with staging(out_dir, week) as tmp:
+        writers.write_json(table, tmp / "risk_list.json", header, sizes)
+        writers.write_csv(table, tmp / "risk_list.csv")
+        (tmp / "xlsx").mkdir()
+        for county, rows in table.groupby("county_code", sort=True):
+            writers.write_county_xlsx(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county],
+                                      header, tmp / "xlsx" / f"county_{county}.xlsx")
+        score_cols = [c for c in ("household_id", "region_code", "score", "probability", "rank", "band", "category")
+                      if c in scores]
+        scores[score_cols].astype({"household_id": str, "region_code": str}).to_parquet(
+            tmp / "scores.parquet", index=False)
+        drift_dir = tmp / "drift"
+        drift_dir.mkdir()
+        evidently = None
+        if drift_result is not None:
+            drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
+            from riskmodel.monitoring.drift_report import evidently_report
+
+            if config.evidently:
+                evidently = evidently_report(drift_result, names, drift_dir, config.drift)
+        drift_summary = {**drift_summary, "evidently": evidently}
+        (drift_dir / "summary.json").write_text(_dump(drift_summary), encoding="utf-8")
+        (tmp / "alerts.json").write_text(_dump(alerts), encoding="utf-8")
+        publish(tmp, out_dir / week)
+    # derived copies for readers that want "the latest" without knowing the week
+    write_atomic(out_dir / "drift" / f"{week}.json", _dump(drift_summary))
+    latest = max(_weeks(out_dir) or [week])
+    if week >= latest:
+        write_atomic(out_dir / "drift" / "summary.json", _dump(drift_summary))
+    for w, report in perf["written"].items():
+        write_atomic(out_dir / "performance" / f"{w}.json", _dump(report))
+
+    step("store")
+    if store is not None:
+        meta = {"model_name": scorer_model_name(scorer), "model_version": _version(scorer), "run_id": f"weekly-{week}",
+                "rank": "township", "data_cutoff": header["data_cutoff"]}
+        rows = table.rename(columns={"village_code": "region_code"}).copy()
+        rows["contributions"] = table_contrib.to_numpy()
+        store.replace_risk_list(t.date(), rows, meta)
+        store.replace_scores(t.date(), scores[[c for c in score_cols if c != "rank"] + ["rank"]], meta)
+        store.save_drift_summary(t.date(), drift_summary, _version(scorer))
+
+    counties = sorted(table["county_code"].unique().tolist())
+    return {
+        "as_of": week, "data_cutoff": header["data_cutoff"], "model_name": header["model_name"],
+        "model_version": header["model_version"], "model_uri": model_uri, "previous_as_of": previous_week,
+        "eligible": int(len(scores)), "listed": int(len(table)), "new_on_list": int(table["new_on_list"].sum()),
+        "counties": len(counties), "townships": int((sizes["capacity"] > 0).sum()),
+        "capacity": cap.as_dict(), "partitions": DASK_PARTITIONS if client is not None else 1,
+        "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference")},
+        "performance": perf["summary"], "alerts": alerts,
+        "outputs": sorted(str(p.relative_to(out_dir)) for p in (out_dir / week).rglob("*") if p.is_file())
+        + [f"drift/{week}.json", "drift/summary.json"],
+        "store": store is not None,
+    }
+
+
+def scorer_model_name(scorer) -> str | None:
+    return getattr(scorer, "model_name", None)
+
+
+def _version(scorer) -> str | None:
+    v = getattr(scorer, "model_version", None)
+    return None if v is None else str(v)
+
+
+# --- drift ----------------------------------------------------------------------------------
+
+def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, client):
+    current = feats.merge(scores[["household_id", "probability"]], on="household_id", how="left")
+    zh = {code: rt.zh for code, rt in rt_map.items()}
+    ref = training_reference(scorer)
+    ref_as_of = None
+    if ref is not None:
+        note = "training reference sample logged with the model"
+    else:
+        ref_as_of = t - pd.DateOffset(years=REFERENCE_YEARS_BACK)
+        first = panel.households["registered_on"].min()
+        note = (f"features and scores as of {ref_as_of:%Y-%m-%d} (a year earlier, same season): "
+                "the model carries no training reference sample")
+        if pd.isna(first) or ref_as_of < first:
+            ref = None
+        else:
+            rf, rs = score_households(panel, scorer, ref_as_of, client=client)
+            ref = rf.merge(rs[["household_id", "probability"]], on="household_id", how="left")
+    if ref is None or len(ref) < 50:
+        summary = {"as_of": t.strftime("%Y-%m-%d"), "status": "skipped", "alert": False, "share_drifted": None,
+                   "drifted_features": [], "score_psi": None, "reference": note,
+                   "reasons": [], "why": "no reference: the data start less than a year before this week "
+                                          "and the model carries no reference sample"}
+        return summary, None, note
+    from riskmodel.monitoring.drift import shock_indicators
+
+    result = compute_drift(ref, current, features=names, risk_types=feature_rt, as_of=t,
+                           line=panel.policy.line, reference_as_of=ref_as_of, thresholds=config.drift,
+                           risk_type_zh=zh, shocks=shock_indicators(panel, t, config.drift))
+    summary = {"status": "ok", **result.summary, "reference": note}
+    return summary, result, note
+
+
+# --- performance on matured weeks -----------------------------------------------------------
+
+def _performance(panel, out_dir: Path, t, cutoff, scorer, horizon_weeks: int, decay: DecayThresholds) -> dict:
+    """Reports for earlier weeks whose labels matured by this run's cut-off."""
+    from riskmodel.labels import outcomes
+
+    horizon = pd.Timedelta(weeks=horizon_weeks)
+    matured = [w for w in _weeks(out_dir) if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < t]
+    written, reports = {}, {}
+    known = panel.as_of(cutoff)
+    for w in matured:
+        path = out_dir / "performance" / f"{w}.json"
+        if path.exists():
+            reports[w] = json.loads(path.read_text("utf-8"))
+            continue
+        wdir = out_dir / w
+        scores = pd.read_parquet(wdir / "scores.parquet")
+        listed = writers.read_json_list(wdir / "risk_list.json")
+        header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
+        labels = outcomes(known, pd.Timestamp(w), horizon_weeks)
+        report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,
+                  "model_version": header.get("model_version"),
+                  **week_performance(scores, listed["household_id"] if len(listed) else [], labels)}
+        written[w] = report
+        reports[w] = report
+    latest = reports[max(reports)] if reports else None
+    reasons: list[str] = []
+    reference = None
+    if latest is not None:
+        meta_metrics = (getattr(scorer, "meta", None) or {}).get("metrics") or {}
+        if meta_metrics.get("pr_auc"):
+            reference = {"pr_auc": meta_metrics.get("pr_auc"), "recall_at_capacity": meta_metrics.get("recall_at_capacity"),
+                         "source": "model test metrics"}
+        else:
+            same = [r for w, r in sorted(reports.items()) if r.get("model_version") == latest.get("model_version")]
+            if same and same[0]["as_of"] != latest["as_of"]:
+                reference = {**same[0], "source": f"first matured week of this model version ({same[0]['as_of']})"}
+        reasons = judge_decay(latest, reference, decay)
+    return {
+        "written": written,
+        "summary": {"matured_weeks": sorted(reports), "latest": None if latest is None else latest["as_of"],
+                    "latest_metrics": None if latest is None else {
+                        k: latest.get(k) for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc",
+                                                   "positives", "listed")},
+                    "reference": None if reference is None else {k: reference.get(k) for k in
+                                                                 ("pr_auc", "recall_at_capacity", "source")},
+                    "decay_reasons": reasons},
+    }
+
+
+def _alerts(drift_summary: dict, perf: dict) -> dict:
+    drift_reasons = [f"drift: {r}" for r in drift_summary.get("reasons", [])]
+    decay_reasons = [f"decay: {r}" for r in perf["summary"]["decay_reasons"]]
+    return {"as_of": drift_summary["as_of"], "drift_alert": bool(drift_summary.get("alert")),
+            "decay_alert": bool(decay_reasons), "retrain_recommended": bool(drift_reasons or decay_reasons),
+            "reasons": drift_reasons + decay_reasons}
+
+
+# --- MLflow ---------------------------------------------------------------------------------
+
+def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
+    """Drift and alerts as an MLflow run tagged with the model version, and tags on that version."""
+    from riskmodel.training.tracking import MlflowSession
+
+    version = _version(scorer)
+    with MlflowSession(settings) as s:
+        import mlflow
+
+        tags = {"kind": "weekly", "as_of": summary["as_of"], "model_name": str(scorer_model_name(scorer)),
+                "model_version": str(version)}
+        with s.start_run(f"weekly-{summary['as_of']}", tags=tags):
+            drift = summary["drift"]
+            metrics = {"eligible": summary["eligible"], "listed": summary["listed"],
+                       "drift_alert": float(bool(drift.get("alert"))),
+                       "retrain_recommended": float(summary["alerts"]["retrain_recommended"])}
+            if drift.get("share_drifted") is not None:
+                metrics["share_drifted"] = drift["share_drifted"]
+            if drift.get("score_psi") is not None:
+                metrics["score_psi"] = drift["score_psi"]
+            latest = summary["performance"].get("latest_metrics") or {}
+            for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc"):
+                if latest.get(k) is not None:
+                    metrics[f"matured_{k}"] = latest[k]
+            mlflow.log_metrics(metrics)
+            for name in ("summary.json", "report.html", "features.csv"):
+                p = week_dir / "drift" / name
+                if p.exists():
+                    mlflow.log_artifact(str(p), artifact_path="drift")
+        if version is not None and scorer_model_name(scorer):
+            from mlflow.exceptions import MlflowException
+
+            try:
+                s.client.set_model_version_tag(scorer_model_name(scorer), version, f"drift_{summary['as_of']}",
+                                               json.dumps({"alert": drift.get("alert"),
+                                                           "share_drifted": drift.get("share_drifted"),
+                                                           "score_psi": drift.get("score_psi")}))
+            except MlflowException:  # a model loaded from a run or file URI has no registry version
+                pass
+
+
+# --- backfill -------------------------------------------------------------------------------
+
+def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_uri: str | None = None,
+                 progress: Callable[[str], None] | None = None, **kwargs) -> list[dict]:
+    """Run the weeks ``start, start + 7 days, … <= end`` in order (oldest first)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if end < start:
+        raise ValueError(f"backfill: FROM {start:%Y-%m-%d} is after TO {end:%Y-%m-%d}")
+    if kwargs.get("panel") is None:
+        from riskmodel.contract import load
+
+        kwargs["panel"] = load(data_dir)
+    if kwargs.get("scorer") is None:
+        from riskmodel.scoring import load_scorer
+
+        kwargs["scorer"] = load_scorer(model_uri)
+    out = []
+    for t in pd.date_range(start, end, freq=f"{every_days}D"):
+        if progress is not None:
+            progress(f"week {t:%Y-%m-%d}")
+        out.append(run_weekly(data_dir, t, out_dir, model_uri=model_uri, **kwargs))
+    return out

@@ -1,0 +1,175 @@
+"""``Scorer``: a loaded model that scores a ``Panel`` as of a date; ``load_scorer`` gets one.
+
+The weekly run, the API and the MLflow pyfunc all score through this one class, so the HTTP
+service, ``mlflow models serve`` and the weekly lists agree row for row.
+
+Output of ``Scorer.score`` (one row per eligible household, sorted by rank):
+``household_id, region_code, score, probability, rank, band, category, category_zh`` and, for
+rows named in ``explain``, ``risk_types`` (codes, main first), ``contributions`` (code → log-odds)
+and ``measures`` (None elsewhere).
+
+- ``score``: the model's uncalibrated probability, used for ranking (rank 1 = highest score,
+  ties broken by ``household_id``);
+- ``probability``: calibrated probability of identification within the horizon;
+- ``band``: ``high`` within the capacity share of the ranked households (default top 2 %),
+  ``medium`` within five times that share, else ``low``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import Panel, Policy
+
+#: Band thresholds as multiples of the capacity share.
+MEDIUM_BAND_FACTOR = 5
+
+OUTPUT_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category",
+                  "category_zh", "risk_types", "contributions", "measures")
+
+
+class Scorer:
+    """A calibrated model plus what it needs to score: feature names, policy, capacity share."""
+
+    def __init__(self, model, *, model_name: str = "riskmodel", model_version: str | None = None,
+                 capacity_share: float = 0.02, meta: dict | None = None):
+        self.model = model
+        self.model_name = model_name
+        self.model_version = model_version
+        self.capacity_share = capacity_share
+        self.meta = dict(meta or {})
+
+    @property
+    def policy(self) -> Policy | None:
+        raw = self.meta.get("policy")
+        return Policy.model_validate(raw) if raw else None
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def score(self, panel: Panel, as_of: str | pd.Timestamp, *, explain: Iterable[str] | int | None = None,
+              ) -> pd.DataFrame:
+        """Score every eligible household of ``panel`` as of ``as_of`` (see module docstring)."""
+        from riskmodel.features import build_features
+
+        t = pd.Timestamp(as_of)
+        feats = build_features(panel, t)
+        return self.score_features(feats, panel, t, explain=explain)
+
+    def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
+                       explain: Iterable[str] | int | None = None) -> pd.DataFrame:
+        """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
+        from riskmodel.explain import suggest_category
+
+        s = self.model.score(feats) if len(feats) else np.zeros(0)
+        p = self.model.calibrate_scores(s) if len(feats) else np.zeros(0)
+        out = pd.DataFrame({
+            "household_id": feats["household_id"].astype("string[pyarrow]").to_numpy(),
+            "region_code": feats["region_code"].astype("string[pyarrow]").to_numpy(),
+            "score": s.astype(float), "probability": p.astype(float),
+        })
+        out = out.sort_values(["score", "household_id"], ascending=[False, True], kind="mergesort",
+                              ignore_index=True)
+        n = len(out)
+        out["rank"] = np.arange(1, n + 1, dtype=np.int64)
+        high = math.ceil(self.capacity_share * n)
+        medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
+        out["band"] = np.where(out["rank"] <= high, "high", np.where(out["rank"] <= medium, "medium", "low"))
+        cats = suggest_category(panel, as_of, out["household_id"])
+        out["category"] = cats["category"].to_numpy()
+        out["category_zh"] = cats["category_zh"].to_numpy()
+        out["risk_types"] = None
+        out["contributions"] = None
+        out["measures"] = None
+        rows = self._explain_rows(out, explain)
+        if len(rows):
+            shown = out.loc[rows, "household_id"]
+            X = feats.set_index("household_id").loc[shown.to_numpy()]
+            rs = self.reasons(X)
+            for col in ("risk_types", "contributions", "measures"):
+                out.loc[rows, col] = pd.Series(rs[col].to_list(), index=rows, dtype=object)
+        return out
+
+    @staticmethod
+    def _explain_rows(out: pd.DataFrame, explain) -> np.ndarray:
+        if explain is None or explain is False:
+            return np.zeros(0, dtype=np.int64)
+        if isinstance(explain, (int, np.integer)) and not isinstance(explain, bool):
+            return np.arange(min(int(explain), len(out)), dtype=np.int64)
+        if isinstance(explain, str):
+            explain = [explain]
+        wanted = pd.Index(list(explain), dtype="string[pyarrow]")
+        return np.flatnonzero(out["household_id"].isin(wanted).to_numpy())
+
+    def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Risk types, contributions and measures for the feature rows given (shown rows only)."""
+        from riskmodel.explain import reasons, sum_by_risk_type
+        from riskmodel.features import feature_risk_types
+        from riskmodel.features.spec import risk_types
+
+        contrib = self.model.contributions(X)
+        by_type = sum_by_risk_type(contrib, self.model.feature_names_, feature_risk_types())
+        by_type.index = X.index
+        return reasons(by_type, {code: rt.measures for code, rt in risk_types().items()})
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> dict[str, str]:
+        """Write ``model.joblib`` and ``meta.json`` into ``folder``; return the artifact paths."""
+        import joblib
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        model_path, meta_path = folder / "model.joblib", folder / "meta.json"
+        joblib.dump(self.model, model_path)
+        meta = {**self.meta, "capacity_share": self.capacity_share, "model_name": self.model_name}
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), "utf-8")
+        return {"model": str(model_path), "meta": str(meta_path)}
+
+    @classmethod
+    def from_files(cls, model_path: str | Path, meta_path: str | Path, *, model_version: str | None = None,
+                   ) -> Scorer:
+        import joblib
+
+        meta = json.loads(Path(meta_path).read_text("utf-8"))
+        return cls(joblib.load(model_path), model_name=meta.get("model_name", "riskmodel"),
+                   model_version=model_version, capacity_share=float(meta.get("capacity_share", 0.02)), meta=meta)
+
+
+_CACHE: dict[tuple[str, str], Scorer] = {}
+_LOCK = threading.Lock()
+
+
+def load_scorer(model_uri: str | None = None) -> Scorer:
+    """The scorer behind an MLflow model URI (default ``models:/<model_name>@champion``).
+
+    Artifacts are loaded once per resolved model version and cached, so calling this on
+    every request is cheap; an alias that moves resolves to the new version on the next call.
+    """
+    from riskmodel.training.tracking import load_pyfunc_scorer, resolve_model_uri
+
+    from riskmodel.settings import get_settings
+
+    settings = get_settings()
+    uri = model_uri or f"models:/{settings.model_name}@champion"
+    resolved, version = resolve_model_uri(uri, settings)
+    key = (settings.mlflow_tracking_uri, resolved)
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    scorer = load_pyfunc_scorer(resolved, settings)
+    if version is not None:
+        scorer.model_version = version
+    with _LOCK:
+        _CACHE[key] = scorer
+    return scorer
+
+
+__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer"]

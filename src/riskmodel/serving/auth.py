@@ -1,0 +1,89 @@
+"""API-key authentication and the role × region rules.
+
+| endpoint                         | admin | analyst | office (region prefix P)                    |
+|----------------------------------|-------|---------|---------------------------------------------|
+| POST /v1/score, /v1/score/batch  | yes   | yes     | households in P only, else 403              |
+| GET /v1/risk-lists/{week}        | yes   | yes     | rows in P only (a region outside P → 403)   |
+| GET /v1/households/{id}          | yes   | yes     | in P only, else 404 (existence not revealed)|
+| POST /v1/households/{id}/visits  | yes   | 403     | in P only, else 404                         |
+| GET /v1/model, /v1/drift/latest  | yes   | yes     | yes                                         |
+
+Missing, unknown or revoked key → 401. Keys are looked up by their public id and checked
+against the stored salted hash; a verified key is cached in-process for ``auth_cache_s``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from fastapi import HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+
+from riskmodel.store import ApiKeyInfo
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False,
+    description="API key from `riskmodel keys create --role admin|analyst|office [--region PREFIX]`",
+)
+VISIT_WRITERS = ("admin", "office")
+
+
+class KeyCache:
+    """Verified keys for a few seconds, so each request costs no database round trip."""
+
+    def __init__(self, ttl_s: float):
+        self.ttl_s = ttl_s
+        self._items: dict[str, tuple[float, ApiKeyInfo]] = {}
+
+    def get(self, digest: str) -> ApiKeyInfo | None:
+        hit = self._items.get(digest)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, digest: str, info: ApiKeyInfo) -> None:
+        if self.ttl_s > 0:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[digest] = (time.monotonic() + self.ttl_s, info)
+
+
+def current_key(request: Request, raw: str | None = Security(api_key_header)) -> ApiKeyInfo:
+    """The authenticated key of this request (401 if missing, unknown or revoked)."""
+    if not raw:
+        raise HTTPException(401, "missing X-API-Key header", headers={"WWW-Authenticate": "APIKey"})
+    cache: KeyCache = request.app.state.key_cache
+    digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    info = cache.get(digest)
+    if info is None:
+        info = request.app.state.store.authenticate(raw)
+        if info is None:
+            raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "APIKey"})
+        cache.put(digest, info)
+    request.state.key_id = info.key_id
+    return info
+
+
+def in_region(key: ApiKeyInfo, region_code: str | None) -> bool:
+    """Whether ``key`` may see a household in ``region_code`` (office keys: their prefix only)."""
+    if key.role != "office":
+        return True
+    return region_code is not None and region_code.startswith(key.region_prefix or "\0")
+
+
+def list_region(key: ApiKeyInfo, region: str | None) -> str | None:
+    """The region prefix a list read is restricted to; 403 when an office asks outside its own."""
+    if key.role != "office":
+        return region
+    own = key.region_prefix or ""
+    if region is None or own.startswith(region):
+        return own
+    if region.startswith(own):
+        return region
+    raise HTTPException(403, "this key is bound to another region")
+
+
+def require_visit_writer(key: ApiKeyInfo) -> None:
+    if key.role not in VISIT_WRITERS:
+        raise HTTPException(403, f"role {key.role!r} cannot record visits")

@@ -1,0 +1,26 @@
+"""Settings of the HTTP service (``RISKMODEL_SERVE_*``), beside the project's ``Settings``."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RISKMODEL_SERVE_", frozen=True, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Model to serve; default ``models:/<model_name>@champion`` (followed as the alias moves).
+    model_uri: str | None = None
+    alias: str = "champion"
+    #: Seconds between checks of the registry alias (0 = load once, never swap).
+    reload_interval_s: float = 30.0
+    #: Largest request body accepted (bytes); larger → 413.
+    max_body_bytes: int = 2_000_000
+    #: Most households in one batch request.
+    max_batch: int = 500
+    #: Validate payloads with the whole ``Panel.from_frames`` loader (slower) instead of the
+    #: schema-generated models plus the contract's cross-row ``check_tables`` (the default).
+    full_validation: bool = False
+    #: Seconds a verified API key is remembered in-process (revocation takes effect after this).
+    auth_cache_s: float = 5.0

@@ -1,0 +1,152 @@
+"""The server's current model, swapped atomically when the registry alias moves.
+
+A request takes one reference to the loaded model (``holder.current``) and uses it to the
+end, so a swap never changes a request's model half-way and never fails a request in
+flight: the old scorer stays alive until its last request drops the reference. MLflow's own
+server loads once and must be restarted to follow an alias.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("riskmodel.serving")
+
+ScorerLoader = Callable[[str], Any]
+"""``model_uri -> Scorer`` (``riskmodel.scoring.load_scorer`` in production)."""
+VersionResolver = Callable[[], "str | None"]
+"""Returns the version the alias points at now (None: no such alias yet)."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    scorer: Any
+    name: str
+    version: str
+    uri: str
+    loaded_at: dt.datetime
+    info: dict = field(default_factory=dict)
+
+
+class ModelHolder:
+    """Holds the loaded model; ``refresh()`` loads the alias's version if it moved.
+
+    With a ``resolver`` the holder pins what it loads to ``models:/<name>/<version>``, so the
+    version it reports is exactly the one it serves. Without one (a fixed ``model_uri``) it
+    loads once.
+    """
+
+    def __init__(self, loader: ScorerLoader, model_uri: str, *, name: str,
+                 resolver: VersionResolver | None = None, info: Callable[[str], dict] | None = None,
+                 on_swap: Callable[[LoadedModel], None] | None = None):
+        self.loader = loader
+        self.model_uri = model_uri
+        self.name = name
+        self.resolver = resolver
+        self.info = info
+        self.on_swap = on_swap
+        self.current: LoadedModel | None = None
+        self.last_error: str | None = None
+        self._lock = threading.Lock()  # one load at a time; readers never take it
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def refresh(self) -> bool:
+        """Load the alias's current version if it differs from the served one; True if swapped."""
+        with self._lock:
+            try:
+                if self.resolver is None:
+                    if self.current is not None:
+                        return False
+                    version, uri = None, self.model_uri
+                else:
+                    version = self.resolver()
+                    if version is None:
+                        self.last_error = f"{self.model_uri}: alias not set"
+                        return False
+                    version = str(version)
+                    if self.current is not None and self.current.version == version:
+                        return False
+                    uri = f"models:/{self.name}/{version}"
+                scorer = self.loader(uri)
+                version = str(version if version is not None else getattr(scorer, "model_version", "unknown"))
+                extra = self.info(version) if self.info else {}
+                loaded = LoadedModel(scorer, str(getattr(scorer, "model_name", self.name)), version, uri,
+                                     dt.datetime.now(dt.timezone.utc), extra)
+            except Exception as exc:  # keep serving the old model; /readyz and the log say why
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("model load failed (%s); keeping version %s", type(exc).__name__,
+                            self.current.version if self.current else None)
+                return False
+            old = self.current
+            self.current = loaded  # one reference assignment: atomic for readers
+            self.last_error = None
+            log.info("serving model %s version %s (was %s)", loaded.name, loaded.version,
+                     old.version if old else None)
+            if self.on_swap:
+                self.on_swap(loaded)
+            return True
+
+    def start(self, interval_s: float) -> None:
+        """Poll the alias every ``interval_s`` seconds in a daemon thread (0 = never)."""
+        if interval_s <= 0 or self.resolver is None or self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop():
+            while not self._stop.wait(interval_s):
+                self.refresh()
+
+        self._thread = threading.Thread(target=loop, name="riskmodel-model-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+def mlflow_resolver(tracking_uri: str, name: str, alias: str) -> VersionResolver:
+    """Version the registry alias points at, read with a client bound to ``tracking_uri``."""
+
+    def resolve() -> str | None:
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return str(MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+                       .get_model_version_by_alias(name, alias).version)
+        except MlflowException as exc:
+            if "RESOURCE_DOES_NOT_EXIST" in str(getattr(exc, "error_code", "")) or "not found" in str(exc).lower():
+                return None
+            raise
+
+    return resolve
+
+
+def mlflow_info(tracking_uri: str, name: str) -> Callable[[str], dict]:
+    """Registry facts about a version: run id, when trained, the run's metrics."""
+
+    def info(version: str) -> dict:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        mv = client.get_model_version(name, version)
+        out: dict = {"run_id": mv.run_id, "aliases": list(getattr(mv, "aliases", []) or []),
+                     "registered_at": dt.datetime.fromtimestamp(mv.creation_timestamp / 1000, dt.timezone.utc)}
+        if mv.run_id:
+            try:
+                run = client.get_run(mv.run_id)
+                out["trained_at"] = dt.datetime.fromtimestamp(run.info.start_time / 1000, dt.timezone.utc)
+                out["metrics"] = dict(run.data.metrics)
+            except Exception:  # a registry without the run (copied model) still serves
+                pass
+        return out
+
+    return info

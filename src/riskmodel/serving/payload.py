@@ -1,0 +1,254 @@
+"""From validated JSON payloads to a ``Panel``, scores and explained responses.
+
+Pydantic has checked each field; ``Panel.from_frames`` then checks the contract's cross-row
+rules exactly as for files. Its problems come back as 422 details whose ``loc`` points into
+the request (``["body", "members", 2, "relation"]``). One relaxation: a household sent with
+no members at all may lack a head row (a brand-new household the office knows only by its
+registration must still score).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import ContractError, Panel, Policy
+from riskmodel.contract.validate import ID_DTYPE, Problems, check_tables, empty_frame
+from riskmodel.contract.schema import CATEGORY_ZH, TABLES
+from riskmodel.serving.schemas import CHILD_TABLES
+
+#: How many risk types a response lists (main first).
+TOP_RISK_TYPES = 3
+
+
+class PayloadError(Exception):
+    """The payload breaks the contract; ``errors`` are FastAPI-style 422 details."""
+
+    def __init__(self, errors: list[dict], status: int = 422):
+        self.errors = errors
+        self.status = status
+        super().__init__(f"{len(errors)} problems")
+
+
+def _err(loc: list, msg: str, typ: str, value: Any = None) -> dict:
+    out = {"loc": loc, "msg": msg, "type": typ}
+    if value is not None:
+        out["input"] = value
+    return out
+
+
+def payload_frames(payloads: Sequence, prefix: list) -> tuple[dict[str, pd.DataFrame], dict, list[dict]]:
+    """Contract-shaped raw frames of all payloads, each row's origin, and consistency errors.
+
+    ``prefix`` is the ``loc`` of the payload list's items (``["body"]`` for one household,
+    ``["body", "households"]`` for a batch; then the item index is added).
+    """
+    single = len(prefix) == 1
+    rows: dict[str, list[dict]] = {"households": [], **{t: [] for t in CHILD_TABLES}}
+    origin: dict[str, list[tuple]] = {t: [] for t in rows}
+    errors: list[dict] = []
+    for i, p in enumerate(payloads):
+        base = prefix if single else [*prefix, i]
+        hh = p.household.model_dump(mode="json")
+        hid = hh["household_id"]
+        rows["households"].append(hh)
+        origin["households"].append((base, "household", None))
+        member_ids = {m.member_id for m in (p.members or [])}
+        for table in CHILD_TABLES:
+            for j, row in enumerate(getattr(p, table) or []):
+                r = row.model_dump(mode="json")
+                if "household_id" in r:
+                    if r["household_id"] is None:
+                        r["household_id"] = hid
+                    elif r["household_id"] != hid:
+                        errors.append(_err([*base, table, j, "household_id"],
+                                           f"must be the household's id {hid!r} (or left out)", "contract.household_id",
+                                           r["household_id"]))
+                if table == "medical_claims" and r["member_id"] not in member_ids:
+                    errors.append(_err([*base, table, j, "member_id"], "not a member of this household (members)",
+                                       "contract.references", r["member_id"]))
+                rows[table].append(r)
+                origin[table].append((base, table, j))
+    # every table present (possibly empty): an absent list means "no records", not a missing file
+    frames = {t: pd.DataFrame(r, columns=list(TABLES[t].names)) for t, r in rows.items()}
+    return frames, origin, errors
+
+
+def typed_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Contract-typed frames straight from pydantic-validated rows (ISO strings, numbers, None).
+
+    Pydantic has already enforced every per-field rule of the schema (types, enums, ranges,
+    region codes, ISO dates), so this skips the loader's string coercion — the costliest part
+    of ``Panel.from_frames`` for a one-household panel. ``test_payload.py`` checks that the
+    result equals ``Panel.from_frames`` on the same rows, table for table.
+    """
+    out = {}
+    for name, df in frames.items():
+        cols = {}
+        for col in TABLES[name].columns:
+            values = df[col.name].tolist()
+            if col.kind in ("id", "str", "region_code"):
+                cols[col.name] = pd.array([None if v is None else str(v).strip() for v in values], dtype=ID_DTYPE)
+            elif col.kind == "enum":
+                cols[col.name] = pd.Categorical(values, categories=list(col.values))
+            elif col.kind in ("date", "month"):
+                fmt = "%Y-%m-%d" if col.kind == "date" else "%Y-%m"
+                cols[col.name] = pd.to_datetime(pd.Series(values, dtype=object), format=fmt).astype("datetime64[ns]")
+            elif col.kind == "float":
+                cols[col.name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
+            elif col.kind == "int":
+                cols[col.name] = pd.array(values, dtype="Int64")
+            else:  # bool
+                cols[col.name] = np.array([bool(col.default) if v is None else bool(v) for v in values], dtype=bool)
+        out[name] = pd.DataFrame(cols, index=pd.RangeIndex(len(df)))
+    for name, table in TABLES.items():
+        if name not in out:
+            out[name] = empty_frame(table)
+    return out
+
+
+def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Panel:
+    """Validated ``Panel`` of the payloads, or ``PayloadError`` naming field and rule.
+
+    Cross-row rules (one head, cost balance, references, dates in order…) are the contract's
+    own ``check_tables``; ``full=True`` runs the whole ``Panel.from_frames`` loader instead.
+    """
+    frames, origin, errors = payload_frames(payloads, prefix)
+    if errors:
+        raise PayloadError(errors)
+    if full:
+        try:
+            return Panel.from_frames(frames)
+        except ContractError as exc:
+            problems = exc.problems
+    else:
+        typed = typed_frames(frames)
+        problems = Problems()
+        check_tables(typed, problems)
+        if not problems:
+            return Panel(**typed, policy=Policy.default())
+    # one_head is checked here instead: a household sent without members may have no head
+    errors = []
+    listed = 0
+    for prob in problems.examples:
+        if prob.rule == "one_head":
+            continue
+        listed += 1
+        if prob.row is None:
+            loc = [*prefix, prob.table, prob.column]
+        else:
+            base, key, j = origin[prob.table][prob.row - 1]
+            loc = [*base, key] + ([] if j is None else [j]) + ([prob.column] if prob.column else [])
+        errors.append(_err(loc, prob.message or prob.rule, f"contract.{prob.rule}", prob.value))
+    for i, p in enumerate(payloads):
+        heads = sum(m.relation == "head" for m in (p.members or []))
+        if p.members and heads != 1:
+            base = prefix if len(prefix) == 1 else [*prefix, i]
+            errors.append(_err([*base, "members"], f"exactly one member with relation 'head' (found {heads})",
+                               "contract.one_head"))
+    unlisted = problems.total - problems.counts.get(("households", "household_id", "one_head"), 0) - listed
+    if unlisted > 0:
+        errors.append(_err(prefix, f"{unlisted} more contract problems", "contract.many"))
+    if errors:
+        raise PayloadError(errors)
+    return Panel.from_frames(frames, check=False) if full else Panel(**typed, policy=Policy.default())
+
+
+def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.date, *,
+                   full_validation: bool = False) -> list[dict]:
+    """Score each payload as of its ``as_of`` (or the default), in request order."""
+    panel = build_panel(payloads, prefix, full=full_validation)
+    as_ofs = [p.as_of or default_as_of for p in payloads]
+    ids = [p.household.household_id for p in payloads]
+    by_date: dict[dt.date, list[str]] = {}
+    for hid, day in zip(ids, as_ofs):
+        by_date.setdefault(day, []).append(hid)
+    results: dict[str, dict] = {}
+    for day, group in by_date.items():
+        part = panel if len(by_date) == 1 else panel.subset(group)
+        scored = loaded.scorer.score(part, pd.Timestamp(day), explain=list(group))
+        for rec in scored.to_dict("records"):
+            results[str(rec["household_id"])] = _response(rec, day, loaded)
+    missing = [i for i, hid in enumerate(ids) if hid not in results]
+    if missing:
+        single = len(prefix) == 1
+        raise PayloadError([
+            _err([*(prefix if single else [*prefix, i]), "household", "registered_on"],
+                 f"household is not eligible for scoring as of {as_ofs[i].isoformat()} "
+                 "(registered after that date)", "contract.not_eligible")
+            for i in missing])
+    return [results[hid] for hid in ids]
+
+
+def _num(v) -> float | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return float(v)
+
+
+def _str(v) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
+def _response(rec: dict, as_of: dt.date, loaded) -> dict:
+    from riskmodel.features.spec import risk_types as risk_type_map
+
+    rt_map = risk_type_map()
+    codes = rec.get("risk_types")
+    codes = [] if codes is None or (isinstance(codes, float) and codes != codes) else list(codes)
+    contrib = rec.get("contributions")
+    contrib = contrib if isinstance(contrib, dict) else {}
+    measures = rec.get("measures")
+    if measures is None or (isinstance(measures, float) and measures != measures):
+        measures = [m for c in codes[:1] for m in rt_map[c].measures] if codes else []
+    category = _str(rec.get("category"))
+    return {
+        "household_id": str(rec["household_id"]),
+        "region_code": str(rec["region_code"]),
+        "as_of": as_of,
+        "score": float(rec["score"]),
+        "probability": float(rec["probability"]),
+        "band": _str(rec.get("band")),
+        "category": category,
+        "category_zh": _str(rec.get("category_zh")) or CATEGORY_ZH.get(category or ""),
+        "risk_types": [{"code": c, "zh": rt_map[c].zh, "en": rt_map[c].en, "contribution": _num(contrib.get(c))}
+                       for c in codes[:TOP_RISK_TYPES] if c in rt_map],
+        "measures": [str(m) for m in measures],
+        "model": {"name": loaded.name, "version": loaded.version},
+    }
+
+
+def panel_payloads(panel: Panel, household_ids, *, as_of=None) -> list[dict]:
+    """Score-request JSON objects for households of a ``Panel`` (demo, benchmark, tests).
+
+    The inverse of what the API reads: contract columns, ISO dates, no monitoring rows.
+    """
+    import json
+
+    from riskmodel.contract.io import to_file_frame
+
+    ids = [str(h) for h in household_ids]
+    sub = panel.subset(ids)
+    member_hh = sub.members.set_index("member_id")["household_id"].astype(str)
+    grouped: dict[str, dict[str, list]] = {}
+    for name in ("households", *CHILD_TABLES):
+        frame = to_file_frame(TABLES[name], getattr(sub, name))
+        owner = frame["member_id"].map(member_hh) if name == "medical_claims" else frame["household_id"]
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))  # NaN → null
+        for hid, rec in zip(owner.astype(str), records):
+            grouped.setdefault(hid, {}).setdefault(name, []).append(rec)
+    out = []
+    for hid in ids:
+        tables = grouped.get(hid, {})
+        payload = {"household": tables["households"][0], **{t: tables.get(t, []) for t in CHILD_TABLES}}
+        for t in ("members", "income", "assistance", "events"):
+            for rec in payload[t]:
+                rec.pop("household_id", None)
+        if as_of is not None:
+            payload["as_of"] = str(pd.Timestamp(as_of).date())
+        out.append(payload)
+    return out

@@ -1,0 +1,208 @@
+"""Request and response models. The request side is generated from the one contract schema.
+
+``riskmodel.contract.schema.TABLES`` defines every column once; the pydantic models here are
+built from it with ``pydantic.create_model`` so the API can never drift from the files'
+contract. Pydantic checks types, enums and ranges per field; the cross-row rules (one head,
+cost balance, references) are checked by ``Panel.from_frames`` in the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+from riskmodel.contract.schema import TABLES, Column
+from riskmodel.store.models import VISIT_OUTCOMES
+
+#: Tables a score request carries, besides ``household`` (monitoring is the outcome: never sent).
+CHILD_TABLES = ("members", "income", "medical_claims", "assistance", "events")
+#: Most rows per table and household: far above real households, small enough to bound work.
+MAX_ROWS = {"members": 50, "income": 600, "medical_claims": 2000, "assistance": 500, "events": 500}
+ID_MAX = 64
+
+
+def _iso(kind: str):
+    pattern = {"date": r"^\d{4}-\d{2}-\d{2}$", "month": r"^\d{4}-\d{2}$"}[kind]
+    import re
+
+    rx = re.compile(pattern, re.ASCII)
+
+    def check(v: Any) -> Any:
+        if not isinstance(v, str) or not rx.match(v):
+            raise ValueError(f"expected an ISO {'date YYYY-MM-DD' if kind == 'date' else 'month YYYY-MM'}")
+        if kind == "month":
+            dt.date.fromisoformat(v + "-01")  # raises for month 13
+        return v
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[dt.date, _iso("date")]
+IsoMonth = Annotated[str, _iso("month"), Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-05"])]
+
+
+def _field_type(col: Column):
+    """Python type and Field() arguments of one contract column."""
+    kw: dict[str, Any] = {"description": " · ".join(x for x in (col.zh, col.doc) if x) or None}
+    if col.kind == "id":
+        return Annotated[str, Field(min_length=1, max_length=ID_MAX, pattern=r"\S")], kw
+    if col.kind == "str":
+        return Annotated[str, Field(max_length=500)], kw
+    if col.kind == "region_code":
+        return Annotated[str, Field(pattern=r"^[0-9]{12}$", examples=["520322104201"])], kw
+    if col.kind == "enum":
+        return Literal[col.values], kw  # type: ignore[valid-type]
+    if col.kind == "date":
+        return IsoDate, kw
+    if col.kind == "month":
+        return IsoMonth, kw
+    if col.kind in ("float", "int"):
+        num: dict[str, Any] = {"allow_inf_nan": False} if col.kind == "float" else {}
+        if col.min is not None:
+            num["ge"] = col.min
+        top = dt.date.today().year if col.name == "birth_year" else col.max
+        if top is not None:
+            num["le"] = top
+        if col.kind == "float":
+            num["le"] = min(num.get("le", 1e12), 1e12)  # yuan; bounds arithmetic, not the contract
+            if "ge" not in num:
+                num["ge"] = -1e12
+        base = float if col.kind == "float" else int
+        return Annotated[base, Field(strict=col.kind == "int", **num)], kw
+    if col.kind == "bool":
+        return bool, kw
+    raise AssertionError(col.kind)
+
+
+def _model_for(table_name: str, model_name: str, *, nested: bool) -> type[BaseModel]:
+    """One pydantic model per contract table; in a nested payload ``household_id`` is optional."""
+    table = TABLES[table_name]
+    fields: dict[str, Any] = {}
+    for col in table.columns:
+        typ, kw = _field_type(col)
+        optional = col.nullable or not col.required or (nested and col.name == "household_id")
+        if col.name == "reported_on":
+            kw["description"] = "date the record reached the monitoring office (point-in-time rule)"
+        if optional:
+            fields[col.name] = (typ | None, Field(default=None, **kw))
+        else:
+            fields[col.name] = (typ, Field(**kw))
+    doc = f"One {table.name} row ({table.zh}) with the contract's columns."
+    return create_model(model_name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
+
+
+HouseholdRow = _model_for("households", "HouseholdRow", nested=False)
+MemberRow = _model_for("members", "MemberRow", nested=True)
+IncomeRow = _model_for("income", "IncomeRow", nested=True)
+MedicalClaimRow = _model_for("medical_claims", "MedicalClaimRow", nested=True)
+AssistanceRow = _model_for("assistance", "AssistanceRow", nested=True)
+EventRow = _model_for("events", "EventRow", nested=True)
+ROW_MODELS = {"members": MemberRow, "income": IncomeRow, "medical_claims": MedicalClaimRow,
+              "assistance": AssistanceRow, "events": EventRow}
+
+EXAMPLE_HOUSEHOLD = {
+    "household": {"household_id": "H7F3A91C", "region_code": "520322104201", "household_type": "alleviated",
+                  "poverty_exit_year": 2019, "relocated": False, "registered_on": "2021-03-01"},
+    "members": [
+        {"member_id": "M7F3A91C01", "relation": "head", "sex": "M", "birth_year": 1968, "education": "primary",
+         "in_school": "none", "labor_skill": "ordinary", "joined_on": "2021-03-01"},
+        {"member_id": "M7F3A91C02", "relation": "spouse", "sex": "F", "birth_year": 1971, "education": "none",
+         "in_school": "none", "labor_skill": "weak", "joined_on": "2021-03-01"},
+    ],
+    "income": [{"month": "2024-04", "wage": 1800.0, "business": 150.0, "property": 0.0, "transfer": 200.0,
+                "reported_on": "2024-06-20"}],
+    "medical_claims": [{"claim_id": "C00912", "member_id": "M7F3A91C02", "service_date": "2024-05-11",
+                        "kind": "inpatient", "diagnosis_group": "renal", "total_cost": 23000.0,
+                        "reimbursed": 15500.0, "out_of_pocket": 7500.0, "reported_on": "2024-05-30"}],
+    "assistance": [],
+    "events": [{"event_id": "E5531", "member_id": "M7F3A91C02", "event_type": "chronic_registered",
+                "event_date": "2024-05-20", "reported_on": "2024-06-01"}],
+    "as_of": "2024-07-01",
+}
+EXAMPLE_NEW_HOUSEHOLD = {
+    "household": {"household_id": "H0NEW001", "region_code": "520322104201", "household_type": "general",
+                  "registered_on": "2024-06-15"},
+}
+
+
+def _list(model: type[BaseModel], name: str):
+    return (list[model] | None, Field(default=None, max_length=MAX_ROWS[name],  # type: ignore[valid-type]
+                                      description=f"{TABLES[name].zh} rows; may be empty or absent"))
+
+
+HouseholdPayload = create_model(
+    "HouseholdPayload",
+    __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD]}),
+    __doc__="One household's contract data. Child rows may omit household_id (it is the household's).",
+    household=(HouseholdRow, Field(description="the households row (农户)")),
+    **{name: _list(model, name) for name, model in ROW_MODELS.items()},
+    as_of=(IsoDate | None, Field(default=None, description="score as of this date (default: today, UTC)")),
+)
+
+
+def batch_payload(max_households: int) -> type[BaseModel]:
+    return create_model(
+        "BatchPayload",
+        __config__=ConfigDict(extra="forbid", json_schema_extra={
+            "examples": [{"households": [EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD], "as_of": "2024-07-01"}]}),
+        __doc__="Several households; ``as_of`` applies to those without their own.",
+        households=(list[HouseholdPayload], Field(min_length=1, max_length=max_households)),  # type: ignore[valid-type]
+        as_of=(IsoDate | None, Field(default=None)),
+    )
+
+
+# --- responses ---------------------------------------------------------------------------
+
+class RiskTypeOut(BaseModel):
+    code: str = Field(examples=["illness"])
+    zh: str = Field(examples=["因病"])
+    en: str = Field(examples=["illness"])
+    contribution: float | None = Field(default=None, description="summed feature contributions (log-odds)")
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class ScoreOut(BaseModel):
+    household_id: str
+    region_code: str
+    as_of: dt.date
+    score: float = Field(description="model score (higher = more at risk)")
+    probability: float = Field(description="calibrated probability of identification within the horizon")
+    band: str | None = Field(default=None, description=(
+        "high | medium | low: where the score would rank in the latest weekly scores of the same model "
+        "version (high = within the capacity share, medium = within 5x); null before any weekly run"))
+    category: str | None = Field(default=None, description="suggested category: unstable | marginal | sudden")
+    category_zh: str | None = Field(default=None, examples=["边缘易致贫户"])
+    risk_types: list[RiskTypeOut] = Field(description="main risk types, main first, with contributions")
+    measures: list[str] = Field(description="suggested assistance measures (from the one risk-type map)")
+    model: ModelRef
+
+
+class BatchOut(BaseModel):
+    results: list[ScoreOut]
+    model: ModelRef
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"visited_on": "2024-07-03", "outcome": "confirmed_at_risk", "measures": ["临时救助"],
+         "note": "住院自付较高，已协助申请医疗救助"}]})
+    visited_on: IsoDate
+    outcome: Literal[VISIT_OUTCOMES]  # type: ignore[valid-type]
+    measures: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=20)
+    note: str = Field(default="", max_length=2000, description="free text; keep names and ID numbers out")
+
+
+class VisitOut(BaseModel):
+    id: int
+    household_id: str
+    visited_on: dt.date
+    outcome: str
+    measures: list[str]
+    note: str
+    recorded_at: dt.datetime

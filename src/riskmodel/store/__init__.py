@@ -1,0 +1,25 @@
+"""The service store: API keys (hashed), weekly risk lists, scores, visits, drift summaries, access log.
+
+One ``Store(database_url)`` object with repository methods; every write is one committed
+transaction. SQLite (WAL) by default from ``settings.database_url``; PostgreSQL via
+``RISKMODEL_DATABASE_URL``. The schema is managed by Alembic: ``Store(url).migrate()``.
+
+Used by: serving (keys, lists, households, visits, access log), the weekly run
+(``replace_risk_list``, ``replace_scores``, ``save_drift_summary``) and training
+(``visits(since)`` as feedback).
+"""
+
+from riskmodel.store.models import ROLES, VISIT_OUTCOMES
+from riskmodel.store.repository import (
+    HISTORY_COLUMNS,
+    RISK_LIST_COLUMNS,
+    VISIT_COLUMNS,
+    ApiKeyInfo,
+    Store,
+    StoreError,
+)
+
+__all__ = [
+    "HISTORY_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES", "ApiKeyInfo",
+    "Store", "StoreError",
+]

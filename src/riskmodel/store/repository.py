@@ -1,0 +1,605 @@
+"""``Store``: the one object through which serving, the weekly run and training use the database.
+
+Every write is one transaction that has committed when the method returns (a write that
+returned is never lost: SQLite runs in WAL mode with ``synchronous=FULL``). Reads return
+plain dataclasses, dicts or DataFrames, never ORM objects, so callers need no session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from riskmodel.store.models import (
+    ROLES,
+    VISIT_OUTCOMES,
+    AccessLog,
+    ApiKey,
+    Base,
+    DriftSummary,
+    RiskListRow,
+    RiskListRun,
+    ScoreRow,
+    Visit,
+)
+
+KEY_PREFIX = "rk"
+#: Columns of a risk list as ``Store.risk_list`` returns them, in this order.
+RISK_LIST_COLUMNS = (
+    "as_of", "rank", "household_id", "region_code", "county_code", "township_code", "score",
+    "probability", "band", "category", "risk_types", "contributions", "measures", "new_on_list",
+    "previous_rank", "model_version", "run_id",
+)
+#: Columns of a household's score history (``Store.household_history``).
+HISTORY_COLUMNS = (
+    "as_of", "region_code", "score", "probability", "band", "category", "risk_types",
+    "contributions", "measures", "list_rank", "model_version", "run_id",
+)
+VISIT_COLUMNS = ("id", "household_id", "visited_on", "outcome", "measures", "note", "key_id", "recorded_at")
+ACCESS_COLUMNS = ("id", "key_id", "household_id", "endpoint", "accessed_at")
+
+
+class StoreError(ValueError):
+    """Input a store method cannot accept (names the column and the rule)."""
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key as the service sees it (never the secret)."""
+
+    id: int
+    key_id: str
+    name: str | None
+    role: str
+    region_prefix: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def _day(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _hash(salt: str, secret: str) -> str:
+    # Keys carry 256 random bits, so a salted SHA-256 cannot be brute-forced and keeps
+    # per-request authentication cheap (a slow KDF only helps low-entropy passwords).
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
+
+
+def _plain(value):
+    """numpy/pandas scalars and containers → JSON-safe Python values (NaN → None)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _codes(value) -> list[str] | None:
+    """A list of codes/measures given as a list or a ';'-separated string."""
+    value = _plain(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _contrib(value) -> dict | None:
+    value = _plain(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return json.loads(value)
+    return dict(value)
+
+
+def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise StoreError(f"{what}: required column(s) missing: {', '.join(missing)}")
+    for col in required:
+        bad = df[col].isna().to_numpy()
+        if bad.any():
+            raise StoreError(f"{what}: row {int(np.flatnonzero(bad)[0]) + 1}, column {col}: value is empty")
+    region = df["region_code"].astype(str)
+    bad = ~region.str.fullmatch(r"\d{12}").to_numpy(dtype=bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise StoreError(f"{what}: row {i + 1}, column region_code, value {region.iloc[i]!r}: "
+                         "region_code is exactly 12 digits")
+    dup = df["household_id"].duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise StoreError(f"{what}: row {i + 1}, column household_id, value {df['household_id'].iloc[i]!r}: "
+                         "a household appears once per week")
+
+
+def _optional(df: pd.DataFrame, col: str, n: int, convert=None) -> list:
+    if col not in df.columns:
+        return [None] * n
+    values = df[col].astype(object).tolist()
+    return [convert(v) if convert else _plain(v) for v in values]
+
+
+def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
+    n = len(df)
+    hh = df["household_id"].astype(str).tolist()
+    region = df["region_code"].astype(str).tolist()
+    probability = _optional(df, "probability", n)
+    cols = {
+        "as_of": [as_of] * n, "household_id": hh, "region_code": region,
+        "score": [float(v) for v in df["score"].to_numpy(dtype=float)],
+        "probability": probability,
+        "band": _optional(df, "band", n, lambda v: None if _plain(v) is None else str(v)),
+        "category": _optional(df, "category", n, lambda v: None if _plain(v) is None else str(v)),
+        "risk_types": _optional(df, "risk_types", n, _codes),
+        "contributions": _optional(df, "contributions", n, _contrib),
+        "measures": _optional(df, "measures", n, _codes),
+        "model_version": [None if run_meta.get("model_version") is None else str(run_meta["model_version"])] * n,
+        "run_id": [run_meta.get("run_id")] * n,
+        **extra,
+    }
+    keys = list(cols)
+    return [dict(zip(keys, values)) for values in zip(*cols.values())]
+
+
+class Store:
+    """Repository over the service database (SQLite file by default, PostgreSQL in production).
+
+    ``Store(database_url)`` connects lazily; call ``migrate()`` once (idempotent, safe from
+    several processes) before use. ``schema`` (PostgreSQL only) puts every table in that
+    schema, created by ``migrate()`` — tests use it to stay isolated.
+    """
+
+    def __init__(self, database_url: str | None = None, *, schema: str | None = None):
+        if database_url is None:
+            from riskmodel.settings import get_settings
+
+            database_url = get_settings().database_url
+        self.url = make_url(database_url)
+        self.schema = schema
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if schema is not None and self.is_sqlite:
+            raise StoreError("schema= is for PostgreSQL; use a separate SQLite file instead")
+        self.engine: Engine = self._make_engine()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+
+    # --- connection ------------------------------------------------------------------------
+
+    def _make_engine(self) -> Engine:
+        if self.is_sqlite:
+            memory = self.url.database in (None, "", ":memory:")
+            if not memory:
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs = {"poolclass": StaticPool} if memory else {}
+            engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record):
+                dbapi_conn.isolation_level = None  # transactions are begun explicitly below
+                cur = dbapi_conn.cursor()
+                if not memory:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=FULL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn):
+                # writers take the lock up front, so two writers never deadlock on upgrade
+                write = conn.get_execution_options().get("riskmodel_write", False)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+            return engine
+        connect_args = {}
+        if self.schema is not None:
+            if not self.schema.replace("_", "").isalnum():
+                raise StoreError(f"schema name {self.schema!r}: letters, digits and _ only")
+            connect_args["options"] = f"-csearch_path={self.schema}"
+        return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction, committed on leaving the block (rolled back on error)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(riskmodel_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent, concurrency-safe)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self._write() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(724101)"))
+                if self.schema is not None:
+                    conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def revision(self) -> str | None:
+        """The Alembic revision the database is at (None before ``migrate()``)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self._read() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def ping(self) -> bool:
+        """True when the database answers and is migrated (for ``/readyz``)."""
+        try:
+            return self.revision() is not None
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- API keys --------------------------------------------------------------------------
+
+    def create_api_key(self, role: str, region_prefix: str | None = None,
+                       name: str | None = None) -> tuple[ApiKeyInfo, str]:
+        """Create a key; returns its record and the raw key (shown once, never stored).
+
+        ``office`` keys must have a region prefix (6-digit county or 9-digit township code,
+        or any 2–12 digit prefix); ``admin``/``analyst`` keys see every region.
+        """
+        if role not in ROLES:
+            raise StoreError(f"role {role!r}: allowed {', '.join(ROLES)}")
+        if region_prefix is not None:
+            region_prefix = region_prefix.strip()
+            if not (region_prefix.isdigit() and 2 <= len(region_prefix) <= 12):
+                raise StoreError(f"region prefix {region_prefix!r}: 2 to 12 digits of a region code")
+        if role == "office" and not region_prefix:
+            raise StoreError("an office key needs --region (county or township code prefix)")
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        salt = secrets.token_hex(16)
+        created = _now()
+        with self._write() as conn:
+            new_id = conn.execute(
+                insert(ApiKey).values(key_id=key_id, name=name, role=role, region_prefix=region_prefix,
+                                      salt=salt, key_hash=_hash(salt, secret), created_at=created)
+                .returning(ApiKey.id)
+            ).scalar_one()
+        info = ApiKeyInfo(new_id, key_id, name, role, region_prefix, created, None)
+        return info, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+    def authenticate(self, raw_key: str | None) -> ApiKeyInfo | None:
+        """The active key matching ``raw_key``, or None (unknown, malformed or revoked)."""
+        if not raw_key:
+            return None
+        parts = raw_key.strip().split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 12:
+            return None
+        with self._read() as conn:
+            key = conn.execute(select(ApiKey.__table__).where(ApiKey.key_id == parts[1])).first()
+        if key is None:
+            return None
+        if not hmac.compare_digest(_hash(key.salt, parts[2]), key.key_hash) or key.revoked_at is not None:
+            return None
+        return self._info(key)
+
+    @staticmethod
+    def _info(key) -> ApiKeyInfo:
+        return ApiKeyInfo(key.id, key.key_id, key.name, key.role, key.region_prefix,
+                          _utc(key.created_at), _utc(key.revoked_at))
+
+    def list_api_keys(self, include_revoked: bool = True) -> list[ApiKeyInfo]:
+        """All keys, oldest first (never their secrets)."""
+        stmt = select(ApiKey.__table__).order_by(ApiKey.id)
+        if not include_revoked:
+            stmt = stmt.where(ApiKey.revoked_at.is_(None))
+        with self._read() as conn:
+            return [self._info(r) for r in conn.execute(stmt)]
+
+    def revoke_api_key(self, key: int | str) -> bool:
+        """Revoke by numeric id or public key id; False if no such active key."""
+        if isinstance(key, int) or (str(key).isdigit() and len(str(key)) != 12):
+            cond = ApiKey.id == int(key)
+        else:
+            cond = ApiKey.key_id == str(key)
+        with self._write() as conn:
+            done = conn.execute(update(ApiKey).where(cond, ApiKey.revoked_at.is_(None)).values(revoked_at=_now()))
+        return done.rowcount > 0
+
+    # --- risk lists ------------------------------------------------------------------------
+
+    def replace_risk_list(self, as_of, rows_df: pd.DataFrame, run_meta: Mapping | None = None) -> int:
+        """Replace the list of week ``as_of`` with ``rows_df`` in one transaction; returns row count.
+
+        ``rows_df`` needs ``household_id, region_code, rank, score``; optional ``probability,
+        band, category, risk_types, contributions, measures, new_on_list, previous_rank``
+        (``risk_types``/``measures`` as lists or ';'-separated strings). When ``new_on_list`` /
+        ``previous_rank`` are absent they are computed against the latest earlier stored week.
+        ``run_meta``: ``model_name``, ``model_version``, ``run_id`` and anything else (kept as JSON).
+        Readers see either the old list or the new one, never a mix.
+        """
+        as_of = _day(as_of)
+        run_meta = dict(run_meta or {})
+        df = rows_df.reset_index(drop=True)
+        _check_frame(df, ("household_id", "region_code", "rank", "score"), "risk list")
+        n = len(df)
+        region = df["region_code"].astype(str)
+        with self._write() as conn:
+            if "new_on_list" not in df.columns or "previous_rank" not in df.columns:
+                prev_week = conn.execute(select(func.max(RiskListRun.as_of)).where(RiskListRun.as_of < as_of)).scalar()
+                prev = {}
+                if prev_week is not None:
+                    prev = dict(conn.execute(select(RiskListRow.household_id, RiskListRow.rank)
+                                             .where(RiskListRow.as_of == prev_week)).all())
+                previous_rank = [prev.get(h) for h in df["household_id"].astype(str)]
+                new_on_list = [r is None for r in previous_rank]
+            if "previous_rank" in df.columns:
+                previous_rank = _optional(df, "previous_rank", n, lambda v: None if _plain(v) is None else int(v))
+            if "new_on_list" in df.columns:
+                new_on_list = _optional(df, "new_on_list", n, lambda v: None if _plain(v) is None else bool(v))
+            extra = {
+                "rank": [int(v) for v in df["rank"].to_numpy()],
+                "county_code": region.str[:6].tolist(), "township_code": region.str[:9].tolist(),
+                "new_on_list": new_on_list, "previous_rank": previous_rank,
+            }
+            rows = _rows_for_week(df, as_of, run_meta, extra)
+            conn.execute(delete(RiskListRow).where(RiskListRow.as_of == as_of))
+            conn.execute(delete(RiskListRun).where(RiskListRun.as_of == as_of))
+            meta = {k: _plain(v) for k, v in run_meta.items() if k not in ("model_name", "model_version", "run_id")}
+            conn.execute(insert(RiskListRun).values(
+                as_of=as_of, model_name=run_meta.get("model_name"),
+                model_version=None if run_meta.get("model_version") is None else str(run_meta["model_version"]),
+                run_id=run_meta.get("run_id"), n_rows=n, meta=meta or None, created_at=_now()))
+            if rows:
+                conn.execute(insert(RiskListRow), rows)
+        return n
+
+    def risk_list_weeks(self) -> list[dt.date]:
+        """Weeks with a stored list, oldest first."""
+        with self._read() as conn:
+            return [_day(d) for d in conn.execute(select(RiskListRun.as_of).order_by(RiskListRun.as_of)).scalars()]
+
+    def risk_list_run(self, as_of) -> dict | None:
+        """Metadata of a stored week (model, run, row count, written when), or None."""
+        with self._read() as conn:
+            r = conn.execute(select(RiskListRun.__table__).where(RiskListRun.as_of == _day(as_of))).first()
+        if r is None:
+            return None
+        return {"as_of": _day(r.as_of), "model_name": r.model_name, "model_version": r.model_version,
+                "run_id": r.run_id, "n_rows": r.n_rows, "meta": r.meta or {}, "created_at": _utc(r.created_at)}
+
+    def risk_list(self, as_of, region_prefix: str | None = None) -> pd.DataFrame:
+        """Week ``as_of``'s list, by rank, restricted to region codes starting with ``region_prefix``.
+
+        Raises ``KeyError`` when no list is stored for that week (an empty frame means the
+        week exists but has no household in the region).
+        """
+        as_of = _day(as_of)
+        cols = [getattr(RiskListRow, c) for c in RISK_LIST_COLUMNS]
+        stmt = select(*cols).where(RiskListRow.as_of == as_of).order_by(RiskListRow.rank, RiskListRow.household_id)
+        if region_prefix:
+            stmt = stmt.where(RiskListRow.region_code.startswith(region_prefix, autoescape=True))
+        with self._read() as conn:
+            if conn.execute(select(RiskListRun.as_of).where(RiskListRun.as_of == as_of)).first() is None:
+                raise KeyError(f"no risk list stored for week {as_of.isoformat()}")
+            rows = conn.execute(stmt).all()
+        out = pd.DataFrame(rows, columns=list(RISK_LIST_COLUMNS))
+        out["previous_rank"] = out["previous_rank"].astype("Int64")
+        out["new_on_list"] = out["new_on_list"].astype("boolean")
+        return out
+
+    # --- scores ----------------------------------------------------------------------------
+
+    def replace_scores(self, as_of, scores_df: pd.DataFrame, run_meta: Mapping | None = None) -> int:
+        """Replace week ``as_of``'s scores of all scored households (a ``Scorer.score`` frame).
+
+        Needs ``household_id, region_code, score``; optional ``probability, rank, band,
+        category, risk_types, contributions, measures``. One transaction; returns row count.
+        """
+        as_of = _day(as_of)
+        run_meta = dict(run_meta or {})
+        df = scores_df.reset_index(drop=True)
+        _check_frame(df, ("household_id", "region_code", "score"), "scores")
+        n = len(df)
+        extra = {"rank": _optional(df, "rank", n, lambda v: None if _plain(v) is None else int(v)),
+                 "model_name": [run_meta.get("model_name")] * n}
+        rows = _rows_for_week(df, as_of, run_meta, extra)
+        with self._write() as conn:
+            conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
+            if rows:
+                conn.execute(insert(ScoreRow), rows)
+        return n
+
+    def score_cutoffs(self, shares: Iterable[float], model_version: str | None = None) -> dict | None:
+        """Scores at ranks ``ceil(share × n)`` of the latest stored week (of ``model_version``).
+
+        Lets a single household scored over HTTP get the band it would have in the weekly
+        ranking. None when no week of scores is stored.
+        """
+        base = select(func.max(ScoreRow.as_of))
+        if model_version is not None:
+            base = base.where(ScoreRow.model_version == str(model_version))
+        with self._read() as conn:
+            week = conn.execute(base).scalar()
+            if week is None:
+                return None
+            n = conn.execute(select(func.count()).where(ScoreRow.as_of == week)).scalar_one()
+            cutoffs = []
+            for share in shares:
+                k = min(n, max(1, math.ceil(share * n)))
+                cutoffs.append(conn.execute(select(ScoreRow.score).where(ScoreRow.as_of == week)
+                                            .order_by(ScoreRow.score.desc(), ScoreRow.household_id)
+                                            .offset(k - 1).limit(1)).scalar_one())
+        return {"as_of": _day(week), "n": n, "cutoffs": cutoffs}
+
+    def household_region(self, household_id: str) -> str | None:
+        """The household's latest known region code (from stored scores or lists), or None."""
+        with self._read() as conn:
+            found = []
+            for model in (ScoreRow, RiskListRow):
+                r = conn.execute(select(model.as_of, model.region_code).where(model.household_id == household_id)
+                                 .order_by(model.as_of.desc()).limit(1)).first()
+                if r is not None:
+                    found.append(r)
+        return max(found)[1] if found else None
+
+    def household_history(self, household_id: str) -> pd.DataFrame:
+        """Every stored week for one household, oldest first: scores, reasons and list rank.
+
+        Weeks come from the scores table and the lists; a week only on a list takes its values
+        from the list. Empty frame for an unknown household.
+        """
+        s_cols = [c for c in HISTORY_COLUMNS if c != "list_rank"]
+        with self._read() as conn:
+            scores = conn.execute(select(*[getattr(ScoreRow, c) for c in s_cols])
+                                  .where(ScoreRow.household_id == household_id)).all()
+            listed = conn.execute(select(*[getattr(RiskListRow, c) for c in s_cols], RiskListRow.rank)
+                                  .where(RiskListRow.household_id == household_id)).all()
+        # a handful of weeks per household: plain records are simplest here
+        ranks = {r.as_of: r.rank for r in listed}
+        weeks = {r.as_of: {**r._asdict(), "list_rank": ranks.get(r.as_of)} for r in scores}
+        for r in listed:
+            weeks.setdefault(r.as_of, {**{c: getattr(r, c) for c in s_cols}, "list_rank": r.rank})
+        out = pd.DataFrame([weeks[w] for w in sorted(weeks)], columns=list(HISTORY_COLUMNS))
+        out["list_rank"] = out["list_rank"].astype("Int64")
+        return out
+
+    # --- visits ----------------------------------------------------------------------------
+
+    def add_visit(self, household_id: str, visited_on, outcome: str, measures: Iterable[str] = (),
+                  note: str = "", key_id: int | None = None) -> dict:
+        """Record a visit outcome durably; returns the stored row (with ``id``, ``recorded_at``)."""
+        if outcome not in VISIT_OUTCOMES:
+            raise StoreError(f"visit outcome {outcome!r}: allowed {', '.join(VISIT_OUTCOMES)}")
+        row = {"household_id": str(household_id), "visited_on": _day(visited_on), "outcome": outcome,
+               "measures": [str(m) for m in measures], "note": note or "", "key_id": key_id,
+               "recorded_at": _now()}
+        with self._write() as conn:
+            row["id"] = conn.execute(insert(Visit).values(**row).returning(Visit.id)).scalar_one()
+        return {c: row[c] for c in VISIT_COLUMNS}
+
+    def visits(self, since=None, household_id: str | None = None) -> pd.DataFrame:
+        """Visit outcomes (``visited_on >= since``), oldest first: the feedback training reads."""
+        stmt = select(*[getattr(Visit, c) for c in VISIT_COLUMNS]).order_by(Visit.visited_on, Visit.id)
+        if since is not None:
+            stmt = stmt.where(Visit.visited_on >= _day(since))
+        if household_id is not None:
+            stmt = stmt.where(Visit.household_id == household_id)
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        out = pd.DataFrame(rows, columns=list(VISIT_COLUMNS))
+        out["visited_on"] = pd.to_datetime(out["visited_on"])
+        out["recorded_at"] = pd.to_datetime(out["recorded_at"], utc=True)
+        return out
+
+    # --- drift -----------------------------------------------------------------------------
+
+    def save_drift_summary(self, as_of, summary_dict: Mapping, model_version: str | None = None) -> int:
+        """Store a week's drift summary (JSON-safe dict); returns its id."""
+        summary = _plain(dict(summary_dict))
+        json.dumps(summary)  # fail here, clearly, rather than inside the driver
+        with self._write() as conn:
+            return conn.execute(insert(DriftSummary).values(
+                as_of=_day(as_of), model_version=None if model_version is None else str(model_version),
+                summary=summary, created_at=_now()).returning(DriftSummary.id)).scalar_one()
+
+    def latest_drift(self) -> dict | None:
+        """The newest drift summary (latest week, then latest written), or None."""
+        stmt = select(DriftSummary.__table__).order_by(DriftSummary.as_of.desc(), DriftSummary.id.desc()).limit(1)
+        with self._read() as conn:
+            r = conn.execute(stmt).first()
+        if r is None:
+            return None
+        return {"id": r.id, "as_of": _day(r.as_of), "model_version": r.model_version, "summary": r.summary,
+                "created_at": _utc(r.created_at)}
+
+    # --- access log ------------------------------------------------------------------------
+
+    def log_access(self, key_id: int | None, household_ids: str | Iterable[str], endpoint: str) -> int:
+        """Record that a key read these households' data (one row each); returns rows written."""
+        ids = [household_ids] if isinstance(household_ids, str) else [str(h) for h in household_ids]
+        if not ids:
+            return 0
+        now = _now()
+        with self._write() as conn:
+            conn.execute(insert(AccessLog), [{"key_id": key_id, "household_id": h, "endpoint": endpoint,
+                                              "accessed_at": now} for h in ids])
+        return len(ids)
+
+    def access_log(self, household_id: str | None = None, since: dt.datetime | None = None) -> pd.DataFrame:
+        """Access log rows, oldest first, optionally for one household or after ``since``."""
+        stmt = select(*[getattr(AccessLog, c) for c in ACCESS_COLUMNS]).order_by(AccessLog.id)
+        if household_id is not None:
+            stmt = stmt.where(AccessLog.household_id == household_id)
+        if since is not None:
+            stmt = stmt.where(AccessLog.accessed_at >= since)
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        out = pd.DataFrame(rows, columns=list(ACCESS_COLUMNS))
+        out["accessed_at"] = pd.to_datetime(out["accessed_at"], utc=True)
+        return out
+
+    # --- tests and tools -------------------------------------------------------------------
+
+    def drop_all(self) -> None:
+        """Drop every table (and the schema, if one was given). For tests and ``riskmodel`` tools."""
+        with self._write() as conn:
+            if self.schema is not None:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            else:
+                Base.metadata.drop_all(conn)
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -1,0 +1,64 @@
+"""The generator's public entry points: generate (pure), write (atomic), generate_to (both)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from riskmodel.contract import Policy, atomic_dir, write_panel
+from riskmodel.contract.io import TRUTH_FILE
+from riskmodel.contract.policy import POLICY_FILE
+from riskmodel.synth.config import SynthConfig
+from riskmodel.synth.engine import simulate
+from riskmodel.synth.tables import build_tables
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """A generated panel: typed contract frames, the truth table and the policy it was made under."""
+
+    config: SynthConfig
+    tables: dict[str, pd.DataFrame]
+    truth: pd.DataFrame
+    policy: Policy
+
+
+def generate(config: SynthConfig | None = None, *, progress: Progress | None = None, **overrides) -> SynthResult:
+    """Simulate a panel. Same config → identical frames. ``progress(done, total)`` is called per month."""
+    config = config or SynthConfig()
+    if overrides:
+        config = SynthConfig(**{**config.model_dump(), **overrides})
+    sim = simulate(config, progress)
+    tables, truth = build_tables(sim, config.seed)
+    return SynthResult(config, tables, truth, sim.policy)
+
+
+def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Path:
+    """Write tables, ``policy.yaml`` and ``truth.parquet`` into ``out_dir`` (replaced atomically)."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"format must be parquet or csv, not {fmt!r}")
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        write_panel(result.tables, tmp, fmt=fmt)
+        (tmp / POLICY_FILE).write_text(result.policy.to_yaml(), encoding="utf-8")
+        truth = result.truth.copy()
+        truth["household_id"] = truth["household_id"].astype(object)
+        table = pa.Table.from_pandas(truth, preserve_index=False, schema=pa.schema([
+            ("household_id", pa.string()), ("month", pa.timestamp("ns")),
+            ("latent_income_pc", pa.float64()), ("p_identified_26w", pa.float64()),
+        ]))
+        pq.write_table(table, tmp / TRUTH_FILE, compression="zstd")
+    return out_dir
+
+
+def generate_to(out_dir: str | Path, *, fmt: str = "parquet", progress: Progress | None = None, **config) -> Path:
+    """Generate a panel from keyword config (``households=…, scenario=…``) and write it to ``out_dir``."""
+    result = generate(SynthConfig(**config), progress=progress)
+    return write(result, out_dir, fmt)

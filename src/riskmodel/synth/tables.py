@@ -1,0 +1,186 @@
+"""Simulation arrays → typed contract frames (what ``riskmodel.contract.load`` would return).
+
+Records that would reach the system after the panel's end (``reported_on > end``) are left
+out, like a real extract taken on the end date; dates after the end become empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract.schema import (
+    CATEGORIES,
+    CLAIM_KINDS,
+    DIAGNOSIS_GROUPS,
+    EDUCATION,
+    EVENT_TYPES,
+    HOUSEHOLD_TYPES,
+    IN_SCHOOL,
+    LABOR_SKILLS,
+    LEFT_REASONS,
+    PROGRAMS,
+    RELATIONS,
+    SEXES,
+)
+from riskmodel.synth.engine import NONE, SimOutput
+
+ID = pd.StringDtype("pyarrow")
+
+
+def _dates(days: np.ndarray, end: int | None = None) -> pd.Series:
+    days = np.asarray(days, dtype=np.int64)
+    bad = days == NONE
+    if end is not None:
+        bad |= days > end
+    out = np.where(bad, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
+    out[bad] = np.datetime64("NaT")
+    return pd.Series(out)
+
+
+def _ids(prefix: str, idx: np.ndarray, width: int) -> pd.Series:
+    idx = np.asarray(idx, dtype=np.int64)
+    text = np.char.add(prefix, np.char.zfill(idx.astype(str), width))
+    return pd.Series(text, dtype=ID)
+
+
+def _opt_ids(prefix: str, idx: np.ndarray, width: int) -> pd.Series:
+    s = _ids(prefix, np.where(idx < 0, 0, idx), width)
+    return s.mask(pd.Series(idx < 0), pd.NA)
+
+
+def _cat(codes: np.ndarray, values: tuple[str, ...]) -> pd.Series:
+    return pd.Series(pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(values)))
+
+
+def household_ids(n: int, seed: int) -> np.ndarray:
+    """Pseudonymous household numbers: a seeded permutation, so ids say nothing about the household."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 404]))
+    return rng.permutation(n)
+
+
+def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    end = sim.end_day
+    H = len(sim.households["alv"])
+    width_h = max(6, len(str(H)))
+    hnum = household_ids(H, seed)
+    hid = _ids("H", hnum, width_h)
+
+    def hh_col(idx):
+        return pd.Series(hid.to_numpy()[np.asarray(idx, dtype=np.int64)], dtype=ID)
+
+    h = sim.households
+    households = pd.DataFrame({
+        "household_id": hid,
+        "region_code": pd.Series(sim.regions.village_code[h["vil"]], dtype=ID),
+        "household_type": _cat(np.where(h["alv"], 0, 1), HOUSEHOLD_TYPES),
+        "poverty_exit_year": pd.array(np.where(h["alv"], h["exit_year"], 0), dtype="Int64"),
+        "relocated": h["relocated"].astype(bool),
+        "registered_on": _dates(h["reg"]),
+    })
+    households.loc[~h["alv"], "poverty_exit_year"] = pd.NA
+    households = households.sort_values("household_id", kind="stable").reset_index(drop=True)
+
+    mem = sim.members
+    keep_m = mem["joined"] <= end
+    n_m = len(mem["hh"])
+    width_m = max(7, len(str(n_m)))
+    midx = np.flatnonzero(keep_m)
+    left = np.where(mem["left"][midx] <= end, mem["left"][midx], NONE)
+    members = pd.DataFrame({
+        "member_id": _ids("P", midx, width_m),
+        "household_id": hh_col(mem["hh"][midx]),
+        "relation": _cat(mem["rel"][midx], RELATIONS),
+        "sex": _cat(mem["sex"][midx], SEXES),
+        "birth_year": pd.array(mem["by"][midx], dtype="Int64"),
+        "education": _cat(mem["edu"][midx], EDUCATION),
+        "in_school": _cat(mem["insch"][midx], IN_SCHOOL),
+        "labor_skill": _cat(mem["skill"][midx], LABOR_SKILLS),
+        "joined_on": _dates(mem["joined"][midx]),
+        "left_on": _dates(left),
+        "left_reason": _cat(np.where(left == NONE, -1, mem["lreason"][midx]), LEFT_REASONS),
+    })
+    member_hh = mem["hh"]
+
+    inc = sim.income
+    k = inc["reported"] <= end
+    month_days = sim.truth["month_day"]
+    income = pd.DataFrame({
+        "household_id": hh_col(inc["hh"][k]),
+        "month": _dates(inc["month"][k]),
+        "wage": np.maximum(inc["wage"][k], 0.0),
+        "business": inc["business"][k],
+        "property": np.maximum(inc["property"][k], 0.0),
+        "transfer": np.maximum(inc["transfer"][k], 0.0),
+        "reported_on": _dates(inc["reported"][k]),
+    }).sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)
+
+    cl = sim.claims
+    k = cl["reported"] <= end
+    order = np.lexsort((cl["member"][k], cl["service"][k]))
+    claims = pd.DataFrame({
+        "claim_id": _ids("C", np.arange(k.sum()), 8),
+        "member_id": _ids("P", cl["member"][k][order], width_m),
+        "service_date": _dates(cl["service"][k][order]),
+        "kind": _cat(cl["kind"][k][order], CLAIM_KINDS),
+        "diagnosis_group": _cat(cl["group"][k][order], DIAGNOSIS_GROUPS),
+        "total_cost": cl["total"][k][order],
+        "reimbursed": cl["reimbursed"][k][order],
+        "out_of_pocket": cl["oop"][k][order],
+        "reported_on": _dates(cl["reported"][k][order]),
+    })
+
+    a = sim.assistance
+    k = a["reported"] <= end
+    order = np.lexsort((a["program"][k], a["member"][k], a["hh"][k], a["start"][k]))
+    amem = a["member"][k][order]
+    assistance = pd.DataFrame({
+        "household_id": hh_col(a["hh"][k][order]),
+        "member_id": _opt_ids("P", amem, width_m),
+        "program": _cat(a["program"][k][order], PROGRAMS),
+        "start_date": _dates(a["start"][k][order]),
+        "end_date": _dates(a["end"][k][order], end),
+        "monthly_amount": np.round(a["amount"][k][order], 2),
+        "reported_on": _dates(a["reported"][k][order]),
+    })
+
+    e = sim.events
+    k = e["reported"] <= end
+    order = np.lexsort((e["type"][k], e["hh"][k], e["date"][k]))
+    sev = e["severity"][k][order]
+    events = pd.DataFrame({
+        "event_id": _ids("E", np.arange(k.sum()), 8),
+        "household_id": hh_col(e["hh"][k][order]),
+        "member_id": _opt_ids("P", e["member"][k][order], width_m),
+        "event_type": _cat(e["type"][k][order], EVENT_TYPES),
+        "event_date": _dates(e["date"][k][order]),
+        "severity": pd.array(np.where(sev > 0, sev, 0), dtype="Int64"),
+        "loss_amount": e["loss"][k][order],
+        "reported_on": _dates(e["reported"][k][order]),
+    })
+    events.loc[sev <= 0, "severity"] = pd.NA
+
+    mo = sim.monitoring
+    k = mo["rep"] <= end
+    order = np.lexsort((mo["hh"][k], mo["id"][k]))
+    monitoring = pd.DataFrame({
+        "household_id": hh_col(mo["hh"][k][order]),
+        "identified_on": _dates(mo["id"][k][order]),
+        "category": _cat(mo["cat"][k][order], CATEGORIES),
+        "risk_types": pd.Series(mo["rt"][k][order].astype(str), dtype=ID),
+        "eliminated_on": _dates(mo["elim"][k][order], end),
+        "reported_on": _dates(mo["rep"][k][order]),
+    })
+
+    T, Hn = sim.truth["p"].shape
+    truth = pd.DataFrame({
+        "household_id": np.repeat(hid.to_numpy(dtype=object), T),
+        "month": np.tile(month_days.astype("datetime64[D]").astype("datetime64[ns]"), Hn),
+        "latent_income_pc": np.round(sim.truth["income"].T.reshape(-1).astype(np.float64), 2),
+        "p_identified_26w": sim.truth["p"].T.reshape(-1).astype(np.float64),
+    })
+    truth["household_id"] = truth["household_id"].astype(ID)
+    truth = truth.sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)
+    tables = dict(households=households, members=members, income=income, medical_claims=claims,
+                  assistance=assistance, events=events, monitoring=monitoring)
+    return tables, truth

@@ -1,0 +1,67 @@
+"""Training configuration (``training/*.yaml``): windows, model parameters and the promotion gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+LIGHTGBM_DEFAULTS = {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50, "feature_fraction": 0.9,
+                     "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0}
+
+
+class GateConfig(BaseModel):
+    """When a challenger may replace the champion (evaluated on the same window)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: challenger PR-AUC ≥ champion PR-AUC × (1 − tolerance)
+    pr_auc_tolerance: float = Field(0.05, ge=0, le=1)
+    #: challenger recall@k ≥ champion recall@k × (1 − tolerance)
+    recall_tolerance: float = Field(0.05, ge=0, le=1)
+    #: challenger ECE ≤ max(ece_max, champion ECE + ece_tolerance)
+    ece_max: float = Field(0.03, ge=0)
+    ece_tolerance: float = Field(0.01, ge=0)
+    #: a subgroup "collapses" if its recall@k falls below champion × (1 − this)
+    subgroup_collapse: float = Field(0.5, ge=0, le=1)
+    #: subgroups with fewer positives (in the champion's window) are not judged
+    min_subgroup_positives: int = Field(20, ge=1)
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    horizon_weeks: int = Field(26, ge=1)
+    #: spacing of as-of dates in the fit and calibration windows
+    step_weeks: int = Field(4, ge=1)
+    #: as-of dates in the fit window (the earliest are dropped if the data is shorter)
+    fit_periods: int = Field(12, ge=1)
+    #: as-of dates in the calibration window, right after the fit window
+    calibration_periods: int = Field(3, ge=1)
+    calibration: Literal["isotonic", "platt"] = "isotonic"
+    #: length of the evaluation window (as-of dates after the training cut-off) and its spacing
+    eval_weeks: int = Field(12, ge=0)
+    eval_step_weeks: int = Field(4, ge=1)
+    #: spacing of the as-of grid for lead times (the contract says weekly)
+    lead_step_weeks: int = Field(1, ge=1)
+    capacity_share: float = Field(0.02, gt=0, le=1)
+    seed: int = 0
+    num_boost_round: int = Field(300, ge=1)
+    lightgbm: dict = Field(default_factory=lambda: dict(LIGHTGBM_DEFAULTS))
+    logistic_c: float = Field(1.0, gt=0)
+    #: after the back-test, refit the same recipe on all data up to the cut-off and register that
+    refit: bool = True
+    gate: GateConfig = GateConfig()
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> TrainConfig:
+        if path is None:
+            return cls()
+        path = Path(path)
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text("utf-8")) or {})
+        except (ValidationError, yaml.YAMLError) as exc:
+            raise ValueError(f"{path}: not a valid training config: {exc}") from None

@@ -1,0 +1,173 @@
+"""Evaluation metrics, pure functions over an evaluation frame.
+
+An evaluation frame has one row per (as_of, household) with ``label``, ``county`` and one
+ranking column ``s_<model>`` per model (higher = riskier) plus, for models that give
+probabilities, ``p_<model>``. Every model is scored on exactly the same rows.
+
+Definitions (docs/evaluation.md):
+
+- capacity k: ``ceil(share × eligible)`` per as-of date (overall list) or per county and
+  as-of date (county lists); ties broken by ``household_id``;
+- precision/recall@k pooled over as-of dates: hits / listed and hits / positives;
+- ECE: expected calibration error over ``ECE_BINS`` equal-count bins of the probability,
+  Σ (n_b / N) · |mean p − mean y| (equal-count bins because positives are rare);
+- lead time: for a household identified on ``d``, ``d − t_first`` in weeks, ``t_first`` the
+  first weekly as-of date in ``[d − H, d)`` on which it was inside its county's capacity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+ECE_BINS = 20
+
+
+def _auc_pr(y: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    if y.min(initial=1) == y.max(initial=0):
+        return float("nan"), float("nan")
+    return float(roc_auc_score(y, s)), float(average_precision_score(y, s))
+
+
+def reliability(y, p, bins: int = ECE_BINS) -> pd.DataFrame:
+    """Equal-count bins of ``p``: mean predicted, observed rate and size per bin."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if len(p) == 0:
+        return pd.DataFrame(columns=["p_mean", "y_rate", "n"])
+    order = np.argsort(p, kind="stable")
+    edges = np.linspace(0, len(p), min(bins, len(p)) + 1).round().astype(int)
+    b = np.zeros(len(p), dtype=int)
+    for i in range(len(edges) - 1):
+        b[order[edges[i]:edges[i + 1]]] = i
+    g = pd.DataFrame({"b": b, "p": p, "y": y}).groupby("b")
+    return pd.DataFrame({"p_mean": g["p"].mean(), "y_rate": g["y"].mean(), "n": g.size()}).reset_index(drop=True)
+
+
+def ece(y, p, bins: int = ECE_BINS) -> float:
+    r = reliability(y, p, bins)
+    if r.empty:
+        return float("nan")
+    return float(np.sum(r["n"] / r["n"].sum() * np.abs(r["p_mean"] - r["y_rate"])))
+
+
+def inside_capacity(frame: pd.DataFrame, score_col: str, share: float, by: str | None = None) -> np.ndarray:
+    """Boolean per row: inside the top ``ceil(share × n)`` of its as-of date (and ``by`` group)."""
+    keys = ["as_of"] + ([by] if by else [])
+    n = len(frame)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((frame["household_id"].to_numpy(dtype=object), -frame[score_col].to_numpy(dtype=float),
+                        *[pd.factorize(frame[k])[0] for k in reversed(keys)]))
+    grp = frame[keys].iloc[order]
+    pos = grp.groupby(keys, sort=False, observed=True).cumcount().to_numpy() + 1
+    size = grp.groupby(keys, sort=False, observed=True)[keys[0]].transform("size").to_numpy()
+    k = np.ceil(share * size - 1e-9)
+    inside = np.zeros(n, dtype=bool)
+    inside[order] = pos <= k
+    return inside
+
+
+def at_capacity(frame: pd.DataFrame, inside: np.ndarray) -> dict[str, float]:
+    y = frame["label"].to_numpy(dtype=bool)
+    hits = int((inside & y).sum())
+    listed = int(inside.sum())
+    positives = int(y.sum())
+    return {"precision": hits / listed if listed else float("nan"),
+            "recall": hits / positives if positives else float("nan"), "listed": listed, "hits": hits}
+
+
+def subgroup_recall(frame: pd.DataFrame, inside: np.ndarray, groups: dict[str, str],
+                    min_positives: int = 1) -> dict[str, dict[str, float]]:
+    """Recall@k within subgroups: ``groups`` maps a label to a column holding group values."""
+    y = frame["label"].to_numpy(dtype=bool)
+    out: dict[str, dict[str, float]] = {}
+    for label, col in groups.items():
+        values = frame[col].astype(str).to_numpy()
+        res = {}
+        for v in np.unique(values):
+            m = (values == v) & y
+            npos = int(m.sum())
+            if npos >= min_positives:
+                res[v] = float((inside & m).sum() / npos)
+        out[label] = res
+    return out
+
+
+def model_metrics(frame: pd.DataFrame, model: str, share: float, groups: dict[str, str],
+                  min_subgroup_positives: int = 1) -> dict:
+    """All point metrics of one model on the evaluation frame."""
+    y = frame["label"].to_numpy(dtype=int)
+    s = frame[f"s_{model}"].to_numpy(dtype=float)
+    roc, pr = _auc_pr(y, s)
+    out = {"roc_auc": roc, "pr_auc": pr, "rows": int(len(y)), "positives": int(y.sum())}
+    pcol = f"p_{model}"
+    if pcol in frame and frame[pcol].notna().all():
+        p = frame[pcol].to_numpy(dtype=float)
+        out["brier"] = float(np.mean((p - y) ** 2)) if len(y) else float("nan")
+        out["ece"] = ece(y, p)
+        out["mean_probability"] = float(p.mean()) if len(p) else float("nan")
+    else:
+        out["brier"] = out["ece"] = out["mean_probability"] = None
+    overall = inside_capacity(frame, f"s_{model}", share)
+    county = inside_capacity(frame, f"s_{model}", share, by="county")
+    a, c = at_capacity(frame, overall), at_capacity(frame, county)
+    out.update({"precision_at_k": a["precision"], "recall_at_k": a["recall"], "k_listed": a["listed"],
+                "precision_at_k_county": c["precision"], "recall_at_k_county": c["recall"]})
+    out["subgroup_recall_at_k"] = subgroup_recall(frame, overall, groups, min_subgroup_positives)
+    per_county = {}
+    y_b = y.astype(bool)
+    for cty, idx in frame.groupby("county", observed=True).indices.items():
+        npos = int(y_b[idx].sum())
+        per_county[str(cty)] = {
+            "precision": float((county[idx] & y_b[idx]).sum() / max(county[idx].sum(), 1)),
+            "recall": float((county[idx] & y_b[idx]).sum() / npos) if npos else float("nan")}
+    out["per_county_at_k"] = per_county
+    return out
+
+
+def lead_times(weekly: pd.DataFrame, inside: np.ndarray, identified: pd.DataFrame, horizon_weeks: int,
+               first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """Lead time of each identification with a full look-back inside the scored weeks.
+
+    ``weekly``: rows (as_of, household_id) scored on a weekly grid from ``first`` to ``last``;
+    ``inside``: whether each row was inside its county's capacity; ``identified``: rows
+    (household_id, identified_on). Only identifications with ``d − H ≥ first`` and
+    ``d ≤ last + 1 week`` count. Returns household_id, identified_on, lead_weeks (NaN = never
+    inside capacity in the look-back).
+    """
+    h = pd.Timedelta(weeks=horizon_weeks)
+    d = identified["identified_on"]
+    ident = identified.loc[((d - h) >= first).to_numpy() & (d <= last + pd.Timedelta(weeks=1)).to_numpy(),
+                           ["household_id", "identified_on"]].reset_index(drop=True)
+    ident["_i"] = np.arange(len(ident))
+    flagged = weekly.loc[inside, ["as_of", "household_id"]]
+    pairs = ident.merge(flagged, on="household_id", how="inner")
+    ok = (pairs["as_of"] >= pairs["identified_on"] - h) & (pairs["as_of"] < pairs["identified_on"])
+    t_first = pairs.loc[ok.to_numpy()].groupby("_i")["as_of"].min()
+    lead = (ident["identified_on"] - ident["_i"].map(t_first)).dt.days / 7.0
+    return pd.DataFrame({"household_id": ident["household_id"], "identified_on": ident["identified_on"],
+                         "lead_weeks": lead.to_numpy(dtype=float)})
+
+
+def lead_summary(leads: pd.DataFrame) -> dict[str, float]:
+    found = leads["lead_weeks"].dropna()
+    return {"identified": int(len(leads)), "found": int(len(found)),
+            "found_share": float(len(found) / len(leads)) if len(leads) else float("nan"),
+            "median_lead_weeks": float(found.median()) if len(found) else float("nan"),
+            "mean_lead_weeks": float(found.mean()) if len(found) else float("nan")}
+
+
+def capacity_curve(frame: pd.DataFrame, model: str, shares=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2)) -> dict[float, float]:
+    """Recall at several list sizes (for the lift plot)."""
+    return {s: at_capacity(frame, inside_capacity(frame, f"s_{model}", s))["recall"] for s in shares}
+
+
+def ratio(a: float | None, b: float | None) -> float:
+    if a is None or b is None or not b or math.isnan(a) or math.isnan(b):
+        return float("nan")
+    return float(a / b)

@@ -1,0 +1,121 @@
+"""The estimators: calibrated LightGBM (primary) and a logistic-regression baseline.
+
+LightGBM is fit on one window of as-of dates and its probabilities are calibrated on a later
+window (isotonic or Platt), so the probabilities mean what they say on dates the trees never
+saw. Ranking uses the uncalibrated ``score`` (isotonic calibration is a step function and
+would create ties); ``probability`` is the calibrated value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _matrix(X: pd.DataFrame, names: list[str]) -> np.ndarray:
+    missing = [c for c in names if c not in X.columns]
+    if missing:
+        raise ValueError(f"feature frame lacks model features {missing[:10]} (feature spec changed since training?)")
+    return X[names].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+class CalibratedLightGBM:
+    """LightGBM binary classifier with a calibrator fit on a later window."""
+
+    def __init__(self, params: dict | None = None, num_boost_round: int = 300, calibration: str = "isotonic",
+                 seed: int = 0, n_jobs: int = 2):
+        self.params = dict(params or {})
+        self.num_boost_round = num_boost_round
+        self.calibration = calibration
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def fit(self, X: pd.DataFrame, y, feature_names: list[str]) -> CalibratedLightGBM:
+        import lightgbm as lgb
+
+        if self.calibration not in ("isotonic", "platt"):
+            raise ValueError(f"calibration must be 'isotonic' or 'platt', not {self.calibration!r}")
+        y = np.asarray(y, dtype=np.float64)
+        if y.min(initial=1) == y.max(initial=0):
+            raise ValueError("the fit window has a single label value; widen it or move the cut-off")
+        params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
+                  "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+                  "verbose": -1, **self.params,
+                  "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True}
+        self.feature_names_ = list(feature_names)
+        data = lgb.Dataset(_matrix(X, self.feature_names_), label=y, feature_name=self.feature_names_,
+                           free_raw_data=True)
+        self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
+        self.fit_rows_ = int(len(y))
+        self.fit_positive_rate_ = float(y.mean())
+        return self
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated LightGBM probability: the ranking score."""
+        return self.booster_.predict(_matrix(X, self.feature_names_), num_threads=self.n_jobs)
+
+    def calibrate(self, X: pd.DataFrame, y) -> CalibratedLightGBM:
+        """Fit the calibrator on a window later than the fit window."""
+        y = np.asarray(y, dtype=np.float64)
+        s = self.score(X)
+        if self.calibration == "isotonic":
+            from sklearn.isotonic import IsotonicRegression
+
+            self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, y)
+        else:
+            from sklearn.linear_model import LogisticRegression
+
+            self.calibrator_ = LogisticRegression(C=1e6).fit(_logit(s)[:, None], y)
+        self.calibration_rows_ = int(len(y))
+        return self
+
+    def calibrate_scores(self, s: np.ndarray) -> np.ndarray:
+        if self.calibration == "isotonic":
+            return np.clip(self.calibrator_.predict(s), 0.0, 1.0)
+        return self.calibrator_.predict_proba(_logit(s)[:, None])[:, 1]
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.calibrate_scores(self.score(X))
+
+    def contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Per-feature SHAP values (log-odds) plus the bias column, for the rows given."""
+        return self.booster_.predict(_matrix(X, self.feature_names_), pred_contrib=True, num_threads=self.n_jobs)
+
+    def importance(self) -> pd.Series:
+        """Total gain per feature."""
+        return pd.Series(self.booster_.feature_importance("gain"), index=self.feature_names_, dtype=float)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+class LogisticBaseline:
+    """Logistic regression on imputed (with missing indicators), standardised features."""
+
+    def __init__(self, C: float = 1.0, max_iter: int = 500, seed: int = 0):
+        self.C = C
+        self.max_iter = max_iter
+        self.seed = seed
+
+    def fit(self, X: pd.DataFrame, y, feature_names: list[str]) -> LogisticBaseline:
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self.feature_names_ = list(feature_names)
+        M = _matrix(X, self.feature_names_)
+        keep = ~np.all(np.isnan(M), axis=0)  # an all-missing column cannot be imputed
+        self.used_features_ = [n for n, k in zip(self.feature_names_, keep) if k]
+        self.pipeline_ = make_pipeline(
+            SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
+            LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed))
+        self.pipeline_.fit(M[:, keep], np.asarray(y, dtype=int))
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.pipeline_.predict_proba(_matrix(X, self.used_features_))[:, 1]
+
+    score = predict_proba

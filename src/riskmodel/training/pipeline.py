@@ -1,0 +1,320 @@
+"""Fit, calibrate and evaluate honestly in time.
+
+Windows, for a training cut-off ``T`` and horizon ``H`` (only records reported by ``T`` are read):
+
+    fit dates  ……  (every step_weeks)   |  calibration dates  |  T − H   T
+    └─ LightGBM + logistic fit here ─┘     └─ calibrator ──┘      labels mature by T
+
+Evaluation of a model trained at ``T`` uses only as-of dates ``t ≥ T`` whose labels are mature
+by the data's cut-off ``C`` (``t + H ≤ C``): no outcome the model saw in training falls in an
+evaluation label window. ``train`` first back-tests the recipe this way with ``T = C − H −
+eval_weeks`` (the metrics it logs), then, with ``refit``, fits the same recipe at ``C`` (the
+model it registers).
+
+Features as of ``t`` depend only on records reported by ``t`` (the point-in-time rule, pinned
+by the features tests), so they are built from the full panel and reused across cut-offs;
+labels always come from ``panel.as_of(cutoff)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import Panel
+from riskmodel.training.config import TrainConfig
+from riskmodel.training.metrics import (
+    capacity_curve,
+    inside_capacity,
+    lead_summary,
+    lead_times,
+    model_metrics,
+    ratio,
+)
+from riskmodel.training.model import CalibratedLightGBM, LogisticBaseline
+
+Progress = Callable[[str, int, int], None]
+#: Subgroups reported for recall@k: label → column of the evaluation frame.
+SUBGROUPS = {"household_type": "household_type", "any_disabled": "any_disabled", "elderly_only": "elderly_only",
+             "county": "county"}
+PROBABILISTIC = ("lightgbm", "logistic", "oracle")
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Windows:
+    cutoff: pd.Timestamp
+    fit_dates: tuple[pd.Timestamp, ...]
+    calibration_dates: tuple[pd.Timestamp, ...]
+
+
+def training_windows(cutoff, cfg: TrainConfig, earliest: pd.Timestamp | None = None) -> Windows:
+    """Fit and calibration as-of dates for a cut-off (calibration later than fit, labels mature)."""
+    c = pd.Timestamp(cutoff).normalize()
+    step = pd.Timedelta(weeks=cfg.step_weeks)
+    last = c - pd.Timedelta(weeks=cfg.horizon_weeks)
+    cal = [last - i * step for i in range(cfg.calibration_periods)][::-1]
+    fit = [cal[0] - (i + 1) * step for i in range(cfg.fit_periods)][::-1]
+    if earliest is not None:
+        fit = [t for t in fit if t >= earliest]
+    if not fit:
+        raise ValueError(f"no fit dates: the data before cut-off {c.date()} is shorter than horizon "
+                         f"({cfg.horizon_weeks} weeks) + calibration window; move the cut-off later")
+    return Windows(c, tuple(fit), tuple(cal))
+
+
+def _features(panel: Panel, t: pd.Timestamp) -> pd.DataFrame:
+    from riskmodel.features import build_features
+
+    return build_features(panel, t)
+
+
+def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_features,
+                   progress: Progress = _noop, stage: str = "features") -> pd.DataFrame:
+    """(as_of, household_id, region_code, <features as float32>, label) with mature labels only."""
+    from riskmodel.features import feature_names
+    from riskmodel.labels import outcomes
+
+    cut = pd.Timestamp(cutoff)
+    known = panel.as_of(cut)
+    names = feature_names()
+    parts = []
+    dates = list(dates)
+    for i, t in enumerate(dates, start=1):
+        if t + pd.Timedelta(weeks=horizon_weeks) > cut:
+            raise ValueError(f"as-of {t.date()}: label window ends after the cut-off {cut.date()}")
+        f = features(panel, t)
+        lab = outcomes(known, t, horizon_weeks)
+        if not np.array_equal(lab["household_id"].to_numpy(), f["household_id"].to_numpy()):
+            raise RuntimeError(f"features and labels disagree on the eligible households at {t.date()}")
+        part = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": f["household_id"].to_numpy(),
+                             "region_code": f["region_code"].to_numpy()})
+        part = pd.concat([part, f[names].astype(np.float32)], axis=1)
+        part["label"] = lab["label"].to_numpy()
+        parts.append(part)
+        progress(stage, i, len(dates))
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass
+class Fitted:
+    """The recipe fitted at one cut-off."""
+
+    lightgbm: CalibratedLightGBM | None
+    logistic: LogisticBaseline
+    windows: Windows
+    fit_rows: int
+    fit_positive_rate: float
+    calibration_rows: int
+    calibration_positive_rate: float
+
+
+def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _noop,
+               shuffle_labels: bool = False, earliest: pd.Timestamp | None = None,
+               with_lightgbm: bool = True) -> Fitted:
+    """Fit LightGBM + logistic on the fit window and calibrate LightGBM on the later window.
+
+    ``shuffle_labels`` permutes the fit labels (a deliberately worthless model, for gate tests);
+    ``with_lightgbm=False`` fits only the logistic baseline.
+    """
+    from riskmodel.features import feature_names
+
+    w = training_windows(cutoff, cfg, earliest)
+    names = feature_names()
+    fit = labelled_table(panel, w.fit_dates, w.cutoff, cfg.horizon_weeks, progress=progress, stage="fit window")
+    y = fit["label"].to_numpy()
+    if shuffle_labels:
+        y = np.random.default_rng(cfg.seed).permutation(y)
+    logistic = LogisticBaseline(C=cfg.logistic_c, seed=cfg.seed).fit(fit, y, names)
+    fit_rows, fit_rate = len(fit), float(np.mean(y))
+    if not with_lightgbm:
+        return Fitted(None, logistic, w, fit_rows, fit_rate, 0, float("nan"))
+    lgbm = CalibratedLightGBM(cfg.lightgbm, cfg.num_boost_round, cfg.calibration, cfg.seed).fit(fit, y, names)
+    del fit
+    cal = labelled_table(panel, w.calibration_dates, w.cutoff, cfg.horizon_weeks, progress=progress,
+                         stage="calibration window")
+    lgbm.calibrate(cal, cal["label"].to_numpy())
+    return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal), float(cal["label"].mean()))
+
+
+def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series) -> np.ndarray | None:
+    """The generator's probability of identification in the next 26 weeks, from the month of ``t``."""
+    if truth is None:
+        return None
+    month = pd.Timestamp(t).to_period("M").to_timestamp()
+    m = truth["month"]
+    if not np.issubdtype(m.dtype, np.datetime64):
+        m = pd.to_datetime(m.astype(str).str.slice(0, 7), format="%Y-%m")
+    rows = truth.loc[(m == month).to_numpy(), ["household_id", "p_identified_26w"]]
+    s = pd.Series(rows["p_identified_26w"].to_numpy(dtype=float), index=rows["household_id"].astype(str).to_numpy())
+    s = s[~s.index.duplicated()]
+    return s.reindex(ids.astype(str).to_numpy()).to_numpy(dtype=float)
+
+
+def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = None, *,
+               progress: Progress = _noop) -> pd.DataFrame:
+    """Score every eligible household on each date with every model, the rule and the oracle.
+
+    ``models`` maps a name to a fitted ``CalibratedLightGBM`` or ``LogisticBaseline``. Returns
+    the evaluation frame without labels: as_of, household_id, county, subgroup columns and
+    ``s_<model>``/``p_<model>`` (``s_rule`` for the rule screen, ``s_oracle``/``p_oracle``
+    when truth is given).
+    """
+    from riskmodel.rules import dept_screen
+
+    parts = []
+    dates = list(dates)
+    for i, t in enumerate(dates, start=1):
+        f = _features(panel, t)
+        part = pd.DataFrame({
+            "as_of": np.full(len(f), pd.Timestamp(t).to_datetime64()),
+            "household_id": f["household_id"].to_numpy(),
+            "county": f["region_code"].astype(str).str.slice(0, 6).to_numpy(),
+            "household_type": np.where(f["alleviated"].to_numpy() > 0, "alleviated", "general"),
+            "any_disabled": np.where(f["disabled_members"].fillna(0).to_numpy() > 0, "yes", "no"),
+            "elderly_only": np.where(f["elderly_only"].fillna(0).to_numpy() > 0, "yes", "no"),
+        })
+        for name, model in models.items():
+            if isinstance(model, CalibratedLightGBM):
+                s = model.score(f)
+                part[f"s_{name}"] = s
+                part[f"p_{name}"] = model.calibrate_scores(s)
+            else:
+                p = model.predict_proba(f)
+                part[f"s_{name}"] = p
+                part[f"p_{name}"] = p
+        rule = dept_screen(panel, t).set_index("household_id")["rule_score"]
+        part["s_rule"] = rule.reindex(part["household_id"].to_numpy()).to_numpy(dtype=float)
+        if part["s_rule"].isna().any():
+            raise RuntimeError(f"rule screen and features disagree on eligible households at {pd.Timestamp(t).date()}")
+        p_or = truth_probability(truth, t, part["household_id"])
+        if p_or is not None:
+            if np.isnan(p_or).any():
+                raise ValueError(f"truth lacks {int(np.isnan(p_or).sum())} eligible households at {pd.Timestamp(t).date()}")
+            part["s_oracle"] = p_or
+            part["p_oracle"] = p_or
+        parts.append(part)
+        progress("scoring", i, len(dates))
+    grid = pd.concat(parts, ignore_index=True)
+    grid["household_id"] = grid["household_id"].astype(object)
+    return grid
+
+
+@dataclass
+class Evaluation:
+    report: dict
+    frame: pd.DataFrame          # labelled evaluation rows (eval dates)
+    leads: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def evaluation_dates(start, data_cutoff, cfg: TrainConfig) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """(labelled eval dates, weekly lead grid) for a model trained at ``start``."""
+    start = pd.Timestamp(start).normalize()
+    c = pd.Timestamp(data_cutoff)
+    h = pd.Timedelta(weeks=cfg.horizon_weeks)
+    evals = []
+    t = start
+    while t + h <= c:
+        evals.append(t)
+        t += pd.Timedelta(weeks=cfg.eval_step_weeks)
+    lead = []
+    t = start
+    while t < c:
+        lead.append(t)
+        t += pd.Timedelta(weeks=cfg.lead_step_weeks)
+    return evals, lead
+
+
+def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.DataFrame | None = None, *,
+             data_cutoff=None, with_leads: bool = True, progress: Progress = _noop) -> Evaluation:
+    """Evaluate fitted models, the rule screen and the oracle on as-of dates from ``start`` on.
+
+    ``start`` must be on or after every model's training cut-off for the evaluation to be
+    honest (``train`` and ``promote`` make sure of it).
+    """
+    from riskmodel.labels import outcomes
+
+    c = pd.Timestamp(data_cutoff) if data_cutoff is not None else panel.cutoff()
+    eval_dates, lead_dates = evaluation_dates(start, c, cfg)
+    if not eval_dates:
+        raise ValueError(f"no as-of date on or after {pd.Timestamp(start).date()} has a mature label by the data "
+                         f"cut-off {c.date()} (horizon {cfg.horizon_weeks} weeks): evaluate on newer data")
+    dates = sorted(set(eval_dates) | (set(lead_dates) if with_leads else set()))
+    grid = score_grid(panel, dates, models, truth, progress=progress)
+    known = panel.as_of(c)
+    labs = []
+    for t in eval_dates:
+        o = outcomes(known, t, cfg.horizon_weeks)
+        labs.append(pd.DataFrame({"as_of": np.full(len(o), t.to_datetime64()),
+                                  "household_id": o["household_id"].astype(object).to_numpy(),
+                                  "label": o["label"].to_numpy()}))
+    frame = grid.merge(pd.concat(labs, ignore_index=True), on=["as_of", "household_id"], how="inner",
+                       validate="one_to_one")
+    names = [*models, "rule"] + (["oracle"] if "s_oracle" in grid else [])
+    share = cfg.capacity_share
+    per_model = {m: model_metrics(frame, m, share, SUBGROUPS, cfg.gate.min_subgroup_positives) for m in names}
+    rule_recall = per_model["rule"]["recall_at_k"]
+    rule_recall_county = per_model["rule"]["recall_at_k_county"]
+    for m in names:
+        per_model[m]["lift_over_rule"] = ratio(per_model[m]["recall_at_k"], rule_recall)
+        per_model[m]["lift_over_rule_county"] = ratio(per_model[m]["recall_at_k_county"], rule_recall_county)
+        if "oracle" in per_model:
+            per_model[m]["oracle_ratio_pr_auc"] = ratio(per_model[m]["pr_auc"], per_model["oracle"]["pr_auc"])
+            per_model[m]["oracle_ratio_recall_at_k"] = ratio(per_model[m]["recall_at_k"],
+                                                             per_model["oracle"]["recall_at_k"])
+        per_model[m]["capacity_curve"] = capacity_curve(frame, m)
+    leads: dict[str, pd.DataFrame] = {}
+    if with_leads and lead_dates:
+        ident = known.monitoring[["household_id", "identified_on"]].copy()
+        ident["household_id"] = ident["household_id"].astype(object)
+        weekly = grid.loc[grid["as_of"].isin(pd.DatetimeIndex(lead_dates)).to_numpy()].reset_index(drop=True)
+        for m in names:
+            inside = inside_capacity(weekly, f"s_{m}", share, by="county")
+            leads[m] = lead_times(weekly, inside, ident, cfg.horizon_weeks, lead_dates[0],
+                                  lead_dates[-1] + pd.Timedelta(weeks=cfg.lead_step_weeks - 1))
+            per_model[m]["lead_time"] = lead_summary(leads[m])
+    report = {
+        "window": {"start": str(pd.Timestamp(start).date()), "data_cutoff": str(c.date()),
+                   "eval_dates": [str(t.date()) for t in eval_dates],
+                   "lead_grid": ([str(lead_dates[0].date()), str(lead_dates[-1].date()), cfg.lead_step_weeks]
+                                 if with_leads and lead_dates else None),
+                   "horizon_weeks": cfg.horizon_weeks, "capacity_share": share},
+        "rows": int(len(frame)), "positives": int(frame["label"].sum()),
+        "models": per_model,
+    }
+    return Evaluation(report, frame, leads)
+
+
+@dataclass
+class TrainResult:
+    final: Fitted
+    backtest: Fitted | None
+    evaluation: Evaluation | None
+    cutoff: pd.Timestamp
+
+
+def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | None = None, *,
+          progress: Progress = _noop, shuffle_labels: bool = False) -> TrainResult:
+    """Back-test the recipe (fit at ``C − H − eval_weeks``, evaluate after it), then refit at ``C``.
+
+    ``C`` is ``cutoff`` (default: the latest ``reported_on``); only records reported by ``C``
+    are ever read. With ``eval_weeks = 0`` or no room for a back-test, no evaluation is run.
+    """
+    c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
+    data = panel.as_of(c)
+    earliest = data.households["registered_on"].min()
+    backtest = evaluation = None
+    if cfg.eval_weeks > 0:
+        t_bt = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
+        backtest = fit_recipe(data, t_bt, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest)
+        evaluation = evaluate(data, {"lightgbm": backtest.lightgbm, "logistic": backtest.logistic}, t_bt, cfg,
+                              truth, data_cutoff=c, progress=progress)
+    final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest)
+             if cfg.refit or backtest is None else backtest)
+    return TrainResult(final, backtest, evaluation, c if final is not backtest else backtest.windows.cutoff)

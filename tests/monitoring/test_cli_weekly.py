@@ -1,0 +1,40 @@
+import json
+
+from typer.testing import CliRunner
+
+from riskmodel.cli.app import app
+
+
+def test_weekly_command_writes_the_week_and_points_to_the_files(tmp_path, scorer, monkeypatch):
+    from riskmodel.synth import generate_to
+
+    data = generate_to(tmp_path / "data", households=300, start="2022-01-01", end="2024-12-31", seed=3)
+    monkeypatch.setattr("riskmodel.scoring.load_scorer", lambda uri=None: scorer)
+    cap = tmp_path / "capacity.yaml"
+    cap.write_text("share: 0.05\n", "utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["weekly", str(data), "--as-of", "2024-12-30", "--out", str(tmp_path / "out"),
+                                 "--capacity", str(cap), "--no-store"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"weeks": ["2024-12-30"], "out": str(tmp_path / "out")}
+    week = tmp_path / "out" / "2024-12-30"
+    assert (week / "drift" / "report.html").stat().st_size > 10_000
+    summary = json.loads((tmp_path / "out" / "drift" / "summary.json").read_text("utf-8"))
+    assert {"share_drifted", "drifted_features", "alert"} <= set(summary)
+    listed = json.loads((week / "risk_list.json").read_text("utf-8"))
+    assert listed["capacity"]["share"] == 0.05
+
+    result = runner.invoke(app, ["weekly", str(data), "--backfill", "2024-12-16", "2024-12-23",
+                                 "--out", str(tmp_path / "out"), "--no-store", "--config", str(cap.with_name("m.yaml"))])
+    assert result.exit_code != 0  # the thresholds file does not exist: a clear error, nothing run
+    (tmp_path / "m.yaml").write_text("monitoring:\n  evidently: false\n  drift: {share_drifted: 0.3}\n", "utf-8")
+    result = runner.invoke(app, ["weekly", str(data), "--backfill", "2024-12-16", "2024-12-23",
+                                 "--out", str(tmp_path / "out"), "--no-store", "--config", str(tmp_path / "m.yaml")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["weeks"] == ["2024-12-16", "2024-12-23"]
+    assert json.loads((tmp_path / "out" / "drift" / "summary.json").read_text("utf-8"))["as_of"] == "2024-12-30"
+
+
+def test_weekly_needs_a_date(tmp_path):
+    result = CliRunner().invoke(app, ["weekly", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "--as-of" in result.output

@@ -1,0 +1,50 @@
+"""Serving fixtures: a SQLite store with keys and a stored week, the app on a fake registry."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from serving_fakes import IN_REGION, Registry, seed_week
+
+from riskmodel.serving import ServingSettings, create_app
+from riskmodel.store import Store
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(f"sqlite:///{tmp_path / 'serving.db'}")
+    s.migrate()
+    seed_week(s)
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def keys(store) -> dict[str, str]:
+    return {
+        "admin": store.create_api_key("admin", name="ops")[1],
+        "analyst": store.create_api_key("analyst", name="province")[1],
+        "office": store.create_api_key("office", IN_REGION, name="county office")[1],
+    }
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return Registry()
+
+
+@pytest.fixture
+def serving_settings() -> ServingSettings:
+    return ServingSettings(reload_interval_s=0, auth_cache_s=0, max_body_bytes=200_000, max_batch=20)
+
+
+@pytest.fixture
+def app(store, registry, serving_settings):
+    return create_app(store=store, scorer_loader=registry.load, serving=serving_settings,
+                      version_resolver=registry.resolve, model_info=registry.info)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c

@@ -1,0 +1,202 @@
+"""POST /v1/score and /v1/score/batch: known and brand-new households, malformed payloads."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from serving_fakes import IN_REGION, auth, household
+
+from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD
+
+
+def test_score_returns_explained_result_with_model_version(client, keys):
+    r = client.post("/v1/score", json=household(as_of="2024-07-01"), headers=auth(keys["admin"]))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["household_id"] == "H0NEW001"
+    assert body["as_of"] == "2024-07-01"
+    assert body["score"] == pytest.approx(8000 / 5000 - 0.1 + 0.01)  # the fake scorer's formula
+    assert 0 < body["probability"] < 1
+    assert body["category"] == "marginal" and body["category_zh"] == "边缘易致贫户"
+    assert [t["code"] for t in body["risk_types"]] == ["illness", "labor"]
+    assert body["risk_types"][0]["zh"] == "因病"
+    assert body["risk_types"][0]["contribution"] == pytest.approx(body["score"] * 0.7)
+    assert body["measures"] == ["临时救助"]
+    assert body["model"] == {"name": "riskmodel", "version": "1"}
+    assert r.headers["X-Model-Version"] == "1"
+
+
+def test_new_household_without_any_history_scores(client, keys):
+    payload = household("H0NEW002", members=False, as_of="2024-07-01")
+    assert set(payload) == {"household", "as_of"}  # no members, income, claims, assistance or events
+    r = client.post("/v1/score", json=payload, headers=auth(keys["office"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["score"] == pytest.approx(0.01)
+
+
+def test_empty_lists_are_the_same_as_absent_ones(client, keys):
+    absent = household("H0NEW003", members=False, as_of="2024-07-01")
+    empty = {**absent, "members": [], "income": [], "medical_claims": [], "assistance": [], "events": []}
+    a = client.post("/v1/score", json=absent, headers=auth(keys["admin"])).json()
+    b = client.post("/v1/score", json=empty, headers=auth(keys["admin"])).json()
+    assert a == b
+
+
+def test_openapi_examples_score(client, keys):
+    for example in (EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD):
+        payload = {**example, "as_of": "2024-07-01"}
+        r = client.post("/v1/score", json=payload, headers=auth(keys["admin"]))
+        assert r.status_code == 200, r.text
+
+
+def test_batch_scores_in_request_order(client, keys):
+    payload = {"households": [household("H0NEW00B"), household("H0NEW00A", members=False)], "as_of": "2024-07-01"}
+    r = client.post("/v1/score/batch", json=payload, headers=auth(keys["analyst"]))
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["household_id"] for x in results] == ["H0NEW00B", "H0NEW00A"]
+    assert r.json()["model"]["version"] == "1"
+    single = client.post("/v1/score", json=household("H0NEW00B", as_of="2024-07-01"),
+                         headers=auth(keys["analyst"])).json()
+    assert results[0] == single
+
+
+def test_batch_with_different_as_of_dates(client, keys):
+    late_claim = household("H0NEW00C", as_of="2024-03-10")  # the claim is reported on 2024-03-20
+    payload = {"households": [late_claim, household("H0NEW00D")], "as_of": "2024-07-01"}
+    results = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"])).json()["results"]
+    assert results[0]["as_of"] == "2024-03-10" and results[0]["score"] == pytest.approx(-0.1 + 0.01)
+    assert results[1]["as_of"] == "2024-07-01" and results[1]["score"] == pytest.approx(1.5 + 0.01)
+
+
+def _with(path: tuple, value, base=None) -> dict:
+    p = copy.deepcopy(base or household(as_of="2024-07-01"))
+    node = p
+    for k in path[:-1]:
+        node = node[k]
+    if value is _DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return p
+
+
+_DELETE = object()
+
+MALFORMED = {
+    "bad enum": (("members", 0, "relation"), "boss", ["body", "members", 0, "relation"]),
+    "bad date": (("household", "registered_on"), "2023-1-5", ["body", "household", "registered_on"]),
+    "impossible date": (("household", "registered_on"), "2023-02-30", ["body", "household", "registered_on"]),
+    "bad region": (("household", "region_code"), "52032210420", ["body", "household", "region_code"]),
+    "missing required": (("household", "household_type"), _DELETE, ["body", "household", "household_type"]),
+    "unknown column": (("household", "name"), "x", ["body", "household", "name"]),
+    "negative money": (("medical_claims", 0, "total_cost"), -1, ["body", "medical_claims", 0, "total_cost"]),
+    "string for number": (("medical_claims", 0, "total_cost"), "lots", ["body", "medical_claims", 0, "total_cost"]),
+    "birth year in future": (("members", 0, "birth_year"), 2999, ["body", "members", 0, "birth_year"]),
+    "bad as_of": (("as_of",), "July", ["body", "as_of"]),
+    "cost does not balance": (("medical_claims", 0, "out_of_pocket"), 100,
+                              ["body", "medical_claims", 0, "out_of_pocket"]),
+    "reported before event": (("medical_claims", 0, "reported_on"), "2024-01-01",
+                              ["body", "medical_claims", 0, "reported_on"]),
+    "alleviated without exit year": (("household", "household_type"), "alleviated",
+                                     ["body", "household", "poverty_exit_year"]),
+    "members without head": (("members", 0, "relation"), "spouse", ["body", "members"]),
+    "claim of a stranger": (("medical_claims", 0, "member_id"), "M-other", ["body", "medical_claims", 0, "member_id"]),
+    "child row of another household": (("members", 0, "household_id"), "H-other",
+                                       ["body", "members", 0, "household_id"]),
+    "registered after as_of": (("household", "registered_on"), "2024-08-01", ["body", "household", "registered_on"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_payload_is_422_naming_the_field(client, keys, case):
+    path, value, loc = MALFORMED[case]
+    r = client.post("/v1/score", json=_with(path, value), headers=auth(keys["admin"]))
+    assert r.status_code == 422, r.text
+    details = r.json()["detail"]
+    assert any(d["loc"] == loc for d in details), details
+    assert all(d["msg"] for d in details)
+
+
+def test_contract_errors_in_a_batch_point_at_the_household(client, keys):
+    bad = _with(("members", 0, "relation"), "spouse")
+    payload = {"households": [household("H0NEW00E"), bad]}
+    r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "households", 1, "members"]
+    assert r.json()["detail"][0]["type"] == "contract.one_head"
+
+
+def test_duplicate_household_in_batch_is_422(client, keys):
+    payload = {"households": [household("H0NEW00F", members=False), household("H0NEW00F", members=False)]}
+    r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["type"] == "contract.unique"
+
+
+@pytest.mark.parametrize("body", ["{not json", "[]", "null", json.dumps({"households": []})])
+def test_broken_json_is_422_not_500(client, keys, body):
+    r = client.post("/v1/score", content=body, headers={**auth(keys["admin"]), "Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_request_size_is_limited(client, keys):
+    p = household(as_of="2024-07-01")
+    p["household"]["pad"] = "x" * 300_000  # the fixture's limit is 200 kB
+    r = client.post("/v1/score", json=p, headers=auth(keys["admin"]))
+    assert r.status_code == 413
+
+
+def test_batch_size_is_limited(client, keys):
+    payload = {"households": [household(f"H{i:07d}", members=False) for i in range(21)]}  # limit 20
+    r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "households"]
+
+
+def test_no_model_yet_is_503_and_not_ready(store, keys, serving_settings):
+    from fastapi.testclient import TestClient
+
+    from riskmodel.serving import create_app
+
+    app = create_app(store=store, scorer_loader=lambda uri: None, serving=serving_settings,
+                     version_resolver=lambda: None)
+    with TestClient(app) as c:
+        assert c.post("/v1/score", json=household(), headers=auth(keys["admin"])).status_code == 503
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["model"] is None
+        assert c.get("/healthz").status_code == 200
+
+
+def test_office_scores_only_its_region(client, keys):
+    ok = client.post("/v1/score", json=household(region=IN_REGION + "000001"), headers=auth(keys["office"]))
+    other = client.post("/v1/score", json=household(region="520399000001"), headers=auth(keys["office"]))
+    mixed = client.post("/v1/score/batch", headers=auth(keys["office"]), json={
+        "households": [household("H1", region=IN_REGION + "000001"), household("H2", region="520399000001")]})
+    assert (ok.status_code, other.status_code, mixed.status_code) == (200, 403, 403)
+
+
+def test_band_is_where_the_score_would_rank_in_the_latest_stored_week(client, keys, store):
+    import pandas as pd
+
+    week = pd.DataFrame({"household_id": [f"W{i:03d}" for i in range(100)], "region_code": ["520322104201"] * 100,
+                         "score": [float(i) for i in range(100)]})
+    store.replace_scores("2024-07-08", week, {"model_version": "1"})  # cut-offs: rank 2 → 98, rank 10 → 90
+
+    def band(out_of_pocket):
+        p = household(as_of="2024-07-01")
+        claim = p["medical_claims"][0]
+        claim.update(total_cost=out_of_pocket, reimbursed=0, out_of_pocket=out_of_pocket)
+        r = client.post("/v1/score", json=p, headers=auth(keys["admin"]))
+        return r.json()["band"]
+
+    assert [band(500_000), band(460_000), band(8000)] == ["high", "medium", "low"]
+
+
+def test_band_is_null_before_any_weekly_scores_of_the_model(client, keys, registry, store, app):
+    registry.version = "2"
+    app.state.holder.refresh()
+    r = client.post("/v1/score", json=household(as_of="2024-07-01"), headers=auth(keys["admin"]))
+    assert r.json()["model"]["version"] == "2" and r.json()["band"] is None

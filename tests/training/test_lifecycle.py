@@ -1,0 +1,169 @@
+"""Train → register → promote → reload the champion in a fresh process → score; the gate says no.
+
+One MLflow store (SQLite + local artifacts in a temporary folder) for the whole module: a
+good model is trained and promoted first, then a challenger trained on shuffled labels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from riskmodel.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ROOT / "training" / "fast.yaml"
+CUTOFF = "2024-03-31"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, synth_dir):
+    """Environment pointing riskmodel and MLflow at a module-private store; v1 trained and promoted."""
+    from riskmodel.training.lifecycle import promote_job, train_job
+
+    root = tmp_path_factory.mktemp("mlflow")
+    env = {"RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
+           "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(root / "mlartifacts"),
+           "RISKMODEL_ALIAS_LOG": str(root / "alias_history.jsonl"), "RISKMODEL_ACTOR": "test-suite"}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        get_settings.cache_clear()
+        first = train_job(synth_dir, cutoff=CUTOFF, config_path=FAST)
+        promoted = promote_job(synth_dir, config_path=FAST)
+        yield {"env": env, "root": root, "first": first, "promoted": promoted}
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def env(store, monkeypatch):
+    for k, v in store["env"].items():
+        monkeypatch.setenv(k, v)
+    get_settings.cache_clear()
+    return store["env"]
+
+
+def test_training_registers_a_challenger_with_an_honest_backtest(store):
+    first = store["first"]
+    assert first["version"] == "1"
+    report = first["report"]
+    assert min(report["window"]["eval_dates"]) >= report["window"]["start"]
+    assert report["window"]["start"] < first["meta"]["training_cutoff"]
+    models = report["models"]
+    assert set(models) == {"lightgbm", "logistic", "rule", "oracle"}
+    assert len({models[m]["rows"] for m in models}) == 1            # same rows for every model
+    assert models["lightgbm"]["pr_auc"] > models["lightgbm"]["positives"] / models["lightgbm"]["rows"]
+    assert store["first"]["alias_move"]["alias"] == "challenger"
+
+
+def test_the_run_logs_fingerprints_plots_and_a_model_card(store, env):
+    import mlflow
+
+    client = mlflow.tracking.MlflowClient(env["RISKMODEL_MLFLOW_TRACKING_URI"])
+    run = client.get_run(store["first"]["run_id"])
+    assert {"data_fingerprint", "spec_fingerprint", "git_commit", "training_cutoff"} <= set(run.data.tags)
+    assert run.data.params["cutoff"] == CUTOFF
+    assert "lightgbm.recall_at_k" in run.data.metrics and "rule.recall_at_k" in run.data.metrics
+    names = {a.path for a in client.list_artifacts(run.info.run_id)}
+    plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
+    assert {"model_card.md", "evaluation.json"} <= names
+    assert {"plots/pr_curve.png", "plots/calibration.png", "plots/lift.png",
+            "plots/importance_by_risk_type.png"} <= plots
+    card = Path(client.download_artifacts(run.info.run_id, "model_card.md", str(store["root"]))).read_text("utf-8")
+    assert "Intended use" in card and "Recall@k by subgroup" in card
+    assert "H0" not in card  # aggregates only: no household ids
+
+
+def test_first_promotion_makes_the_challenger_champion(store):
+    p = store["promoted"]
+    assert p["promoted"] and p["to"] == "1" and p["from"] is None
+
+
+def test_champion_loads_in_a_fresh_process_and_scores(store, env, synth_dir, synth_panel):
+    from riskmodel.scoring import load_scorer
+    from riskmodel.training.pyfunc import panel_to_records
+
+    ids = sorted(synth_panel.households["household_id"].astype(str))[:60]
+    records = panel_to_records(synth_panel, ids)
+    inp = store["root"] / "records.json"
+    out = store["root"] / "scored.json"
+    records.to_json(inp, orient="split", index=False, force_ascii=False)
+    code = f"""
+import json, mlflow, pandas as pd
+m = mlflow.pyfunc.load_model("models:/riskmodel@champion")
+records = pd.read_json({str(inp)!r}, orient="split", dtype=False)
+scored = m.predict(records, params={{"as_of": "2024-06-30", "explain": 3}})
+scored.to_json({str(out)!r}, orient="records", force_ascii=False)
+"""
+    child = {**os.environ, **env, "MLFLOW_TRACKING_URI": env["RISKMODEL_MLFLOW_TRACKING_URI"]}
+    done = subprocess.run([sys.executable, "-c", code], env=child, capture_output=True, text=True, timeout=300,
+                          cwd=store["root"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    served = pd.DataFrame(json.loads(out.read_text("utf-8")))
+    assert served["rank"].tolist() == list(range(1, len(served) + 1))
+    assert served["risk_types"].notna().sum() == 3
+    assert set(json.loads(served["risk_types"].iloc[0])) and json.loads(served["measures"].iloc[0])
+
+    scorer = load_scorer()
+    assert scorer.model_version == "1"
+    assert load_scorer() is scorer                      # artifacts loaded once
+    local = scorer.score(synth_panel.subset(ids), "2024-06-30")
+    assert served["household_id"].tolist() == local["household_id"].astype(str).tolist()
+    assert served["probability"].to_numpy() == pytest.approx(local["probability"].to_numpy())
+
+
+def test_records_round_trip_through_the_scoring_server(store, env, synth_panel):
+    import mlflow
+    from fastapi.testclient import TestClient
+    from mlflow.pyfunc import scoring_server
+
+    from riskmodel.training.pyfunc import panel_to_records
+
+    ids = sorted(synth_panel.households["household_id"].astype(str))[:20]
+    payload = {"dataframe_split": json.loads(panel_to_records(synth_panel, ids).to_json(orient="split", index=False)),
+               "params": {"as_of": "2024-06-30", "explain": 2}}
+    from riskmodel.training.tracking import MlflowSession
+
+    with MlflowSession():
+        model = mlflow.pyfunc.load_model("models:/riskmodel@champion")
+    client = TestClient(scoring_server.init(model))
+    r = client.post("/invocations", json=payload)
+    assert r.status_code == 200, r.text
+    rows = r.json()["predictions"]
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1))
+    assert sum(row["risk_types"] is not None for row in rows) == 2
+
+
+def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, synth_dir):
+    from riskmodel.training.lifecycle import models_job, promote_job, train_job
+    from riskmodel.training.registry import read_history
+
+    worse = train_job(synth_dir, cutoff=CUTOFF, config_path=FAST, shuffle_labels=True)
+    assert worse["version"] == "2"
+    result = promote_job(synth_dir, config_path=FAST)
+    assert not result["promoted"], result
+    assert not result["gate"]["passed"]
+    assert "pr_auc" in [c["check"] for c in result["gate"]["checks"] if not c["passed"]]
+    assert not result["window"]["overlaps_training"]
+    listed = {r["version"]: r for r in models_job()}
+    assert listed["1"]["aliases"] == ["champion"] and listed["2"]["aliases"] == ["challenger"]
+    assert listed["1"]["lightgbm.pr_auc"] is not None
+
+    history = read_history(env["RISKMODEL_ALIAS_LOG"])
+    assert [(h["alias"], h["from"], h["to"]) for h in history] == [
+        ("challenger", None, "1"), ("champion", None, "1"), ("challenger", "1", "2")]
+    assert all(h["who"] == "test-suite" and h["when"] and h["why"] for h in history)
+
+    with pytest.raises(ValueError, match="--reason"):
+        promote_job(synth_dir, config_path=FAST, force=True)
+    forced = promote_job(synth_dir, config_path=FAST, force=True, reason="drill: override recorded")
+    assert forced["promoted"]
+    last = read_history(env["RISKMODEL_ALIAS_LOG"])[-1]
+    assert (last["alias"], last["from"], last["to"], last["forced"]) == ("champion", "1", "2", True)
+    assert "drill: override recorded" in last["why"] and not last["gate_passed"]

@@ -664,6 +664,8 @@ class _Sim:
 
     def _member_left(self, idx, lday, reason):
         from riskmodel.contract.schema import LEFT_REASONS
+        # a departure drawn within the month can fall before a join in the same month
+        lday = np.maximum(lday, self.m_joined[idx])
         self.m_left[idx] = lday
         self.m_lreason[idx] = LEFT_REASONS.index(reason)
         # person-level spells end when the person leaves

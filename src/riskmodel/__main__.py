@@ -1,0 +1,5 @@
+"""``python -m riskmodel`` runs the command line."""
+
+from riskmodel.cli.app import main
+
+main()

@@ -149,7 +149,6 @@ def main() -> None:
     rng = np.random.default_rng(0)
     picks = [ids[i] for i in rng.integers(0, len(ids), args.requests)]
     ours_single = [json.dumps(p).encode() for p in panel_payloads(panel, picks, as_of=AS_OF)]
-    by_id = dict(zip(picks, ours_single))
     n_batches = max(4, args.requests // args.batch)
     batches = [[ids[i] for i in rng.integers(0, len(ids), args.batch)] for _ in range(n_batches)]
     batches = [list(dict.fromkeys(b)) for b in batches]  # a household once per batch
@@ -198,7 +197,6 @@ def main() -> None:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
-        del by_id
 
     print(f"\n{args.requests} single requests, {len(batches)} batches of ≤{args.batch}; "
           f"{args.clients} clients; paced at {args.rps:g} rps; {os.cpu_count()} cores")

@@ -23,6 +23,13 @@ def test_weekly_command_writes_the_week_and_points_to_the_files(tmp_path, scorer
     assert {"share_drifted", "drifted_features", "alert"} <= set(summary)
     listed = json.loads((week / "risk_list.json").read_text("utf-8"))
     assert listed["capacity"]["share"] == 0.05
+    # the Evidently files are pinned too: a rerun of the week writes the same bytes
+    html, report = (week / "drift" / "report.html").read_bytes(), (week / "drift" / "report.json").read_bytes()
+    again = runner.invoke(app, ["weekly", str(data), "--as-of", "2024-12-30", "--out", str(tmp_path / "out"),
+                                "--capacity", str(cap), "--no-store"])
+    assert again.exit_code == 0, again.output
+    assert (week / "drift" / "report.html").read_bytes() == html
+    assert (week / "drift" / "report.json").read_bytes() == report
 
     result = runner.invoke(app, ["weekly", str(data), "--backfill", "2024-12-16", "2024-12-23",
                                  "--out", str(tmp_path / "out"), "--no-store", "--config", str(cap.with_name("m.yaml"))])

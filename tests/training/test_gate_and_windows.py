@@ -79,3 +79,12 @@ def test_shipped_configs_are_valid():
     assert default == TrainConfig()  # the YAML documents the built-in defaults
     fast = TrainConfig.load(root / "fast.yaml")
     assert fast.num_boost_round < default.num_boost_round
+
+
+def test_data_fingerprint_ignores_row_order_but_not_content():
+    from riskmodel.training.tracking import frame_fingerprint
+
+    df = pd.DataFrame({"household_id": pd.array(["a", "b", "c"], dtype="string[pyarrow]"), "x": [1.0, 2.0, 3.0]})
+    same = frame_fingerprint({"t": df}) == frame_fingerprint({"t": df.iloc[::-1]})
+    changed = frame_fingerprint({"t": df}) != frame_fingerprint({"t": df.assign(x=[1.0, 2.0, 3.5])})
+    assert same and changed

@@ -23,7 +23,7 @@ CUTOFF = "2024-03-31"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, synth_dir):
+def store(tmp_path_factory, training_dir):
     """Environment pointing riskmodel and MLflow at a module-private store; v1 trained and promoted."""
     from riskmodel.training.lifecycle import promote_job, train_job
 
@@ -35,8 +35,8 @@ def store(tmp_path_factory, synth_dir):
         for k, v in env.items():
             mp.setenv(k, v)
         get_settings.cache_clear()
-        first = train_job(synth_dir, cutoff=CUTOFF, config_path=FAST)
-        promoted = promote_job(synth_dir, config_path=FAST)
+        first = train_job(training_dir, cutoff=CUTOFF, config_path=FAST)
+        promoted = promote_job(training_dir, config_path=FAST)
         yield {"env": env, "root": root, "first": first, "promoted": promoted}
     get_settings.cache_clear()
 
@@ -85,7 +85,7 @@ def test_first_promotion_makes_the_challenger_champion(store):
     assert p["promoted"] and p["to"] == "1" and p["from"] is None
 
 
-def test_champion_loads_in_a_fresh_process_and_scores(store, env, synth_dir, synth_panel):
+def test_champion_loads_in_a_fresh_process_and_scores(store, env, synth_panel):
     from riskmodel.scoring import load_scorer
     from riskmodel.training.pyfunc import panel_to_records
 
@@ -140,14 +140,14 @@ def test_records_round_trip_through_the_scoring_server(store, env, synth_panel):
     assert sum(row["risk_types"] is not None for row in rows) == 2
 
 
-def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, synth_dir):
+def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, training_dir):
     from riskmodel.training.lifecycle import models_job, promote_job, train_job
     from riskmodel.training.registry import read_history
 
-    worse = train_job(synth_dir, cutoff=CUTOFF, config_path=FAST, shuffle_labels=True)
+    worse = train_job(training_dir, cutoff=CUTOFF, config_path=FAST, shuffle_labels=True)
     assert worse["version"] == "2"
-    result = promote_job(synth_dir, config_path=FAST)
-    assert not result["promoted"], result
+    result = promote_job(training_dir, config_path=FAST)
+    assert not result["promoted"]
     assert not result["gate"]["passed"]
     assert "pr_auc" in [c["check"] for c in result["gate"]["checks"] if not c["passed"]]
     assert not result["window"]["overlaps_training"]
@@ -161,9 +161,36 @@ def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, sy
     assert all(h["who"] == "test-suite" and h["when"] and h["why"] for h in history)
 
     with pytest.raises(ValueError, match="--reason"):
-        promote_job(synth_dir, config_path=FAST, force=True)
-    forced = promote_job(synth_dir, config_path=FAST, force=True, reason="drill: override recorded")
+        promote_job(training_dir, config_path=FAST, force=True)
+    forced = promote_job(training_dir, config_path=FAST, force=True, reason="drill: override recorded")
     assert forced["promoted"]
     last = read_history(env["RISKMODEL_ALIAS_LOG"])[-1]
     assert (last["alias"], last["from"], last["to"], last["forced"]) == ("champion", "1", "2", True)
     assert "drill: override recorded" in last["why"] and not last["gate_passed"]
+
+
+def test_cli_scores_every_eligible_household_and_evaluates_a_registered_model(store, env, training_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from riskmodel.cli.app import app
+    from riskmodel.contract import load
+    from riskmodel.labels import eligible
+
+    runner = CliRunner()
+    out = tmp_path / "scores.csv"
+    r = runner.invoke(app, ["score", str(training_dir), "--as-of", "2024-06-30", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    scores = pd.read_csv(out, dtype={"household_id": str, "region_code": str})
+    assert list(scores.columns[:5]) == ["household_id", "score", "probability", "rank", "region_code"]
+    assert set(scores["household_id"]) == set(eligible(load(training_dir), "2024-06-30").astype(str))
+
+    report = tmp_path / "evaluation.json"
+    r = runner.invoke(app, ["evaluate", str(training_dir), "--model", "models:/riskmodel/1", "--config", str(FAST),
+                            "--out", str(report)])
+    assert r.exit_code == 0, r.output
+    assert "Rule screen" in r.output and "recall@k" in r.output
+    body = json.loads(report.read_text("utf-8"))
+    assert body["window"]["start"] == CUTOFF and set(body["models"]) == {"lightgbm", "logistic", "rule", "oracle"}
+
+    r = runner.invoke(app, ["models"])
+    assert r.exit_code == 0 and "champion" in r.output

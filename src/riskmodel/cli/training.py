@@ -143,7 +143,9 @@ def models() -> None:
 
     rows = models_job()
     table = Table(title="registered model versions")
-    for col in ("version", "aliases", "created", "cutoff", *[k.split(".", 1)[1] for k in KEY_METRICS]):
+    table.add_column("version", no_wrap=True)
+    table.add_column("aliases", no_wrap=True, min_width=20)
+    for col in ("created", "cutoff", *[k.split(".", 1)[1] for k in KEY_METRICS]):
         table.add_column(col)
     for r in rows:
         table.add_row(r["version"], ", ".join(r["aliases"]), r["created"], r["training_cutoff"] or "",

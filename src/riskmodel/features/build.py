@@ -30,6 +30,13 @@ from riskmodel.labels.outcome import eligible_households
 
 NS_PER_DAY = 86_400_000_000_000
 _NAT = np.iinfo(np.int64).min
+#: Rows per block when scanning the (large) income table.
+ROW_BLOCK = 4_000_000
+#: Households per block of the income aggregation (bounds the household × month temporaries).
+HOUSEHOLD_BLOCK = 100_000
+INCOME_SOURCES = ("wage", "business", "property", "transfer")
+#: Month-age ranges [lo, hi) of the income windows; "p" = the same months a year earlier.
+INCOME_WINDOWS = {"3": (0, 3), "6": (0, 6), "12": (0, 12), "p3": (12, 15), "p12": (12, 24)}
 #: Months of income history the pipeline reads (12-month windows and the same months a year earlier).
 INCOME_MONTHS = 24
 WORKING_AGE = (16, 64)
@@ -199,71 +206,83 @@ def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], 
     return out, code_all
 
 
-def _income(ctx: _AsOf, income: pd.DataFrame, size: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Income windows from a dense household × month-age matrix (age 0 = last complete month)."""
+def _income_cells(ctx: _AsOf, income: pd.DataFrame) -> np.ndarray:
+    """Household × month-age matrix of income row positions (-1: no row known at t).
+
+    Age 0 is the last complete month. Read in blocks so that the temporaries of a 35M-row
+    table stay small; sums later run over this matrix in month order, so they do not depend
+    on row order or on rows the as-of date cannot see.
+    """
     n, k = ctx.n, INCOME_MONTHS
-    month = income["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
-    age = ctx.last_month - month
-    keep = (income["reported_on"].to_numpy() <= ctx.t) & (age >= 0) & (age < k)
-    idx = np.flatnonzero(keep)
-    code = ctx.codes_at(income["household_id"], idx)
-    sel = code >= 0
-    idx, code, age = idx[sel], code[sel], age[idx[sel]]
-    src = {c: income[c].to_numpy(dtype=np.float64)[idx] for c in ("wage", "business", "property", "transfer")}
-    total = src["wage"] + src["business"] + src["property"] + src["transfer"]
-    mat = np.full((n, k), np.nan)
-    mat[code, age] = total
-    present = ~np.isnan(mat)
-    filled = np.where(present, mat, 0.0)
-    per_cap = _div(np.full(n, 12.0), size)  # monthly household total → annualised per capita
+    cells = np.full((n, k), -1, dtype=np.int64 if len(income) >= 2**31 else np.int32)
+    for start in range(0, len(income), ROW_BLOCK):
+        block = income if len(income) <= ROW_BLOCK else income.iloc[start:start + ROW_BLOCK]
+        month = block["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
+        age = ctx.last_month - month
+        keep = (block["reported_on"].to_numpy() <= ctx.t) & (age >= 0) & (age < k)
+        idx = np.flatnonzero(keep)
+        code = ctx.codes_at(block["household_id"], idx)
+        sel = code >= 0
+        idx, code = idx[sel], code[sel]
+        cells[code, age[idx]] = idx + start
+    return cells
 
-    def mean(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        c = present[:, lo:hi].sum(axis=1).astype(np.float64)
-        return _div(filled[:, lo:hi].sum(axis=1), c), c
 
-    m3, _ = mean(0, 3)
-    m6, _ = mean(0, 6)
-    m12, c12 = mean(0, 12)
-    p3, _ = mean(12, 15)
-    p12, _ = mean(12, 24)
-    rank = np.cumsum(present, axis=1)
-    latest = present & (rank <= 3)
-    m_latest = _div(np.where(latest, mat, 0.0).sum(axis=1), latest.sum(axis=1))
-    x = mat[:, :12] * per_cap[:, None]
+def _income(ctx: _AsOf, income: pd.DataFrame, size: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Income windows over the cell matrix, in blocks of households (few numpy calls per block)."""
+    cells = _income_cells(ctx, income)
+    sources = {c: income[c].to_numpy(dtype=np.float64) for c in INCOME_SOURCES}
+    per_cap = _div(np.full(ctx.n, 12.0), size)  # monthly household total → annualised per capita
+    blocks = [_income_block(cells[a:a + HOUSEHOLD_BLOCK], sources, per_cap[a:a + HOUSEHOLD_BLOCK])
+              for a in range(0, max(ctx.n, 1), HOUSEHOLD_BLOCK)]
+    out = {name: np.concatenate([blk[name] for blk in blocks]) for name in blocks[0]}
+    monthly_12m = out.pop("_monthly_12m")
+    for w in ("3m", "6m", "12m", "latest3"):
+        out[f"income_line_ratio_{w}"] = out[f"income_pc_{w}"] / ctx.line
+    return out, monthly_12m
+
+
+def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np.ndarray) -> dict[str, np.ndarray]:
+    present = cells >= 0
+    take = np.where(present, cells, 0)
+    parts = {c: np.where(present, v[take], 0.0) if len(v) else np.zeros(cells.shape) for c, v in sources.items()}
+    total = parts["wage"] + parts["business"] + parts["property"] + parts["transfer"]
+    sums = {w: total[:, lo:hi].sum(axis=1) for w, (lo, hi) in INCOME_WINDOWS.items()}
+    counts = {w: present[:, lo:hi].sum(axis=1).astype(np.float64) for w, (lo, hi) in INCOME_WINDOWS.items()}
+    mean = {w: _div(sums[w], counts[w]) for w in sums}
+    latest = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 3)
+    mean_latest = _div(np.where(latest, total, 0.0).sum(axis=1), latest.sum(axis=1))
+    c12 = counts["12"]
+    x = total[:, :12] * per_cap[:, None]
     mu = _div(np.where(present[:, :12], x, 0.0).sum(axis=1), c12)
     var = _div(np.where(present[:, :12], (x - mu[:, None]) ** 2, 0.0).sum(axis=1), c12, ok=c12 >= 2)
-    w12 = age < 12
-    c_w12 = code[w12]
-    sum12 = ctx.count(c_w12, total[w12])
-    positive = sum12 > 0
     any_report = present.any(axis=1)
     out = {
-        "income_pc_3m": m3 * per_cap,
-        "income_pc_6m": m6 * per_cap,
-        "income_pc_12m": m12 * per_cap,
+        "income_pc_3m": mean["3"] * per_cap,
+        "income_pc_6m": mean["6"] * per_cap,
+        "income_pc_12m": mean["12"] * per_cap,
+        "income_pc_latest3": mean_latest * per_cap,
+        "income_yoy_change_3m": (mean["3"] - mean["p3"]) * per_cap,
+        "income_yoy_change_12m": (mean["12"] - mean["p12"]) * per_cap,
+        "income_yoy_rel_12m": _div(mean["12"] - mean["p12"], np.abs(mean["p12"])),
+        "income_volatility_12m": np.sqrt(var),
     }
-    out["income_line_ratio_3m"] = out["income_pc_3m"] / ctx.line
-    out["income_line_ratio_6m"] = out["income_pc_6m"] / ctx.line
-    out["income_line_ratio_12m"] = out["income_pc_12m"] / ctx.line
-    out["income_pc_latest3"] = m_latest * per_cap
-    out["income_line_ratio_latest3"] = out["income_pc_latest3"] / ctx.line
-    out["income_yoy_change_3m"] = (m3 - p3) * per_cap
-    out["income_yoy_change_12m"] = (m12 - p12) * per_cap
-    out["income_yoy_rel_12m"] = _div(m12 - p12, np.abs(p12))
-    out["income_volatility_12m"] = np.sqrt(var)
-    for c in ("wage", "business", "property", "transfer"):
-        out[f"income_share_{c}_12m"] = _div(ctx.count(c_w12, src[c][w12]), sum12, ok=positive)
+    for c in INCOME_SOURCES:
+        out[f"income_share_{c}_12m"] = _div(parts[c][:, :12].sum(axis=1), sums["12"], ok=sums["12"] > 0)
     out["income_months_unreported_12m"] = 12.0 - c12
-    out["income_months_since_report"] = np.where(any_report, np.argmax(present, axis=1).astype(np.float64), np.nan)
-    return out, m12
+    out["income_months_since_report"] = np.where(any_report, np.argmax(present, axis=1), np.nan)
+    out["_monthly_12m"] = mean["12"]
+    return out
 
 
 def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_code: np.ndarray,
              size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
     n = ctx.n
-    day = _days(claims["service_date"])
-    keep = (claims["reported_on"].to_numpy() <= ctx.t) & (day > ctx.day - 365)
+    service = claims["service_date"].to_numpy(dtype="datetime64[ns]")
+    keep = claims["reported_on"].to_numpy() <= ctx.t
+    keep &= service > ctx.t - np.timedelta64(365, "D")
     idx = np.flatnonzero(keep)
+    del keep
     if len(idx):
         pos = _positions(claims["member_id"].iloc[idx], pd.Index(members["member_id"]))
         code = np.where(pos >= 0, member_code[pos], -1)
@@ -271,7 +290,7 @@ def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_cod
         code = np.empty(0, np.intp)
     sel = code >= 0
     idx, code = idx[sel], code[sel]
-    day = day[idx]
+    day = _days(claims["service_date"].iloc[idx])
     oop = claims["out_of_pocket"].to_numpy(dtype=np.float64)[idx]
     kind = _enum_codes(claims["kind"], ("inpatient", "outpatient_chronic", "outpatient"))[idx]
     dx = _enum_codes(claims["diagnosis_group"], ("cancer", "cardio", "renal", "mental", "injury",
@@ -426,9 +445,10 @@ def build_features(panel: Panel, as_of) -> pd.DataFrame:
     if set(names) != set(cols):
         raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(set(names) - set(cols))}, "
                            f"only computed {sorted(set(cols) - set(names))}")
-    data = {"household_id": hh["household_id"].to_numpy(), "region_code": hh["region_code"].to_numpy()}
-    data.update((name, np.asarray(cols[name], dtype=np.float64)) for name in names)
-    out = pd.DataFrame(data, copy=False)
-    out["household_id"] = out["household_id"].astype(hh["household_id"].dtype)
-    out["region_code"] = out["region_code"].astype(hh["region_code"].dtype)
+    values = np.empty((ctx.n, len(names)), dtype=np.float64, order="F")  # one block, column-major
+    for j, name in enumerate(names):
+        values[:, j] = cols.pop(name)  # free each column once copied: peak memory is one table
+    out = pd.DataFrame(values, columns=names, copy=False)
+    out.insert(0, "region_code", hh["region_code"].array)
+    out.insert(0, "household_id", hh["household_id"].array)
     return out

@@ -122,7 +122,11 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
             out = python_model.predict(None, example, {"as_of": "", "explain": len(example)})
             from mlflow.models import infer_signature
 
-            signature = infer_signature(example, out, params=sig_params)
+            import warnings
+
+            with warnings.catch_warnings():  # "integer columns cannot hold missing values": rank never is
+                warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)
+                signature = infer_signature(example, out, params=sig_params)
             info = mlflow.pyfunc.log_model(
                 name="model", python_model=RiskmodelPyfunc(), artifacts=artifacts, signature=signature,
                 input_example=(example, sig_params), registered_model_name=settings.model_name,

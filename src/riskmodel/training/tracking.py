@@ -155,7 +155,10 @@ def frame_fingerprint(frames: dict[str, pd.DataFrame]) -> str:
         h.update(name.encode())
         h.update(",".join(map(str, df.columns)).encode())
         if len(df):
-            rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+            try:
+                rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+            except TypeError:  # a column type pandas cannot hash directly
+                rows = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
             rows.sort()
             h.update(rows.tobytes())
     return h.hexdigest()

@@ -8,8 +8,7 @@ import pytest
 from riskmodel.contract import Panel
 from riskmodel.labels import eligible, outcomes
 
-# tests/ is on sys.path (pytest inserts the rootdir of these test packages)
-from features.handmade import AS_OF, frames
+from tests.features.handmade import AS_OF, frames
 
 
 @pytest.fixture(scope="module")

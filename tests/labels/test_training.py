@@ -9,9 +9,8 @@ from riskmodel.contract import Panel
 from riskmodel.features import build_features, feature_names
 from riskmodel.labels import as_of_dates, outcomes, training_table
 
-# tests/ is on sys.path (pytest inserts the rootdir of these test packages)
-from features.handmade import AS_OF, frames
-from features.randpanel import drop_future_panel, random_panel
+from tests.features.handmade import AS_OF, frames
+from tests.features.randpanel import drop_future_panel, random_panel
 
 
 @pytest.fixture(scope="module")

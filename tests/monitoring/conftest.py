@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from panels import make_panel, make_scorer  # noqa: E402
+from tests.monitoring.panels import make_panel, make_scorer
 
 
 @pytest.fixture(scope="session")

@@ -81,11 +81,11 @@ def test_a_crash_mid_write_leaves_the_previous_list_intact(tmp_path, panel, scor
 def test_a_killed_run_leaves_the_previous_list_intact(tmp_path, panel, scorer, quick):
     run_weekly(None, "2025-06-02", tmp_path, panel=panel, scorer=scorer, config=quick)
     before = files(tmp_path / "2025-06-02")
-    here = Path(__file__).parent
+    root = Path(__file__).parents[2]
     script = textwrap.dedent(f"""
         import os, signal, sys
-        sys.path.insert(0, {str(here)!r})
-        from panels import make_panel, make_scorer
+        sys.path.insert(0, {str(root)!r})
+        from tests.monitoring.panels import make_panel, make_scorer
         from riskmodel.monitoring import writers
         from riskmodel.monitoring.weekly import WeeklyConfig, run_weekly
         real = writers.write_csv
@@ -209,7 +209,7 @@ def test_matured_weeks_get_a_performance_report(tmp_path, panel, scorer, quick):
 def test_drift_is_logged_to_mlflow_against_the_model_version(tmp_path, panel, quick):
     import mlflow
 
-    from panels import make_scorer
+    from tests.monitoring.panels import make_scorer
     from riskmodel.settings import get_settings
 
     summary = run_weekly(None, "2025-06-02", tmp_path / "out", panel=panel, scorer=make_scorer(model_version="3"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from serving_fakes import IN_REGION, Registry, seed_week
+from tests.serving.serving_fakes import IN_REGION, Registry, seed_week
 
 from riskmodel.serving import ServingSettings, create_app
 from riskmodel.store import Store

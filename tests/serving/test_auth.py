@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from serving_fakes import HH_IN, HH_OUT, IN_REGION, OUT_REGION, WEEK, auth, household
+from tests.serving.serving_fakes import HH_IN, HH_OUT, IN_REGION, OUT_REGION, WEEK, auth, household
 
 VISIT = {"visited_on": "2024-07-03", "outcome": "already_assisted"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from serving_fakes import HH_IN, HH_OUT, IN_REGION, WEEK, auth
+from tests.serving.serving_fakes import HH_IN, HH_OUT, IN_REGION, WEEK, auth
 
 
 def test_risk_list_json_by_date_iso_week_and_latest(client, keys):

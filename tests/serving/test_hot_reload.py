@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import uvicorn
-from serving_fakes import Registry, auth, household
+from tests.serving.serving_fakes import Registry, auth, household
 
 from riskmodel.serving import ServingSettings, create_app
 

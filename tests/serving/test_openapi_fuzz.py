@@ -11,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from serving_fakes import Registry, seed_week
+from tests.serving.serving_fakes import Registry, seed_week
 
 from riskmodel.serving import ServingSettings, create_app
 from riskmodel.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from serving_fakes import household
+from tests.serving.serving_fakes import household
 
 from riskmodel.contract import Panel
 from riskmodel.serving.payload import PayloadError, build_panel, panel_payloads, payload_frames, typed_frames

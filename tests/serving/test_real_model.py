@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from serving_fakes import auth
+from tests.serving.serving_fakes import auth
 
 from riskmodel.scoring import Scorer
 from riskmodel.serving import ServingSettings, create_app

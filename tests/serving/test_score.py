@@ -6,7 +6,7 @@ import copy
 import json
 
 import pytest
-from serving_fakes import IN_REGION, auth, household
+from tests.serving.serving_fakes import IN_REGION, auth, household
 
 from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD
 

@@ -123,6 +123,12 @@ def read_raw(path: Path, table: str) -> pd.DataFrame:
                                          f"{path.name}: {type(exc).__name__}: {str(exc).strip()}"))) from None
 
 
+def _rows(df: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """``df[keep]``, without a copy when every row is kept (the API's one-household case)."""
+    mask = keep.to_numpy()
+    return df if mask.all() else df.loc[mask]
+
+
 @dataclass(frozen=True)
 class Panel:
     """All contract tables of one data directory, typed; the truth table is deliberately absent."""
@@ -158,15 +164,15 @@ class Panel:
         monitoring risk eliminated after ``t`` is still open (``eliminated_on`` empty).
         """
         t = pd.Timestamp(t)
-        out = {name: df.loc[(df["reported_on"] <= t).to_numpy()] for name, df in self.tables().items()
+        out = {name: _rows(df, df["reported_on"] <= t) for name, df in self.tables().items()
                if TABLES[name].fact}
         for name, column in (("assistance", "end_date"), ("monitoring", "eliminated_on")):
             later = (out[name][column] > t).to_numpy()
             if later.any():
                 out[name] = out[name].copy()
                 out[name].loc[later, column] = pd.NaT
-        out["households"] = self.households.loc[(self.households["registered_on"] <= t).to_numpy()]
-        mem = self.members.loc[(self.members["joined_on"] <= t).to_numpy()]
+        out["households"] = _rows(self.households, self.households["registered_on"] <= t)
+        mem = _rows(self.members, self.members["joined_on"] <= t)
         later = (mem["left_on"] > t).to_numpy()
         if later.any():
             mem = mem.copy()

@@ -52,7 +52,7 @@ class CalibratedLightGBM:
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated LightGBM probability: the ranking score."""
-        return self.booster_.predict(_matrix(X, self.feature_names_), num_threads=self.n_jobs)
+        return self.booster_.predict(_matrix(X, self.feature_names_), num_threads=self._threads(len(X)))
 
     def calibrate(self, X: pd.DataFrame, y) -> CalibratedLightGBM:
         """Fit the calibrator on a window later than the fit window."""
@@ -79,11 +79,19 @@ class CalibratedLightGBM:
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """Per-feature SHAP values (log-odds) plus the bias column, for the rows given."""
-        return self.booster_.predict(_matrix(X, self.feature_names_), pred_contrib=True, num_threads=self.n_jobs)
+        return self.booster_.predict(_matrix(X, self.feature_names_), pred_contrib=True,
+                                     num_threads=self._threads(len(X)))
+
+    def _threads(self, rows: int) -> int:
+        """One thread for small inputs: starting a thread pool costs more than an API-sized predict."""
+        return 1 if rows < SMALL_PREDICT_ROWS else self.n_jobs
 
     def importance(self) -> pd.Series:
         """Total gain per feature."""
         return pd.Series(self.booster_.feature_importance("gain"), index=self.feature_names_, dtype=float)
+
+
+SMALL_PREDICT_ROWS = 2_000
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

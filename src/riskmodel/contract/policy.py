@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -38,11 +39,17 @@ class Policy(BaseModel):
 
     @classmethod
     def default(cls) -> Policy:
-        text = resources.files("riskmodel.contract").joinpath("default_policy.yaml").read_text("utf-8")
-        return cls.model_validate(yaml.safe_load(text))
+        """The shipped default (parsed once: the API builds a panel per request)."""
+        return _default_policy()
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True)
+
+
+@lru_cache(maxsize=1)
+def _default_policy() -> Policy:
+    text = resources.files("riskmodel.contract").joinpath("default_policy.yaml").read_text("utf-8")
+    return Policy.model_validate(yaml.safe_load(text))
 
 
 def load_policy(data_dir: str | Path) -> Policy:

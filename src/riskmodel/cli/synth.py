@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from riskmodel.cli import parse_date
 from riskmodel.synth.config import SCENARIOS
 
 
@@ -20,13 +20,6 @@ class FileFormat(str, Enum):
 
 
 ScenarioName = Enum("ScenarioName", {s: s for s in SCENARIOS}, type=str)
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
 
 
 def synth(
@@ -46,9 +39,9 @@ def synth(
 
     console = Console()
     try:
-        config = SynthConfig(households=households, start=_date(start, "--start"), end=_date(end, "--end"),
+        config = SynthConfig(households=households, start=parse_date(start, "--start"), end=parse_date(end, "--end"),
                              seed=seed, scenario=scenario.value,
-                             shock_date=_date(shock_date, "--shock-date") if shock_date else None)
+                             shock_date=parse_date(shock_date, "--shock-date") if shock_date else None)
     except ValidationError as exc:
         for err in exc.errors():
             console.print(f"[red]error:[/red] {err['msg']}", highlight=False)

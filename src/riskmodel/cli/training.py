@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from riskmodel.cli import parse_date
 
 console = Console()
 
@@ -30,15 +31,6 @@ class _Bar:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def print_report(report: dict) -> None:
@@ -64,7 +56,7 @@ def train(
     """Back-test, refit, log to MLflow and register a new version as `challenger`."""
     from riskmodel.training.lifecycle import train_job
 
-    c = _date(cutoff, "--cutoff")
+    c = parse_date(cutoff, "--cutoff")
     with _progress() as p:
         result = train_job(data_dir, cutoff=c, config_path=config, progress=_Bar(p))
     if result["report"]:
@@ -82,7 +74,7 @@ def evaluate(
     """Model vs logistic vs rule vs oracle on as-of dates after training: prints the table, writes JSON."""
     from riskmodel.training.lifecycle import evaluate_job, write_json
 
-    c = _date(cutoff, "--cutoff")
+    c = parse_date(cutoff, "--cutoff")
     with _progress() as p:
         report = evaluate_job(data_dir, model_uri=model, cutoff=c, config_path=config, progress=_Bar(p))
     print_report(report)
@@ -100,7 +92,7 @@ def score(
     """Score every eligible household: household_id, score, probability, rank, region_code (+ band, category)."""
     from riskmodel.training.lifecycle import score_job
 
-    t = _date(as_of, "--as-of")
+    t = parse_date(as_of, "--as-of")
     frame = score_job(data_dir, as_of=t, out=out, model_uri=model, explain=explain)
     console.print(f"wrote {len(frame):,} households to {out}")
 

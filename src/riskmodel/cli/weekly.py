@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,12 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-
-def _date(value: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{what} must be a date YYYY-MM-DD, got {value!r}") from None
+from riskmodel.cli import parse_date
 
 
 def weekly(
@@ -57,10 +51,10 @@ def weekly(
 
         try:
             if backfill is not None:
-                start, end = _date(backfill[0], "FROM"), _date(backfill[1], "TO")
+                start, end = parse_date(backfill[0], "FROM"), parse_date(backfill[1], "TO")
                 summaries = run_backfill(data_dir, start, end, out, progress=tick, **common)
             else:
-                summaries = [run_weekly(data_dir, _date(as_of, "--as-of"), out, progress=tick, **common)]
+                summaries = [run_weekly(data_dir, parse_date(as_of, "--as-of"), out, progress=tick, **common)]
         except (ValueError, LookupError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
             raise typer.Exit(1) from None

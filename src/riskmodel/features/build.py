@@ -78,6 +78,13 @@ class _AsOf:
             return self.codes(household_ids)[rows]
         return self.codes(household_ids.iloc[rows])
 
+    def rows_of(self, household_ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the kept rows that belong to an eligible household, and those households' codes."""
+        idx = np.flatnonzero(keep)
+        code = self.codes_at(household_ids, idx)
+        sel = code >= 0
+        return idx[sel], code[sel]
+
     def count(self, code: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64)[: self.n]
 
@@ -220,10 +227,7 @@ def _income_cells(ctx: _AsOf, income: pd.DataFrame) -> np.ndarray:
         month = block["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
         age = ctx.last_month - month
         keep = (block["reported_on"].to_numpy() <= ctx.t) & (age >= 0) & (age < k)
-        idx = np.flatnonzero(keep)
-        code = ctx.codes_at(block["household_id"], idx)
-        sel = code >= 0
-        idx, code = idx[sel], code[sel]
+        idx, code = ctx.rows_of(block["household_id"], keep)
         cells[code, age[idx]] = idx + start
     return cells
 
@@ -315,11 +319,7 @@ def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_cod
 
 def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str, np.ndarray]:
     n = ctx.n
-    keep = events["reported_on"].to_numpy() <= ctx.t
-    idx = np.flatnonzero(keep)
-    code = ctx.codes_at(events["household_id"], idx)
-    sel = code >= 0
-    idx, code = idx[sel], code[sel]
+    idx, code = ctx.rows_of(events["household_id"], events["reported_on"].to_numpy() <= ctx.t)
     etype = _enum_codes(events["event_type"], EVENT_TYPES)[idx]
     day = _days(events["event_date"])[idx]
     severity = events["severity"].to_numpy(dtype=np.float64, na_value=np.nan)[idx]
@@ -360,11 +360,7 @@ def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str
 
 def _assistance(ctx: _AsOf, assistance: pd.DataFrame) -> dict[str, np.ndarray]:
     n = ctx.n
-    keep = assistance["reported_on"].to_numpy() <= ctx.t
-    idx = np.flatnonzero(keep)
-    code = ctx.codes_at(assistance["household_id"], idx)
-    sel = code >= 0
-    idx, code = idx[sel], code[sel]
+    idx, code = ctx.rows_of(assistance["household_id"], assistance["reported_on"].to_numpy() <= ctx.t)
     prog = _enum_codes(assistance["program"], PROGRAMS)[idx]
     start = _days(assistance["start_date"])[idx]
     end = _days(assistance["end_date"])[idx]
@@ -402,10 +398,8 @@ def _history(ctx: _AsOf, monitoring: pd.DataFrame) -> dict[str, np.ndarray]:
     n = ctx.n
     elim = _days(monitoring["eliminated_on"])
     keep = (monitoring["reported_on"].to_numpy() <= ctx.t) & (elim <= ctx.day)
-    idx = np.flatnonzero(keep)
-    code = ctx.codes_at(monitoring["household_id"], idx)
-    sel = code >= 0
-    code, elim = code[sel], elim[idx[sel]]
+    idx, code = ctx.rows_of(monitoring["household_id"], keep)
+    elim = elim[idx]
     return {
         "monitored_before": ctx.count(code),
         "days_since_eliminated": ctx.day - _group_extreme(n, code, elim, np.maximum),

@@ -117,3 +117,25 @@ def test_failed_load_keeps_serving_the_old_model(store, keys):
         assert r.status_code == 200 and r.json()["model"]["version"] == "1"
         assert "artifact store unreachable" in app.state.holder.last_error
         assert c.get("/readyz").status_code == 200
+
+
+def test_a_new_version_is_warmed_up_before_requests_see_it():
+    from riskmodel.serving.model_holder import ModelHolder
+
+    seen: list[tuple[str, object]] = []
+    holder = ModelHolder(lambda uri: uri, "models:/riskmodel@champion", name="riskmodel",
+                         resolver=lambda: "3", warm=lambda loaded: seen.append((loaded.version, holder.current)))
+    assert holder.refresh()
+    assert seen == [("3", None)]  # warmed while the previous model (none) was still served
+    assert holder.current.version == "3"
+
+
+def test_a_failing_warm_up_does_not_stop_the_model_loading():
+    from riskmodel.serving.model_holder import ModelHolder
+
+    def broken(loaded):
+        raise ValueError("example does not score")
+
+    holder = ModelHolder(lambda uri: uri, "models:/riskmodel@champion", name="riskmodel", resolver=lambda: "4",
+                         warm=broken)
+    assert holder.refresh() and holder.current.version == "4"

@@ -7,16 +7,16 @@ import pytest
 from tests.serving.serving_fakes import household
 
 from riskmodel.contract import Panel
-from riskmodel.serving.payload import PayloadError, build_panel, panel_payloads, payload_frames, typed_frames
+from riskmodel.serving.payload import PayloadError, build_panel, panel_payloads, payload_frames, payload_rows, typed_tables
 from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD, HouseholdPayload
 
 
 def _assert_same(payloads):
     models = [HouseholdPayload.model_validate(p) for p in payloads]
-    frames, _origin, errors = payload_frames(models, ["body", "households"])
+    rows, _origin, errors = payload_rows(models, ["body", "households"])
     assert not errors
-    fast = typed_frames(frames)
-    reference = Panel.from_frames(frames, check=False).tables()
+    fast = typed_tables(rows)
+    reference = Panel.from_frames(payload_frames(rows), check=False).tables()
     for name, ref in reference.items():
         pd.testing.assert_frame_equal(fast[name].reset_index(drop=True), ref.reset_index(drop=True), obj=name)
 

@@ -200,3 +200,29 @@ def test_band_is_null_before_any_weekly_scores_of_the_model(client, keys, regist
     app.state.holder.refresh()
     r = client.post("/v1/score", json=household(as_of="2024-07-01"), headers=auth(keys["admin"]))
     assert r.json()["model"]["version"] == "2" and r.json()["band"] is None
+
+
+def test_concurrent_single_requests_each_get_their_own_answer(client, keys, app):
+    """Dynamic batching under concurrency: right household per response, 422 only for the bad one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    payloads = [household(f"H0CC{i:03d}", as_of="2024-07-01") for i in range(24)]
+    payloads += [household("H0CC000", as_of="2024-07-01")]  # the same household twice
+    bad = household("H0CCBAD", as_of="2024-07-01")
+    bad["medical_claims"][0]["out_of_pocket"] = 1  # breaks cost balance
+    payloads.insert(7, bad)
+
+    def send(p):
+        return client.post("/v1/score", json=p, headers=auth(keys["admin"]))
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(send, payloads))
+    for p, r in zip(payloads, responses):
+        hid = p["household"]["household_id"]
+        if hid == "H0CCBAD":
+            assert r.status_code == 422
+            assert [e["loc"] for e in r.json()["detail"]] == [["body", "medical_claims", 0, "out_of_pocket"]]
+        else:
+            assert r.status_code == 200, r.text
+            assert r.json()["household_id"] == hid
+    assert app.state.batcher.requests == len(payloads)

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskmodel.contract.columns import ID_DTYPE, arrow_text, equals, positions
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
     RISK_TYPES,
@@ -28,7 +29,6 @@ from riskmodel.contract.schema import (
 
 #: Examples kept per (table, column, rule); the rest are counted.
 EXAMPLES_PER_RULE = 20
-ID_DTYPE = pd.StringDtype("pyarrow")
 DATETIME_DTYPE = "datetime64[ns]"
 #: Largest integer a float holds exactly; bigger "integers" are type errors, not overflows.
 _INT_LIMIT = 2**53
@@ -178,9 +178,60 @@ def _isin(s: pd.Series, values) -> np.ndarray:
     a reference table of 100k ids; Arrow's hash lookup takes milliseconds.
     """
     if s.dtype == ID_DTYPE:
-        value_set = pa.array(pd.Series(values, dtype=ID_DTYPE).dropna().array)
-        return pc.is_in(pa.array(s.array), value_set=value_set).to_numpy(zero_copy_only=False)
+        value_set = pc.drop_null(arrow_text(values))
+        return pc.is_in(arrow_text(s), value_set=value_set).to_numpy(zero_copy_only=False)  # null → False
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of a column's values in order of first appearance (-1 for missing)."""
+    if s.dtype == ID_DTYPE:
+        arr = arrow_text(s)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return pc.dictionary_encode(arr).indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.factorize(s, use_na_sentinel=True)[0]
+
+
+def _absent(s: pd.Series) -> np.ndarray:
+    """Missing cells as a bool array."""
+    return np.asarray(s.array.isna(), dtype=bool)
+
+
+def _repeated(codes: np.ndarray) -> np.ndarray:
+    """Rows whose (non-missing) code appeared in an earlier row: ``duplicated(keep="first")``.
+
+    ``_codes`` numbers values in order of first appearance, so a row repeats an earlier
+    value exactly when its code is at most the largest code before it.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return (codes >= 0) & (codes <= before)
+
+
+def _key_codes(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Codes of the combination of the ``key`` columns, -1 where any of them is missing."""
+    combined = np.zeros(len(df), dtype=np.int64)
+    missing = np.zeros(len(df), dtype=bool)
+    span = 1
+    for name in key:
+        c = _codes(df[name])
+        missing |= c < 0
+        width = int(c.max(initial=-1)) + 2
+        if span * width >= 2**62:  # renumber before the product could overflow
+            combined, span = pd.factorize(combined)[0].astype(np.int64), len(df) + 1
+        combined = combined * width + (c + 1)
+        span *= width
+    out = pd.factorize(combined)[0]
+    out[missing] = -1
+    return out
+
+
+def _values(s: pd.Series) -> np.ndarray:
+    """A typed column as numpy, missing as NaN/NaT (comparisons with them are False, like ``_true``)."""
+    if isinstance(s.dtype, pd.Int64Dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return s.to_numpy()
 
 
 def _to_float(raw: pd.Series) -> pd.Series:
@@ -360,52 +411,57 @@ def check_tables(
     year = (today or dt.date.today()).year
     usable = {name for name in frames if name not in unusable}
     for name, df in frames.items():
+        if not len(df):  # nothing to check (and pandas costs add up over many small empty tables)
+            continue
         table = TABLES[name]
         for col in table.columns:
             if col.unique and col.name in df:
-                dup = df[col.name].duplicated(keep="first") & df[col.name].notna()
-                problems.add_rows(name, col.name, "unique", dup, df[col.name], "duplicate identifier")
+                problems.add_rows(name, col.name, "unique", _repeated(_codes(df[col.name])), df[col.name],
+                                  "duplicate identifier")
             if col.references and col.name in df:
                 ref_table, ref_col = col.references
                 if ref_table in usable:
-                    bad = df[col.name].notna().to_numpy() & ~_isin(df[col.name], frames[ref_table][ref_col])
+                    bad = ~_absent(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
                     problems.add_rows(name, col.name, "references", bad, df[col.name],
                                       f"not found in {ref_table}.{ref_col}")
-        if table.key and len(df):
+        if table.key:
             key = list(table.key)
-            dup = df.duplicated(key, keep="first") & df[key].notna().all(axis=1)
-            problems.add_rows(name, ",".join(key), "key_unique", dup, None,
+            problems.add_rows(name, ",".join(key), "key_unique", _repeated(_key_codes(df, key)), None,
                               f"({', '.join(key)}) appears twice")
-        if table.event_date and "reported_on" in df and len(df):
-            event = df[table.event_date]
+        if table.event_date and "reported_on" in df:
+            event = _values(df[table.event_date])
+            reported = _values(df["reported_on"])
             if name == "income":
-                month_end = event + pd.offsets.MonthEnd(0)
+                month_end = (event.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
                 problems.add_rows(name, "reported_on", "reported_after_month_end",
-                                  _true(df["reported_on"] < month_end), df["reported_on"],
+                                  reported < month_end.astype(reported.dtype), df["reported_on"],
                                   "reported_on is before the last day of month")
             else:
-                problems.add_rows(name, "reported_on", "reported_after_event",
-                                  _true(df["reported_on"] < event), df["reported_on"],
+                problems.add_rows(name, "reported_on", "reported_after_event", reported < event, df["reported_on"],
                                   f"reported_on is before {table.event_date}")
 
     hh = frames.get("households")
     if hh is not None and len(hh):
-        bad = _true(hh["household_type"] == "alleviated") & hh["poverty_exit_year"].isna().to_numpy()
+        bad = equals(hh["household_type"], "alleviated") & _absent(hh["poverty_exit_year"])
         problems.add_rows("households", "poverty_exit_year", "exit_year_if_alleviated", bad,
                           hh["poverty_exit_year"])
 
     mem = frames.get("members")
     if mem is not None and len(mem):
-        problems.add_rows("members", "birth_year", "birth_year_future", _true(mem["birth_year"] > year),
+        problems.add_rows("members", "birth_year", "birth_year_future", _values(mem["birth_year"]) > year,
                           mem["birth_year"], f"birth_year is after {year}")
         problems.add_rows("members", "left_on", "left_after_joined",
-                          _true(mem["left_on"] < mem["joined_on"]), mem["left_on"],
+                          _values(mem["left_on"]) < _values(mem["joined_on"]), mem["left_on"],
                           "left_on is before joined_on")
-        bad = mem["left_on"].notna().to_numpy() & mem["left_reason"].isna().to_numpy()
+        bad = ~_absent(mem["left_on"]) & _absent(mem["left_reason"])
         problems.add_rows("members", "left_reason", "left_reason_with_left_on", bad, mem["left_reason"])
     if hh is not None and len(hh) and mem is not None and {"households", "members"} <= usable:
-        heads = mem.loc[_true(mem["relation"] == "head"), "household_id"].value_counts()
-        n_heads = hh["household_id"].map(heads).fillna(0).astype(int).to_numpy()
+        head = equals(mem["relation"], "head")
+        where = positions(mem["household_id"], hh["household_id"])
+        per_first = np.bincount(where[head & (where >= 0)], minlength=len(hh))[: len(hh)]
+        # every households row gets the count of its id (a repeated id is the unique rule's problem)
+        first = positions(hh["household_id"], hh["household_id"])
+        n_heads = np.where(first >= 0, per_first[np.maximum(first, 0)], 0)
         problems.add_rows("households", "household_id", "one_head", n_heads == 0, hh["household_id"],
                           "no member of this household has relation 'head' (exactly one must)")
         problems.add_rows("households", "household_id", "one_head", n_heads > 1, hh["household_id"],
@@ -413,29 +469,32 @@ def check_tables(
 
     claims = frames.get("medical_claims")
     if claims is not None and len(claims):
-        gap = (claims["total_cost"] - claims["reimbursed"] - claims["out_of_pocket"]).abs()
-        problems.add_rows("medical_claims", "out_of_pocket", "cost_balance", _true(gap > 1),
+        total, reimbursed, oop = (_values(claims[c]) for c in ("total_cost", "reimbursed", "out_of_pocket"))
+        with np.errstate(invalid="ignore"):
+            gap = np.abs(total - reimbursed - oop)
+        problems.add_rows("medical_claims", "out_of_pocket", "cost_balance", gap > 1,
                           claims["out_of_pocket"], "total_cost ≠ reimbursed + out_of_pocket (±1 yuan)")
-        problems.add_rows("medical_claims", "reimbursed", "reimbursed_le_total",
-                          _true(claims["reimbursed"] > claims["total_cost"]), claims["reimbursed"],
-                          "reimbursed is more than total_cost")
+        problems.add_rows("medical_claims", "reimbursed", "reimbursed_le_total", reimbursed > total,
+                          claims["reimbursed"], "reimbursed is more than total_cost")
 
     ast = frames.get("assistance")
     if ast is not None and len(ast):
         problems.add_rows("assistance", "end_date", "end_after_start",
-                          _true(ast["end_date"] < ast["start_date"]), ast["end_date"],
+                          _values(ast["end_date"]) < _values(ast["start_date"]), ast["end_date"],
                           "end_date is before start_date")
 
     if mem is not None and "members" in usable:
-        owner = mem.drop_duplicates("member_id").set_index("member_id")["household_id"]
+        member_ids, owners = arrow_text(mem["member_id"]), arrow_text(mem["household_id"])
         for name in ("assistance", "events"):
             df = frames.get(name)
             if df is None or not len(df):
                 continue
-            their = df["member_id"].map(owner)
-            bad = their.notna().to_numpy() & _true(their != df["household_id"])
-            problems.add_rows(name, "member_id", "member_in_household", bad, df["member_id"],
-                              "member belongs to another household")
+            # the first members row of each member id is its household (like drop_duplicates)
+            at = pc.index_in(arrow_text(df["member_id"]), value_set=member_ids)
+            their = pc.take(owners, at)
+            bad = pc.fill_null(pc.not_equal(their, arrow_text(df["household_id"])), False)
+            problems.add_rows(name, "member_id", "member_in_household", bad.to_numpy(zero_copy_only=False),
+                              df["member_id"], "member belongs to another household")
 
     mon = frames.get("monitoring")
     if mon is not None and len(mon):

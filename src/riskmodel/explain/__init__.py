@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import CATEGORY_ZH, RISK_TYPES, Panel
+from riskmodel.contract.columns import ID_DTYPE, equals, positions
 
 #: Days a shock counts as "recent" for the sudden category.
 SHOCK_WINDOW_DAYS = 91
@@ -81,28 +82,41 @@ def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.D
 def suggest_category(panel: Panel, as_of: str | pd.Timestamp, household_ids: Iterable[str]) -> pd.DataFrame:
     """Suggested monitoring category per household (see the module docstring for the rule).
 
-    Returns ``household_id, category, category_zh`` in the order of ``household_ids``.
+    Returns ``household_id, category, category_zh`` in the order of ``household_ids``. Only
+    what is known at ``as_of`` counts (rows reported by then, members who had joined).
     """
-    t = pd.Timestamp(as_of)
-    view = panel.as_of(t)
-    ids = pd.Index(pd.array(list(household_ids) if not isinstance(household_ids, pd.Index) else household_ids,
-                            dtype="string[pyarrow]"), name="household_id")
-    since = t - pd.Timedelta(days=SHOCK_WINDOW_DAYS)
-    ev = view.events
-    shock_ev = ev.loc[(ev["event_date"] > since).to_numpy() & ev["event_type"].isin(SHOCK_EVENTS).to_numpy()]
-    shocked = pd.Index(shock_ev["household_id"].unique())
-    claims = view.medical_claims
-    big = claims.loc[(claims["service_date"] > since).to_numpy() & (claims["kind"] == "inpatient").to_numpy()]
-    big = big.merge(view.members[["member_id", "household_id"]], on="member_id", how="inner")
-    oop = big.groupby(big["household_id"].to_numpy(), sort=False)["out_of_pocket"].sum()
-    shocked = shocked.union(pd.Index(oop.index[oop.to_numpy() >= panel.policy.dept_alerts.inpatient_oop_general]))
+    t = pd.Timestamp(as_of).to_datetime64()
+    since = (pd.Timestamp(as_of) - pd.Timedelta(days=SHOCK_WINDOW_DAYS)).to_datetime64()
+    ids = pd.array(list(household_ids), dtype=ID_DTYPE)
+    n = len(ids)
 
-    hh_type = view.households.set_index("household_id")["household_type"].reindex(ids)
-    category = np.where(ids.isin(shocked), "sudden",
-                        np.where((hh_type == "alleviated").fillna(False).to_numpy(dtype=bool), "unstable", "marginal"))
-    out = pd.DataFrame({"household_id": ids, "category": category})
-    out["category_zh"] = out["category"].map(CATEGORY_ZH)
-    return out
+    ev = panel.events
+    hit = ((ev["reported_on"].to_numpy() <= t) & (ev["event_date"].to_numpy() > since)
+           & equals(ev["event_type"], *SHOCK_EVENTS))
+    at = positions(ev["household_id"].iloc[np.flatnonzero(hit)], ids)
+    shocked = np.bincount(at[at >= 0], minlength=n)[:n] > 0
+
+    claims = panel.medical_claims
+    big = np.flatnonzero((claims["reported_on"].to_numpy() <= t) & (claims["service_date"].to_numpy() > since)
+                         & equals(claims["kind"], "inpatient"))
+    if len(big):
+        members = panel.members.loc[panel.members["joined_on"].to_numpy() <= t]
+        member = positions(claims["member_id"].iloc[big], members["member_id"])
+        owner = np.full(len(big), -1, dtype=np.intp)
+        owner[member >= 0] = positions(members["household_id"].iloc[member[member >= 0]], ids)
+        ok = owner >= 0
+        oop = np.bincount(owner[ok], weights=claims["out_of_pocket"].to_numpy()[big][ok], minlength=n)[:n]
+        shocked |= oop >= panel.policy.dept_alerts.inpatient_oop_general
+
+    hh = panel.households
+    row = positions(ids, hh["household_id"])
+    known = row >= 0
+    alleviated = np.zeros(n, dtype=bool)
+    alleviated[known] = (equals(hh["household_type"], "alleviated")[row[known]]
+                         & (hh["registered_on"].to_numpy()[row[known]] <= t))
+    category = np.where(shocked, "sudden", np.where(alleviated, "unstable", "marginal"))
+    return pd.DataFrame({"household_id": ids, "category": category,
+                         "category_zh": [CATEGORY_ZH[c] for c in category]})
 
 
 __all__ = ["SHOCK_EVENTS", "SHOCK_WINDOW_DAYS", "reasons", "risk_type_matrix", "suggest_category",

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from riskmodel.contract import Panel
+from riskmodel.contract.columns import equals, positions
 from riskmodel.contract.schema import (
     EVENT_TYPES,
     IN_SCHOOL,
@@ -68,7 +67,7 @@ class _AsOf:
         """Position of each id among the eligible households, -1 if not eligible."""
         if self.n == 0 or len(household_ids) == 0:
             return np.full(len(household_ids), -1, dtype=np.intp)
-        return _positions(household_ids, self.ids)
+        return positions(household_ids, self.ids)
 
     def codes_at(self, household_ids: pd.Series, rows: np.ndarray) -> np.ndarray:
         """``codes`` of the given row positions (looking up the whole column when most rows are wanted)."""
@@ -89,30 +88,6 @@ class _AsOf:
         return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64)[: self.n]
 
 
-def _arrow(s: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
-    """The column as Arrow strings (zero-copy for ``string[pyarrow]``)."""
-    arr = getattr(s, "array", s)
-    if hasattr(arr, "__arrow_array__"):
-        return arr.__arrow_array__()
-    return pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)
-
-
-def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each value in ``index`` (unique), -1 where absent.
-
-    Arrow's hash lookup: ``Index.get_indexer`` on 24M strings converts them to Python objects
-    first and is ~10× slower.
-    """
-    if len(values) < 64:  # tiny panels (the API's one household): lower fixed overhead
-        return index.get_indexer(values)
-    vals = _arrow(values)
-    keys = _arrow(index)
-    if keys.type != vals.type:
-        keys = keys.cast(vals.type)
-    found = pc.index_in(vals, value_set=keys).fill_null(-1)
-    return np.asarray(found.to_numpy(), dtype=np.intp)
-
-
 def _days(s: pd.Series) -> np.ndarray:
     """Dates as float days since 1970-01-01 (NaN for empty)."""
     a = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
@@ -124,7 +99,7 @@ def _days(s: pd.Series) -> np.ndarray:
 def _enum_codes(s: pd.Series, values: tuple[str, ...]) -> np.ndarray:
     """Positions of a contract enum's values in ``values`` (-1 for missing)."""
     if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.cat.categories) == values:
-        return s.cat.codes.to_numpy()
+        return s.array.codes
     return pd.Categorical(s, categories=list(values)).codes
 
 
@@ -288,7 +263,7 @@ def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_cod
     idx = np.flatnonzero(keep)
     del keep
     if len(idx):
-        pos = _positions(claims["member_id"].iloc[idx], pd.Index(members["member_id"]))
+        pos = positions(claims["member_id"].iloc[idx], pd.Index(members["member_id"]))
         code = np.where(pos >= 0, member_code[pos], -1)
     else:
         code = np.empty(0, np.intp)
@@ -329,7 +304,7 @@ def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str
     has_member = member_ids.notna().to_numpy()
     member_pos = np.full(len(idx), -1, dtype=np.int64)
     if has_member.any():
-        member_pos[has_member] = _positions(member_ids[has_member], pd.Index(members["member_id"]))
+        member_pos[has_member] = positions(member_ids[has_member], pd.Index(members["member_id"]))
     n_members = len(members)
 
     def distinct_members(mask: np.ndarray) -> np.ndarray:
@@ -408,7 +383,7 @@ def _history(ctx: _AsOf, monitoring: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _static(ctx: _AsOf, hh: pd.DataFrame) -> dict[str, np.ndarray]:
     return {
-        "alleviated": (hh["household_type"] == "alleviated").to_numpy(dtype=np.float64, na_value=0.0),
+        "alleviated": equals(hh["household_type"], "alleviated").astype(np.float64),
         "poverty_exit_year": hh["poverty_exit_year"].to_numpy(dtype=np.float64, na_value=np.nan),
         "relocated": hh["relocated"].to_numpy(dtype=np.float64),
         "days_registered": ctx.day - _days(hh["registered_on"]),

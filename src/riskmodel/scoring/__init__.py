@@ -65,47 +65,51 @@ class Scorer:
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from riskmodel.contract.columns import ID_DTYPE, arrow_text
         from riskmodel.explain import suggest_category
 
-        s = self.model.score(feats) if len(feats) else np.zeros(0)
-        p = self.model.calibrate_scores(s) if len(feats) else np.zeros(0)
-        out = pd.DataFrame({
-            "household_id": feats["household_id"].astype("string[pyarrow]").to_numpy(),
-            "region_code": feats["region_code"].astype("string[pyarrow]").to_numpy(),
-            "score": s.astype(float), "probability": p.astype(float),
-        })
-        out = out.sort_values(["score", "household_id"], ascending=[False, True], kind="mergesort",
-                              ignore_index=True)
-        n = len(out)
-        out["rank"] = np.arange(1, n + 1, dtype=np.int64)
+        n = len(feats)
+        s = self.model.score(feats) if n else np.zeros(0)
+        p = self.model.calibrate_scores(s) if n else np.zeros(0)
+        ids = arrow_text(feats["household_id"].astype(ID_DTYPE))
+        order = pc.sort_indices(pa.table({"score": s, "household_id": ids}),
+                                sort_keys=[("score", "descending"), ("household_id", "ascending")])
+        order = order.to_numpy(zero_copy_only=False).astype(np.intp)
+        household_id = pd.array(ids.take(order), dtype=ID_DTYPE)
+        rank = np.arange(1, n + 1, dtype=np.int64)
         high = math.ceil(self.capacity_share * n)
         medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
-        out["band"] = np.where(out["rank"] <= high, "high", np.where(out["rank"] <= medium, "medium", "low"))
-        cats = suggest_category(panel, as_of, out["household_id"])
-        out["category"] = cats["category"].to_numpy()
-        out["category_zh"] = cats["category_zh"].to_numpy()
-        out["risk_types"] = None
-        out["contributions"] = None
-        out["measures"] = None
-        rows = self._explain_rows(out, explain)
+        cats = suggest_category(panel, as_of, household_id)
+        extra = {col: np.full(n, None, dtype=object) for col in ("risk_types", "contributions", "measures")}
+        rows = self._explain_rows(household_id, explain)
         if len(rows):
-            shown = out.loc[rows, "household_id"]
-            X = feats.set_index("household_id").loc[shown.to_numpy()]
+            X = feats.iloc[order[rows]].set_axis(pd.Index(household_id[rows], name="household_id"))
             rs = self.reasons(X)
-            for col in ("risk_types", "contributions", "measures"):
-                out.loc[rows, col] = pd.Series(rs[col].to_list(), index=rows, dtype=object)
-        return out
+            for col, values in extra.items():
+                values[rows] = rs[col].to_list()
+        return pd.DataFrame({
+            "household_id": household_id,
+            "region_code": pd.array(feats["region_code"].astype(ID_DTYPE).array.take(order), dtype=ID_DTYPE),
+            "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
+            "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
+            "category": cats["category"].to_numpy(), "category_zh": cats["category_zh"].to_numpy(), **extra,
+        })
 
     @staticmethod
-    def _explain_rows(out: pd.DataFrame, explain) -> np.ndarray:
+    def _explain_rows(household_id, explain) -> np.ndarray:
+        """Positions (in rank order) of the rows to explain: the first ``explain`` or those named."""
         if explain is None or explain is False:
             return np.zeros(0, dtype=np.int64)
         if isinstance(explain, (int, np.integer)) and not isinstance(explain, bool):
-            return np.arange(min(int(explain), len(out)), dtype=np.int64)
+            return np.arange(min(int(explain), len(household_id)), dtype=np.int64)
         if isinstance(explain, str):
             explain = [explain]
-        wanted = pd.Index(list(explain), dtype="string[pyarrow]")
-        return np.flatnonzero(out["household_id"].isin(wanted).to_numpy())
+        from riskmodel.contract.columns import positions
+
+        return np.flatnonzero(positions(household_id, pd.Index(list(explain))) >= 0)
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Risk types, contributions and measures for the feature rows given (shown rows only)."""

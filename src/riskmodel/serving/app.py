@@ -7,7 +7,9 @@ when the app starts (its lifespan), and the alias poller stops with it.
 
 # no `from __future__ import annotations`: FastAPI resolves the local Key/BatchPayload types at runtime
 
+import asyncio
 import datetime as dt
+import gc
 import io
 import logging
 import re
@@ -26,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 import riskmodel
 from riskmodel.contract.schema import CATEGORY_ZH
 from riskmodel.scoring import MEDIUM_BAND_FACTOR
+from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.auth import KeyCache, current_key, in_region, list_region, require_visit_writer
 from riskmodel.serving.config import ServingSettings
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder, mlflow_info, mlflow_resolver
@@ -146,8 +149,13 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         version_resolver = mlflow_resolver(settings.mlflow_tracking_uri, name, model_uri.rsplit("@", 1)[1])
         model_info = model_info or mlflow_info(settings.mlflow_tracking_uri, name)
     metrics = Metrics()
+    def warm(loaded: LoadedModel) -> None:
+        example = HouseholdPayload.model_validate(EXAMPLE_HOUSEHOLD)
+        for _ in range(3):
+            score_payloads(loaded, [example], ["body"], _today())
+
     holder = ModelHolder(scorer_loader, model_uri, name=name, resolver=version_resolver, info=model_info,
-                         on_swap=metrics.swapped)
+                         on_swap=metrics.swapped, warm=warm)
     BatchPayload = batch_payload(serving.max_batch)
     band_cache: dict[str, tuple[float, dict | None]] = {}
 
@@ -168,14 +176,29 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
                 "high" if r["score"] >= cut["cutoffs"][0] else "medium" if r["score"] >= cut["cutoffs"][1] else "low")
         return results
 
+    def score_now(payloads, prefix: list, default_as_of: dt.date) -> list[dict]:
+        """Score payloads with the model loaded right now (one version for all of them)."""
+        loaded = holder.current
+        if loaded is None:
+            raise HTTPException(503, "no model loaded yet (see /readyz)")
+        return banded(score_payloads(loaded, payloads, prefix, default_as_of,
+                                     full_validation=serving.full_validation), loaded)
+
+    batcher = ScoreBatcher(score_now, serving.coalesce_max)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store.migrate()
         holder.refresh()
+        # Everything loaded so far (libraries, the model) lives as long as the process: move it
+        # out of the collector's view, so full collections stay short (tail latency).
+        gc.collect()
+        gc.freeze()
         holder.start(serving.reload_interval_s)
         try:
             yield
         finally:
+            batcher.stop()
             holder.stop()
 
     app = FastAPI(
@@ -192,6 +215,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     app.state.metrics = metrics
     app.state.key_cache = KeyCache(serving.auth_cache_s)
     app.state.serving = serving
+    app.state.batcher = batcher
 
     @app.middleware("http")
     async def observe(request: Request, call_next):
@@ -238,20 +262,22 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     @app.post("/v1/score", response_model=ScoreOut, tags=["scoring"],
               responses={**AUTH_RESPONSES, 422: {"description": "payload breaks the contract (field and rule named)"},
                          503: {"description": "no model loaded yet"}})
-    def score(request: Request, key: Key,
-              payload: Annotated[HouseholdPayload, Body(openapi_examples={
-                  "known household": {"value": EXAMPLE_HOUSEHOLD},
-                  "new household without history": {"value": EXAMPLE_NEW_HOUSEHOLD}})]):
-        """Score one household from its contract-shaped data (child lists may be empty or absent)."""
+    async def score(request: Request, key: Key,
+                    payload: Annotated[HouseholdPayload, Body(openapi_examples={
+                        "known household": {"value": EXAMPLE_HOUSEHOLD},
+                        "new household without history": {"value": EXAMPLE_NEW_HOUSEHOLD}})]):
+        """Score one household from its contract-shaped data (child lists may be empty or absent).
+
+        Requests arriving together are scored together (dynamic batching), each with its own result.
+        """
         _check_score_region(key, [payload])
-        loaded = _loaded(request)
+        _loaded(request)
         try:
-            scored = score_payloads(loaded, [payload], ["body"], _today(), full_validation=serving.full_validation)
-            result = banded(scored, loaded)[0]
+            result = await asyncio.wrap_future(batcher.submit(payload, _today()))
         except PayloadError as err:
             return _payload_422(err)
         metrics.scored.inc()
-        return JSONResponse(jsonable_encoder(result), headers={"X-Model-Version": loaded.version})
+        return JSONResponse(result, headers={"X-Model-Version": result["model"]["version"]})
 
     @app.post("/v1/score/batch", response_model=BatchOut, tags=["scoring"],
               responses={**AUTH_RESPONSES, 422: {"description": "payload breaks the contract"},
@@ -261,16 +287,14 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
                         "two households": {"value": {"households": [EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD]}}})]):
         """Score several households in one request (all with one model version)."""
         _check_score_region(key, payload.households)
-        loaded = _loaded(request)
-        default = payload.as_of or _today()
+        _loaded(request)
         try:
-            results = banded(score_payloads(loaded, payload.households, ["body", "households"], default,
-                                            full_validation=serving.full_validation), loaded)
+            results = score_now(payload.households, ["body", "households"], payload.as_of or _today())
         except PayloadError as err:
             return _payload_422(err)
         metrics.scored.inc(len(results))
-        body = {"results": results, "model": {"name": loaded.name, "version": loaded.version}}
-        return JSONResponse(jsonable_encoder(body), headers={"X-Model-Version": loaded.version})
+        model = results[0]["model"]
+        return JSONResponse({"results": results, "model": model}, headers={"X-Model-Version": model["version"]})
 
     # --- lists, households, visits -----------------------------------------------------------
 

@@ -19,6 +19,9 @@ class ServingSettings(BaseSettings):
     max_body_bytes: int = 2_000_000
     #: Most households in one batch request.
     max_batch: int = 500
+    #: Most single-household requests scored together when they arrive together (dynamic
+    #: batching shares the fixed cost of a scoring call under load; 1 = score each alone).
+    coalesce_max: int = 32
     #: Validate payloads with the whole ``Panel.from_frames`` loader (slower) instead of the
     #: schema-generated models plus the contract's cross-row ``check_tables`` (the default).
     full_validation: bool = False

@@ -43,8 +43,10 @@ class ModelHolder:
 
     def __init__(self, loader: ScorerLoader, model_uri: str, *, name: str,
                  resolver: VersionResolver | None = None, info: Callable[[str], dict] | None = None,
-                 on_swap: Callable[[LoadedModel], None] | None = None):
+                 on_swap: Callable[[LoadedModel], None] | None = None,
+                 warm: Callable[[LoadedModel], None] | None = None):
         self.loader = loader
+        self.warm = warm
         self.model_uri = model_uri
         self.name = name
         self.resolver = resolver
@@ -83,6 +85,11 @@ class ModelHolder:
                 log.warning("model load failed (%s); keeping version %s", type(exc).__name__,
                             self.current.version if self.current else None)
                 return False
+            if self.warm is not None:  # first-call costs (lazy imports, caches) before any request sees it
+                try:
+                    self.warm(loaded)
+                except Exception as exc:  # a model that cannot score the example still loads; say so
+                    log.warning("warm-up of version %s failed (%s)", loaded.version, type(exc).__name__)
             old = self.current
             self.current = loaded  # one reference assignment: atomic for readers
             self.last_error = None

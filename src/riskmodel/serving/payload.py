@@ -41,45 +41,92 @@ def _err(loc: list, msg: str, typ: str, value: Any = None) -> dict:
     return out
 
 
-def payload_frames(payloads: Sequence, prefix: list) -> tuple[dict[str, pd.DataFrame], dict, list[dict]]:
-    """Contract-shaped raw frames of all payloads, each row's origin, and consistency errors.
+def payload_rows(payloads: Sequence, prefix: list) -> tuple[dict[str, list], dict, list[dict]]:
+    """Each table's rows as ``(row model, household id)``, each row's origin, and consistency errors.
 
     ``prefix`` is the ``loc`` of the payload list's items (``["body"]`` for one household,
     ``["body", "households"]`` for a batch; then the item index is added).
     """
     single = len(prefix) == 1
-    rows: dict[str, list[dict]] = {"households": [], **{t: [] for t in CHILD_TABLES}}
+    rows: dict[str, list[tuple]] = {"households": [], **{t: [] for t in CHILD_TABLES}}
     origin: dict[str, list[tuple]] = {t: [] for t in rows}
     errors: list[dict] = []
     for i, p in enumerate(payloads):
         base = prefix if single else [*prefix, i]
-        hh = p.household.model_dump(mode="json")
-        hid = hh["household_id"]
-        rows["households"].append(hh)
+        hid = p.household.household_id
+        rows["households"].append((p.household, hid))
         origin["households"].append((base, "household", None))
-        member_ids = {m.member_id for m in (p.members or [])}
+        members = p.members or []
+        member_ids = {m.member_id for m in members} if p.medical_claims else set()
         for table in CHILD_TABLES:
             for j, row in enumerate(getattr(p, table) or []):
-                r = row.model_dump(mode="json")
-                if "household_id" in r:
-                    if r["household_id"] is None:
-                        r["household_id"] = hid
-                    elif r["household_id"] != hid:
-                        errors.append(_err([*base, table, j, "household_id"],
-                                           f"must be the household's id {hid!r} (or left out)", "contract.household_id",
-                                           r["household_id"]))
-                if table == "medical_claims" and r["member_id"] not in member_ids:
+                own = getattr(row, "household_id", None)
+                if own is not None and own != hid:
+                    errors.append(_err([*base, table, j, "household_id"],
+                                       f"must be the household's id {hid!r} (or left out)", "contract.household_id",
+                                       own))
+                if table == "medical_claims" and row.member_id not in member_ids:
                     errors.append(_err([*base, table, j, "member_id"], "not a member of this household (members)",
-                                       "contract.references", r["member_id"]))
-                rows[table].append(r)
+                                       "contract.references", row.member_id))
+                rows[table].append((row, hid))
                 origin[table].append((base, table, j))
-    # every table present (possibly empty): an absent list means "no records", not a missing file
-    frames = {t: pd.DataFrame(r, columns=list(TABLES[t].names)) for t, r in rows.items()}
-    return frames, origin, errors
+    return rows, origin, errors
 
 
-def typed_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Contract-typed frames straight from pydantic-validated rows (ISO strings, numbers, None).
+def payload_frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
+    """Contract-shaped raw frames (JSON values) of ``payload_rows``: what ``Panel.from_frames`` reads."""
+    frames = {}
+    for name, items in rows.items():
+        records = []
+        for row, hid in items:
+            r = row.model_dump(mode="json")
+            if "household_id" in r and r["household_id"] is None:
+                r["household_id"] = hid
+            records.append(r)
+        # every table present (possibly empty): an absent list means "no records", not a missing file
+        frames[name] = pd.DataFrame(records, columns=list(TABLES[name].names))
+    return frames
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
+_ENUM_DTYPES: dict[tuple[str, str], tuple[pd.CategoricalDtype, dict]] = {}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    """A typed empty table (built once; callers get a shallow copy)."""
+    if name not in _EMPTY:
+        _EMPTY[name] = empty_frame(TABLES[name])
+    return _EMPTY[name].copy(deep=False)
+
+
+def _enum(table: str, col) -> tuple[pd.CategoricalDtype, dict]:
+    key = (table, col.name)
+    if key not in _ENUM_DTYPES:
+        _ENUM_DTYPES[key] = (pd.CategoricalDtype(list(col.values)), {v: i for i, v in enumerate(col.values)})
+    return _ENUM_DTYPES[key]
+
+
+def _typed_column(table: str, col, values: list):
+    """One contract-typed column from pydantic-validated values (str, date, number, bool or None)."""
+    if col.kind in ("id", "str", "region_code"):
+        return pd.array([None if v is None else v.strip() for v in values], dtype=ID_DTYPE)
+    if col.kind == "enum":
+        dtype, index = _enum(table, col)
+        return pd.Categorical.from_codes([-1 if v is None else index[v] for v in values], dtype=dtype)
+    if col.kind == "date":
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+    if col.kind == "month":
+        return np.array(values, dtype="datetime64[M]").astype("datetime64[ns]")
+    if col.kind == "float":
+        return np.array(values, dtype="float64")
+    if col.kind == "int":
+        return pd.array(values, dtype="Int64")
+    default = bool(col.default)  # bool
+    return np.array([default if v is None else bool(v) for v in values], dtype=bool)
+
+
+def typed_tables(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
+    """Contract-typed tables straight from pydantic row models (plus the household id to fill in).
 
     Pydantic has already enforced every per-field rule of the schema (types, enums, ranges,
     region codes, ISO dates), so this skips the loader's string coercion — the costliest part
@@ -87,27 +134,19 @@ def typed_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     result equals ``Panel.from_frames`` on the same rows, table for table.
     """
     out = {}
-    for name, df in frames.items():
-        cols = {}
-        for col in TABLES[name].columns:
-            values = df[col.name].tolist()
-            if col.kind in ("id", "str", "region_code"):
-                cols[col.name] = pd.array([None if v is None else str(v).strip() for v in values], dtype=ID_DTYPE)
-            elif col.kind == "enum":
-                cols[col.name] = pd.Categorical(values, categories=list(col.values))
-            elif col.kind in ("date", "month"):
-                fmt = "%Y-%m-%d" if col.kind == "date" else "%Y-%m"
-                cols[col.name] = pd.to_datetime(pd.Series(values, dtype=object), format=fmt).astype("datetime64[ns]")
-            elif col.kind == "float":
-                cols[col.name] = np.array([np.nan if v is None else v for v in values], dtype="float64")
-            elif col.kind == "int":
-                cols[col.name] = pd.array(values, dtype="Int64")
-            else:  # bool
-                cols[col.name] = np.array([bool(col.default) if v is None else bool(v) for v in values], dtype=bool)
-        out[name] = pd.DataFrame(cols, index=pd.RangeIndex(len(df)))
     for name, table in TABLES.items():
-        if name not in out:
-            out[name] = empty_frame(table)
+        items = rows.get(name)
+        if not items:
+            out[name] = _empty(name)
+            continue
+        cols = {}
+        for col in table.columns:
+            if col.name == "household_id" and name != "households":
+                values = [r.household_id or hid for r, hid in items]
+            else:
+                values = [getattr(r, col.name) for r, _ in items]
+            cols[col.name] = _typed_column(name, col, values)
+        out[name] = pd.DataFrame(cols, index=pd.RangeIndex(len(items)), copy=False)
     return out
 
 
@@ -117,16 +156,17 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     Cross-row rules (one head, cost balance, references, dates in order…) are the contract's
     own ``check_tables``; ``full=True`` runs the whole ``Panel.from_frames`` loader instead.
     """
-    frames, origin, errors = payload_frames(payloads, prefix)
+    rows, origin, errors = payload_rows(payloads, prefix)
     if errors:
         raise PayloadError(errors)
     if full:
+        frames = payload_frames(rows)
         try:
             return Panel.from_frames(frames)
         except ContractError as exc:
             problems = exc.problems
     else:
-        typed = typed_frames(frames)
+        typed = typed_tables(rows)
         problems = Problems()
         check_tables(typed, problems)
         if not problems:
@@ -171,7 +211,9 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
     for day, group in by_date.items():
         part = panel if len(by_date) == 1 else panel.subset(group)
         scored = loaded.scorer.score(part, pd.Timestamp(day), explain=list(group))
-        for rec in scored.to_dict("records"):
+        columns = {c: scored[c].tolist() for c in scored.columns}  # to_dict("records") costs more
+        for i in range(len(scored)):
+            rec = {c: v[i] for c, v in columns.items()}
             results[str(rec["household_id"])] = _response(rec, day, loaded)
     missing = [i for i, hid in enumerate(ids) if hid not in results]
     if missing:
@@ -209,7 +251,7 @@ def _response(rec: dict, as_of: dt.date, loaded) -> dict:
     return {
         "household_id": str(rec["household_id"]),
         "region_code": str(rec["region_code"]),
-        "as_of": as_of,
+        "as_of": as_of.isoformat(),
         "score": float(rec["score"]),
         "probability": float(rec["probability"]),
         "band": _str(rec.get("band")),

@@ -10,8 +10,12 @@ Designed against false alarms, because an alert that fires every week gets ignor
   rest (equal-width bins do that); missing values are a bin too.
 - **Incomes grow every year.** Money features are divided by the monitoring line of their
   as-of year (the line grows with rural incomes), so an ordinary year's growth is not drift.
-- **Seasons repeat.** When the reference carries as-of dates, only reference weeks from the
-  same season (± ``season_weeks`` around this week of the year) are compared.
+- **Seasons repeat, and so do months.** When the reference carries as-of dates (the model's
+  training reference sample does), only reference weeks from the same season (±
+  ``season_weeks`` around this week of the year) and at the same place in the month (±
+  ``month_days`` days since the last month end), nearest first, are compared: reporting lags
+  and complete-month windows run from month ends, so the last day of a month and the day
+  before look different every month.
 - **Clock features** (time since exit, registration) move by construction; they are reported
   but never count towards the alert.
 
@@ -53,6 +57,10 @@ class DriftThresholds:
     """Alert when the score distribution's PSI reaches this."""
     bins: int = 10
     season_weeks: int = 6
+    month_days: int = 3
+    """Within the season, the reference dates nearest in the year whose days since the last
+    month end are within this many days of this week's (reporting lags and complete-month
+    windows run from month ends; see ``same_season``)."""
     min_reference_rows: int = 500
     """Below this many same-season reference rows, the whole reference is used."""
     reference_rows: int = 200_000
@@ -181,23 +189,70 @@ def normalise_money(frame: pd.DataFrame, columns, as_of, line) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].to_numpy(dtype=float) / lines for c in columns})
 
 
-def same_season(reference: pd.DataFrame, as_of, weeks: int, min_rows: int) -> tuple[pd.DataFrame, str]:
-    """Reference rows whose as-of date is within ``weeks`` of this week of the year."""
+def days_since_month_end(dates) -> np.ndarray:
+    """Days since the last month end on or before each date (0 on a month's last day, else the day)."""
+    d = pd.DatetimeIndex(pd.to_datetime(dates))
+    return np.where(d.is_month_end, 0, d.day)
+
+
+def same_season(reference: pd.DataFrame, as_of, weeks: int, min_rows: int,
+                month_days: int | None = None) -> tuple[pd.DataFrame, str]:
+    """Reference rows from as-of dates in the same season and, if given ``month_days``, the same
+    place in the month.
+
+    Season: within ``weeks`` of this week of the year. Place in the month: within
+    ``month_days`` of this date's days since the last month end (``days_since_month_end``);
+    among those dates, the nearest in the year first, until ``min_rows`` rows. The place in
+    the month matters because monthly records (income, claims, assistance) are reported with
+    lags from month ends and windows count complete months: the same features on the last day
+    of a month and on the day before differ every month (e.g. how many households have a
+    reported last quarter). Falls back to the season, then to all rows, when too few match.
+    """
     if "as_of" not in reference:
         return reference, "all reference rows (no as-of dates in the reference)"
-    doy = pd.to_datetime(reference["as_of"]).dt.dayofyear.to_numpy()
-    gap = np.abs(doy - pd.Timestamp(as_of).dayofyear)
+    t = pd.Timestamp(as_of)
+    when = pd.to_datetime(reference["as_of"])
+    # work on the distinct dates: a reference holds a year of dates, and rows by the thousand or million
+    counts = when.value_counts(sort=False)
+    dates = pd.DatetimeIndex(counts.index)
+    gap = np.abs(dates.dayofyear.to_numpy() - t.dayofyear)
     gap = np.minimum(gap, 365 - gap)
-    keep = gap <= weeks * 7
-    if keep.sum() < min_rows:
-        return reference, f"all reference rows (only {int(keep.sum())} within ±{weeks} weeks of the season)"
-    return reference.loc[keep], f"reference rows within ±{weeks} weeks of the same week of the year"
+    in_season = gap <= weeks * 7
+    if counts.to_numpy()[in_season].sum() < min_rows:
+        return reference, (f"all reference rows (only {int(counts.to_numpy()[in_season].sum())} within ±{weeks} "
+                           "weeks of the season)")
+    chosen = dates[in_season]
+    note = f"reference rows within ±{weeks} weeks of the same week of the year"
+    if month_days is not None:
+        match = in_season & (np.abs(days_since_month_end(dates) - days_since_month_end([t])[0]) <= month_days)
+        order = np.flatnonzero(match)[np.lexsort((dates[match].asi8, gap[match]))]
+        enough = np.cumsum(counts.to_numpy()[order]) >= min_rows
+        if enough.any():
+            chosen = dates[order[:int(np.argmax(enough)) + 1]]
+            span = int(gap[order[:len(chosen)]].max())
+            note = (f"reference rows from the {len(chosen)} nearest as-of date(s) of the year (within {span} days) "
+                    f"at the same place in the month (±{month_days} days since a month end)")
+        else:
+            note += f" (too few also at the same place in the month, ±{month_days} days)"
+    return reference.loc[when.isin(chosen).to_numpy()], note
 
 
-def deterministic_sample(frame: pd.DataFrame, n: int, key: str = "household_id") -> pd.DataFrame:
-    """At most ``n`` rows: those with the smallest hash of ``key`` (the same rows every week)."""
+#: Row keys for deterministic samples: the household id, else the training reference's row number.
+SAMPLE_KEYS = ("household_id", "reference_row")
+
+
+def deterministic_sample(frame: pd.DataFrame, n: int, key: str | None = None) -> pd.DataFrame:
+    """At most ``n`` rows: those with the smallest hash of ``key`` (the same rows every week).
+
+    ``key`` defaults to ``household_id``, or ``reference_row`` for the training reference
+    sample (which carries no identifier).
+    """
     if len(frame) <= n:
         return frame
+    if key is None:
+        key = next((k for k in SAMPLE_KEYS if k in frame), None)
+        if key is None:
+            raise ValueError(f"deterministic_sample: the frame has none of the key columns {SAMPLE_KEYS}")
     h = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
     if "as_of" in frame:  # a reference spans weeks: the same household can appear more than once
         h = h ^ pd.util.hash_pandas_object(frame["as_of"].astype(str), index=False).to_numpy()
@@ -266,11 +321,15 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
         raise ValueError(f"drift: features missing from the reference or this week: {missing[:5]}")
     money = money_features(features) if money is None else list(money)
     clock = clock_features(features) if clock is None else list(clock)
-    ref, season_note = same_season(reference, as_of, thresholds.season_weeks, thresholds.min_reference_rows)
-    if len(ref) > thresholds.reference_rows and "household_id" in ref:
+    ref, season_note = same_season(reference, as_of, thresholds.season_weeks, thresholds.min_reference_rows,
+                                   thresholds.month_days)
+    if len(ref) > thresholds.reference_rows and any(k in ref for k in SAMPLE_KEYS):
         ref = deterministic_sample(ref, thresholds.reference_rows)
         season_note += f"; a deterministic sample of {thresholds.reference_rows:,} of them"
-    cur = current
+    # a reference stored in float32 (the training sample): round this week the same way, or
+    # values tied with a bin edge (0.5, 1/3 …) land on different sides of it
+    single = {f: np.float32 for f in features if ref[f].dtype == np.float32 and current[f].dtype != np.float32}
+    cur = current.astype(single) if single else current
     ref_lines = _lines(ref, "as_of" if "as_of" in ref else (reference_as_of or as_of), line)
     cur_lines = _lines(cur, as_of, line)
 

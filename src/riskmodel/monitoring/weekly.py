@@ -156,7 +156,12 @@ def previous_list(out_dir: Path, as_of: pd.Timestamp, store=None) -> tuple[pd.Da
 
 
 def training_reference(scorer) -> pd.DataFrame | None:
-    """The reference sample logged with the model (``Scorer.reference``), if it has one."""
+    """The reference sample logged with the model (``Scorer.reference``), if it has one.
+
+    Models trained by ``train_job`` carry one (``riskmodel.training.reference``: training
+    snapshots with as-of dates, scores and probabilities, no identifiers); older models and
+    stand-ins do not, and the weekly run falls back to the same date a year earlier.
+    """
     ref = getattr(scorer, "reference", None)
     if callable(ref):
         ref = ref()
@@ -239,6 +244,9 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     step("done")
     summary["timings_s"] = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
     summary["timings_s"]["total"] = round(marks[-1][1] - marks[0][1], 3)
+    evidently_s = summary.pop("_evidently_s", None)
+    if evidently_s is not None:  # rendered inside the "write" step
+        summary["timings_s"]["write.evidently_report"] = round(evidently_s, 3)
     summary["outputs"].append(f"{week}/run_summary.json")
     write_atomic(out_dir / week / "run_summary.json", _dump(summary))
     if (log_mlflow if log_mlflow is not None else getattr(scorer, "model_version", None) is not None):
@@ -300,13 +308,16 @@ def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, ste
             tmp / "scores.parquet", index=False)
         drift_dir = tmp / "drift"
         drift_dir.mkdir()
-        evidently = None
+        evidently, evidently_s = None, None
         if drift_result is not None:
             drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
             from riskmodel.monitoring.drift_report import evidently_report
 
             if config.evidently:
-                evidently = evidently_report(drift_result, names, drift_dir, config.drift)
+                started = time.perf_counter()
+                evidently = evidently_report(drift_result, drift_result.per_feature["feature"].tolist(), drift_dir,
+                                             config.drift)
+                evidently_s = time.perf_counter() - started
         drift_summary = {**drift_summary, "evidently": evidently}
         (drift_dir / "summary.json").write_text(_dump(drift_summary), encoding="utf-8")
         (tmp / "alerts.json").write_text(_dump(alerts), encoding="utf-8")
@@ -341,6 +352,7 @@ def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, ste
         "outputs": sorted(str(p.relative_to(out_dir)) for p in (out_dir / week).rglob("*") if p.is_file())
         + [f"drift/{week}.json", "drift/summary.json"],
         "store": store is not None,
+        "_evidently_s": evidently_s,
     }
 
 
@@ -361,7 +373,7 @@ def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, c
     ref = training_reference(scorer)
     ref_as_of = None
     if ref is not None:
-        note = "training reference sample logged with the model"
+        note = _reference_note(scorer, ref)
     else:
         ref_as_of = t - pd.DateOffset(years=REFERENCE_YEARS_BACK)
         first = panel.households["registered_on"].min()
@@ -380,11 +392,26 @@ def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, c
         return summary, None, note
     from riskmodel.monitoring.drift import shock_indicators
 
+    unknown = [f for f in names if f not in ref]
+    if unknown:  # features added to the spec after the model was trained: compare the others
+        names = [f for f in names if f in ref]
+        note += f"; {len(unknown)} newer feature(s) not in the reference left out: {', '.join(unknown[:5])}"
     result = compute_drift(ref, current, features=names, risk_types=feature_rt, as_of=t,
                            line=panel.policy.line, reference_as_of=ref_as_of, thresholds=config.drift,
                            risk_type_zh=zh, shocks=shock_indicators(panel, t, config.drift))
     summary = {"status": "ok", **result.summary, "reference": note}
     return summary, result, note
+
+
+def _reference_note(scorer, ref: pd.DataFrame) -> str:
+    version = _version(scorer)
+    note = "the model's training reference sample (logged with the model" + (
+        f", version {version})" if version is not None else ")")
+    if "as_of" in ref and len(ref):
+        dates = pd.to_datetime(ref["as_of"])
+        note += (f": {len(ref):,} rows from {dates.nunique()} as-of dates "
+                 f"{dates.min():%Y-%m-%d} … {dates.max():%Y-%m-%d}")
+    return note
 
 
 # --- performance on matured weeks -----------------------------------------------------------
@@ -396,7 +423,7 @@ def _performance(panel, out_dir: Path, t, cutoff, scorer, horizon_weeks: int, de
     horizon = pd.Timedelta(weeks=horizon_weeks)
     matured = [w for w in _weeks(out_dir) if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < t]
     written, reports = {}, {}
-    known = panel.as_of(cutoff)
+    known = None  # the point-in-time view costs seconds on a big panel: only when a week needs labels
     for w in matured:
         path = out_dir / "performance" / f"{w}.json"
         if path.exists():
@@ -406,6 +433,8 @@ def _performance(panel, out_dir: Path, t, cutoff, scorer, horizon_weeks: int, de
         scores = pd.read_parquet(wdir / "scores.parquet")
         listed = writers.read_json_list(wdir / "risk_list.json")
         header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
+        if known is None:
+            known = panel.as_of(cutoff)
         labels = outcomes(known, pd.Timestamp(w), horizon_weeks)
         report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,
                   "model_version": header.get("model_version"),

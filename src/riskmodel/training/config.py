@@ -9,8 +9,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
-LIGHTGBM_DEFAULTS = {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50, "feature_fraction": 0.9,
-                     "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0}
+#: Small, strongly regularised trees: positives are rare (a few per thousand household-weeks) and
+#: bigger trees memorise them. On two 20k-household demo panels (seeds 42 and 7) this recipe
+#: with 24 fit dates raised PR-AUC from 0.032/0.043 (31 leaves, 12 dates) to 0.063/0.063,
+#: above the logistic baseline on the same windows (0.057/0.047); see docs/evaluation.md.
+LIGHTGBM_DEFAULTS = {"learning_rate": 0.03, "num_leaves": 7, "min_data_in_leaf": 200, "feature_fraction": 0.7,
+                     "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 10.0}
 
 
 class GateConfig(BaseModel):
@@ -38,7 +42,7 @@ class TrainConfig(BaseModel):
     #: spacing of as-of dates in the fit and calibration windows
     step_weeks: int = Field(4, ge=1)
     #: as-of dates in the fit window (the earliest are dropped if the data is shorter)
-    fit_periods: int = Field(12, ge=1)
+    fit_periods: int = Field(24, ge=1)
     #: as-of dates in the calibration window, right after the fit window
     calibration_periods: int = Field(3, ge=1)
     calibration: Literal["isotonic", "platt"] = "isotonic"
@@ -54,6 +58,8 @@ class TrainConfig(BaseModel):
     logistic_c: float = Field(1.0, gt=0)
     #: after the back-test, refit the same recipe on all data up to the cut-off and register that
     refit: bool = True
+    #: rows of the drift reference sample logged with the model (0: none; see training/reference.py)
+    reference_rows: int = Field(50_000, ge=0)
     gate: GateConfig = GateConfig()
 
     @classmethod

@@ -67,6 +67,8 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
     from riskmodel.scoring import Scorer
     from riskmodel.training import report as rep
     from riskmodel.training.pyfunc import RiskmodelPyfunc, example_records
+    from riskmodel.training.reference import REFERENCE_FILE, write_reference
+    from riskmodel.training.reference import describe as describe_reference
     from riskmodel.training.tracking import log_json_artifact
 
     settings = settings or get_settings()
@@ -83,10 +85,11 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         "fit_positive_rate": result.final.fit_positive_rate, "calibration_rows": result.final.calibration_rows,
         "data_fingerprint": frame_fingerprint(known.tables()), "spec_fingerprint": spec_fingerprint(),
         "git_commit": git_commit(), "policy": panel.policy.model_dump(), "shuffled_labels": shuffle_labels,
-        "config": cfg.model_dump(),
+        "config": cfg.model_dump(), "reference_sample": describe_reference(result.final.reference),
     }
     scorer = Scorer(result.final.lightgbm, model_name=settings.model_name, capacity_share=cfg.capacity_share,
                     meta=meta)
+    scorer.reference = result.final.reference
     report = result.evaluation.report if result.evaluation else None
     progress("logging", 0, 1)
     with MlflowSession(settings) as session, session.start_run(
@@ -97,7 +100,8 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         mlflow.log_params({**_params(cfg), "cutoff": meta["training_cutoff"], "data_dir": Path(data_dir).name,
                            **{f"window.{k}": v for k, v in meta["windows"].items()}})
         mlflow.log_metrics({"fit_rows": meta["fit_rows"], "fit_positive_rate": meta["fit_positive_rate"],
-                            "calibration_rows": meta["calibration_rows"]})
+                            "calibration_rows": meta["calibration_rows"],
+                            "reference_rows": (meta["reference_sample"] or {}).get("rows", 0)})
         if report is not None:
             mlflow.log_metrics(rep.flat_metrics(report))
             log_json_artifact(report, "evaluation.json")
@@ -115,6 +119,8 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         plt.close("all")
         with tempfile.TemporaryDirectory() as tmp:
             artifacts = scorer.save(tmp)
+            if scorer.reference is not None:  # features, as_of, score, probability: no identifiers
+                artifacts["reference"] = str(write_reference(scorer.reference, Path(tmp) / REFERENCE_FILE))
             example = example_records()
             python_model = RiskmodelPyfunc()
             python_model.scorer = scorer
@@ -138,7 +144,8 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         session.client.set_model_version_tag(settings.model_name, version, "run_id", run.info.run_id)
         entry = move_alias(session, CHALLENGER, version, f"trained in run {run.info.run_id}", settings=settings)
     progress("logging", 1, 1)
-    return {"run_id": run.info.run_id, "version": version, "report": report, "alias_move": entry, "meta": meta}
+    return {"run_id": run.info.run_id, "version": version, "report": report, "alias_move": entry, "meta": meta,
+            "reference": meta["reference_sample"]}
 
 
 def _requirements() -> list[str]:

@@ -19,16 +19,39 @@ def _matrix(X: pd.DataFrame, names: list[str]) -> np.ndarray:
     return X[names].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+#: Pseudo-rows at the base rate added to each isotonic step (a Beta prior). Plain isotonic
+#: gives the top step the rate of its few calibration rows — 0.44 for the top 0.1 % of a
+#: 20k-household panel whose observed rate there was 0.14. With 50 prior rows Brier score,
+#: log-loss and ECE improved on both demo panels checked (docs/evaluation.md).
+ISOTONIC_PRIOR_ROWS = 50.0
+
+
+def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float):
+    """Isotonic regression whose steps are shrunk towards the base rate by ``prior_rows`` pseudo-rows."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, y)
+    if prior_rows <= 0:
+        return iso
+    step, inverse = np.unique(iso.predict(s), return_inverse=True)
+    rows = np.bincount(inverse, minlength=len(step))
+    positives = np.bincount(inverse, weights=y, minlength=len(step))
+    shrunk = (positives + prior_rows * y.mean()) / (rows + prior_rows)
+    # shrinking can break monotonicity between a small step and a large one: pool again
+    return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, shrunk[inverse])
+
+
 class CalibratedLightGBM:
     """LightGBM binary classifier with a calibrator fit on a later window."""
 
     def __init__(self, params: dict | None = None, num_boost_round: int = 300, calibration: str = "isotonic",
-                 seed: int = 0, n_jobs: int = 2):
+                 seed: int = 0, n_jobs: int = 2, prior_rows: float = ISOTONIC_PRIOR_ROWS):
         self.params = dict(params or {})
         self.num_boost_round = num_boost_round
         self.calibration = calibration
         self.seed = seed
         self.n_jobs = n_jobs
+        self.prior_rows = prior_rows
 
     def fit(self, X: pd.DataFrame, y, feature_names: list[str]) -> CalibratedLightGBM:
         import lightgbm as lgb
@@ -59,9 +82,7 @@ class CalibratedLightGBM:
         y = np.asarray(y, dtype=np.float64)
         s = self.score(X)
         if self.calibration == "isotonic":
-            from sklearn.isotonic import IsotonicRegression
-
-            self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, y)
+            self.calibrator_ = _smoothed_isotonic(s, y, self.prior_rows)
         else:
             from sklearn.linear_model import LogisticRegression
 

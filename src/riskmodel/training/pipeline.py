@@ -113,15 +113,18 @@ class Fitted:
     fit_positive_rate: float
     calibration_rows: int
     calibration_positive_rate: float
+    reference: pd.DataFrame | None = field(default=None, repr=False)
+    """The drift reference sample (``riskmodel.training.reference``) when asked for."""
 
 
 def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _noop,
                shuffle_labels: bool = False, earliest: pd.Timestamp | None = None,
-               with_lightgbm: bool = True) -> Fitted:
+               with_lightgbm: bool = True, reference_rows: int = 0) -> Fitted:
     """Fit LightGBM + logistic on the fit window and calibrate LightGBM on the later window.
 
     ``shuffle_labels`` permutes the fit labels (a deliberately worthless model, for gate tests);
-    ``with_lightgbm=False`` fits only the logistic baseline.
+    ``with_lightgbm=False`` fits only the logistic baseline; ``reference_rows > 0`` also keeps
+    a drift reference sample of at most that many rows (``Fitted.reference``).
     """
     from riskmodel.features import feature_names
 
@@ -140,7 +143,13 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     cal = labelled_table(panel, w.calibration_dates, w.cutoff, cfg.horizon_weeks, progress=progress,
                          stage="calibration window")
     lgbm.calibrate(cal, cal["label"].to_numpy())
-    return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal), float(cal["label"].mean()))
+    reference = None
+    if reference_rows > 0:
+        from riskmodel.training.reference import build_reference
+
+        reference = build_reference(panel, w.calibration_dates[-1], lgbm, rows=reference_rows, seed=cfg.seed,
+                                    earliest=earliest, features=_features, progress=progress)
+    return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal), float(cal["label"].mean()), reference)
 
 
 def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series) -> np.ndarray | None:
@@ -312,9 +321,11 @@ def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | Non
     backtest = evaluation = None
     if cfg.eval_weeks > 0:
         t_bt = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
-        backtest = fit_recipe(data, t_bt, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest)
+        backtest = fit_recipe(data, t_bt, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
+                              reference_rows=0 if cfg.refit else cfg.reference_rows)
         evaluation = evaluate(data, {"lightgbm": backtest.lightgbm, "logistic": backtest.logistic}, t_bt, cfg,
                               truth, data_cutoff=c, progress=progress)
-    final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest)
+    final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
+                        reference_rows=cfg.reference_rows)
              if cfg.refit or backtest is None else backtest)
     return TrainResult(final, backtest, evaluation, c if final is not backtest else backtest.windows.cutoff)

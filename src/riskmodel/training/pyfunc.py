@@ -93,12 +93,20 @@ def encode_output(scored: pd.DataFrame) -> pd.DataFrame:
 
 
 class RiskmodelPyfunc(mlflow.pyfunc.PythonModel):
-    """features → calibrated LightGBM → optional reasons, through the same ``Scorer`` as the API."""
+    """features → calibrated LightGBM → optional reasons, through the same ``Scorer`` as the API.
+
+    Artifacts: ``model`` (joblib), ``meta`` (JSON) and, for models trained since the drift
+    reference was added, ``reference`` (``reference.parquet``, exposed lazily as ``scorer.reference``).
+    """
 
     def load_context(self, context) -> None:
         from riskmodel.scoring import Scorer
 
         self.scorer = Scorer.from_files(context.artifacts["model"], context.artifacts["meta"])
+        if context.artifacts.get("reference"):  # the drift reference: read on first use only
+            from riskmodel.training.reference import LazyReference
+
+            self.scorer.reference = LazyReference(context.artifacts["reference"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         params = params or {}

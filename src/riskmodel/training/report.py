@@ -185,6 +185,11 @@ def model_card(*, model_name: str, version: str | None, meta: dict, report: dict
         "- pseudonymous identifiers only; no names or ID numbers are read or stored.",
         "",
     ]
+    ref = meta.get("reference_sample")
+    if ref:
+        parts[-1:-1] = [f"- drift reference (`{ref['file']}` in the model): {ref['rows']} feature rows with scores "
+                        f"from {ref['as_of_dates']} as-of dates {ref['as_of_first']} … {ref['as_of_last']}, "
+                        "no identifiers"]
     if report:
         win = report["window"]
         parts += [

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodel.settings import get_settings
+from tests.mlflow_store import isolated_mlflow
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ROOT / "training" / "fast.yaml"
@@ -35,17 +35,10 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
     dirs = {s: generate_to(root / s, households=2000, start="2021-01-01", end=END, seed=7, scenario=s,
                            fmt="parquet") for s in ("baseline", "flood")}
-    env = {"RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-           "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(root / "mlartifacts"),
-           "RISKMODEL_ALIAS_LOG": str(root / "alias_history.jsonl"), "RISKMODEL_ACTOR": "test-suite"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        get_settings.cache_clear()
+    with isolated_mlflow(root) as env:
         job = train_job(dirs["baseline"], cutoff=CUTOFF, config_path=FAST)
         scorer = load_scorer(f"models:/riskmodel/{job['version']}")
         yield {"job": job, "scorer": scorer, "panels": {s: load(d) for s, d in dirs.items()}, "env": env}
-    get_settings.cache_clear()
 
 
 def test_the_registered_model_carries_a_reference_sample_without_identifiers(trained):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.mlflow_store import isolated_mlflow
+
 from riskmodel.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,17 +30,10 @@ def store(tmp_path_factory, training_dir):
     from riskmodel.training.lifecycle import promote_job, train_job
 
     root = tmp_path_factory.mktemp("mlflow")
-    env = {"RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlflow.db'}",
-           "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(root / "mlartifacts"),
-           "RISKMODEL_ALIAS_LOG": str(root / "alias_history.jsonl"), "RISKMODEL_ACTOR": "test-suite"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        get_settings.cache_clear()
+    with isolated_mlflow(root) as env:
         first = train_job(training_dir, cutoff=CUTOFF, config_path=FAST)
         promoted = promote_job(training_dir, config_path=FAST)
         yield {"env": env, "root": root, "first": first, "promoted": promoted}
-    get_settings.cache_clear()
 
 
 @pytest.fixture

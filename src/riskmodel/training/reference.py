@@ -1,7 +1,7 @@
 """The training reference sample: what the weekly drift report compares each week against.
 
 Built at the end of ``fit_recipe(..., reference_rows=N)``, after calibration, from feature
-snapshots of the training window: **weekly** as-of dates over the year ending at the last
+snapshots of the training window: **daily** as-of dates over the year ending at the last
 calibration date (the fit and calibration dates are among them; when the fit window is
 shorter than a year, the year is completed with earlier dates as far as the data reach), so
 every season *and every place in the month* has reference rows. The place in the month
@@ -68,7 +68,7 @@ def _smallest(h: np.ndarray, n: int) -> np.ndarray:
 
 
 def reference_dates(calibration_last, earliest=None) -> list[pd.Timestamp]:
-    """Weekly as-of dates over the year ending at ``calibration_last`` (not before ``earliest``)."""
+    """As-of dates every ``STEP_DAYS`` day(s) over the year ending at ``calibration_last`` (not before ``earliest``)."""
     last = pd.Timestamp(calibration_last).normalize()
     dates = [last - pd.Timedelta(days=k * STEP_DAYS) for k in range(YEAR_DAYS // STEP_DAYS)]
     if earliest is not None:

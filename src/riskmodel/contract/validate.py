@@ -178,8 +178,7 @@ def _isin(s: pd.Series, values) -> np.ndarray:
     a reference table of 100k ids; Arrow's hash lookup takes milliseconds.
     """
     if s.dtype == ID_DTYPE:
-        value_set = pc.drop_null(arrow_text(values))
-        return pc.is_in(arrow_text(s), value_set=value_set).to_numpy(zero_copy_only=False)  # null → False
+        return positions(s, values) >= 0  # missing → -1 → False
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
 
 

@@ -162,17 +162,10 @@ def training_reference(scorer) -> pd.DataFrame | None:
     snapshots with as-of dates, scores and probabilities, no identifiers); older models and
     stand-ins do not, and the weekly run falls back to the same date a year earlier.
     """
-    ref = getattr(scorer, "reference", None)
+    ref = getattr(scorer, "reference", None)  # stand-in scorers in tests may lack the attribute
     if callable(ref):
         ref = ref()
-    if ref is None:
-        ref = (getattr(scorer, "meta", None) or {}).get("reference")
-    if isinstance(ref, pd.DataFrame) and len(ref):
-        ref = ref.copy()
-        if "probability" not in ref and hasattr(getattr(scorer, "model", None), "calibrate_scores"):
-            ref["probability"] = scorer.model.calibrate_scores(scorer.model.score(ref))
-        return ref
-    return None
+    return ref.copy() if isinstance(ref, pd.DataFrame) and len(ref) else None
 
 
 # --- the run --------------------------------------------------------------------------------

@@ -25,8 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskmodel.contract import Panel, Policy
+from riskmodel.contract.columns import ID_DTYPE, arrow_text, positions
 
 #: Band thresholds as multiples of the capacity share.
 MEDIUM_BAND_FACTOR = 5
@@ -39,12 +42,15 @@ class Scorer:
     """A calibrated model plus what it needs to score: feature names, policy, capacity share."""
 
     def __init__(self, model, *, model_name: str = "riskmodel", model_version: str | None = None,
-                 capacity_share: float = 0.02, meta: dict | None = None):
+                 capacity_share: float = 0.02, meta: dict | None = None, reference=None):
         self.model = model
         self.model_name = model_name
         self.model_version = model_version
         self.capacity_share = capacity_share
         self.meta = dict(meta or {})
+        #: The drift reference sample logged with the model (``riskmodel.training.reference``): a
+        #: DataFrame, or a callable returning one (``LazyReference``, read on first use); None if absent.
+        self.reference = reference
 
     @property
     def policy(self) -> Policy | None:
@@ -65,10 +71,6 @@ class Scorer:
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from riskmodel.contract.columns import ID_DTYPE, arrow_text
         from riskmodel.explain import suggest_category
 
         n = len(feats)
@@ -107,8 +109,6 @@ class Scorer:
             return np.arange(min(int(explain), len(household_id)), dtype=np.int64)
         if isinstance(explain, str):
             explain = [explain]
-        from riskmodel.contract.columns import positions
-
         return np.flatnonzero(positions(household_id, pd.Index(list(explain))) >= 0)
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -28,8 +28,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 import riskmodel
 from riskmodel.contract.schema import CATEGORY_ZH
 from riskmodel.scoring import MEDIUM_BAND_FACTOR
-from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.auth import KeyCache, current_key, in_region, list_region, require_visit_writer
+from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.config import ServingSettings
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder, mlflow_info, mlflow_resolver
 from riskmodel.serving.payload import PayloadError, score_payloads

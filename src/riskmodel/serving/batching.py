@@ -11,15 +11,11 @@ result, its own 422 errors and the one model version its batch was scored with.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-
-log = logging.getLogger("riskmodel.serving")
-
 
 @dataclass
 class _Job:

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -88,8 +89,7 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         "config": cfg.model_dump(), "reference_sample": describe_reference(result.final.reference),
     }
     scorer = Scorer(result.final.lightgbm, model_name=settings.model_name, capacity_share=cfg.capacity_share,
-                    meta=meta)
-    scorer.reference = result.final.reference
+                    meta=meta, reference=result.final.reference)
     report = result.evaluation.report if result.evaluation else None
     progress("logging", 0, 1)
     with MlflowSession(settings) as session, session.start_run(
@@ -127,8 +127,6 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
             sig_params = {"as_of": "", "explain": 0}
             out = python_model.predict(None, example, {"as_of": "", "explain": len(example)})
             from mlflow.models import infer_signature
-
-            import warnings
 
             with warnings.catch_warnings():  # "integer columns cannot hold missing values": rank never is
                 warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)

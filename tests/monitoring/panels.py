@@ -113,16 +113,16 @@ class LinearModel:
         self.feature_names_ = list(feature_names)
         self.w = np.array([self.WEIGHTS.get(f, 0.0) for f in self.feature_names_])
 
-    def _x(self, X: pd.DataFrame) -> np.ndarray:
-        return np.nan_to_num(X[self.feature_names_].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
+    def _x(self, X: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(np.asarray(X, dtype=float), nan=0.0)  # columns in feature_names_ order
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
+    def score(self, X: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-(self._x(X) @ self.w - 1.0)))
 
     def calibrate_scores(self, s: np.ndarray) -> np.ndarray:
         return np.clip(0.5 * np.asarray(s), 0, 1)
 
-    def contributions(self, X: pd.DataFrame) -> np.ndarray:
+    def contributions(self, X: np.ndarray) -> np.ndarray:
         c = self._x(X) * self.w
         return np.column_stack([c, np.full(len(c), -1.0)])
 

@@ -120,3 +120,5 @@ def test_logs_carry_no_household_ids(client, keys, caplog):
         client.post("/v1/score", json={"household": {"household_id": "H7SECRET"}}, headers=auth(keys["admin"]))
     assert caplog.records  # the request lines were logged
     assert HH_IN not in caplog.text and "H7SECRET" not in caplog.text
+    line = next(r.getMessage() for r in caplog.records if "/v1/households/{household_id}" in r.getMessage())
+    assert " 200 " in line and "key=-" not in line  # status and the key id that made the request

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from tests.serving.serving_fakes import household
 
-from riskmodel.contract import Panel
+from riskmodel.contract import TABLES, Panel
+from riskmodel.contract.columns import Columns
 from riskmodel.serving.payload import PayloadError, build_panel, panel_payloads, payload_frames, payload_rows, typed_tables
 from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD, HouseholdPayload
 
@@ -18,7 +19,12 @@ def _assert_same(payloads):
     fast = typed_tables(rows)
     reference = Panel.from_frames(payload_frames(rows), check=False).tables()
     for name, ref in reference.items():
-        pd.testing.assert_frame_equal(fast[name].reset_index(drop=True), ref.reset_index(drop=True), obj=name)
+        pd.testing.assert_frame_equal(fast[name].frame.reset_index(drop=True), ref.reset_index(drop=True), obj=name)
+        # the arrays kept beside each frame are what reading the loader's frame gives, type for type
+        for col in TABLES[name].names:
+            kept, read = fast[name][col], Columns(ref.reset_index(drop=True))[col]
+            assert type(kept) is type(read) and kept.dtype == read.dtype, (name, col)
+            pd.testing.assert_series_equal(pd.Series(kept), pd.Series(read), obj=f"{name}.{col}")
 
 
 def test_fast_typed_frames_equal_the_loader_on_examples():

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
+from riskmodel.contract.columns import Columns
 from riskmodel.contract.policy import Policy, load_policy
 from riskmodel.contract.schema import TABLES, Table
 from riskmodel.contract.validate import (
@@ -141,6 +142,25 @@ class Panel:
     events: pd.DataFrame
     monitoring: pd.DataFrame
     policy: Policy
+    #: Each table's ``Columns`` (arrays read once); a new panel (``replace``) starts empty.
+    _columns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:  # the arrays are views of the frames: never ship them twice
+        return {**self.__dict__, "_columns": {}}
+
+    def columns(self, name: str) -> Columns:
+        """Table ``name``'s columns as arrays, each read from its frame once (see ``Columns``)."""
+        hit = self._columns.get(name)
+        if hit is None:
+            hit = self._columns[name] = Columns(getattr(self, name))
+        return hit
+
+    @classmethod
+    def from_columns(cls, tables: dict[str, Columns], policy: Policy) -> Panel:
+        """A panel of already typed and checked tables (the API's payloads), their arrays kept."""
+        panel = cls(**{name: cols.frame for name, cols in tables.items()}, policy=policy)
+        panel._columns.update(tables)
+        return panel
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in TABLES}

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract.columns import ID_DTYPE, arrow_text, equals, positions
+from riskmodel.contract.columns import ID_DTYPE, SMALL, Columns, as_columns, equals, first_codes, positions
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
     RISK_TYPES,
@@ -101,6 +101,8 @@ class Problems:
         n = self.counts.get(key, 0)
         self.counts[key] = n + int(idx.size)
         room = max(0, EXAMPLES_PER_RULE - n)
+        if values is not None and not hasattr(values, "iloc"):  # a column array (``Columns``)
+            values = pd.Series(values)
         for i in idx[:room]:
             value = None if values is None else _show(values.iloc[i])
             self.examples.append(Problem(table, int(i) + 1, column, value, rule, message))
@@ -171,7 +173,7 @@ def _fullmatch(text: pd.Series, pattern: str) -> np.ndarray:
     return text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-def _isin(s: pd.Series, values) -> np.ndarray:
+def _isin(s, values) -> np.ndarray:
     """``s.isin(values)`` as a bool array; NA is never in.
 
     pandas 2.x loops in Python over ``values`` for pyarrow strings, which takes seconds for
@@ -179,21 +181,31 @@ def _isin(s: pd.Series, values) -> np.ndarray:
     """
     if s.dtype == ID_DTYPE:
         return positions(s, values) >= 0  # missing → -1 → False
+    s = pd.Series(s, copy=False)
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
 
 
-def _codes(s: pd.Series) -> np.ndarray:
+def _codes(s) -> np.ndarray:
     """Integer codes of a column's values in order of first appearance (-1 for missing)."""
     if s.dtype == ID_DTYPE:
-        arr = arrow_text(s)
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        return pc.dictionary_encode(arr).indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.factorize(s, use_na_sentinel=True)[0]
+        return first_codes(s)
+    return _factorize(s)
 
 
-def _absent(s: pd.Series) -> np.ndarray:
-    """Missing cells as a bool array."""
-    return np.asarray(s.array.isna(), dtype=bool)
+def _factorize(values) -> np.ndarray:
+    """``pd.factorize`` codes (first appearance, -1 for missing); a dict for the API's few rows."""
+    if len(values) <= SMALL:
+        arr = np.asarray(getattr(values, "array", values))
+        missing = pd.isna(arr)
+        seen: dict = {}
+        return np.array([-1 if m else seen.setdefault(v, len(seen)) for v, m in zip(arr.tolist(), missing)],
+                        dtype=np.int64)
+    return pd.factorize(values, use_na_sentinel=True)[0]
+
+
+def _absent(s) -> np.ndarray:
+    """Missing cells (of a Series or a column array) as a bool array."""
+    return np.asarray(pd.isna(getattr(s, "array", s)), dtype=bool)
 
 
 def _repeated(codes: np.ndarray) -> np.ndarray:
@@ -208,7 +220,7 @@ def _repeated(codes: np.ndarray) -> np.ndarray:
     return (codes >= 0) & (codes <= before)
 
 
-def _key_codes(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+def _key_codes(df: Columns, key: list[str]) -> np.ndarray:
     """Codes of the combination of the ``key`` columns, -1 where any of them is missing."""
     combined = np.zeros(len(df), dtype=np.int64)
     missing = np.zeros(len(df), dtype=bool)
@@ -218,19 +230,19 @@ def _key_codes(df: pd.DataFrame, key: list[str]) -> np.ndarray:
         missing |= c < 0
         width = int(c.max(initial=-1)) + 2
         if span * width >= 2**62:  # renumber before the product could overflow
-            combined, span = pd.factorize(combined)[0].astype(np.int64), len(df) + 1
+            combined, span = _factorize(combined).astype(np.int64), len(df) + 1
         combined = combined * width + (c + 1)
         span *= width
-    out = pd.factorize(combined)[0]
+    out = _factorize(combined)
     out[missing] = -1
     return out
 
 
-def _values(s: pd.Series) -> np.ndarray:
-    """A typed column as numpy, missing as NaN/NaT (comparisons with them are False, like ``_true``)."""
+def _values(s) -> np.ndarray:
+    """A typed column as numpy, missing as NaN/NaT (so comparisons with a missing value are False)."""
     if isinstance(s.dtype, pd.Int64Dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    return s.to_numpy()
+    return np.asarray(s)
 
 
 def _to_float(raw: pd.Series) -> pd.Series:
@@ -393,13 +405,8 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=_dtype(c)) for c in table.columns})
 
 
-def _true(s: pd.Series) -> np.ndarray:
-    """Boolean mask with unknown (NA) comparisons counted as False."""
-    return s.fillna(False).to_numpy(dtype=bool)
-
-
 def check_tables(
-    frames: dict[str, pd.DataFrame], problems: Problems, *, today: dt.date | None = None,
+    frames: dict[str, pd.DataFrame | Columns], problems: Problems, *, today: dt.date | None = None,
     unusable: Collection[str] = (),
 ) -> None:
     """Uniqueness, references and the cross-column rules over typed frames.
@@ -409,6 +416,7 @@ def check_tables(
     """
     year = (today or dt.date.today()).year
     usable = {name for name in frames if name not in unusable}
+    frames = {name: as_columns(df) for name, df in frames.items()}
     for name, df in frames.items():
         if not len(df):  # nothing to check (and pandas costs add up over many small empty tables)
             continue
@@ -483,24 +491,27 @@ def check_tables(
                           "end_date is before start_date")
 
     if mem is not None and "members" in usable:
-        member_ids, owners = arrow_text(mem["member_id"]), arrow_text(mem["household_id"])
+        owners = None  # each member's household id, as the position of its first members row
         for name in ("assistance", "events"):
             df = frames.get(name)
             if df is None or not len(df):
                 continue
+            if owners is None:
+                owners = positions(mem["household_id"], mem["household_id"])
             # the first members row of each member id is its household (like drop_duplicates)
-            at = pc.index_in(arrow_text(df["member_id"]), value_set=member_ids)
-            their = pc.take(owners, at)
-            bad = pc.fill_null(pc.not_equal(their, arrow_text(df["household_id"])), False)
-            problems.add_rows(name, "member_id", "member_in_household", bad.to_numpy(zero_copy_only=False),
-                              df["member_id"], "member belongs to another household")
+            at = positions(df["member_id"], mem["member_id"])
+            theirs = positions(df["household_id"], mem["household_id"])
+            bad = (at >= 0) & ~_absent(df["household_id"])
+            bad[bad] = owners[at[bad]] != theirs[bad]
+            problems.add_rows(name, "member_id", "member_in_household", bad, df["member_id"],
+                              "member belongs to another household")
 
     mon = frames.get("monitoring")
     if mon is not None and len(mon):
-        codes = mon["risk_types"]
+        codes = pd.Series(mon["risk_types"], copy=False)
         bad = codes.notna().to_numpy() & ~_fullmatch(codes, _RISK_TYPES_PATTERN)
         problems.add_rows("monitoring", "risk_types", "risk_type_codes", bad, codes,
                           f"expected ';'-separated codes from: {', '.join(RISK_TYPES)}")
         problems.add_rows("monitoring", "eliminated_on", "eliminated_after_identified",
-                          _true(mon["eliminated_on"] < mon["identified_on"]), mon["eliminated_on"],
+                          _values(mon["eliminated_on"]) < _values(mon["identified_on"]), mon["eliminated_on"],
                           "eliminated_on is before identified_on")

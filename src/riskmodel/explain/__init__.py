@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import CATEGORY_ZH, RISK_TYPES, Panel
-from riskmodel.contract.columns import ID_DTYPE, equals, positions
+from riskmodel.contract.columns import ID_DTYPE, equals, positions, positions_at
 
 #: Days a shock counts as "recent" for the sudden category.
 SHOCK_WINDOW_DAYS = 91
@@ -49,11 +49,15 @@ def sum_by_risk_type(contrib: np.ndarray, feature_names: list[str],
 
     The last column of ``contrib`` (the bias term) is dropped: it is the same for every row.
     """
+    return pd.DataFrame(risk_type_sums(contrib, feature_names, feature_risk_types), columns=list(RISK_TYPES))
+
+
+def risk_type_sums(contrib: np.ndarray, feature_names: list[str], feature_risk_types: dict[str, str]) -> np.ndarray:
+    """``sum_by_risk_type`` as an array (columns in ``RISK_TYPES`` order)."""
     contrib = np.asarray(contrib, dtype=float)
     if contrib.ndim != 2 or contrib.shape[1] != len(feature_names) + 1:
         raise ValueError(f"pred_contrib must have {len(feature_names) + 1} columns, got {contrib.shape}")
-    sums = contrib[:, :-1] @ risk_type_matrix(feature_names, feature_risk_types)
-    return pd.DataFrame(sums, columns=list(RISK_TYPES))
+    return contrib[:, :-1] @ risk_type_matrix(feature_names, feature_risk_types)
 
 
 def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.DataFrame:
@@ -62,8 +66,11 @@ def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.D
 
     A row with no positive contribution gets ``["other"]``: the list still needs a visit.
     """
-    values = by_type.to_numpy()
-    codes = np.asarray(by_type.columns)
+    return pd.DataFrame(reason_lists(by_type.to_numpy(), list(by_type.columns), measures), index=by_type.index)
+
+
+def reason_lists(values: np.ndarray, codes: list[str], measures: dict[str, tuple[str, ...]]) -> dict[str, list]:
+    """``reasons`` as three lists, one item per row of ``values`` (columns named by ``codes``)."""
     order = np.argsort(-values, axis=1, kind="stable")
     rows_types, rows_contrib, rows_measures = [], [], []
     for i in range(values.shape[0]):  # only shown rows reach here (tens to thousands)
@@ -75,8 +82,7 @@ def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.D
         for code in types[:MEASURE_TYPES]:
             shown.extend(m for m in measures[code] if m not in shown)
         rows_measures.append(shown)
-    return pd.DataFrame({"risk_types": rows_types, "contributions": rows_contrib, "measures": rows_measures},
-                        index=by_type.index)
+    return {"risk_types": rows_types, "contributions": rows_contrib, "measures": rows_measures}
 
 
 def suggest_category(panel: Panel, as_of: str | pd.Timestamp, household_ids: Iterable[str]) -> pd.DataFrame:
@@ -85,40 +91,50 @@ def suggest_category(panel: Panel, as_of: str | pd.Timestamp, household_ids: Ite
     Returns ``household_id, category, category_zh`` in the order of ``household_ids``. Only
     what is known at ``as_of`` counts (rows reported by then, members who had joined).
     """
-    t = pd.Timestamp(as_of).to_datetime64()
-    since = (pd.Timestamp(as_of) - pd.Timedelta(days=SHOCK_WINDOW_DAYS)).to_datetime64()
     # no round trip through Python strings for an Arrow column (0.7 s on a million ids)
     ids = pd.array(household_ids if hasattr(household_ids, "__len__") else list(household_ids), dtype=ID_DTYPE)
-    n = len(ids)
-
-    ev = panel.events
-    hit = ((ev["reported_on"].to_numpy() <= t) & (ev["event_date"].to_numpy() > since)
-           & equals(ev["event_type"], *SHOCK_EVENTS))
-    at = positions(ev["household_id"].iloc[np.flatnonzero(hit)], ids)
-    shocked = np.bincount(at[at >= 0], minlength=n)[:n] > 0
-
-    claims = panel.medical_claims
-    big = np.flatnonzero((claims["reported_on"].to_numpy() <= t) & (claims["service_date"].to_numpy() > since)
-                         & equals(claims["kind"], "inpatient"))
-    if len(big):
-        members = panel.members.loc[panel.members["joined_on"].to_numpy() <= t]
-        member = positions(claims["member_id"].iloc[big], members["member_id"])
-        owner = np.full(len(big), -1, dtype=np.intp)
-        owner[member >= 0] = positions(members["household_id"].iloc[member[member >= 0]], ids)
-        ok = owner >= 0
-        oop = np.bincount(owner[ok], weights=claims["out_of_pocket"].to_numpy()[big][ok], minlength=n)[:n]
-        shocked |= oop >= panel.policy.dept_alerts.inpatient_oop_general
-
-    hh = panel.households
-    row = positions(ids, hh["household_id"])
-    known = row >= 0
-    alleviated = np.zeros(n, dtype=bool)
-    alleviated[known] = (equals(hh["household_type"], "alleviated")[row[known]]
-                         & (hh["registered_on"].to_numpy()[row[known]] <= t))
-    category = np.where(shocked, "sudden", np.where(alleviated, "unstable", "marginal"))
+    category = categories(panel, as_of, ids)
     return pd.DataFrame({"household_id": ids, "category": category,
                          "category_zh": [CATEGORY_ZH[c] for c in category]})
 
 
-__all__ = ["SHOCK_EVENTS", "SHOCK_WINDOW_DAYS", "reasons", "risk_type_matrix", "suggest_category",
-           "sum_by_risk_type"]
+def categories(panel: Panel, as_of: str | pd.Timestamp, ids) -> np.ndarray:
+    """``suggest_category``'s category codes alone (an object array), for ids as an id array."""
+    t = pd.Timestamp(as_of).to_datetime64()
+    since = t - np.timedelta64(SHOCK_WINDOW_DAYS, "D")
+    n = len(ids)
+
+    ev = panel.columns("events")
+    hit = (ev["reported_on"] <= t) & (ev["event_date"] > since) & equals(ev["event_type"], *SHOCK_EVENTS)
+    at = positions_at(ev["household_id"], np.flatnonzero(hit), ids)
+    shocked = np.bincount(at[at >= 0], minlength=n)[:n] > 0
+
+    claims = panel.columns("medical_claims")
+    big = np.flatnonzero((claims["reported_on"] <= t) & (claims["service_date"] > since)
+                         & equals(claims["kind"], "inpatient"))
+    if len(big):
+        members = panel.columns("members")
+        joined = np.flatnonzero(members["joined_on"] <= t)
+        member = positions(_take(claims["member_id"], big), _take(members["member_id"], joined))
+        owner = np.full(len(big), -1, dtype=np.intp)
+        owner[member >= 0] = positions_at(members["household_id"], joined[member[member >= 0]], ids)
+        ok = owner >= 0
+        oop = np.bincount(owner[ok], weights=np.asarray(claims["out_of_pocket"])[big][ok], minlength=n)[:n]
+        shocked |= oop >= panel.policy.dept_alerts.inpatient_oop_general
+
+    hh = panel.columns("households")
+    row = positions(ids, hh["household_id"])
+    known = row >= 0
+    alleviated = np.zeros(n, dtype=bool)
+    alleviated[known] = (equals(hh["household_type"], "alleviated")[row[known]]
+                         & (hh["registered_on"][row[known]] <= t))
+    return np.where(shocked, "sudden", np.where(alleviated, "unstable", "marginal")).astype(object)
+
+
+def _take(values, rows: np.ndarray):
+    """The id array's values at ``rows`` (all of it when every row is wanted)."""
+    return values if len(rows) == len(values) else values[rows]
+
+
+__all__ = ["SHOCK_EVENTS", "SHOCK_WINDOW_DAYS", "categories", "reason_lists", "reasons", "risk_type_matrix",
+           "risk_type_sums", "suggest_category", "sum_by_risk_type"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
-from riskmodel.contract.columns import equals, positions
+from riskmodel.contract.columns import Columns, enum_lookup, equals, positions_at
 from riskmodel.contract.schema import (
     EVENT_TYPES,
     IN_SCHOOL,
@@ -25,7 +25,7 @@ from riskmodel.contract.schema import (
     PROGRAMS,
 )
 from riskmodel.features.spec import feature_names
-from riskmodel.labels.outcome import eligible_households
+from riskmodel.labels.outcome import eligible_rows
 
 NS_PER_DAY = 86_400_000_000_000
 _NAT = np.iinfo(np.int64).min
@@ -60,24 +60,16 @@ class _AsOf:
     year: int
     last_month: int           # months since 1970-01 of the last complete month L
     line: float               # monitoring line of t's year, yuan per person per year
-    ids: pd.Index             # eligible household ids, sorted
+    ids: object               # eligible household ids, sorted (an Arrow string array)
     n: int
 
-    def codes(self, household_ids: pd.Series) -> np.ndarray:
-        """Position of each id among the eligible households, -1 if not eligible."""
-        if self.n == 0 or len(household_ids) == 0:
-            return np.full(len(household_ids), -1, dtype=np.intp)
-        return positions(household_ids, self.ids)
+    def codes_at(self, household_ids, rows: np.ndarray) -> np.ndarray:
+        """Position among the eligible households of the ids at row positions ``rows``, -1 if not eligible."""
+        if self.n == 0:
+            return np.full(len(rows), -1, dtype=np.intp)
+        return positions_at(household_ids, rows, self.ids)
 
-    def codes_at(self, household_ids: pd.Series, rows: np.ndarray) -> np.ndarray:
-        """``codes`` of the given row positions (looking up the whole column when most rows are wanted)."""
-        if len(rows) == 0:
-            return np.empty(0, np.intp)
-        if len(rows) * 3 > len(household_ids):
-            return self.codes(household_ids)[rows]
-        return self.codes(household_ids.iloc[rows])
-
-    def rows_of(self, household_ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def rows_of(self, household_ids, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the kept rows that belong to an eligible household, and those households' codes."""
         idx = np.flatnonzero(keep)
         code = self.codes_at(household_ids, idx)
@@ -88,19 +80,26 @@ class _AsOf:
         return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64)[: self.n]
 
 
-def _days(s: pd.Series) -> np.ndarray:
+def _days(s) -> np.ndarray:
     """Dates as float days since 1970-01-01 (NaN for empty)."""
-    a = s.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    a = np.asarray(s, dtype="datetime64[ns]").view(np.int64)
     out = (a // NS_PER_DAY).astype(np.float64)
     out[a == _NAT] = np.nan
     return out
 
 
-def _enum_codes(s: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+def _enum_codes(s, values: tuple[str, ...]) -> np.ndarray:
     """Positions of a contract enum's values in ``values`` (-1 for missing)."""
-    if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.cat.categories) == values:
-        return s.array.codes
+    if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.dtype.categories) == values:
+        return getattr(s, "array", s).codes
     return pd.Categorical(s, categories=list(values)).codes
+
+
+def _float(a) -> np.ndarray:
+    """A numeric column (numpy or nullable integer) as float64, missing as NaN."""
+    if isinstance(a, np.ndarray):
+        return a.astype(np.float64, copy=False)
+    return a.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _group_extreme(n: int, code: np.ndarray, values: np.ndarray, fn: np.ufunc) -> np.ndarray:
@@ -131,7 +130,7 @@ def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> 
     return out
 
 
-def _as_of(panel: Panel, t: pd.Timestamp, ids: pd.Index) -> _AsOf:
+def _as_of(panel: Panel, t: pd.Timestamp, ids) -> _AsOf:
     t64 = np.datetime64(t.to_datetime64(), "ns")
     next_day = t + pd.Timedelta(days=1)
     last_month = (next_day.year - 1970) * 12 + next_day.month - 1 - 1
@@ -139,10 +138,9 @@ def _as_of(panel: Panel, t: pd.Timestamp, ids: pd.Index) -> _AsOf:
                  float(panel.policy.line(t.year)), ids, len(ids))
 
 
-def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _members(ctx: _AsOf, members: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Household composition at t; also each member's household position (joined by t, else -1)."""
-    n = ctx.n
-    joined = members["joined_on"].to_numpy() <= ctx.t
+    joined = members["joined_on"] <= ctx.t
     code_all = np.full(len(members), -1, dtype=np.intp)
     idx = np.flatnonzero(joined)
     code_all[idx] = ctx.codes_at(members["household_id"], idx)
@@ -150,7 +148,8 @@ def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], 
     left_day = _days(members["left_on"])
     left_known = left_day <= ctx.day  # a departure after t is not known at t
     current = m & ~left_known
-    age = ctx.year - members["birth_year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    birth_year = _float(members["birth_year"])
+    age = ctx.year - birth_year
     skill = _enum_codes(members["labor_skill"], LABOR_SKILLS)
     capable = (skill == LABOR_SKILLS.index("skilled")) | (skill == LABOR_SKILLS.index("ordinary"))
     working = (age >= WORKING_AGE[0]) & (age <= WORKING_AGE[1])
@@ -167,9 +166,9 @@ def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], 
     joined_day = _days(members["joined_on"])
     left_recent = m & left_known & (left_day > ctx.day - 365)
     died = left_recent & (_enum_codes(members["left_reason"], LEFT_REASONS) == LEFT_REASONS.index("death"))
-    left_year = 1970 + (members["left_on"].to_numpy(dtype="datetime64[ns]").astype("datetime64[Y]")
+    left_year = 1970 + (np.asarray(members["left_on"], dtype="datetime64[ns]").astype("datetime64[Y]")
                         .view(np.int64).astype(np.float64))
-    age_left = left_year - members["birth_year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    age_left = left_year - birth_year
     out = {
         "hh_size": size,
         "labor_capable": cnt(current & working & capable),
@@ -188,7 +187,7 @@ def _members(ctx: _AsOf, members: pd.DataFrame) -> tuple[dict[str, np.ndarray], 
     return out, code_all
 
 
-def _income_cells(ctx: _AsOf, income: pd.DataFrame) -> np.ndarray:
+def _income_cells(ctx: _AsOf, income: Columns) -> np.ndarray:
     """Household × month-age matrix of income row positions (-1: no row known at t).
 
     Age 0 is the last complete month. Read in blocks so that the temporaries of a 35M-row
@@ -198,19 +197,19 @@ def _income_cells(ctx: _AsOf, income: pd.DataFrame) -> np.ndarray:
     n, k = ctx.n, INCOME_MONTHS
     cells = np.full((n, k), -1, dtype=np.int64 if len(income) >= 2**31 else np.int32)
     for start in range(0, len(income), ROW_BLOCK):
-        block = income if len(income) <= ROW_BLOCK else income.iloc[start:start + ROW_BLOCK]
-        month = block["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
+        block = slice(start, start + ROW_BLOCK)
+        month = np.asarray(income["month"][block], dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
         age = ctx.last_month - month
-        keep = (block["reported_on"].to_numpy() <= ctx.t) & (age >= 0) & (age < k)
-        idx, code = ctx.rows_of(block["household_id"], keep)
+        keep = (income["reported_on"][block] <= ctx.t) & (age >= 0) & (age < k)
+        idx, code = ctx.rows_of(income["household_id"][block], keep)
         cells[code, age[idx]] = idx + start
     return cells
 
 
-def _income(ctx: _AsOf, income: pd.DataFrame, size: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _income(ctx: _AsOf, income: Columns, size: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Income windows over the cell matrix, in blocks of households (few numpy calls per block)."""
     cells = _income_cells(ctx, income)
-    sources = {c: income[c].to_numpy(dtype=np.float64) for c in INCOME_SOURCES}
+    sources = {c: _float(income[c]) for c in INCOME_SOURCES}
     per_cap = _div(np.full(ctx.n, 12.0), size)  # monthly household total → annualised per capita
     blocks = [_income_block(cells[a:a + HOUSEHOLD_BLOCK], sources, per_cap[a:a + HOUSEHOLD_BLOCK])
               for a in range(0, max(ctx.n, 1), HOUSEHOLD_BLOCK)]
@@ -254,23 +253,22 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     return out
 
 
-def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_code: np.ndarray,
+def _medical(ctx: _AsOf, claims: Columns, members: Columns, member_code: np.ndarray,
              size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
-    n = ctx.n
-    service = claims["service_date"].to_numpy(dtype="datetime64[ns]")
-    keep = claims["reported_on"].to_numpy() <= ctx.t
+    service = np.asarray(claims["service_date"], dtype="datetime64[ns]")
+    keep = claims["reported_on"] <= ctx.t
     keep &= service > ctx.t - np.timedelta64(365, "D")
     idx = np.flatnonzero(keep)
     del keep
     if len(idx):
-        pos = positions(claims["member_id"].iloc[idx], pd.Index(members["member_id"]))
+        pos = positions_at(claims["member_id"], idx, members["member_id"])
         code = np.where(pos >= 0, member_code[pos], -1)
     else:
         code = np.empty(0, np.intp)
     sel = code >= 0
     idx, code = idx[sel], code[sel]
-    day = _days(claims["service_date"].iloc[idx])
-    oop = claims["out_of_pocket"].to_numpy(dtype=np.float64)[idx]
+    day = _days(service[idx])
+    oop = _float(claims["out_of_pocket"])[idx]
     kind = _enum_codes(claims["kind"], ("inpatient", "outpatient_chronic", "outpatient"))[idx]
     dx = _enum_codes(claims["diagnosis_group"], ("cancer", "cardio", "renal", "mental", "injury",
                                                  "maternity", "chronic_other", "acute_other"))[idx]
@@ -292,19 +290,18 @@ def _medical(ctx: _AsOf, claims: pd.DataFrame, members: pd.DataFrame, member_cod
     return out
 
 
-def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str, np.ndarray]:
+def _events(ctx: _AsOf, events: Columns, members: Columns) -> dict[str, np.ndarray]:
     n = ctx.n
-    idx, code = ctx.rows_of(events["household_id"], events["reported_on"].to_numpy() <= ctx.t)
+    idx, code = ctx.rows_of(events["household_id"], events["reported_on"] <= ctx.t)
     etype = _enum_codes(events["event_type"], EVENT_TYPES)[idx]
     day = _days(events["event_date"])[idx]
-    severity = events["severity"].to_numpy(dtype=np.float64, na_value=np.nan)[idx]
-    loss = np.nan_to_num(events["loss_amount"].to_numpy(dtype=np.float64, na_value=np.nan)[idx])
+    severity = _float(events["severity"])[idx]
+    loss = np.nan_to_num(_float(events["loss_amount"])[idx])
     recent = day > ctx.day - 365
-    member_ids = events["member_id"].iloc[idx]
-    has_member = member_ids.notna().to_numpy()
+    has_member = ~np.asarray(pd.isna(events["member_id"]), dtype=bool)[idx]
     member_pos = np.full(len(idx), -1, dtype=np.int64)
     if has_member.any():
-        member_pos[has_member] = positions(member_ids[has_member], pd.Index(members["member_id"]))
+        member_pos[has_member] = positions_at(events["member_id"], idx[has_member], members["member_id"])
     n_members = len(members)
 
     def distinct_members(mask: np.ndarray) -> np.ndarray:
@@ -328,24 +325,24 @@ def _events(ctx: _AsOf, events: pd.DataFrame, members: pd.DataFrame) -> dict[str
     dis12 = recent & is_("disaster")
     out["disaster_severity_max_12m"] = _group_extreme(n, code[dis12], severity[dis12], np.maximum)
     out["event_loss_12m"] = ctx.count(code[recent], loss[recent])
-    adverse = ~np.isin(etype, [EVENT_TYPES.index(x) for x in NOT_ADVERSE])
+    adverse = ~enum_lookup(EVENT_TYPES, NOT_ADVERSE)[etype]
     out["days_since_adverse_event"] = ctx.day - _group_extreme(n, code[adverse], day[adverse], np.maximum)
     return out
 
 
-def _assistance(ctx: _AsOf, assistance: pd.DataFrame) -> dict[str, np.ndarray]:
+def _assistance(ctx: _AsOf, assistance: Columns) -> dict[str, np.ndarray]:
     n = ctx.n
-    idx, code = ctx.rows_of(assistance["household_id"], assistance["reported_on"].to_numpy() <= ctx.t)
+    idx, code = ctx.rows_of(assistance["household_id"], assistance["reported_on"] <= ctx.t)
     prog = _enum_codes(assistance["program"], PROGRAMS)[idx]
     start = _days(assistance["start_date"])[idx]
     end = _days(assistance["end_date"])[idx]
-    amount = assistance["monthly_amount"].to_numpy(dtype=np.float64)[idx]
+    amount = _float(assistance["monthly_amount"])[idx]
     ended = end <= ctx.day  # an end after t is not known at t
-    recurring = ~np.isin(prog, [PROGRAMS.index(p) for p in ONE_OFF_PROGRAMS])
+    recurring = ~enum_lookup(PROGRAMS, ONE_OFF_PROGRAMS)[prog]
     active = recurring & ~ended
 
     def on(*names: str) -> np.ndarray:
-        mask = active & np.isin(prog, [PROGRAMS.index(p) for p in names])
+        mask = active & enum_lookup(PROGRAMS, names)[prog]
         return (ctx.count(code[mask]) > 0).astype(np.float64)
 
     dibao_active = on("dibao")
@@ -369,10 +366,10 @@ def _assistance(ctx: _AsOf, assistance: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _history(ctx: _AsOf, monitoring: pd.DataFrame) -> dict[str, np.ndarray]:
+def _history(ctx: _AsOf, monitoring: Columns) -> dict[str, np.ndarray]:
     n = ctx.n
     elim = _days(monitoring["eliminated_on"])
-    keep = (monitoring["reported_on"].to_numpy() <= ctx.t) & (elim <= ctx.day)
+    keep = (monitoring["reported_on"] <= ctx.t) & (elim <= ctx.day)
     idx, code = ctx.rows_of(monitoring["household_id"], keep)
     elim = elim[idx]
     return {
@@ -381,13 +378,15 @@ def _history(ctx: _AsOf, monitoring: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _static(ctx: _AsOf, hh: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {
+def _static(ctx: _AsOf, hh: Columns, rows: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Household-row features of the eligible rows (``rows``; None: every row)."""
+    out = {
         "alleviated": equals(hh["household_type"], "alleviated").astype(np.float64),
-        "poverty_exit_year": hh["poverty_exit_year"].to_numpy(dtype=np.float64, na_value=np.nan),
-        "relocated": hh["relocated"].to_numpy(dtype=np.float64),
+        "poverty_exit_year": _float(hh["poverty_exit_year"]),
+        "relocated": _float(hh["relocated"]),
         "days_registered": ctx.day - _days(hh["registered_on"]),
     }
+    return out if rows is None else {name: v[rows] for name, v in out.items()}
 
 
 def build_features(panel: Panel, as_of) -> pd.DataFrame:
@@ -400,16 +399,21 @@ def build_features(panel: Panel, as_of) -> pd.DataFrame:
     t = pd.Timestamp(as_of)
     if t.tzinfo is not None:
         raise ValueError(f"as_of must be a date without time zone, got {as_of!r}")
-    hh = eligible_households(panel, t)
-    ctx = _as_of(panel, t, pd.Index(hh["household_id"]))
-    cols, member_code = _members(ctx, panel.members)
-    income, monthly_12m = _income(ctx, panel.income, cols["hh_size"])
+    hh = panel.columns("households")
+    rows = eligible_rows(panel, t)
+    ids, regions = hh["household_id"], hh["region_code"]
+    if rows is not None:
+        ids, regions = ids[rows], regions[rows]
+    ctx = _as_of(panel, t, ids)
+    members = panel.columns("members")
+    cols, member_code = _members(ctx, members)
+    income, monthly_12m = _income(ctx, panel.columns("income"), cols["hh_size"])
     cols.update(income)
-    cols.update(_medical(ctx, panel.medical_claims, panel.members, member_code, cols["hh_size"], monthly_12m))
-    cols.update(_events(ctx, panel.events, panel.members))
-    cols.update(_assistance(ctx, panel.assistance))
-    cols.update(_history(ctx, panel.monitoring))
-    cols.update(_static(ctx, hh))
+    cols.update(_medical(ctx, panel.columns("medical_claims"), members, member_code, cols["hh_size"], monthly_12m))
+    cols.update(_events(ctx, panel.columns("events"), members))
+    cols.update(_assistance(ctx, panel.columns("assistance")))
+    cols.update(_history(ctx, panel.columns("monitoring")))
+    cols.update(_static(ctx, hh, rows))
     names = feature_names()
     if set(names) != set(cols):
         raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(set(names) - set(cols))}, "
@@ -418,6 +422,6 @@ def build_features(panel: Panel, as_of) -> pd.DataFrame:
     for j, name in enumerate(names):
         values[:, j] = cols.pop(name)  # free each column once copied: peak memory is one table
     out = pd.DataFrame(values, columns=names, copy=False)
-    out.insert(0, "region_code", hh["region_code"].array)
-    out.insert(0, "household_id", hh["household_id"].array)
+    out.insert(0, "region_code", regions)
+    out.insert(0, "household_id", ids)
     return out

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
+from riskmodel.contract.columns import positions, sort_order
 
 DEFAULT_HORIZON_WEEKS = 26
 
@@ -20,29 +21,38 @@ def _ts(t) -> np.datetime64:
     return np.datetime64(pd.Timestamp(t).to_datetime64(), "ns")
 
 
-def open_at(monitoring: pd.DataFrame, as_of) -> np.ndarray:
-    """Row mask of monitoring rows that make their household an open monitoring object at t."""
+def open_at(monitoring, as_of) -> np.ndarray:
+    """Row mask of monitoring rows (a frame or its ``Columns``) that make their household an open
+    monitoring object at t."""
     t = _ts(as_of)
-    elim = monitoring["eliminated_on"].to_numpy()
-    return ((monitoring["reported_on"].to_numpy() <= t)
-            & (monitoring["identified_on"].to_numpy() <= t)
+    elim = np.asarray(monitoring["eliminated_on"])
+    return ((np.asarray(monitoring["reported_on"]) <= t)
+            & (np.asarray(monitoring["identified_on"]) <= t)
             & ~(elim <= t))  # NaT compares False: an empty eliminated_on means still open
+
+
+def eligible_rows(panel: Panel, as_of) -> np.ndarray | None:
+    """Positions in ``panel.households`` of the households eligible at ``as_of``, sorted by
+    household_id; None when that is every row, in the order they stand."""
+    t = _ts(as_of)
+    hh = panel.columns("households")
+    keep = hh["registered_on"] <= t
+    mon = panel.columns("monitoring")
+    if len(mon):
+        mask = open_at(mon, t)
+        if mask.any():
+            keep &= positions(hh["household_id"], mon["household_id"][mask]) < 0
+    if keep.all():
+        return sort_order(hh["household_id"])
+    rows = np.flatnonzero(keep)
+    order = sort_order(hh["household_id"][rows])
+    return rows if order is None else rows[order]
 
 
 def eligible_households(panel: Panel, as_of) -> pd.DataFrame:
     """Rows of ``panel.households`` eligible at ``as_of``, sorted by household_id."""
-    t = _ts(as_of)
-    hh = panel.households
-    keep = hh["registered_on"].to_numpy() <= t
-    mon = panel.monitoring
-    if len(mon):
-        mask = open_at(mon, t)
-        if mask.any():
-            keep &= ~hh["household_id"].isin(mon["household_id"].to_numpy()[mask]).to_numpy()
-    out = hh.loc[keep] if not keep.all() else hh
-    if not out["household_id"].is_monotonic_increasing:
-        out = out.sort_values("household_id", kind="stable")
-    return out
+    rows = eligible_rows(panel, as_of)
+    return panel.households if rows is None else panel.households.iloc[rows]
 
 
 def eligible(panel: Panel, as_of) -> pd.Index:

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract import Panel, Policy
+from riskmodel.contract import CATEGORY_ZH, Panel, Policy
 from riskmodel.contract.columns import ID_DTYPE, arrow_text, positions
 
 #: Band thresholds as multiples of the capacity share.
@@ -39,7 +39,12 @@ OUTPUT_COLUMNS = ("household_id", "region_code", "score", "probability", "rank",
 
 
 class Scorer:
-    """A calibrated model plus what it needs to score: feature names, policy, capacity share."""
+    """A calibrated model plus what it needs to score: feature names, policy, capacity share.
+
+    The model (``training.model.CalibratedLightGBM``) has ``feature_names_``, ``score(X)``,
+    ``calibrate_scores(s)`` and ``contributions(X)``; the scorer hands it ``X`` as a float
+    matrix whose columns are ``feature_names_``, built once per call.
+    """
 
     def __init__(self, model, *, model_name: str = "riskmodel", model_version: str | None = None,
                  capacity_share: float = 0.02, meta: dict | None = None, reference=None):
@@ -71,12 +76,19 @@ class Scorer:
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
-        from riskmodel.explain import suggest_category
+        return pd.DataFrame(self.score_columns(feats, panel, as_of, explain=explain))
+
+    def score_columns(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
+                      explain: Iterable[str] | int | None = None) -> dict[str, object]:
+        """``score_features``' columns as arrays, before they become a frame (the API reads them as is)."""
+        from riskmodel.explain import categories
+        from riskmodel.training.model import _matrix
 
         n = len(feats)
-        s = self.model.score(feats) if n else np.zeros(0)
+        X = _matrix(feats, self.model.feature_names_) if n else None
+        s = self.model.score(X) if n else np.zeros(0)
         p = self.model.calibrate_scores(s) if n else np.zeros(0)
-        ids = arrow_text(feats["household_id"].astype(ID_DTYPE))
+        ids = arrow_text(feats["household_id"].array)
         order = pc.sort_indices(pa.table({"score": s, "household_id": ids}),
                                 sort_keys=[("score", "descending"), ("household_id", "ascending")])
         order = order.to_numpy(zero_copy_only=False).astype(np.intp)
@@ -84,21 +96,22 @@ class Scorer:
         rank = np.arange(1, n + 1, dtype=np.int64)
         high = math.ceil(self.capacity_share * n)
         medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
-        cats = suggest_category(panel, as_of, household_id)
+        category = categories(panel, as_of, household_id)
         extra = {col: np.full(n, None, dtype=object) for col in ("risk_types", "contributions", "measures")}
         rows = self._explain_rows(household_id, explain)
         if len(rows):
-            X = feats.iloc[order[rows]].set_axis(pd.Index(household_id[rows], name="household_id"))
-            rs = self.reasons(X)
+            rs = self._reasons(X[order[rows]])
             for col, values in extra.items():
-                values[rows] = rs[col].to_list()
-        return pd.DataFrame({
+                for i, item in zip(rows, rs[col]):  # item by item: numpy would unpack equal-length lists
+                    values[i] = item
+        return {
             "household_id": household_id,
-            "region_code": pd.array(feats["region_code"].astype(ID_DTYPE).array.take(order), dtype=ID_DTYPE),
+            "region_code": pd.array(arrow_text(feats["region_code"].array).take(order), dtype=ID_DTYPE),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
             "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
-            "category": cats["category"].to_numpy(), "category_zh": cats["category_zh"].to_numpy(), **extra,
-        })
+            "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),
+            **extra,
+        }
 
     @staticmethod
     def _explain_rows(household_id, explain) -> np.ndarray:
@@ -109,18 +122,22 @@ class Scorer:
             return np.arange(min(int(explain), len(household_id)), dtype=np.int64)
         if isinstance(explain, str):
             explain = [explain]
-        return np.flatnonzero(positions(household_id, pd.Index(list(explain))) >= 0)
+        return np.flatnonzero(positions(household_id, pd.array(list(explain), dtype=ID_DTYPE)) >= 0)
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Risk types, contributions and measures for the feature rows given (shown rows only)."""
-        from riskmodel.explain import reasons, sum_by_risk_type
+        from riskmodel.training.model import _matrix
+
+        return pd.DataFrame(self._reasons(_matrix(X, self.model.feature_names_)), index=X.index)
+
+    def _reasons(self, X: np.ndarray) -> dict[str, list]:
+        from riskmodel.contract import RISK_TYPES
+        from riskmodel.explain import reason_lists, risk_type_sums
         from riskmodel.features import feature_risk_types
         from riskmodel.features.spec import risk_types
 
-        contrib = self.model.contributions(X)
-        by_type = sum_by_risk_type(contrib, self.model.feature_names_, feature_risk_types())
-        by_type.index = X.index
-        return reasons(by_type, {code: rt.measures for code, rt in risk_types().items()})
+        sums = risk_type_sums(self.model.contributions(X), self.model.feature_names_, feature_risk_types())
+        return reason_lists(sums, list(RISK_TYPES), {code: rt.measures for code, rt in risk_types().items()})
 
     # -- persistence -----------------------------------------------------------------------
 

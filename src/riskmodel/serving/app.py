@@ -77,6 +77,38 @@ class Metrics:
         self.swaps.inc()
 
 
+class Observe:
+    """Request counts, latency and one log line per request, by route template and key id only
+    (never household ids or payloads). Plain ASGI: ``BaseHTTPMiddleware`` costs a task and
+    queues per request."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500  # until a response starts: an unhandled error is answered 500 further out
+
+        async def send_status(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - start
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            log.info("%s %s %s %.1fms key=%s", scope["method"], route, status, elapsed * 1000,
+                     (scope.get("state") or {}).get("key_id", "-"))
+
+
 def _today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
@@ -217,22 +249,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     app.state.serving = serving
     app.state.batcher = batcher
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            elapsed = time.perf_counter() - start
-            metrics.requests.labels(route, request.method, str(status)).inc()
-            metrics.latency.labels(route).observe(elapsed)
-            # route template and key id only: never household ids or payloads
-            log.info("%s %s %s %.1fms key=%s", request.method, route, status, elapsed * 1000,
-                     getattr(request.state, "key_id", "-"))
+    app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):

@@ -1,0 +1,88 @@
+"""Column lookups: the small-input (dict) path and the Arrow path give the same answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from riskmodel.contract import columns
+from riskmodel.contract.columns import ID_DTYPE, Columns, enum_lookup, equals, first_codes, positions, positions_at, sort_order
+from riskmodel.contract.validate import Problems, check_tables, empty_frame
+from riskmodel.contract.schema import TABLES
+
+ids = st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", "H3", "户4", "H10", ""])), max_size=12)
+
+
+def _both(monkeypatch, fn, *args):
+    small = fn(*args)
+    monkeypatch.setattr(columns, "SMALL", -1)  # every input is "large": the Arrow path
+    large = fn(*args)
+    monkeypatch.setattr(columns, "SMALL", 64)
+    return small, large
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=ids, index=ids)
+def test_positions_agree_on_both_paths(values, index):
+    v, i = pd.array(values, dtype=ID_DTYPE), pd.array(index, dtype=ID_DTYPE)
+    with pytest.MonkeyPatch.context() as mp:
+        small, large = _both(mp, positions, v, i)
+    np.testing.assert_array_equal(small, large)
+    for k, value in enumerate(values):  # first match, missing never matches
+        expect = index.index(value) if value is not None and value in index else -1
+        assert small[k] == expect
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=ids)
+def test_first_codes_and_sort_order_agree_on_both_paths(values):
+    v = pd.array(values, dtype=ID_DTYPE)
+    with pytest.MonkeyPatch.context() as mp:
+        small, large = _both(mp, first_codes, v)
+        np.testing.assert_array_equal(small, large)
+        np.testing.assert_array_equal(small, pd.factorize(pd.Series(v))[0])
+        if None not in values:
+            s_order, l_order = _both(mp, sort_order, v)
+            assert (s_order is None) == (l_order is None)
+            if s_order is not None:
+                np.testing.assert_array_equal(s_order, l_order)
+            got = values if s_order is None else [values[k] for k in s_order]
+            assert got == sorted(values)
+
+
+def test_positions_at_reads_only_the_rows_asked_for():
+    v = pd.array(["H2", "H9", "H1", None], dtype=ID_DTYPE)
+    index = pd.array(["H1", "H2"], dtype=ID_DTYPE)
+    np.testing.assert_array_equal(positions_at(v, np.array([2, 0, 3]), index), [0, 1, -1])
+    assert len(positions_at(v, np.array([], dtype=np.intp), index)) == 0
+
+
+def test_enum_lookup_and_equals_treat_missing_as_no():
+    cat = pd.Categorical(["b", None, "a"], categories=["a", "b", "c"])
+    assert enum_lookup(["a", "b", "c"], ("b", "z")).tolist() == [False, True, False, False]
+    assert equals(cat, "a", "b").tolist() == [True, False, True]
+    assert equals(pd.Series(cat), "b").tolist() == [True, False, False]
+
+
+def test_columns_read_each_column_once_as_arrays():
+    frame = pd.DataFrame({"d": pd.to_datetime(["2024-01-01"]), "n": pd.array([1], dtype="Int64"),
+                          "s": pd.array(["x"], dtype=ID_DTYPE)})
+    cols = Columns(frame)
+    assert isinstance(cols["d"], np.ndarray) and cols["d"].dtype == "datetime64[ns]"
+    assert cols["n"].dtype == "Int64" and cols["s"].dtype == ID_DTYPE
+    assert cols["d"] is cols["d"] and len(cols) == 1 and "s" in cols and "zz" not in cols
+
+
+def test_member_check_with_no_members_raises_nothing():
+    frames = {name: empty_frame(TABLES[name]) for name in TABLES}
+    events = empty_frame(TABLES["events"]).reindex(range(1))
+    events["event_id"] = pd.array(["E1"], dtype=ID_DTYPE)
+    events["household_id"] = pd.array(["H1"], dtype=ID_DTYPE)
+    events["member_id"] = pd.array(["M1"], dtype=ID_DTYPE)
+    frames["events"] = events
+    problems = Problems()
+    check_tables(frames, problems)
+    assert "member_in_household" not in problems.rules

@@ -112,13 +112,29 @@ class Columns:
     the features and the category rule, so those read them through this. numpy dtypes come
     back as numpy arrays (zero-copy), the others as pandas arrays (Arrow strings,
     categoricals, nullable integers). ``len()`` is the number of rows.
+
+    Made from arrays alone (``Columns.of``), the frame is built only when something asks for it.
     """
 
-    __slots__ = ("frame", "_arrays")
+    __slots__ = ("_frame", "_arrays", "_rows")
 
     def __init__(self, frame: pd.DataFrame, arrays: dict | None = None):
-        self.frame = frame
+        self._frame = frame
         self._arrays = dict(arrays or {})
+        self._rows = len(frame)
+
+    @classmethod
+    def of(cls, arrays: dict, rows: int) -> Columns:
+        """Columns of typed arrays (all of a table's columns, in its order), no frame yet."""
+        out = cls.__new__(cls)
+        out._frame, out._arrays, out._rows = None, dict(arrays), rows
+        return out
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = pd.DataFrame(self._arrays, index=pd.RangeIndex(self._rows), copy=False)
+        return self._frame
 
     def __getitem__(self, name: str):
         hit = self._arrays.get(name)
@@ -128,10 +144,10 @@ class Columns:
         return hit
 
     def __contains__(self, name: str) -> bool:
-        return name in self._arrays or name in self.frame.columns
+        return name in self._arrays or (self._frame is not None and name in self._frame.columns)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return self._rows
 
 
 def as_columns(table) -> Columns:

@@ -146,7 +146,16 @@ class Panel:
     _columns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict:  # the arrays are views of the frames: never ship them twice
-        return {**self.__dict__, "_columns": {}}
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "_columns": {}}
+
+    def __getattr__(self, name: str):
+        # only reached for a table ``from_columns`` left unbuilt: build its frame on first use
+        columns = self.__dict__.get("_columns", {}).get(name) if name in TABLES else None
+        if columns is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        frame = columns.frame
+        object.__setattr__(self, name, frame)
+        return frame
 
     def columns(self, name: str) -> Columns:
         """Table ``name``'s columns as arrays, each read from its frame once (see ``Columns``)."""
@@ -157,9 +166,16 @@ class Panel:
 
     @classmethod
     def from_columns(cls, tables: dict[str, Columns], policy: Policy) -> Panel:
-        """A panel of already typed and checked tables (the API's payloads), their arrays kept."""
-        panel = cls(**{name: cols.frame for name, cols in tables.items()}, policy=policy)
-        panel._columns.update(tables)
+        """A panel of already typed and checked tables (the API's payloads), their arrays kept.
+
+        A table's frame is built the first time it is read: scoring reads only ``columns()``,
+        and six small frames cost more than scoring the household they describe.
+        """
+        if set(tables) != set(TABLES):
+            raise ValueError(f"from_columns needs every contract table, got {sorted(tables)}")
+        panel = object.__new__(cls)
+        object.__setattr__(panel, "policy", policy)
+        object.__setattr__(panel, "_columns", dict(tables))
         return panel
 
     def tables(self) -> dict[str, pd.DataFrame]:

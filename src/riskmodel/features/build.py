@@ -396,6 +396,25 @@ def build_features(panel: Panel, as_of) -> pd.DataFrame:
     row of zeros and NaN. Rows are sorted by household_id; feature columns are float64 in
     ``feature_names()`` order.
     """
+    fa = feature_arrays(panel, as_of)
+    out = pd.DataFrame(fa.values, columns=fa.names, copy=False)
+    out.insert(0, "region_code", fa.region_code)
+    out.insert(0, "household_id", fa.household_id)
+    return out
+
+
+@dataclass(frozen=True)
+class FeatureArrays:
+    """``build_features`` before it becomes a frame: ids, region codes and the float matrix."""
+
+    household_id: object   # Arrow string array, sorted
+    region_code: object
+    values: np.ndarray     # (households × features), column-major, columns ``names``
+    names: list[str]
+
+
+def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
+    """``build_features`` as arrays (scoring reads the matrix as is; a frame costs more than one household)."""
     t = pd.Timestamp(as_of)
     if t.tzinfo is not None:
         raise ValueError(f"as_of must be a date without time zone, got {as_of!r}")
@@ -421,7 +440,4 @@ def build_features(panel: Panel, as_of) -> pd.DataFrame:
     values = np.empty((ctx.n, len(names)), dtype=np.float64, order="F")  # one block, column-major
     for j, name in enumerate(names):
         values[:, j] = cols.pop(name)  # free each column once copied: peak memory is one table
-    out = pd.DataFrame(values, columns=names, copy=False)
-    out.insert(0, "region_code", regions)
-    out.insert(0, "household_id", ids)
-    return out
+    return FeatureArrays(ids, regions, values, list(names))

@@ -67,28 +67,36 @@ class Scorer:
     def score(self, panel: Panel, as_of: str | pd.Timestamp, *, explain: Iterable[str] | int | None = None,
               ) -> pd.DataFrame:
         """Score every eligible household of ``panel`` as of ``as_of`` (see module docstring)."""
-        from riskmodel.features import build_features
+        return pd.DataFrame(self.columns(panel, as_of, explain=explain))
+
+    def columns(self, panel: Panel, as_of: str | pd.Timestamp, *, explain: Iterable[str] | int | None = None,
+                ) -> dict[str, object]:
+        """``score``'s columns as arrays, without the frame (the API turns them into JSON directly)."""
+        from riskmodel.features import feature_arrays
 
         t = pd.Timestamp(as_of)
-        feats = build_features(panel, t)
-        return self.score_features(feats, panel, t, explain=explain)
+        fa = feature_arrays(panel, t)
+        names = self.model.feature_names_
+        X = fa.values if fa.names == names else fa.values[:, [fa.names.index(c) for c in names]]
+        return self._score(fa.household_id, fa.region_code, X, panel, t, explain)
 
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
-        return pd.DataFrame(self.score_columns(feats, panel, as_of, explain=explain))
-
-    def score_columns(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
-                      explain: Iterable[str] | int | None = None) -> dict[str, object]:
-        """``score_features``' columns as arrays, before they become a frame (the API reads them as is)."""
-        from riskmodel.explain import categories
         from riskmodel.training.model import _matrix
 
-        n = len(feats)
-        X = _matrix(feats, self.model.feature_names_) if n else None
+        X = _matrix(feats, self.model.feature_names_) if len(feats) else None
+        return pd.DataFrame(self._score(feats["household_id"].array, feats["region_code"].array, X, panel,
+                                        pd.Timestamp(as_of), explain))
+
+    def _score(self, household_ids, region_codes, X: np.ndarray | None, panel: Panel, as_of: pd.Timestamp,
+               explain) -> dict[str, object]:
+        from riskmodel.explain import categories
+
+        n = len(household_ids)
         s = self.model.score(X) if n else np.zeros(0)
         p = self.model.calibrate_scores(s) if n else np.zeros(0)
-        ids = arrow_text(feats["household_id"].array)
+        ids = arrow_text(household_ids)
         order = pc.sort_indices(pa.table({"score": s, "household_id": ids}),
                                 sort_keys=[("score", "descending"), ("household_id", "ascending")])
         order = order.to_numpy(zero_copy_only=False).astype(np.intp)
@@ -106,7 +114,7 @@ class Scorer:
                     values[i] = item
         return {
             "household_id": household_id,
-            "region_code": pd.array(arrow_text(feats["region_code"].array).take(order), dtype=ID_DTYPE),
+            "region_code": pd.array(arrow_text(region_codes).take(order), dtype=ID_DTYPE),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
             "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
             "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),

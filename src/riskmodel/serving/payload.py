@@ -97,15 +97,18 @@ def payload_frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 _NS_PER_DAY = 86_400_000_000_000
-_EMPTY: dict[str, pd.DataFrame] = {}
+_EMPTY: dict[str, Columns] = {}
 _ENUM_DTYPES: dict[tuple[str, str], tuple[pd.CategoricalDtype, dict]] = {}
 
 
-def _empty(name: str) -> pd.DataFrame:
-    """A typed empty table (built once; callers get a shallow copy)."""
+def _empty(name: str) -> Columns:
+    """A typed empty table with its arrays read, built once and shared by every request (read only)."""
     if name not in _EMPTY:
-        _EMPTY[name] = empty_frame(TABLES[name])
-    return _EMPTY[name].copy(deep=False)
+        cols = Columns(empty_frame(TABLES[name]))
+        for col in TABLES[name].names:
+            cols[col]  # noqa: B018 - read now, so that no request pays for it
+        _EMPTY[name] = cols
+    return _EMPTY[name]
 
 
 def _enum(table: str, col) -> tuple[pd.CategoricalDtype, dict]:
@@ -152,7 +155,7 @@ def typed_tables(rows: dict[str, list]) -> dict[str, Columns]:
     for name, table in TABLES.items():
         items = rows.get(name)
         if not items:
-            out[name] = Columns(_empty(name))
+            out[name] = _empty(name)
             continue
         cols = {}
         fields = [r.__dict__ for r, _ in items]  # pydantic keeps validated values here
@@ -162,7 +165,7 @@ def typed_tables(rows: dict[str, list]) -> dict[str, Columns]:
             else:
                 values = [f[col.name] for f in fields]
             cols[col.name] = _typed_column(name, col, values)
-        out[name] = Columns(pd.DataFrame(cols, index=pd.RangeIndex(len(items)), copy=False), cols)
+        out[name] = Columns.of(cols, len(items))
     return out
 
 
@@ -226,9 +229,9 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
     results: dict[str, dict] = {}
     for day, group in by_date.items():
         part = panel if len(by_date) == 1 else panel.subset(group)
-        scored = loaded.scorer.score(part, pd.Timestamp(day), explain=list(group))
-        columns = {c: scored[c].tolist() for c in scored.columns}  # to_dict("records") costs more
-        for i in range(len(scored)):
+        scored = loaded.scorer.columns(part, pd.Timestamp(day), explain=list(group))
+        columns = {c: v.tolist() for c, v in scored.items()}
+        for i in range(len(columns["household_id"])):
             rec = {c: v[i] for c, v in columns.items()}
             results[str(rec["household_id"])] = _response(rec, day, loaded)
     missing = [i for i, hid in enumerate(ids) if hid not in results]

@@ -86,3 +86,28 @@ def test_member_check_with_no_members_raises_nothing():
     problems = Problems()
     check_tables(frames, problems)
     assert "member_in_household" not in problems.rules
+
+
+def test_a_panel_from_columns_builds_each_frame_only_when_read():
+    import pickle
+
+    from riskmodel.contract import Panel, Policy
+
+    households = {"household_id": pd.array(["H2", "H1"], dtype=ID_DTYPE),
+                  "region_code": pd.array(["520322104201"] * 2, dtype=ID_DTYPE)}
+    tables = {name: Columns(empty_frame(TABLES[name])) for name in TABLES}
+    full = {c: empty_frame(TABLES["households"])[c].reindex(range(2)).array for c in TABLES["households"].names}
+    tables["households"] = Columns.of({**full, **households}, 2)
+    panel = Panel.from_columns(tables, Policy.default())
+    assert "households" not in vars(panel)  # not built yet
+    assert panel.columns("households")["household_id"] is households["household_id"]
+    frame = panel.households
+    assert list(frame["household_id"]) == ["H2", "H1"] and list(frame.columns) == list(TABLES["households"].names)
+    assert panel.households is frame  # built once
+    again = pickle.loads(pickle.dumps(panel))
+    pd.testing.assert_frame_equal(again.households, frame)
+    assert len(again.subset(["H1"]).households) == 1
+    with pytest.raises(AttributeError):
+        panel.not_a_table  # noqa: B018
+    with pytest.raises(ValueError, match="every contract table"):
+        Panel.from_columns({"households": tables["households"]}, Policy.default())

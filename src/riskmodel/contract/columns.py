@@ -20,9 +20,11 @@ SMALL = 64
 
 
 def arrow_text(s) -> pa.Array | pa.ChunkedArray:
-    """A text column (Series, Index, Arrow or pandas array) as Arrow strings, zero-copy where it can be."""
+    """A text column (Series, Index, Arrow or pandas array, list of str) as Arrow strings, zero-copy where it can be."""
     if isinstance(s, (pa.Array, pa.ChunkedArray)):
         return s
+    if isinstance(s, list):
+        return pa.array(s, type=pa.string())
     arr = getattr(s, "array", s)
     if hasattr(arr, "__arrow_array__") and getattr(arr, "dtype", None) == ID_DTYPE:
         return arr.__arrow_array__()
@@ -31,7 +33,7 @@ def arrow_text(s) -> pa.Array | pa.ChunkedArray:
 
 def text_values(s) -> list:
     """A (small) text column as a list of Python strings, None where missing."""
-    return arrow_text(s).to_pylist()
+    return s if isinstance(s, list) else arrow_text(s).to_pylist()
 
 
 def positions(values, index) -> np.ndarray:

@@ -100,7 +100,8 @@ class Scorer:
         order = pc.sort_indices(pa.table({"score": s, "household_id": ids}),
                                 sort_keys=[("score", "descending"), ("household_id", "ascending")])
         order = order.to_numpy(zero_copy_only=False).astype(np.intp)
-        household_id = pd.array(ids.take(order), dtype=ID_DTYPE)
+        ranked = not np.array_equal(order, np.arange(n))  # one household: nothing to reorder
+        household_id = pd.array(ids.take(order) if ranked else ids, dtype=ID_DTYPE)
         rank = np.arange(1, n + 1, dtype=np.int64)
         high = math.ceil(self.capacity_share * n)
         medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
@@ -114,7 +115,8 @@ class Scorer:
                     values[i] = item
         return {
             "household_id": household_id,
-            "region_code": pd.array(arrow_text(region_codes).take(order), dtype=ID_DTYPE),
+            "region_code": pd.array(arrow_text(region_codes).take(order) if ranked else arrow_text(region_codes),
+                                    dtype=ID_DTYPE),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
             "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
             "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),
@@ -130,7 +132,7 @@ class Scorer:
             return np.arange(min(int(explain), len(household_id)), dtype=np.int64)
         if isinstance(explain, str):
             explain = [explain]
-        return np.flatnonzero(positions(household_id, pd.array(list(explain), dtype=ID_DTYPE)) >= 0)
+        return np.flatnonzero(positions(household_id, [str(h) for h in explain]) >= 0)
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Risk types, contributions and measures for the feature rows given (shown rows only)."""

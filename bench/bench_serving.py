@@ -129,7 +129,12 @@ def paced(url: str, bodies: list, headers: dict, rps: float) -> dict:
             due = start + i / rps
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             conn = idle.pop() if idle else await _Conn.open(host, port)
-            status = await conn.request(reqs[i][2])
+            try:
+                status = await conn.request(reqs[i][2])
+            except (asyncio.IncompleteReadError, ConnectionError):  # the server closed an idle keep-alive
+                conn.close()
+                conn = await _Conn.open(host, port)
+                status = await conn.request(reqs[i][2])
             lat[i] = time.perf_counter() - due
             idle.append(conn)
             errors += status != 200

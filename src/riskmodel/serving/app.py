@@ -24,6 +24,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pydantic import ValidationError
 
 import riskmodel
 from riskmodel.contract.schema import CATEGORY_ZH
@@ -107,6 +108,27 @@ class Observe:
             self.metrics.latency.labels(route).observe(elapsed)
             log.info("%s %s %s %.1fms key=%s", scope["method"], route, status, elapsed * 1000,
                      (scope.get("state") or {}).get("key_id", "-"))
+
+
+#: ``/v1/score``'s body in the OpenAPI document: the endpoint reads the bytes itself (below).
+SCORE_BODY = {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/HouseholdPayload"},
+    "examples": {"known household": {"value": EXAMPLE_HOUSEHOLD},
+                 "new household without history": {"value": EXAMPLE_NEW_HOUSEHOLD}}}}}
+
+
+async def _household_payload(request: Request) -> HouseholdPayload:
+    """The body validated straight from its bytes by pydantic's own JSON parser.
+
+    FastAPI's body parameter runs ``json.loads`` and then validates the Python objects: on the
+    hot endpoint that was a third of the event loop's time per request. Errors are FastAPI's
+    422 format (``loc`` starts with ``body``).
+    """
+    try:
+        return HouseholdPayload.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+                                     ) from None
 
 
 def _today() -> dt.date:
@@ -276,17 +298,15 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
             if not in_region(key, p.household.region_code):
                 raise HTTPException(403, "this key may only score households in its own region")
 
-    @app.post("/v1/score", response_model=ScoreOut, tags=["scoring"],
+    @app.post("/v1/score", response_model=ScoreOut, tags=["scoring"], openapi_extra={"requestBody": SCORE_BODY},
               responses={**AUTH_RESPONSES, 422: {"description": "payload breaks the contract (field and rule named)"},
                          503: {"description": "no model loaded yet"}})
-    async def score(request: Request, key: Key,
-                    payload: Annotated[HouseholdPayload, Body(openapi_examples={
-                        "known household": {"value": EXAMPLE_HOUSEHOLD},
-                        "new household without history": {"value": EXAMPLE_NEW_HOUSEHOLD}})]):
+    async def score(request: Request, key: Key):
         """Score one household from its contract-shaped data (child lists may be empty or absent).
 
         Requests arriving together are scored together (dynamic batching), each with its own result.
         """
+        payload = await _household_payload(request)
         _check_score_region(key, [payload])
         _loaded(request)
         try:

@@ -9,7 +9,7 @@ same households to each:
 - batch: ``--batch`` households per request, ``--clients`` concurrent clients.
 
     .venv/bin/python bench/bench_serving.py [--households 1000] [--requests 400] [--rps 200 [100 ...]]
-        [--clients 4] [--batch 50] [--workers 1] [--no-mlflow]
+        [--clients 4] [--batch 50] [--workers 1] [--trials 3] [--no-mlflow]
 
 The client is an asyncio loop (uvloop when installed) over keep-alive HTTP/1.1 connections with
 pre-built request bytes: it shares the two cores with the servers, so it must cost them as
@@ -188,6 +188,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--workers", type=int, default=1, help="server processes, the same for both servers")
     ap.add_argument("--no-mlflow", action="store_true", help="skip the mlflow models serve side")
+    ap.add_argument("--trials", type=int, default=3,
+                    help="paced runs per rate; the verdict takes the median p99 (one run's p99 swings 2x on a shared host)")
     args = ap.parse_args()
 
     from riskmodel.contract import load
@@ -242,8 +244,13 @@ def main() -> None:
         wait_ready(ours, "/readyz", procs[-1])
         h = {"X-API-Key": key, "Content-Type": "application/json"}
         saturated(ours + "/v1/score", ours_single[:20], h, 2)  # warm-up
-        for rate in args.rps:
-            results[f"riskmodel single paced {rate:g}/s"] = paced(ours + "/v1/score", ours_single, h, rate)
+        trials: dict[float, list[dict]] = {}
+        for _ in range(args.trials):  # interleaved, so a slow minute of the host hits every rate alike
+            for rate in args.rps:
+                trials.setdefault(rate, []).append(paced(ours + "/v1/score", ours_single, h, rate))
+        for rate, runs in trials.items():
+            mid = sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2]  # the trial with the median p99
+            results[f"riskmodel single paced {rate:g}/s"] = mid
         results["riskmodel single saturated"] = saturated(ours + "/v1/score", ours_single, h, args.clients)
         results["riskmodel batch"] = saturated(ours + "/v1/score/batch", ours_batch, h, args.clients)
 
@@ -278,10 +285,12 @@ def main() -> None:
     for name, r in results.items():
         per = args.batch if "batch" in name else 1
         print(f"{name:28s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['rps']:8.1f} {r['rps'] * per:8.0f} {r['errors']:6d}")
+    print("(paced rows: the trial with the median p99)")
     for rate in args.rps:
         r = results[f"riskmodel single paced {rate:g}/s"]
+        each = ", ".join(f"{t['p99_ms']:.1f}" for t in trials[rate])
         verdict = "met" if r["p99_ms"] <= 25 and r["rps"] >= 0.95 * rate else "NOT met"
-        print(f"paced {rate:g} rps (single): p99 {r['p99_ms']:.1f} ms, achieved {r['rps']:.0f} rps"
+        print(f"paced {rate:g} rps (single): median p99 {r['p99_ms']:.1f} ms (trials: {each}), achieved {r['rps']:.0f} rps"
               + (f" → goal p99 ≤ 25 ms at 200 rps {verdict}" if rate == 200 else ""))
     if "mlflow single saturated" in results:
         for kind in ("single saturated", "batch"):

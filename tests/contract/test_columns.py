@@ -9,9 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskmodel.contract import columns
-from riskmodel.contract.columns import ID_DTYPE, Columns, enum_lookup, equals, first_codes, positions, positions_at, sort_order
-from riskmodel.contract.validate import Problems, check_tables, empty_frame
+from riskmodel.contract.columns import (
+    ID_DTYPE,
+    Columns,
+    enum_lookup,
+    equals,
+    first_codes,
+    positions,
+    positions_at,
+    sort_order,
+)
 from riskmodel.contract.schema import TABLES
+from riskmodel.contract.validate import Problems, check_tables, empty_frame
 
 ids = st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", "H3", "户4", "H10", ""])), max_size=12)
 

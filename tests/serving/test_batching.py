@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -19,19 +19,17 @@ def _payload(hid: str, bad: bool = False):
 
 
 class FakeScorer:
-    """Records each call; the first call blocks until released, so later requests queue up."""
+    """Records each call; ``during_first`` runs inside the first call (requests arriving meanwhile)."""
 
-    def __init__(self):
+    def __init__(self, during_first=None):
         self.calls: list[tuple[list[str], list]] = []
-        self.release = threading.Event()
-        self.first_started = threading.Event()
+        self.during_first = during_first
 
     def __call__(self, payloads, prefix, day):
         ids = [p.household.household_id for p in payloads]
         self.calls.append((ids, prefix))
-        if len(self.calls) == 1:
-            self.first_started.set()
-            assert self.release.wait(10)
+        if len(self.calls) == 1 and self.during_first:
+            self.during_first()
         bad = [i for i, p in enumerate(payloads) if p.bad]
         if bad:
             raise PayloadError([{"loc": [*prefix, *([] if len(prefix) == 1 else [i])], "msg": "bad", "type": "x"}
@@ -39,55 +37,68 @@ class FakeScorer:
         return [{"household_id": hid, "day": day.isoformat(), "batch": len(ids)} for hid in ids]
 
 
-def _queue_behind_first(batcher: ScoreBatcher, scorer: FakeScorer, payloads):
-    first = batcher.submit(_payload("H0"), DAY)
-    assert scorer.first_started.wait(10)
-    futures = [batcher.submit(p, DAY) for p in payloads]
-    scorer.release.set()
-    return first, futures
+def _run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 10))
 
 
-def test_requests_waiting_behind_a_batch_are_scored_together():
+async def _submit_all(batcher, payloads):
+    return await asyncio.gather(*(batcher.submit(p, DAY) for p in payloads), return_exceptions=True)
+
+
+def test_requests_that_arrive_together_are_scored_together_in_order():
     scorer = FakeScorer()
     batcher = ScoreBatcher(scorer, max_batch=32)
-    first, futures = _queue_behind_first(batcher, scorer, [_payload(f"H{i}") for i in range(1, 6)])
-    assert first.result(10)["batch"] == 1
-    results = [f.result(10) for f in futures]
-    batcher.stop()
-    assert [r["household_id"] for r in results] == [f"H{i}" for i in range(1, 6)]
-    assert [c[0] for c in scorer.calls] == [["H0"], ["H1", "H2", "H3", "H4", "H5"]]
-    assert scorer.calls[1][1] == ["body", "households"]
-    assert batcher.batches == 2 and batcher.requests == 6
+    results = _run(_submit_all(batcher, [_payload(f"H{i}") for i in range(5)]))
+    assert [r["household_id"] for r in results] == [f"H{i}" for i in range(5)]
+    assert scorer.calls == [([f"H{i}" for i in range(5)], ["body", "households"])]
+    assert batcher.batches == 1 and batcher.requests == 5
+
+
+def test_requests_arriving_while_a_batch_is_scored_make_the_next_batch():
+    later = []
+    scorer = FakeScorer(during_first=lambda: later.extend(
+        batcher.submit(_payload(f"H{i}"), DAY) for i in range(1, 4)))
+    batcher = ScoreBatcher(scorer)
+
+    async def main():
+        first = await batcher.submit(_payload("H0"), DAY)
+        return first, await asyncio.gather(*later)
+
+    first, rest = _run(main())
+    assert first["batch"] == 1 and [r["batch"] for r in rest] == [3, 3, 3]
+    assert [c[0] for c in scorer.calls] == [["H0"], ["H1", "H2", "H3"]]
+
+
+def test_a_lone_request_is_scored_alone_with_single_request_locations():
+    scorer = FakeScorer()
+    batcher = ScoreBatcher(scorer)
+    assert _run(_submit_all(batcher, [_payload("H1")]))[0]["batch"] == 1
+    assert scorer.calls == [(["H1"], ["body"])]
 
 
 def test_batches_never_exceed_max_batch():
     scorer = FakeScorer()
     batcher = ScoreBatcher(scorer, max_batch=2)
-    _first, futures = _queue_behind_first(batcher, scorer, [_payload(f"H{i}") for i in range(1, 6)])
-    assert [f.result(10)["household_id"] for f in futures] == [f"H{i}" for i in range(1, 6)]
-    batcher.stop()
-    assert [len(c[0]) for c in scorer.calls] == [1, 2, 2, 1]
+    results = _run(_submit_all(batcher, [_payload(f"H{i}") for i in range(5)]))
+    assert [r["household_id"] for r in results] == [f"H{i}" for i in range(5)]
+    assert [len(c[0]) for c in scorer.calls] == [2, 2, 1]
 
 
 def test_the_same_household_twice_goes_into_separate_batches():
     scorer = FakeScorer()
     batcher = ScoreBatcher(scorer)
-    _first, futures = _queue_behind_first(batcher, scorer, [_payload("H1"), _payload("H1"), _payload("H2")])
-    assert [f.result(10)["household_id"] for f in futures] == ["H1", "H1", "H2"]
-    batcher.stop()
-    assert [c[0] for c in scorer.calls] == [["H0"], ["H1", "H2"], ["H1"]]
+    results = _run(_submit_all(batcher, [_payload("H1"), _payload("H1"), _payload("H2")]))
+    assert [r["household_id"] for r in results] == ["H1", "H1", "H2"]
+    assert [c[0] for c in scorer.calls] == [["H1", "H2"], ["H1"]]
 
 
 def test_one_bad_payload_fails_only_its_own_request_with_single_request_locations():
     scorer = FakeScorer()
     batcher = ScoreBatcher(scorer)
-    _first, futures = _queue_behind_first(batcher, scorer, [_payload("H1"), _payload("H2", bad=True), _payload("H3")])
-    assert futures[0].result(10)["household_id"] == "H1"
-    assert futures[2].result(10)["household_id"] == "H3"
-    with pytest.raises(PayloadError) as err:
-        futures[1].result(10)
-    batcher.stop()
-    assert err.value.errors[0]["loc"] == ["body"]  # as if the request had been scored alone
+    ok1, bad, ok3 = _run(_submit_all(batcher, [_payload("H1"), _payload("H2", bad=True), _payload("H3")]))
+    assert ok1["household_id"] == "H1" and ok3["household_id"] == "H3"
+    assert isinstance(bad, PayloadError)
+    assert bad.errors[0]["loc"] == ["body"]  # as if the request had been scored alone
 
 
 def test_an_unexpected_error_reaches_every_request_of_its_batch():
@@ -95,21 +106,39 @@ def test_an_unexpected_error_reaches_every_request_of_its_batch():
         raise RuntimeError("model exploded")
 
     batcher = ScoreBatcher(broken)
-    future = batcher.submit(_payload("H1"), DAY)
-    with pytest.raises(RuntimeError, match="exploded"):
-        future.result(10)
-    batcher.stop()
+    errors = _run(_submit_all(batcher, [_payload("H1"), _payload("H2")]))
+    assert all(isinstance(e, RuntimeError) and "exploded" in str(e) for e in errors)
 
 
-def test_stop_finishes_queued_requests():
+def test_stop_scores_what_is_still_queued():
     scorer = FakeScorer()
     batcher = ScoreBatcher(scorer)
-    first = batcher.submit(_payload("H0"), DAY)
-    assert scorer.first_started.wait(10)
-    queued = batcher.submit(_payload("H1"), DAY)
-    stopper = threading.Thread(target=batcher.stop)
-    stopper.start()
-    scorer.release.set()
-    stopper.join(10)
-    assert first.result(1)["household_id"] == "H0"
-    assert queued.result(1)["household_id"] == "H1"
+
+    async def main():
+        futures = [batcher.submit(_payload(f"H{i}"), DAY) for i in range(3)]
+        batcher.stop()  # before the loop turns: the app's shutdown
+        assert all(f.done() for f in futures)
+        return [f.result()["household_id"] for f in futures]
+
+    assert _run(main()) == ["H0", "H1", "H2"]
+
+
+def test_a_request_whose_client_left_is_not_scored():
+    scorer = FakeScorer()
+    batcher = ScoreBatcher(scorer)
+
+    async def main():
+        gone = batcher.submit(_payload("H1"), DAY)
+        gone.cancel()
+        return await batcher.submit(_payload("H2"), DAY)
+
+    assert _run(main())["household_id"] == "H2"
+    assert scorer.calls == [(["H2"], ["body"])]
+
+
+@pytest.mark.parametrize("n", [1, 40])
+def test_every_request_gets_an_answer(n):
+    scorer = FakeScorer()
+    batcher = ScoreBatcher(scorer, max_batch=16)
+    results = _run(_submit_all(batcher, [_payload(f"H{i}") for i in range(n)]))
+    assert [r["household_id"] for r in results] == [f"H{i}" for i in range(n)]

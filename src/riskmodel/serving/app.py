@@ -7,7 +7,6 @@ when the app starts (its lifespan), and the alias poller stops with it.
 
 # no `from __future__ import annotations`: FastAPI resolves the local Key/BatchPayload types at runtime
 
-import asyncio
 import datetime as dt
 import gc
 import io
@@ -69,6 +68,8 @@ class Metrics:
                                  buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10), registry=self.registry)
         self.scored = Counter("riskmodel_households_scored", "households scored over HTTP", registry=self.registry)
         self.swaps = Counter("riskmodel_model_swaps", "model loads and swaps", registry=self.registry)
+        self.batch = Histogram("riskmodel_score_batch_households", "households per scoring call (dynamic batching)",
+                               buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512), registry=self.registry)
         self.model = Gauge("riskmodel_model_info", "served model version (value 1)", ["name", "version"],
                            registry=self.registry)
 
@@ -235,6 +236,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         loaded = holder.current
         if loaded is None:
             raise HTTPException(503, "no model loaded yet (see /readyz)")
+        metrics.batch.observe(len(payloads))
         return banded(score_payloads(loaded, payloads, prefix, default_as_of,
                                      full_validation=serving.full_validation), loaded)
 
@@ -310,7 +312,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         _check_score_region(key, [payload])
         _loaded(request)
         try:
-            result = await asyncio.wrap_future(batcher.submit(payload, _today()))
+            result = await batcher.submit(payload, _today())
         except PayloadError as err:
             return _payload_422(err)
         metrics.scored.inc()

@@ -1,98 +1,91 @@
-"""Dynamic batching of single-household score requests.
+"""Dynamic batching of single-household score requests, on the event loop's own thread.
 
-Scoring one household costs a fixed ~10 ms (building a panel, the contract's cross-row
-checks, the feature pipeline, LightGBM) plus well under a millisecond per extra household.
-Under load, requests that arrive while a batch is being scored wait in a queue and are
-scored together in the next batch, so the fixed cost is shared; when the service is idle a
-request is scored at once (no waiting window is added). Each request still gets its own
-result, its own 422 errors and the one model version its batch was scored with.
+Scoring one household costs a fixed ~5 ms (building a panel, the contract's cross-row checks,
+the feature pipeline, LightGBM, reasons) plus well under a millisecond per extra household.
+A request's job is queued and a flush is scheduled for the loop's next turn, so every
+request that arrived with it is scored in the same call; while a batch is being scored the
+loop is busy, the requests arriving meanwhile wait in the socket buffers and all of them make
+the next batch. An idle server scores a request at once (no waiting window).
+
+Why not a worker thread: the event loop and a scoring thread share one GIL. Measured with
+``bench/bench_serving.py``, the thread held it while scoring and the loop waited for it to
+parse the next requests, so under load the requests queued before the batcher and batches
+stayed at one or two households. Each request still gets its own result, its own 422 errors
+and the one model version its batch was scored with.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import queue
-import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
 
 @dataclass
 class _Job:
     payload: object
     default_as_of: dt.date
-    future: Future = field(default_factory=Future)
+    future: asyncio.Future
 
 
 class ScoreBatcher:
-    """One worker thread that scores whatever single requests are waiting, up to ``max_batch`` at once.
+    """Scores whatever single requests are waiting, up to ``max_batch`` at once, one household once a batch.
 
     ``score(payloads, prefix, default_as_of) -> list[result]`` scores a list of payloads in
     one go (``prefix`` is the 422 ``loc`` of the list's items) and raises ``PayloadError``
     when any payload breaks the contract; the batcher then scores that batch's requests one
-    by one, so each request gets only its own errors.
+    by one, so each request gets only its own errors. ``submit`` is called on the event loop.
     """
 
     def __init__(self, score: Callable[[Sequence, list, dt.date], list], max_batch: int = 32):
         self.score = score
         self.max_batch = max(1, int(max_batch))
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._pending: deque[_Job] = deque()
+        self._scheduled = False
         self.batches = 0
         self.requests = 0
 
-    def submit(self, payload, default_as_of: dt.date) -> Future:
+    def submit(self, payload, default_as_of: dt.date) -> asyncio.Future:
         """Queue one payload; the future resolves to its result or raises its error."""
-        job = _Job(payload, default_as_of)
-        self._ensure_started()
-        self._queue.put(job)
+        loop = asyncio.get_running_loop()
+        job = _Job(payload, default_as_of, loop.create_future())
+        self._pending.append(job)
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush, loop)  # after the requests already ready to run on this turn
         return job.future
 
-    def _ensure_started(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="riskmodel-score-batcher", daemon=True)
-                self._thread.start()
+    def stop(self) -> None:
+        """Score what is still queued (the app's shutdown)."""
+        while self._pending:
+            self._score(self._take())
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the queued requests, then stop the worker."""
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            self._queue.put(None)
-            thread.join(timeout)
-        self._thread = None
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._scheduled = False
+        jobs = self._take()
+        if self._pending:  # more than a batch waits (or a household twice): the rest on the next turn
+            self._scheduled = True
+            loop.call_soon(self._flush, loop)
+        if jobs:
+            self._score(jobs)
 
-    def _run(self) -> None:
-        carry: list[_Job] = []  # a household already in the batch waits for the next one
-        stop = False
-        while not stop or carry:
-            jobs, later = [], []
-            seen: set[str] = set()
-            pending = carry or ([] if stop else [self._queue.get()])
-            carry = []
-            while True:
-                for job in pending:
-                    if job is None:
-                        stop = True
-                        continue
-                    hid = job.payload.household.household_id
-                    if hid in seen or len(jobs) >= self.max_batch:
-                        later.append(job)
-                    else:
-                        seen.add(hid)
-                        jobs.append(job)
-                if stop or len(jobs) >= self.max_batch:
-                    break
-                try:
-                    pending = [self._queue.get_nowait()]
-                except queue.Empty:
-                    break
-            carry = later
-            if jobs:
-                self._score(jobs)
+    def _take(self) -> list[_Job]:
+        """The next batch: queued jobs in order, a household once, at most ``max_batch``."""
+        jobs, later, seen = [], [], set()
+        while self._pending and len(jobs) < self.max_batch:
+            job = self._pending.popleft()
+            if job.future.done():  # the client went away
+                continue
+            hid = job.payload.household.household_id
+            if hid in seen:
+                later.append(job)
+            else:
+                seen.add(hid)
+                jobs.append(job)
+        self._pending.extendleft(reversed(later))
+        return jobs
 
     def _score(self, jobs: list[_Job]) -> None:
         from riskmodel.serving.payload import PayloadError
@@ -114,22 +107,25 @@ class ScoreBatcher:
                 else:  # someone's payload is bad: score each alone, so each gets only its own errors
                     self._each(group, day)
                 continue
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting requests
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting requests
                 for job in group:
                     self._fail(job, exc)
                 continue
             for job, result in zip(group, results):
-                job.future.set_result(result)
+                if not job.future.done():
+                    job.future.set_result(result)
 
     def _each(self, group: list[_Job], day: dt.date) -> None:
         for job in group:
             try:
-                job.future.set_result(self.score([job.payload], ["body"], day)[0])
-            except BaseException as exc:  # noqa: BLE001
+                result = self.score([job.payload], ["body"], day)[0]
+            except Exception as exc:  # noqa: BLE001
                 self._fail(job, exc)
+                continue
+            if not job.future.done():
+                job.future.set_result(result)
 
     @staticmethod
     def _fail(job: _Job, exc: BaseException) -> None:
         if not job.future.done():
             job.future.set_exception(exc)
-

@@ -143,8 +143,8 @@ def _typed_column(table: str, col, values: list):
 def typed_tables(rows: dict[str, list]) -> dict[str, Columns]:
     """Contract-typed tables straight from pydantic row models (plus the household id to fill in).
 
-    Each comes as ``Columns``: the frame and the arrays it was built from, so that the checks,
-    features and category rule never pay pandas' first read of a column.
+    Each comes as ``Columns`` of the typed arrays (a frame is built only if something reads
+    one), so that the checks, features and category rule never pay pandas' first read of a column.
 
     Pydantic has already enforced every per-field rule of the schema (types, enums, ranges,
     region codes, ISO dates), so this skips the loader's string coercion — the costliest part

@@ -121,7 +121,6 @@ def paced(url: str, bodies: list, headers: dict, rps: float) -> dict:
         idle: list[_Conn] = [await _Conn.open(host, port) for _ in range(16)]
         lat = np.zeros(len(reqs))
         errors = 0
-        loop = asyncio.get_running_loop()
         start = time.perf_counter() + 0.2
 
         async def one(i: int) -> None:
@@ -157,7 +156,6 @@ def saturated(url: str, bodies: list, headers: dict, clients: int) -> dict:
     async def go() -> dict:
         lat = np.zeros(len(reqs))
         errors = 0
-        loop = asyncio.get_running_loop()
 
         async def run(idx: range) -> None:
             nonlocal errors
@@ -176,6 +174,36 @@ def saturated(url: str, bodies: list, headers: dict, clients: int) -> dict:
                 "rps": len(reqs) / wall, "errors": errors}
 
     return _run(go())
+
+
+def _in_process(single: list[bytes], batch_ids: list[str], panel) -> dict[str, float]:
+    """What one scoring call costs inside the server, without HTTP: best of 5 rounds, in ms."""
+    import datetime as dt
+
+    from riskmodel.scoring import load_scorer
+    from riskmodel.serving.model_holder import LoadedModel
+    from riskmodel.serving.payload import panel_payloads, score_payloads
+    from riskmodel.serving.schemas import HouseholdPayload
+
+    scorer = load_scorer()
+    loaded = LoadedModel(scorer, "riskmodel", "bench", "models:/riskmodel@champion", dt.datetime.now(dt.timezone.utc))
+    day = dt.date.fromisoformat(AS_OF)
+    ones = [HouseholdPayload.model_validate_json(b) for b in single[:50]]
+    group = [HouseholdPayload.model_validate(p) for p in panel_payloads(panel, batch_ids[:8], as_of=AS_OF)]
+
+    def best(fn, n: int) -> float:
+        fn()
+        rounds = []
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            rounds.append((time.perf_counter() - t) / n * 1e3)
+        return min(rounds)
+
+    return {"one household": best(lambda: [score_payloads(loaded, [p], ["body"], day) for p in ones[:10]], 5) / 10,
+            f"{len(group)} households": best(lambda: score_payloads(loaded, group, ["body", "households"], day), 10),
+            "validate one body": best(lambda: [HouseholdPayload.model_validate_json(b) for b in single[:10]], 5) / 10}
 
 
 def main() -> None:
@@ -226,6 +254,7 @@ def main() -> None:
     batches = [[ids[i] for i in rng.integers(0, len(ids), args.batch)] for _ in range(n_batches)]
     batches = [list(dict.fromkeys(b)) for b in batches]  # a household once per batch
     ours_batch = [json.dumps({"households": panel_payloads(panel, b), "as_of": AS_OF}).encode() for b in batches]
+    in_process = _in_process(ours_single, batches[0], panel)
 
     def mlflow_body(hids: list[str]) -> bytes:
         rec = panel_to_records(panel, hids)
@@ -286,6 +315,7 @@ def main() -> None:
         per = args.batch if "batch" in name else 1
         print(f"{name:28s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['rps']:8.1f} {r['rps'] * per:8.0f} {r['errors']:6d}")
     print("(paced rows: the trial with the median p99)")
+    print("in-process, no HTTP (best of 5): " + ", ".join(f"{k} {v:.2f} ms" for k, v in in_process.items()))
     for rate in args.rps:
         r = results[f"riskmodel single paced {rate:g}/s"]
         each = ", ".join(f"{t['p99_ms']:.1f}" for t in trials[rate])

@@ -62,6 +62,18 @@ def test_first_codes_and_sort_order_agree_on_both_paths(values):
             assert got == sorted(values)
 
 
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.integers(0, 4)), max_size=12))
+def test_first_codes_of_other_columns_are_factorize_codes_on_both_paths(values):
+    days = pd.array([None if v is None else pd.Timestamp("2024-01-01") + pd.Timedelta(days=v) for v in values],
+                    dtype="datetime64[ns]")
+    for column in (days.to_numpy(), pd.array(values, dtype="Int64")):
+        with pytest.MonkeyPatch.context() as mp:
+            small, large = _both(mp, first_codes, column)
+        np.testing.assert_array_equal(small, large)
+        np.testing.assert_array_equal(small, pd.factorize(pd.Series(column))[0])
+
+
 def test_positions_at_reads_only_the_rows_asked_for():
     v = pd.array(["H2", "H9", "H1", None], dtype=ID_DTYPE)
     index = pd.array(["H1", "H2"], dtype=ID_DTYPE)

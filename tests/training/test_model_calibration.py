@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.isotonic import IsotonicRegression
 
-from riskmodel.training.model import _smoothed_isotonic
+from riskmodel.training.model import CalibratedLightGBM, _smoothed_isotonic
 
 
 def _window(seed: int = 0):
@@ -43,3 +43,13 @@ def test_zero_prior_rows_is_plain_isotonic():
     s, y = _window(2)
     plain = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(s, y)
     assert np.array_equal(_smoothed_isotonic(s, y, prior_rows=0).predict(s), plain.predict(s))
+
+
+def test_calibrated_scores_are_exactly_the_isotonic_predictions():
+    """``calibrate_scores`` skips sklearn's input checks; the numbers must not change."""
+    s, y = _window(3)
+    model = CalibratedLightGBM(calibration="isotonic")
+    model.calibrator_ = _smoothed_isotonic(s, y, prior_rows=50)
+    grid = np.concatenate([np.linspace(-0.5, 2.0, 997), s[:50]])
+    assert np.array_equal(model.calibrate_scores(grid), np.clip(model.calibrator_.predict(grid), 0, 1))
+    assert np.array_equal(model.calibrate_scores(grid[:1]), model.calibrator_.predict(grid[:1]))

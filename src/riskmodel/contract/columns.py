@@ -63,11 +63,18 @@ def positions_at(values, rows: np.ndarray, index) -> np.ndarray:
 
 
 def first_codes(s) -> np.ndarray:
-    """Integer codes of a text column's values in order of first appearance (-1 for missing)."""
+    """Integer codes of a column's values in order of first appearance (-1 for missing): ``pd.factorize``."""
     if len(s) <= SMALL:
-        seen: dict[str, int] = {}
-        return np.array([-1 if v is None else seen.setdefault(v, len(seen)) for v in text_values(s)],
-                        dtype=np.int64)
+        if getattr(s, "dtype", None) == ID_DTYPE or isinstance(s, list):
+            values, missing = text_values(s), None
+        else:
+            arr = np.asarray(getattr(s, "array", s))
+            values, missing = arr.tolist(), pd.isna(arr)
+        seen: dict = {}
+        return np.array([-1 if v is None or (missing is not None and missing[i]) else seen.setdefault(v, len(seen))
+                         for i, v in enumerate(values)], dtype=np.int64)
+    if getattr(s, "dtype", None) != ID_DTYPE:
+        return pd.factorize(s, use_na_sentinel=True)[0].astype(np.int64, copy=False)
     arr = arrow_text(s)
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pc.dictionary_encode(arr).indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract.columns import ID_DTYPE, SMALL, Columns, as_columns, equals, first_codes, positions
+from riskmodel.contract.columns import ID_DTYPE, Columns, as_columns, equals, first_codes, positions
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
     RISK_TYPES,
@@ -185,24 +185,6 @@ def _isin(s, values) -> np.ndarray:
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
 
 
-def _codes(s) -> np.ndarray:
-    """Integer codes of a column's values in order of first appearance (-1 for missing)."""
-    if s.dtype == ID_DTYPE:
-        return first_codes(s)
-    return _factorize(s)
-
-
-def _factorize(values) -> np.ndarray:
-    """``pd.factorize`` codes (first appearance, -1 for missing); a dict for the API's few rows."""
-    if len(values) <= SMALL:
-        arr = np.asarray(getattr(values, "array", values))
-        missing = pd.isna(arr)
-        seen: dict = {}
-        return np.array([-1 if m else seen.setdefault(v, len(seen)) for v, m in zip(arr.tolist(), missing)],
-                        dtype=np.int64)
-    return pd.factorize(values, use_na_sentinel=True)[0]
-
-
 def _absent(s) -> np.ndarray:
     """Missing cells (of a Series or a column array) as a bool array."""
     return np.asarray(pd.isna(getattr(s, "array", s)), dtype=bool)
@@ -211,7 +193,7 @@ def _absent(s) -> np.ndarray:
 def _repeated(codes: np.ndarray) -> np.ndarray:
     """Rows whose (non-missing) code appeared in an earlier row: ``duplicated(keep="first")``.
 
-    ``_codes`` numbers values in order of first appearance, so a row repeats an earlier
+    ``first_codes`` numbers values in order of first appearance, so a row repeats an earlier
     value exactly when its code is at most the largest code before it.
     """
     if len(codes) == 0:
@@ -226,14 +208,14 @@ def _key_codes(df: Columns, key: list[str]) -> np.ndarray:
     missing = np.zeros(len(df), dtype=bool)
     span = 1
     for name in key:
-        c = _codes(df[name])
+        c = first_codes(df[name])
         missing |= c < 0
         width = int(c.max(initial=-1)) + 2
         if span * width >= 2**62:  # renumber before the product could overflow
-            combined, span = _factorize(combined).astype(np.int64), len(df) + 1
+            combined, span = first_codes(combined), len(df) + 1
         combined = combined * width + (c + 1)
         span *= width
-    out = _factorize(combined)
+    out = first_codes(combined)
     out[missing] = -1
     return out
 
@@ -423,7 +405,7 @@ def check_tables(
         table = TABLES[name]
         for col in table.columns:
             if col.unique and col.name in df:
-                problems.add_rows(name, col.name, "unique", _repeated(_codes(df[col.name])), df[col.name],
+                problems.add_rows(name, col.name, "unique", _repeated(first_codes(df[col.name])), df[col.name],
                                   "duplicate identifier")
             if col.references and col.name in df:
                 ref_table, ref_col = col.references

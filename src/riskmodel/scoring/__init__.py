@@ -83,9 +83,9 @@ class Scorer:
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
-        from riskmodel.training.model import _matrix
+        from riskmodel.training.model import feature_matrix
 
-        X = _matrix(feats, self.model.feature_names_) if len(feats) else None
+        X = feature_matrix(feats, self.model.feature_names_) if len(feats) else None
         return pd.DataFrame(self._score(feats["household_id"].array, feats["region_code"].array, X, panel,
                                         pd.Timestamp(as_of), explain))
 
@@ -136,9 +136,9 @@ class Scorer:
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Risk types, contributions and measures for the feature rows given (shown rows only)."""
-        from riskmodel.training.model import _matrix
+        from riskmodel.training.model import feature_matrix
 
-        return pd.DataFrame(self._reasons(_matrix(X, self.model.feature_names_)), index=X.index)
+        return pd.DataFrame(self._reasons(feature_matrix(X, self.model.feature_names_)), index=X.index)
 
     def _reasons(self, X: np.ndarray) -> dict[str, list]:
         from riskmodel.contract import RISK_TYPES

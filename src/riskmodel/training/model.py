@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 
-def _matrix(X: pd.DataFrame | np.ndarray, names: list[str]) -> np.ndarray:
+def feature_matrix(X: pd.DataFrame | np.ndarray, names: list[str]) -> np.ndarray:
     """The model's feature matrix: columns ``names`` of a frame (or an array already in that order)."""
     if isinstance(X, np.ndarray):
         if X.ndim != 2 or X.shape[1] != len(names):
@@ -74,7 +74,7 @@ class CalibratedLightGBM:
                   "verbose": -1, **self.params,
                   "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True}
         self.feature_names_ = list(feature_names)
-        data = lgb.Dataset(_matrix(X, self.feature_names_), label=y, feature_name=self.feature_names_,
+        data = lgb.Dataset(feature_matrix(X, self.feature_names_), label=y, feature_name=self.feature_names_,
                            free_raw_data=True)
         self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
         self.fit_rows_ = int(len(y))
@@ -83,7 +83,7 @@ class CalibratedLightGBM:
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated LightGBM probability: the ranking score."""
-        return self.booster_.predict(_matrix(X, self.feature_names_), num_threads=self._threads(len(X)))
+        return self.booster_.predict(feature_matrix(X, self.feature_names_), num_threads=self._threads(len(X)))
 
     def calibrate(self, X: pd.DataFrame, y) -> CalibratedLightGBM:
         """Fit the calibrator on a window later than the fit window."""
@@ -111,7 +111,7 @@ class CalibratedLightGBM:
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """Per-feature SHAP values (log-odds) plus the bias column, for the rows given."""
-        return self.booster_.predict(_matrix(X, self.feature_names_), pred_contrib=True,
+        return self.booster_.predict(feature_matrix(X, self.feature_names_), pred_contrib=True,
                                      num_threads=self._threads(len(X)))
 
     def _threads(self, rows: int) -> int:
@@ -146,7 +146,7 @@ class LogisticBaseline:
         from sklearn.preprocessing import StandardScaler
 
         self.feature_names_ = list(feature_names)
-        M = _matrix(X, self.feature_names_)
+        M = feature_matrix(X, self.feature_names_)
         keep = ~np.all(np.isnan(M), axis=0)  # an all-missing column cannot be imputed
         self.used_features_ = [n for n, k in zip(self.feature_names_, keep) if k]
         self.pipeline_ = make_pipeline(
@@ -156,6 +156,6 @@ class LogisticBaseline:
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.pipeline_.predict_proba(_matrix(X, self.used_features_))[:, 1]
+        return self.pipeline_.predict_proba(feature_matrix(X, self.used_features_))[:, 1]
 
     score = predict_proba

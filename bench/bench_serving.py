@@ -13,7 +13,10 @@ same households to each:
 
 The client is an asyncio loop (uvloop when installed) over keep-alive HTTP/1.1 connections with
 pre-built request bytes: it shares the two cores with the servers, so it must cost them as
-little as it can. The same client and payloads serve both servers.
+little as it can. The same client and payloads serve both servers. Paced requests take the
+connections in turn (round robin), as independent callers would: reusing the most recently
+freed one sends almost everything down one connection, so to one server worker. Each row also
+shows the server's CPU time per request (all its processes, read from /proc; Linux only).
 
 Goals (issue 5): p99 ≤ 25 ms at 200 rps for single scores; ≥ 2× MLflow's throughput.
 """
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -102,6 +106,37 @@ def _raw(url: str, body: bytes, headers: dict) -> tuple[str, int, bytes]:
     return u.hostname, u.port, ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds so far of a process and all its descendants (Linux /proc), else None."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "stat").exists():
+        return None
+    stats: dict[int, tuple[int, int]] = {}  # pid -> (parent, ticks)
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # exited meanwhile
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo += [c for c, (parent, _) in stats.items() if parent == p and c not in tree]
+    return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def _with_cpu(run, pid: int | None, *args) -> dict:
+    """``run(*args)`` plus the server's CPU milliseconds per request meanwhile (None where unknown)."""
+    before = cpu_seconds(pid) if pid else None
+    out = run(*args)
+    after = cpu_seconds(pid) if pid else None
+    n = len(args[1])
+    out["cpu_ms"] = None if before is None or after is None else (after - before) / n * 1e3
+    return out
+
+
 def _run(coro):
     try:
         import uvloop
@@ -118,7 +153,7 @@ def paced(url: str, bodies: list, headers: dict, rps: float) -> dict:
     host, port = reqs[0][0], reqs[0][1]
 
     async def go() -> dict:
-        idle: list[_Conn] = [await _Conn.open(host, port) for _ in range(16)]
+        idle = deque([await _Conn.open(host, port) for _ in range(16)])
         lat = np.zeros(len(reqs))
         errors = 0
         start = time.perf_counter() + 0.2
@@ -127,7 +162,7 @@ def paced(url: str, bodies: list, headers: dict, rps: float) -> dict:
             nonlocal errors
             due = start + i / rps
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            conn = idle.pop() if idle else await _Conn.open(host, port)
+            conn = idle.popleft() if idle else await _Conn.open(host, port)  # round robin
             try:
                 status = await conn.request(reqs[i][2])
             except (asyncio.IncompleteReadError, ConnectionError):  # the server closed an idle keep-alive
@@ -273,15 +308,17 @@ def main() -> None:
         wait_ready(ours, "/readyz", procs[-1])
         h = {"X-API-Key": key, "Content-Type": "application/json"}
         saturated(ours + "/v1/score", ours_single[:20], h, 2)  # warm-up
+        pid = procs[-1].pid
         trials: dict[float, list[dict]] = {}
         for _ in range(args.trials):  # interleaved, so a slow minute of the host hits every rate alike
             for rate in args.rps:
-                trials.setdefault(rate, []).append(paced(ours + "/v1/score", ours_single, h, rate))
+                trials.setdefault(rate, []).append(_with_cpu(paced, pid, ours + "/v1/score", ours_single, h, rate))
         for rate, runs in trials.items():
             mid = sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2]  # the trial with the median p99
             results[f"riskmodel single paced {rate:g}/s"] = mid
-        results["riskmodel single saturated"] = saturated(ours + "/v1/score", ours_single, h, args.clients)
-        results["riskmodel batch"] = saturated(ours + "/v1/score/batch", ours_batch, h, args.clients)
+        results["riskmodel single saturated"] = _with_cpu(saturated, pid, ours + "/v1/score", ours_single, h,
+                                                          args.clients)
+        results["riskmodel batch"] = _with_cpu(saturated, pid, ours + "/v1/score/batch", ours_batch, h, args.clients)
 
         if not args.no_mlflow:
             mport = free_port()
@@ -296,9 +333,12 @@ def main() -> None:
             m_batch = [mlflow_body(b) for b in batches]
             saturated(theirs + "/invocations", m_single[:20], mh, 2)
             low = min(args.rps)  # far beyond MLflow's capacity at higher rates (the queue only grows)
-            results[f"mlflow single paced {low:g}/s"] = paced(theirs + "/invocations", m_single, mh, low)
-            results["mlflow single saturated"] = saturated(theirs + "/invocations", m_single, mh, args.clients)
-            results["mlflow batch"] = saturated(theirs + "/invocations", m_batch, mh, args.clients)
+            mpid = procs[-1].pid
+            results[f"mlflow single paced {low:g}/s"] = _with_cpu(paced, mpid, theirs + "/invocations", m_single, mh,
+                                                                  low)
+            results["mlflow single saturated"] = _with_cpu(saturated, mpid, theirs + "/invocations", m_single, mh,
+                                                           args.clients)
+            results["mlflow batch"] = _with_cpu(saturated, mpid, theirs + "/invocations", m_batch, mh, args.clients)
     finally:
         for p in procs:
             p.terminate()
@@ -310,10 +350,12 @@ def main() -> None:
     print(f"\n{args.requests} single requests, {len(batches)} batches of ≤{args.batch}; "
           f"{args.clients} clients; {args.workers} worker(s) per server; "
           f"{os.cpu_count()} cores")
-    print(f"{'run':28s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'hh/s':>8s} {'errors':>6s}")
+    print(f"{'run':28s} {'p50 ms':>8s} {'p99 ms':>8s} {'req/s':>8s} {'hh/s':>8s} {'errors':>6s} {'CPU ms/req':>10s}")
     for name, r in results.items():
         per = args.batch if "batch" in name else 1
-        print(f"{name:28s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['rps']:8.1f} {r['rps'] * per:8.0f} {r['errors']:6d}")
+        cpu = "-" if r.get("cpu_ms") is None else f"{r['cpu_ms']:.1f}"
+        print(f"{name:28s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['rps']:8.1f} {r['rps'] * per:8.0f} {r['errors']:6d}"
+              f" {cpu:>10s}")
     print("(paced rows: the trial with the median p99)")
     print("in-process, no HTTP (best of 5): " + ", ".join(f"{k} {v:.2f} ms" for k, v in in_process.items()))
     for rate in args.rps:

@@ -2,6 +2,9 @@
 
     gunicorn -c serving/gunicorn.conf.py
 
+The workers share one listening socket, so connections opened together may all land on one
+worker; ``riskmodel serve --workers N`` gives each worker its own socket (see serving/README.md).
+
 Every worker builds its own app (``create_app`` factory): its own model holder, which follows
 the champion alias on its own, and its own connection pool to the store. Overrides come from
 the environment (``RISKMODEL_SERVE_*``, ``RISKMODEL_DATABASE_URL``, ``RISKMODEL_MLFLOW_TRACKING_URI``)

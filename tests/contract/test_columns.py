@@ -15,6 +15,8 @@ from riskmodel.contract.columns import (
     enum_lookup,
     equals,
     first_codes,
+    id_array,
+    missing,
     positions,
     positions_at,
     sort_order,
@@ -132,3 +134,22 @@ def test_a_panel_from_columns_builds_each_frame_only_when_read():
         panel.not_a_table  # noqa: B018
     with pytest.raises(ValueError, match="every contract table"):
         Panel.from_columns({"households": tables["households"]}, Policy.default())
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=ids, floats=st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), max_size=8))
+def test_missing_is_isna_for_every_kind_of_column(values, floats):
+    text = pd.array(values, dtype=ID_DTYPE)
+    number = np.array([np.nan if v is None else v for v in floats], dtype=np.float64)
+    dates = np.array(["NaT" if v is None else "2024-01-01" for v in floats], dtype="datetime64[ns]")
+    integers = pd.array([None if v is None else 1 for v in floats], dtype="Int64")
+    for col in (text, pd.Series(text), number, dates, integers, pd.Categorical(values)):
+        assert np.array_equal(missing(col), np.asarray(pd.isna(col), dtype=bool))
+
+
+def test_id_array_keeps_an_id_array_and_converts_the_rest():
+    ids = pd.array(["H1", None], dtype=ID_DTYPE)
+    assert id_array(ids) is ids
+    for other in (["H1", None], np.array(["H1", None], dtype=object), ids.__arrow_array__()):
+        out = id_array(other)
+        assert out.dtype == ID_DTYPE and out.equals(ids)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from enum import Enum
 
 import typer
@@ -32,19 +31,30 @@ def serve(
     port: int = typer.Option(None, "--port", help="port (default RISKMODEL_SERVE_PORT or 8000)"),
     workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes"),
 ) -> None:
-    """Serve the HTTP API in the foreground (model models:/<name>@champion, followed as it moves)."""
+    """Serve the HTTP API in the foreground (model models:/<name>@champion, followed as it moves).
+
+    Several workers each get their own socket on the port (Linux), so that connections spread
+    over them; see ``riskmodel.serving.workers``.
+    """
     import uvicorn
 
     from riskmodel.serving import ServingSettings
+    from riskmodel.serving.workers import (
+        configure_logging,
+        reuse_port_supported,
+        run_workers,
+    )
 
     cfg = ServingSettings()
     host = host or cfg.host
     port = port or cfg.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     Console(stderr=True).print(f"riskmodel API on http://{host}:{port} (docs: /docs, health: /readyz)", highlight=False)
     # access_log off: uvicorn's lines carry raw paths (household ids); the app logs route templates
-    uvicorn.run("riskmodel.serving.app:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="info")
+    app, options = "riskmodel.serving.app:create_app", {"factory": True, "access_log": False, "log_level": "info"}
+    if workers > 1 and reuse_port_supported():
+        raise typer.Exit(run_workers(app, host=host, port=port, workers=workers, **options))
+    uvicorn.run(app, host=host, port=port, workers=workers, **options)
 
 
 @keys_app.command("create")

@@ -23,12 +23,35 @@ def arrow_text(s) -> pa.Array | pa.ChunkedArray:
     """A text column (Series, Index, Arrow or pandas array, list of str) as Arrow strings, zero-copy where it can be."""
     if isinstance(s, (pa.Array, pa.ChunkedArray)):
         return s
+    if isinstance(s, pd.arrays.ArrowStringArray):  # the contract's id columns: skip the checks below
+        return s.__arrow_array__()
     if isinstance(s, list):
         return pa.array(s, type=pa.string())
     arr = getattr(s, "array", s)
     if hasattr(arr, "__arrow_array__") and getattr(arr, "dtype", None) == ID_DTYPE:
         return arr.__arrow_array__()
     return pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)
+
+
+def missing(s) -> np.ndarray:
+    """Missing cells of a column (Series, pandas or numpy array) as a bool array, cheap when none are."""
+    arr = getattr(s, "array", s)
+    if isinstance(arr, pd.arrays.ArrowStringArray):
+        pa_arr = arr.__arrow_array__()
+        if pa_arr.null_count == 0:
+            return np.zeros(len(pa_arr), dtype=bool)
+    elif isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
+        return np.isnan(arr)
+    elif isinstance(arr, np.ndarray) and arr.dtype.kind == "M":
+        return np.isnat(arr)
+    return np.asarray(pd.isna(arr), dtype=bool)
+
+
+def id_array(s) -> pd.api.extensions.ExtensionArray:
+    """A text column as the contract's id array (``string[pyarrow]``), as is when it already is one."""
+    if isinstance(s, pd.arrays.ArrowStringArray) and s.dtype == ID_DTYPE:
+        return s
+    return pd.array(arrow_text(s), dtype=ID_DTYPE)
 
 
 def text_values(s) -> list:

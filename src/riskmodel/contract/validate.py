@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract.columns import ID_DTYPE, Columns, as_columns, equals, first_codes, positions
+from riskmodel.contract.columns import ID_DTYPE, Columns, as_columns, equals, first_codes, missing, positions
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
     RISK_TYPES,
@@ -187,7 +187,7 @@ def _isin(s, values) -> np.ndarray:
 
 def _absent(s) -> np.ndarray:
     """Missing cells (of a Series or a column array) as a bool array."""
-    return np.asarray(pd.isna(getattr(s, "array", s)), dtype=bool)
+    return missing(s)
 
 
 def _repeated(codes: np.ndarray) -> np.ndarray:

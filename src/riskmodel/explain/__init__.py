@@ -52,12 +52,16 @@ def sum_by_risk_type(contrib: np.ndarray, feature_names: list[str],
     return pd.DataFrame(risk_type_sums(contrib, feature_names, feature_risk_types), columns=list(RISK_TYPES))
 
 
-def risk_type_sums(contrib: np.ndarray, feature_names: list[str], feature_risk_types: dict[str, str]) -> np.ndarray:
-    """``sum_by_risk_type`` as an array (columns in ``RISK_TYPES`` order)."""
+def risk_type_sums(contrib: np.ndarray, feature_names: list[str], feature_risk_types: dict[str, str], *,
+                   matrix: np.ndarray | None = None) -> np.ndarray:
+    """``sum_by_risk_type`` as an array (columns in ``RISK_TYPES`` order).
+
+    ``matrix``: ``risk_type_matrix(feature_names, feature_risk_types)`` when the caller keeps it.
+    """
     contrib = np.asarray(contrib, dtype=float)
     if contrib.ndim != 2 or contrib.shape[1] != len(feature_names) + 1:
         raise ValueError(f"pred_contrib must have {len(feature_names) + 1} columns, got {contrib.shape}")
-    return contrib[:, :-1] @ risk_type_matrix(feature_names, feature_risk_types)
+    return contrib[:, :-1] @ (risk_type_matrix(feature_names, feature_risk_types) if matrix is None else matrix)
 
 
 def reasons(by_type: pd.DataFrame, measures: dict[str, tuple[str, ...]]) -> pd.DataFrame:

@@ -9,13 +9,20 @@ income). The definitions of every column are in ``features/features.yaml``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
-from riskmodel.contract.columns import Columns, enum_lookup, equals, positions_at
+from riskmodel.contract.columns import (
+    Columns,
+    enum_lookup,
+    equals,
+    missing,
+    positions_at,
+)
 from riskmodel.contract.schema import (
     EVENT_TYPES,
     IN_SCHOOL,
@@ -121,10 +128,10 @@ def _distinct_count(n: int, code: np.ndarray, key: np.ndarray, n_keys: int) -> n
 
 def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> np.ndarray:
     """a / b, NaN where b is 0 or NaN (or where ``ok`` is False)."""
-    b = np.broadcast_to(np.asarray(b, dtype=np.float64), np.shape(a))
+    b = np.asarray(b, dtype=np.float64)  # a scalar stays 0-d: the ufuncs broadcast it
     good = (b != 0) & ~np.isnan(b)
     if ok is not None:
-        good &= ok
+        good = good & ok
     out = np.full(np.shape(a), np.nan)
     np.divide(a, b, out=out, where=good)
     return out
@@ -132,7 +139,7 @@ def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> 
 
 def _as_of(panel: Panel, t: pd.Timestamp, ids) -> _AsOf:
     t64 = np.datetime64(t.to_datetime64(), "ns")
-    next_day = t + pd.Timedelta(days=1)
+    next_day = t.date() + dt.timedelta(days=1)
     last_month = (next_day.year - 1970) * 12 + next_day.month - 1 - 1
     return _AsOf(t64, int(t64.view(np.int64) // NS_PER_DAY), t.year, last_month,
                  float(panel.policy.line(t.year)), ids, len(ids))
@@ -296,9 +303,10 @@ def _events(ctx: _AsOf, events: Columns, members: Columns) -> dict[str, np.ndarr
     etype = _enum_codes(events["event_type"], EVENT_TYPES)[idx]
     day = _days(events["event_date"])[idx]
     severity = _float(events["severity"])[idx]
-    loss = np.nan_to_num(_float(events["loss_amount"])[idx])
+    loss = _float(events["loss_amount"])[idx]
+    loss = np.where(np.isnan(loss), 0.0, loss)  # validated values are finite: only NaN to replace
     recent = day > ctx.day - 365
-    has_member = ~np.asarray(pd.isna(events["member_id"]), dtype=bool)[idx]
+    has_member = ~missing(events["member_id"])[idx]
     member_pos = np.full(len(idx), -1, dtype=np.int64)
     if has_member.any():
         member_pos[has_member] = positions_at(events["member_id"], idx[has_member], members["member_id"])

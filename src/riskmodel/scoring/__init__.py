@@ -29,7 +29,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskmodel.contract import CATEGORY_ZH, Panel, Policy
-from riskmodel.contract.columns import ID_DTYPE, arrow_text, positions
+from riskmodel.contract.columns import (
+    SMALL,
+    arrow_text,
+    id_array,
+    positions,
+    text_values,
+)
 
 #: Band thresholds as multiples of the capacity share.
 MEDIUM_BAND_FACTOR = 5
@@ -96,12 +102,9 @@ class Scorer:
         n = len(household_ids)
         s = self.model.score(X) if n else np.zeros(0)
         p = self.model.calibrate_scores(s) if n else np.zeros(0)
-        ids = arrow_text(household_ids)
-        order = pc.sort_indices(pa.table({"score": s, "household_id": ids}),
-                                sort_keys=[("score", "descending"), ("household_id", "ascending")])
-        order = order.to_numpy(zero_copy_only=False).astype(np.intp)
+        order = rank_order(s, household_ids)
         ranked = not np.array_equal(order, np.arange(n))  # one household: nothing to reorder
-        household_id = pd.array(ids.take(order) if ranked else ids, dtype=ID_DTYPE)
+        household_id = id_array(arrow_text(household_ids).take(order) if ranked else household_ids)
         rank = np.arange(1, n + 1, dtype=np.int64)
         high = math.ceil(self.capacity_share * n)
         medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
@@ -115,8 +118,7 @@ class Scorer:
                     values[i] = item
         return {
             "household_id": household_id,
-            "region_code": pd.array(arrow_text(region_codes).take(order) if ranked else arrow_text(region_codes),
-                                    dtype=ID_DTYPE),
+            "region_code": id_array(arrow_text(region_codes).take(order) if ranked else region_codes),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
             "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
             "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),
@@ -141,13 +143,28 @@ class Scorer:
         return pd.DataFrame(self._reasons(feature_matrix(X, self.model.feature_names_)), index=X.index)
 
     def _reasons(self, X: np.ndarray) -> dict[str, list]:
-        from riskmodel.contract import RISK_TYPES
         from riskmodel.explain import reason_lists, risk_type_sums
-        from riskmodel.features import feature_risk_types
-        from riskmodel.features.spec import risk_types
 
-        sums = risk_type_sums(self.model.contributions(X), self.model.feature_names_, feature_risk_types())
-        return reason_lists(sums, list(RISK_TYPES), {code: rt.measures for code, rt in risk_types().items()})
+        types, matrix, codes, measures = self._risk_type_maps()
+        sums = risk_type_sums(self.model.contributions(X), self.model.feature_names_, types, matrix=matrix)
+        return reason_lists(sums, codes, measures)
+
+    def _risk_type_maps(self) -> tuple[dict[str, str], np.ndarray, list[str], dict[str, tuple[str, ...]]]:
+        """Feature → risk type, its matrix over the model's features, the codes and their measures.
+
+        Built on first use and kept: the API explains every household it scores.
+        """
+        maps = self.__dict__.get("_maps")
+        if maps is None or maps[0] is not self.model:
+            from riskmodel.contract import RISK_TYPES
+            from riskmodel.explain import risk_type_matrix
+            from riskmodel.features import feature_risk_types
+            from riskmodel.features.spec import risk_types
+
+            types = feature_risk_types()
+            maps = self._maps = (self.model, types, risk_type_matrix(self.model.feature_names_, types),
+                                 list(RISK_TYPES), {code: rt.measures for code, rt in risk_types().items()})
+        return maps[1:]
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -173,6 +190,17 @@ class Scorer:
                    model_version=model_version, capacity_share=float(meta.get("capacity_share", 0.02)), meta=meta)
 
 
+def rank_order(scores: np.ndarray, household_ids) -> np.ndarray:
+    """Positions in rank order: score descending, ties by household_id ascending (code points)."""
+    n = len(scores)
+    if n <= SMALL:  # an API-sized call: Python's sort, not an Arrow table
+        ids = text_values(household_ids)
+        return np.array(sorted(range(n), key=lambda i: (-scores[i], ids[i])), dtype=np.intp)
+    order = pc.sort_indices(pa.table({"score": scores, "household_id": arrow_text(household_ids)}),
+                            sort_keys=[("score", "descending"), ("household_id", "ascending")])
+    return order.to_numpy(zero_copy_only=False).astype(np.intp)
+
+
 _CACHE: dict[tuple[str, str], Scorer] = {}
 _LOCK = threading.Lock()
 
@@ -183,9 +211,8 @@ def load_scorer(model_uri: str | None = None) -> Scorer:
     Artifacts are loaded once per resolved model version and cached, so calling this on
     every request is cheap; an alias that moves resolves to the new version on the next call.
     """
-    from riskmodel.training.tracking import load_pyfunc_scorer, resolve_model_uri
-
     from riskmodel.settings import get_settings
+    from riskmodel.training.tracking import load_pyfunc_scorer, resolve_model_uri
 
     settings = get_settings()
     uri = model_uri or f"models:/{settings.model_name}@champion"
@@ -203,4 +230,4 @@ def load_scorer(model_uri: str | None = None) -> Scorer:
     return scorer
 
 
-__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer"]
+__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer", "rank_order"]

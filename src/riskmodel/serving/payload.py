@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from riskmodel.contract import ContractError, Panel, Policy
 from riskmodel.contract.columns import Columns
-from riskmodel.contract.validate import ID_DTYPE, Problems, check_tables, empty_frame
 from riskmodel.contract.schema import CATEGORY_ZH, TABLES
+from riskmodel.contract.validate import Problems, check_tables, empty_frame
 from riskmodel.serving.schemas import CHILD_TABLES
 
 #: How many risk types a response lists (main first).
@@ -120,15 +121,16 @@ def _enum(table: str, col) -> tuple[pd.CategoricalDtype, dict]:
 
 def _typed_column(table: str, col, values: list):
     """One contract-typed column from pydantic-validated values (str, date, number, bool or None)."""
-    if col.kind in ("id", "str", "region_code"):
-        return pd.array([None if v is None else v.strip() for v in values], dtype=ID_DTYPE)
+    if col.kind in ("id", "str", "region_code"):  # pandas stores large_string: built as such, nothing to cast
+        return pd.arrays.ArrowStringArray(pa.array([None if v is None else v.strip() for v in values],
+                                                   type=pa.large_string()))
     if col.kind == "enum":
         dtype, index = _enum(table, col)
         # pydantic has checked each value against the enum: the codes need no second check
         return pd.Categorical.from_codes([-1 if v is None else index[v] for v in values], dtype=dtype, validate=False)
-    if col.kind == "date":  # via day numbers: numpy converts date objects one by one, ~20x slower
-        days = np.array([_NAT if v is None else v.toordinal() - _EPOCH for v in values], dtype=np.int64)
-        return np.where(days == _NAT, _NAT, days * _NS_PER_DAY).view("datetime64[ns]")
+    if col.kind == "date":  # via nanosecond numbers: numpy converts date objects one by one, ~20x slower
+        return np.array([_NAT if v is None else (v.toordinal() - _EPOCH) * _NS_PER_DAY for v in values],
+                        dtype=np.int64).view("datetime64[ns]")
     if col.kind == "month":
         return np.array(values, dtype="datetime64[M]").astype("datetime64[ns]")
     if col.kind == "float":

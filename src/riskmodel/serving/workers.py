@@ -65,7 +65,7 @@ def _serve(app: str, sock: socket.socket, options: dict[str, Any]) -> None:
 def run_workers(app: str, *, host: str, port: int, workers: int, **options: Any) -> int:
     """Serve ``app`` (an import string) from ``workers`` processes until SIGINT/SIGTERM; the exit code.
 
-    A worker that dies is started again on its socket; one that fails at startup (the app
+    A worker that dies is started again, on a new socket; one that fails at startup (the app
     cannot load) stops them all. ``options`` go to ``uvicorn.Config`` (``factory=True``, log levels…).
     """
     sockets = [listening_socket(host, port)]
@@ -94,6 +94,10 @@ def run_workers(app: str, *, host: str, port: int, workers: int, **options: Any)
                     code = 1
                     break
                 log.warning("worker %d (pid %s) exited with %s; starting it again", i, proc.pid, proc.exitcode)
+                # a fresh socket: while the new worker loads, new connections go to the live ones
+                # (those already queued on the old socket are reset, so their clients retry at once)
+                sockets[i].close()
+                sockets[i] = listening_socket(host, port)
                 procs[i] = start(i)
     finally:
         for proc in procs:

@@ -66,7 +66,8 @@ def run_workers(app: str, *, host: str, port: int, workers: int, **options: Any)
     A worker that dies is started again, on a new socket; one that fails at startup (the app
     cannot load) stops them all. ``options`` go to ``uvicorn.Config`` (``factory=True``, log levels…).
     """
-    from uvicorn.config import STARTUP_FAILURE  # a worker that failed before serving: it would fail again
+    # uvicorn's exit code for a worker that failed before serving: it would fail again
+    from uvicorn.config import STARTUP_FAILURE
 
     sockets = [listening_socket(host, port)]
     port = sockets[0].getsockname()[1]  # port 0: every worker on the port the first one got

@@ -127,13 +127,12 @@ def cpu_seconds(pid: int) -> float | None:
     return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
 
 
-def _with_cpu(run, pid: int | None, *args) -> dict:
-    """``run(*args)`` plus the server's CPU milliseconds per request meanwhile (None where unknown)."""
+def _with_cpu(run, pid: int | None, url: str, bodies: list, *rest) -> dict:
+    """``run(url, bodies, *rest)`` plus the server's CPU milliseconds per request meanwhile (None where unknown)."""
     before = cpu_seconds(pid) if pid else None
-    out = run(*args)
+    out = run(url, bodies, *rest)
     after = cpu_seconds(pid) if pid else None
-    n = len(args[1])
-    out["cpu_ms"] = None if before is None or after is None else (after - before) / n * 1e3
+    out["cpu_ms"] = None if before is None or after is None else (after - before) / len(bodies) * 1e3
     return out
 
 

@@ -29,7 +29,7 @@ def _store():
 def serve(
     host: str = typer.Option(None, "--host", help="bind address (default RISKMODEL_SERVE_HOST or 127.0.0.1)"),
     port: int = typer.Option(None, "--port", help="port (default RISKMODEL_SERVE_PORT or 8000)"),
-    workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes"),
+    workers: int = typer.Option(1, "--workers", min=1, help="worker processes (on Linux each with its own socket on the port)"),
 ) -> None:
     """Serve the HTTP API in the foreground (model models:/<name>@champion, followed as it moves).
 

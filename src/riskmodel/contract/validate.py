@@ -185,11 +185,6 @@ def _isin(s, values) -> np.ndarray:
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
 
 
-def _absent(s) -> np.ndarray:
-    """Missing cells (of a Series or a column array) as a bool array."""
-    return missing(s)
-
-
 def _repeated(codes: np.ndarray) -> np.ndarray:
     """Rows whose (non-missing) code appeared in an earlier row: ``duplicated(keep="first")``.
 
@@ -410,7 +405,7 @@ def check_tables(
             if col.references and col.name in df:
                 ref_table, ref_col = col.references
                 if ref_table in usable:
-                    bad = ~_absent(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
+                    bad = ~missing(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
                     problems.add_rows(name, col.name, "references", bad, df[col.name],
                                       f"not found in {ref_table}.{ref_col}")
         if table.key:
@@ -431,7 +426,7 @@ def check_tables(
 
     hh = frames.get("households")
     if hh is not None and len(hh):
-        bad = equals(hh["household_type"], "alleviated") & _absent(hh["poverty_exit_year"])
+        bad = equals(hh["household_type"], "alleviated") & missing(hh["poverty_exit_year"])
         problems.add_rows("households", "poverty_exit_year", "exit_year_if_alleviated", bad,
                           hh["poverty_exit_year"])
 
@@ -442,7 +437,7 @@ def check_tables(
         problems.add_rows("members", "left_on", "left_after_joined",
                           _values(mem["left_on"]) < _values(mem["joined_on"]), mem["left_on"],
                           "left_on is before joined_on")
-        bad = ~_absent(mem["left_on"]) & _absent(mem["left_reason"])
+        bad = ~missing(mem["left_on"]) & missing(mem["left_reason"])
         problems.add_rows("members", "left_reason", "left_reason_with_left_on", bad, mem["left_reason"])
     if hh is not None and len(hh) and mem is not None and {"households", "members"} <= usable:
         head = equals(mem["relation"], "head")
@@ -483,7 +478,7 @@ def check_tables(
             # the first members row of each member id is its household (like drop_duplicates)
             at = positions(df["member_id"], mem["member_id"])
             theirs = positions(df["household_id"], mem["household_id"])
-            bad = (at >= 0) & ~_absent(df["household_id"])
+            bad = (at >= 0) & ~missing(df["household_id"])
             bad[bad] = owners[at[bad]] != theirs[bad]
             problems.add_rows(name, "member_id", "member_in_household", bad, df["member_id"],
                               "member belongs to another household")

@@ -51,6 +51,19 @@ def test_openapi_examples_score(client, keys):
         assert r.status_code == 200, r.text
 
 
+def test_openapi_request_bodies_resolve_and_their_examples_score(client, keys):
+    doc = client.get("/openapi.json").json()
+    components = doc["components"]["schemas"]
+    for path in ("/v1/score", "/v1/score/batch"):
+        body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["$ref"].rsplit("/", 1)[1] in components
+        for example in body["examples"].values():
+            payload = {**example["value"], "as_of": "2024-07-01"}
+            r = client.post(path, json=payload, headers=auth(keys["admin"]))
+            assert r.status_code == 200, r.text
+    assert {"HouseholdPayload", "BatchPayload", "IncomeRow", "MemberRow"} <= set(components)
+
+
 def test_batch_scores_in_request_order(client, keys):
     payload = {"households": [household("H0NEW00B"), household("H0NEW00A", members=False)], "as_of": "2024-07-01"}
     r = client.post("/v1/score/batch", json=payload, headers=auth(keys["analyst"]))
@@ -72,7 +85,9 @@ def test_batch_with_different_as_of_dates(client, keys):
 
 
 def _with(path: tuple, value, base=None) -> dict:
-    p = copy.deepcopy(base or household(as_of="2024-07-01"))
+    p = copy.deepcopy(base or household(as_of="2024-07-01", income=[
+        {"month": "2024-05", "wage": 1800.0, "business": 0.0, "property": 0.0, "transfer": 200.0,
+         "reported_on": "2024-06-20"}]))
     node = p
     for k in path[:-1]:
         node = node[k]
@@ -89,6 +104,13 @@ MALFORMED = {
     "bad enum": (("members", 0, "relation"), "boss", ["body", "members", 0, "relation"]),
     "bad date": (("household", "registered_on"), "2023-1-5", ["body", "household", "registered_on"]),
     "impossible date": (("household", "registered_on"), "2023-02-30", ["body", "household", "registered_on"]),
+    "timestamp for a date": (("household", "registered_on"), "2023-01-05T00:00:00",
+                             ["body", "household", "registered_on"]),
+    "unix time for a date": (("household", "registered_on"), 1672876800, ["body", "household", "registered_on"]),
+    "date with a newline": (("household", "registered_on"), "2023-01-05\n", ["body", "household", "registered_on"]),
+    "month 13": (("income", 0, "month"), "2024-13", ["body", "income", 0, "month"]),
+    "month of year 0": (("income", 0, "month"), "0000-05", ["body", "income", 0, "month"]),
+    "date for a month": (("income", 0, "month"), "2024-05-01", ["body", "income", 0, "month"]),
     "bad region": (("household", "region_code"), "52032210420", ["body", "household", "region_code"]),
     "missing required": (("household", "household_type"), _DELETE, ["body", "household", "household_type"]),
     "unknown column": (("household", "name"), "x", ["body", "household", "name"]),
@@ -120,6 +142,19 @@ def test_malformed_payload_is_422_naming_the_field(client, keys, case):
     assert all(d["msg"] for d in details)
 
 
+FIELD_CASES = ("bad enum", "bad date", "impossible date", "timestamp for a date", "month 13", "bad region",
+               "unknown column", "string for number", "bad as_of")
+
+
+@pytest.mark.parametrize("case", FIELD_CASES)
+def test_malformed_household_in_a_batch_is_422_naming_household_and_field(client, keys, case):
+    path, value, loc = MALFORMED[case]
+    payload = {"households": [household("H0NEW00E"), _with(path, value)]}
+    r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
+    assert r.status_code == 422, r.text
+    assert any(d["loc"] == ["body", "households", 1, *loc[1:]] for d in r.json()["detail"]), r.json()
+
+
 def test_contract_errors_in_a_batch_point_at_the_household(client, keys):
     bad = _with(("members", 0, "relation"), "spouse")
     payload = {"households": [household("H0NEW00E"), bad]}
@@ -136,10 +171,12 @@ def test_duplicate_household_in_batch_is_422(client, keys):
     assert r.json()["detail"][0]["type"] == "contract.unique"
 
 
-@pytest.mark.parametrize("body", ["{not json", "[]", "null", json.dumps({"households": []})])
-def test_broken_json_is_422_not_500(client, keys, body):
-    r = client.post("/v1/score", content=body, headers={**auth(keys["admin"]), "Content-Type": "application/json"})
-    assert r.status_code == 422
+@pytest.mark.parametrize("path", ["/v1/score", "/v1/score/batch"])
+@pytest.mark.parametrize("body", ["{not json", "", "[]", "null", json.dumps({"households": []})])
+def test_broken_json_is_422_not_500(client, keys, body, path):
+    r = client.post(path, content=body, headers={**auth(keys["admin"]), "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][0] == "body"
 
 
 def test_request_size_is_limited(client, keys):
@@ -226,3 +263,52 @@ def test_concurrent_single_requests_each_get_their_own_answer(client, keys, app)
             assert r.status_code == 200, r.text
             assert r.json()["household_id"] == hid
     assert app.state.batcher.requests == len(payloads)
+
+
+def test_concurrent_batches_are_scored_one_at_a_time_each_with_its_own_answer(store, keys, serving_settings):
+    """Batches score in a worker thread, one at a time: concurrent ones only fought over the GIL."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+    from tests.serving.serving_fakes import Registry
+
+    from riskmodel.serving import create_app
+
+    registry = Registry(delay_s=0.05)
+    active, peak, lock = [0], [0], threading.Lock()
+    load = registry.load
+
+    def counting_load(uri):
+        scorer = load(uri)
+        score = scorer.score
+
+        def counted(*args, **kwargs):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                return score(*args, **kwargs)
+            finally:
+                with lock:
+                    active[0] -= 1
+
+        scorer.score = counted
+        return scorer
+
+    app = create_app(store=store, scorer_loader=counting_load, serving=serving_settings,
+                     version_resolver=registry.resolve, model_info=registry.info)
+    batches = [[household(f"H0B{b}{i:03d}", as_of="2024-07-01") for i in range(3)] for b in range(4)]
+    with TestClient(app) as c:
+        peak[0] = 0  # warm-up scores at start are not requests
+
+        def send(batch):
+            return c.post("/v1/score/batch", json={"households": batch}, headers=auth(keys["admin"]))
+
+        with ThreadPoolExecutor(4) as pool:
+            responses = list(pool.map(send, batches))
+    for batch, r in zip(batches, responses):
+        assert r.status_code == 200, r.text
+        assert [x["household_id"] for x in r.json()["results"]] == [p["household"]["household_id"] for p in batch]
+    assert peak[0] == 1
+

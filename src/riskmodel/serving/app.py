@@ -12,18 +12,21 @@ import gc
 import io
 import logging
 import re
+import threading
 import time
 import traceback
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
 import pandas as pd
-from fastapi import Body, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import ValidationError
+from pydantic.json_schema import models_json_schema
 
 import riskmodel
 from riskmodel.contract.schema import CATEGORY_ZH
@@ -116,17 +119,36 @@ SCORE_BODY = {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/HouseholdPayload"},
     "examples": {"known household": {"value": EXAMPLE_HOUSEHOLD},
                  "new household without history": {"value": EXAMPLE_NEW_HOUSEHOLD}}}}}
+BATCH_BODY = {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/BatchPayload"},
+    "examples": {"two households": {"value": {"households": [EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD]}}}}}}
 
 
-async def _household_payload(request: Request) -> HouseholdPayload:
+def _with_request_schemas(app: FastAPI, *models) -> None:
+    """Add the request models that endpoints read from raw bytes to the OpenAPI components."""
+    default = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = default()
+            _, defs = models_json_schema([(m, "validation") for m in models],
+                                         ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _validated(model, body: bytes):
     """The body validated straight from its bytes by pydantic's own JSON parser.
 
     FastAPI's body parameter runs ``json.loads`` and then validates the Python objects: on the
-    hot endpoint that was a third of the event loop's time per request. Errors are FastAPI's
-    422 format (``loc`` starts with ``body``).
+    single-score endpoint that was a third of the event loop's time per request, on a batch of
+    50 a quarter of the request. Errors are FastAPI's 422 format (``loc`` starts with ``body``).
     """
     try:
-        return HouseholdPayload.model_validate_json(await request.body())
+        return model.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
                                      ) from None
@@ -274,6 +296,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     app.state.batcher = batcher
 
     app.add_middleware(Observe, metrics=metrics)
+    _with_request_schemas(app, HouseholdPayload, BatchPayload)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
@@ -308,7 +331,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
 
         Requests arriving together are scored together (dynamic batching), each with its own result.
         """
-        payload = await _household_payload(request)
+        payload = _validated(HouseholdPayload, await request.body())
         _check_score_region(key, [payload])
         _loaded(request)
         try:
@@ -318,22 +341,32 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         metrics.scored.inc()
         return JSONResponse(result, headers={"X-Model-Version": result["model"]["version"]})
 
-    @app.post("/v1/score/batch", response_model=BatchOut, tags=["scoring"],
+    batch_lock = threading.Lock()
+
+    def score_batch_now(key: ApiKeyInfo, body: bytes) -> JSONResponse:
+        """Validate, score and encode one batch request, one batch at a time per process.
+
+        All of it off the event loop, so single scores keep flowing meanwhile (LightGBM releases
+        the GIL); one at a time, because concurrent batches only take turns at the GIL (measured:
+        30 instead of 22 ms of CPU per batch of 50 with four concurrent clients).
+        """
+        with batch_lock:
+            payload = _validated(BatchPayload, body)
+            _check_score_region(key, payload.households)
+            try:
+                results = score_now(payload.households, ["body", "households"], payload.as_of or _today())
+            except PayloadError as err:
+                return _payload_422(err)
+            metrics.scored.inc(len(results))
+            model = results[0]["model"]
+            return JSONResponse({"results": results, "model": model}, headers={"X-Model-Version": model["version"]})
+
+    @app.post("/v1/score/batch", response_model=BatchOut, tags=["scoring"], openapi_extra={"requestBody": BATCH_BODY},
               responses={**AUTH_RESPONSES, 422: {"description": "payload breaks the contract"},
                          503: {"description": "no model loaded yet"}})
-    def score_batch(request: Request, key: Key,
-                    payload: Annotated[BatchPayload, Body(openapi_examples={  # type: ignore[valid-type]
-                        "two households": {"value": {"households": [EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD]}}})]):
+    async def score_batch(request: Request, key: Key):
         """Score several households in one request (all with one model version)."""
-        _check_score_region(key, payload.households)
-        _loaded(request)
-        try:
-            results = score_now(payload.households, ["body", "households"], payload.as_of or _today())
-        except PayloadError as err:
-            return _payload_422(err)
-        metrics.scored.inc(len(results))
-        model = results[0]["model"]
-        return JSONResponse({"results": results, "model": model}, headers={"X-Model-Version": model["version"]})
+        return await run_in_threadpool(score_batch_now, key, await request.body())  # 503 there if no model
 
     # --- lists, households, visits -----------------------------------------------------------
 

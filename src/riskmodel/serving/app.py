@@ -144,8 +144,8 @@ def _validated(model, body: bytes):
     """The body validated straight from its bytes by pydantic's own JSON parser.
 
     FastAPI's body parameter runs ``json.loads`` and then validates the Python objects: on the
-    single-score endpoint that was a third of the event loop's time per request, on a batch of
-    50 a quarter of the request. Errors are FastAPI's 422 format (``loc`` starts with ``body``).
+    single-score endpoint that was a third of the event loop's time per request; for a batch of
+    48 households, 7.2 ms against 4.8 ms. Errors are FastAPI's 422 format (``loc`` starts with ``body``).
     """
     try:
         return model.model_validate_json(body)
@@ -347,8 +347,8 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         """Validate, score and encode one batch request, one batch at a time per process.
 
         All of it off the event loop, so single scores keep flowing meanwhile (LightGBM releases
-        the GIL); one at a time, because concurrent batches only take turns at the GIL (measured:
-        30 instead of 22 ms of CPU per batch of 50 with four concurrent clients).
+        the GIL); one at a time, because concurrent batches only take turns at the GIL (measured
+        before: 30 ms of CPU per batch of 50 with four concurrent clients, 22 ms with one).
         """
         with batch_lock:
             payload = _validated(BatchPayload, body)

@@ -178,3 +178,15 @@ def test_one_household_panel_is_cheap(handmade):
     for _ in range(5):
         build_features(one, AS_OF)
     assert (time.perf_counter() - start) / 5 < 0.5
+
+
+@pytest.mark.parametrize("change", ["yaml has one more", "yaml lacks one"])
+def test_pipeline_and_features_yaml_must_name_the_same_columns(handmade, monkeypatch, change):
+    import riskmodel.features.build as build
+
+    names = feature_names()
+    declared = [*names, "not_computed"] if change == "yaml has one more" else names[1:]
+    monkeypatch.setattr(build, "feature_names", lambda: declared)
+    expected = "only in yaml \\['not_computed'\\]" if change == "yaml has one more" else f"only computed \\['{names[0]}'\\]"
+    with pytest.raises(RuntimeError, match=expected):
+        build_features(handmade, AS_OF)

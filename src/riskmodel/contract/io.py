@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.columns import Columns
+from riskmodel.contract.columns import Columns, release_arrow_memory
 from riskmodel.contract.policy import Policy, load_policy
 from riskmodel.contract.schema import TABLES, Table
 from riskmodel.contract.validate import (
@@ -110,9 +110,11 @@ def read_raw(path: Path, table: str) -> pd.DataFrame:
     """The file as it is: CSV as strings (empty cells stay empty strings), Parquet as typed."""
     try:
         if path.suffix == ".parquet":
-            return pq.read_table(path).to_pandas(
+            frame = pq.read_table(path).to_pandas(
                 date_as_object=False, types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get
             )
+            release_arrow_memory()  # the file's decoded buffers, copied into the frame
+            return frame
         return _read_csv(_utf8(path.read_bytes()))
     except _Undecodable as err:
         raise ContractError(_one(Problem(

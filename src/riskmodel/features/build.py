@@ -22,6 +22,7 @@ from riskmodel.contract.columns import (
     equals,
     missing,
     positions_at,
+    release_arrow_memory,
 )
 from riskmodel.contract.schema import (
     EVENT_TYPES,
@@ -432,20 +433,38 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     if rows is not None:
         ids, regions = ids[rows], regions[rows]
     ctx = _as_of(panel, t, ids)
-    members = panel.columns("members")
-    cols, member_code = _members(ctx, members)
-    income, monthly_12m = _income(ctx, panel.columns("income"), cols["hh_size"])
-    cols.update(income)
-    cols.update(_medical(ctx, panel.columns("medical_claims"), members, member_code, cols["hh_size"], monthly_12m))
-    cols.update(_events(ctx, panel.columns("events"), members))
-    cols.update(_assistance(ctx, panel.columns("assistance")))
-    cols.update(_history(ctx, panel.columns("monitoring")))
-    cols.update(_static(ctx, hh, rows))
     names = feature_names()
-    if set(names) != set(cols):
-        raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(set(names) - set(cols))}, "
-                           f"only computed {sorted(set(cols) - set(names))}")
-    values = np.empty((ctx.n, len(names)), dtype=np.float64, order="F")  # one block, column-major
-    for j, name in enumerate(names):
-        values[:, j] = cols.pop(name)  # free each column once copied: peak memory is one table
+    column = {name: j for j, name in enumerate(names)}
+    known = set(column)
+    # One block, column-major, filled stage by stage: each stage's columns are freed once copied,
+    # so the stages' outputs never exist twice (at 1M households the matrix is 0.6 GB).
+    values = np.empty((ctx.n, len(names)), dtype=np.float64, order="F")
+    computed: list[str] = []
+
+    def put(part: dict[str, np.ndarray]) -> None:
+        unknown = sorted(set(part) - known)
+        if unknown:
+            raise RuntimeError(f"features.yaml and the pipeline disagree: only computed {unknown}")
+        for name, v in part.items():
+            values[:, column[name]] = v
+        computed.extend(part)
+        if ctx.n > 100_000:  # the per-call cost matters for one household, the memory for many
+            release_arrow_memory()
+
+    members = panel.columns("members")
+    part, member_code = _members(ctx, members)
+    size = part["hh_size"]
+    put(part)
+    part, monthly_12m = _income(ctx, panel.columns("income"), size)
+    put(part)
+    put(_medical(ctx, panel.columns("medical_claims"), members, member_code, size, monthly_12m))
+    del part, member_code, monthly_12m
+    put(_events(ctx, panel.columns("events"), members))
+    put(_assistance(ctx, panel.columns("assistance")))
+    put(_history(ctx, panel.columns("monitoring")))
+    put(_static(ctx, hh, rows))
+    if sorted(computed) != sorted(names):
+        twice = sorted({c for c in computed if computed.count(c) > 1})
+        raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(known - set(computed))}, "
+                           f"computed twice {twice}")
     return FeatureArrays(ids, regions, values, list(names))

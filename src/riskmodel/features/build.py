@@ -41,6 +41,8 @@ _NAT = np.iinfo(np.int64).min
 ROW_BLOCK = 4_000_000
 #: Households per block of the income aggregation (bounds the household × month temporaries).
 HOUSEHOLD_BLOCK = 100_000
+#: Households above which Arrow's freed memory is handed back to the OS between stages.
+LARGE_PANEL = 100_000
 INCOME_SOURCES = ("wage", "business", "property", "transfer")
 #: Month-age ranges [lo, hi) of the income windows; "p" = the same months a year earlier.
 INCOME_WINDOWS = {"3": (0, 3), "6": (0, 6), "12": (0, 12), "p3": (12, 15), "p12": (12, 24)}
@@ -261,18 +263,26 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     return out
 
 
-def _medical(ctx: _AsOf, claims: Columns, members: Columns, member_code: np.ndarray,
-             size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
+def _claim_members(ctx: _AsOf, claims: Columns, members: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the claims known at t with a service date in the last 365 days, and their members' rows (-1: none).
+
+    Matching member ids by text is the pipeline's largest transient (0.5 GB of Arrow hash table
+    and taken strings for 4M claims), so ``feature_arrays`` runs it before any feature exists.
+    """
     service = np.asarray(claims["service_date"], dtype="datetime64[ns]")
     keep = claims["reported_on"] <= ctx.t
     keep &= service > ctx.t - np.timedelta64(365, "D")
     idx = np.flatnonzero(keep)
     del keep
-    if len(idx):
-        pos = positions_at(claims["member_id"], idx, members["member_id"])
-        code = np.where(pos >= 0, member_code[pos], -1)
-    else:
-        code = np.empty(0, np.intp)
+    pos = positions_at(claims["member_id"], idx, members["member_id"]) if len(idx) else np.empty(0, np.intp)
+    return idx, pos
+
+
+def _medical(ctx: _AsOf, claims: Columns, idx: np.ndarray, pos: np.ndarray, member_code: np.ndarray,
+             size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
+    """Claims features; ``idx, pos`` are ``_claim_members``' claim rows and member rows."""
+    service = np.asarray(claims["service_date"], dtype="datetime64[ns]")
+    code = np.where(pos >= 0, member_code[pos], -1) if len(idx) else np.empty(0, np.intp)
     sel = code >= 0
     idx, code = idx[sel], code[sel]
     day = _days(service[idx])
@@ -422,6 +432,12 @@ class FeatureArrays:
     names: list[str]
 
 
+def _release(ctx: _AsOf) -> None:
+    """Arrow's freed memory back to the OS between stages of a large panel (not one household's: it costs µs)."""
+    if ctx.n > LARGE_PANEL:
+        release_arrow_memory()
+
+
 def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     """``build_features`` as arrays (scoring reads the matrix as is; a frame costs more than one household)."""
     t = pd.Timestamp(as_of)
@@ -448,17 +464,18 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
         for name, v in part.items():
             values[:, column[name]] = v
         computed.extend(part)
-        if ctx.n > 100_000:  # the per-call cost matters for one household, the memory for many
-            release_arrow_memory()
+        _release(ctx)
 
-    members = panel.columns("members")
+    members, claims = panel.columns("members"), panel.columns("medical_claims")
+    claim_rows, claim_member = _claim_members(ctx, claims, members)
+    _release(ctx)
     part, member_code = _members(ctx, members)
     size = part["hh_size"]
     put(part)
     part, monthly_12m = _income(ctx, panel.columns("income"), size)
     put(part)
-    put(_medical(ctx, panel.columns("medical_claims"), members, member_code, size, monthly_12m))
-    del part, member_code, monthly_12m
+    put(_medical(ctx, claims, claim_rows, claim_member, member_code, size, monthly_12m))
+    del part, member_code, monthly_12m, claim_rows, claim_member
     put(_events(ctx, panel.columns("events"), members))
     put(_assistance(ctx, panel.columns("assistance")))
     put(_history(ctx, panel.columns("monitoring")))

@@ -274,15 +274,14 @@ def _claim_members(ctx: _AsOf, claims: Columns, members: Columns) -> tuple[np.nd
     keep &= service > ctx.t - np.timedelta64(365, "D")
     idx = np.flatnonzero(keep)
     del keep
-    pos = positions_at(claims["member_id"], idx, members["member_id"]) if len(idx) else np.empty(0, np.intp)
-    return idx, pos
+    return idx, positions_at(claims["member_id"], idx, members["member_id"])
 
 
 def _medical(ctx: _AsOf, claims: Columns, idx: np.ndarray, pos: np.ndarray, member_code: np.ndarray,
              size: np.ndarray, monthly_income_12m: np.ndarray) -> dict[str, np.ndarray]:
     """Claims features; ``idx, pos`` are ``_claim_members``' claim rows and member rows."""
     service = np.asarray(claims["service_date"], dtype="datetime64[ns]")
-    code = np.where(pos >= 0, member_code[pos], -1) if len(idx) else np.empty(0, np.intp)
+    code = np.where(pos >= 0, member_code[pos], -1)
     sel = code >= 0
     idx, code = idx[sel], code[sel]
     day = _days(service[idx])

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-slow bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,14 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/riskmodel demo
 
-## The test suite. PostgreSQL-backed tests run when RISKMODEL_TEST_POSTGRES_URL is set (CI sets it).
+## The fast tier, run often: everything not marked slow.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+
+## The slow tier (.ci/run runs it after `make test`): PostgreSQL, browser, demo subprocess,
+## notebooks, fuzzing. PostgreSQL tests need RISKMODEL_TEST_POSTGRES_URL (CI sets it).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow
 
 ## Every benchmark at its default size (the 1M-household ones take minutes; see README).
 bench: $(STAMP)

@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 FAST = Path(__file__).parents[2] / "training" / "fast.yaml"
 

@@ -1,7 +1,11 @@
+import pytest
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+pytestmark = pytest.mark.slow
+
 
 NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "02_drift.ipynb"
 

@@ -16,6 +16,8 @@ from tests.serving.serving_fakes import Registry, seed_week
 from riskmodel.serving import ServingSettings, create_app
 from riskmodel.store import Store
 
+pytestmark = pytest.mark.slow
+
 
 REGISTRY = Registry("1")
 # in-memory store: the app (and so the schema) exists at collection time; the fixture fills it

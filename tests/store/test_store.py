@@ -15,7 +15,7 @@ from sqlalchemy import text
 from riskmodel.store import RISK_LIST_COLUMNS, Store, StoreError
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])])
 def store(request, tmp_path):
     if request.param == "sqlite":
         s = Store(f"sqlite:///{tmp_path / 'store.db'}")

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+import pytest
+
+pytestmark = pytest.mark.slow
+
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_synthetic_panel.ipynb"
 

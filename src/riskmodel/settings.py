@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RISKMODEL_", frozen=True, extra="ignore")
@@ -25,10 +27,10 @@ class Settings(BaseSettings):
     model_name: str = "riskmodel"
     #: Service store (API keys, lists, scores, visits, access log). SQLite by default.
     database_url: str = "sqlite:///riskmodel.db"
-    #: Outcome horizon in weeks (contract default 26).
-    horizon_weeks: int = 26
-    #: Default list capacity as a share of eligible households.
-    capacity_share: float = 0.02
+    #: Outcome horizon in weeks (the list policy's, from the contract).
+    horizon_weeks: int = HORIZON_WEEKS
+    #: Default list capacity as a share of eligible households (the list policy's).
+    capacity_share: float = CAPACITY_SHARE
     #: Append-only history of registry alias moves (MLflow has none).
     alias_log: Path = Path("alias_history.jsonl")
 

@@ -7,13 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from riskmodel import scoring
 from riskmodel.contract import RISK_TYPES
 from riskmodel.labels import eligible
-from riskmodel.scoring import Scorer, rank_order
+from riskmodel.scoring import Scorer
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.pipeline import fit_recipe
 
@@ -83,18 +80,3 @@ def test_scoring_is_deterministic_and_point_in_time(scorer, synth_panel, scored)
     again = scorer.score(synth_panel.as_of(AS_OF), AS_OF, explain=5)
     pd.testing.assert_frame_equal(scored.drop(columns=["contributions", "measures", "risk_types"]),
                                   again.drop(columns=["contributions", "measures", "risk_types"]))
-
-
-@settings(max_examples=80, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from([0.1, 0.25, 0.5, 0.9, 1e-9]), st.text("H1户", min_size=1, max_size=3)),
-                     max_size=20, unique_by=lambda r: r[1]))
-def test_rank_order_is_the_same_on_the_small_and_the_arrow_path(rows):
-    scores = np.array([r[0] for r in rows], dtype=np.float64)
-    ids = pd.array([r[1] for r in rows], dtype="string[pyarrow]")
-    small = rank_order(scores, ids)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(scoring, "SMALL", -1)
-        large = rank_order(scores, ids)
-    assert np.array_equal(small, large)
-    ranked = [(-scores[i], ids[i]) for i in small]
-    assert ranked == sorted(ranked)  # score descending, ties by household_id

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+
+from riskmodel.monitoring.writers import HEADERS_ZH
 from tests.serving.serving_fakes import HH_IN, HH_OUT, IN_REGION, WEEK, auth
 
 
@@ -32,14 +34,18 @@ def test_risk_list_region_filter_and_unknown_week(client, keys):
 def test_risk_list_csv_and_xlsx(client, keys):
     csv = client.get(f"/v1/risk-lists/{WEEK}?format=csv", headers=auth(keys["admin"]))
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    df = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")), dtype={"region_code": str})
-    assert df["household_id"].tolist() == [HH_IN, HH_OUT]
-    assert df.loc[0, "risk_types"] == "illness;labor" and df.loc[0, "category_zh"] == "突发严重困难户"
+    # the weekly run's own files: Chinese headers, the same cells as its risk_list.csv and workbooks
+    df = pd.read_csv(io.StringIO(csv.content.decode("utf-8-sig")), dtype=str)
+    assert list(df.columns) == list(HEADERS_ZH.values())
+    assert df["户编号"].tolist() == [HH_IN, HH_OUT]
+    assert df.loc[0, "主要风险类型"] == "因病、缺劳动力" and df.loc[0, "建议识别类别"] == "突发严重困难户"
+    assert df.loc[0, "建议帮扶措施"] == "临时救助" and df.loc[0, "名单日期"] == WEEK
     xlsx = client.get(f"/v1/risk-lists/{WEEK}?format=xlsx", headers=auth(keys["admin"]))
     assert xlsx.status_code == 200
-    sheet = pd.read_excel(io.BytesIO(xlsx.content), dtype={"region_code": str})
-    assert sheet["household_id"].tolist() == [HH_IN, HH_OUT]
-    assert sheet.loc[1, "region_code"].startswith("520323")
+    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None, dtype=str)
+    assert list(sheets)[:2] == ["汇总", "全县名单"]
+    assert sheets["全县名单"]["户编号"].tolist() == [HH_IN, HH_OUT]
+    assert sheets["全县名单"].loc[1, "村代码"].startswith("520323")
 
 
 def test_household_latest_history_visits_and_access_log(client, keys, store):

@@ -13,8 +13,7 @@ import pandas as pd
 
 from riskmodel.contract import Panel
 from riskmodel.contract.columns import positions, sort_order
-
-DEFAULT_HORIZON_WEEKS = 26
+from riskmodel.listing.policy import HORIZON_WEEKS
 
 
 def _ts(t) -> np.datetime64:
@@ -60,7 +59,7 @@ def eligible(panel: Panel, as_of) -> pd.Index:
     return pd.Index(eligible_households(panel, as_of)["household_id"], name="household_id")
 
 
-def outcomes(panel: Panel, as_of, horizon_weeks: int = DEFAULT_HORIZON_WEEKS) -> pd.DataFrame:
+def outcomes(panel: Panel, as_of, horizon_weeks: int = HORIZON_WEEKS) -> pd.DataFrame:
     """One row per eligible household: whether (and how) it is identified in ``(t, t + H]``.
 
     Uses every monitoring row of ``panel``: pass ``panel.as_of(cutoff)`` to see only what was

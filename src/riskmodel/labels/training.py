@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from riskmodel.contract import Panel
-from riskmodel.labels.outcome import DEFAULT_HORIZON_WEEKS, outcomes
+from riskmodel.labels.outcome import outcomes
+from riskmodel.listing.policy import HORIZON_WEEKS
 
 
 def as_of_dates(start, end, every_weeks: int = 4) -> pd.DatetimeIndex:
@@ -21,7 +22,7 @@ def as_of_dates(start, end, every_weeks: int = 4) -> pd.DatetimeIndex:
 def training_table(
     panel: Panel,
     as_of_dates: Iterable,
-    horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
+    horizon_weeks: int = HORIZON_WEEKS,
     cutoff=None,
     *,
     progress: Callable[[int, int], None] | None = None,

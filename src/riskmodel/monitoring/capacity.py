@@ -11,13 +11,15 @@ of its township lists.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+
+from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS, county_of, township_of
+from riskmodel.listing import CAPACITY_SHARE, top_count
 
 ALLOCATE = ("eligible", "risk")
 
@@ -26,7 +28,7 @@ ALLOCATE = ("eligible", "risk")
 class Capacity:
     """Visits per week: a default share plus per-county and per-township overrides."""
 
-    share: float = 0.02
+    share: float = CAPACITY_SHARE
     counties: dict[str, int] = field(default_factory=dict)
     townships: dict[str, int] = field(default_factory=dict)
     allocate: str = "eligible"
@@ -36,7 +38,8 @@ class Capacity:
             raise ValueError(f"capacity: share must be in (0, 1], got {self.share}")
         if self.allocate not in ALLOCATE:
             raise ValueError(f"capacity: allocate must be one of {ALLOCATE}, got {self.allocate!r}")
-        for level, table, digits in (("counties", self.counties, 6), ("townships", self.townships, 9)):
+        for level, table, digits in (("counties", self.counties, COUNTY_DIGITS),
+                                     ("townships", self.townships, TOWNSHIP_DIGITS)):
             for code, visits in table.items():
                 if not (isinstance(code, str) and len(code) == digits and code.isdigit()):
                     raise ValueError(f"capacity: {level} key {code!r} must be a {digits}-digit region code")
@@ -44,7 +47,7 @@ class Capacity:
                     raise ValueError(f"capacity: {level}[{code}] must be a whole number of visits ≥ 0, got {visits!r}")
 
     @classmethod
-    def from_mapping(cls, raw: dict | None, *, default_share: float = 0.02) -> Capacity:
+    def from_mapping(cls, raw: dict | None, *, default_share: float = CAPACITY_SHARE) -> Capacity:
         raw = dict(raw or {})
         unknown = set(raw) - {"share", "counties", "townships", "allocate"}
         if unknown:
@@ -65,7 +68,7 @@ class Capacity:
                    townships=visits("townships"), allocate=str(raw.get("allocate", "eligible")))
 
     @classmethod
-    def load(cls, path: str | Path, *, default_share: float = 0.02) -> Capacity:
+    def load(cls, path: str | Path, *, default_share: float = CAPACITY_SHARE) -> Capacity:
         path = Path(path)
         try:
             raw = yaml.safe_load(path.read_text("utf-8"))
@@ -126,13 +129,13 @@ def list_sizes(eligible: pd.DataFrame, capacity: Capacity) -> pd.DataFrame:
     township's eligible households.
     """
     codes = eligible["region_code"].astype(str)
-    frame = pd.DataFrame({"township_code": codes.str[:9].to_numpy(),
+    frame = pd.DataFrame({"township_code": township_of(codes).to_numpy(),
                           "probability": eligible["probability"].to_numpy(dtype=float)})
     g = frame.groupby("township_code", sort=True)
     out = pd.DataFrame({"eligible": g.size(), "expected": g["probability"].sum()}).reset_index()
-    out.insert(0, "county_code", out["township_code"].str[:6])
+    out.insert(0, "county_code", county_of(out["township_code"]))
     n = out["eligible"].to_numpy(dtype=np.int64)
-    size = np.array([math.ceil(capacity.share * k - 1e-9) for k in n], dtype=np.int64)
+    size = np.array([top_count(capacity.share, k) for k in n], dtype=np.int64)
     source = np.full(len(out), "share", dtype=object)
 
     own = out["township_code"].map(capacity.townships)

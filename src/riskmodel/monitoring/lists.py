@@ -1,7 +1,7 @@
 """The weekly lists themselves: who is on which township's list, in which order, and why.
 
-Pure functions over frames; the weekly run does the I/O. Order inside a list is the score,
-highest first, ties broken by household id (the same rule as ``Scorer`` ranks).
+Pure functions over frames; the weekly run does the I/O. Order, and which risk types and
+measures a row shows, are the list policy's (``riskmodel.listing``), as in ``Scorer``.
 """
 
 from __future__ import annotations
@@ -9,21 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskmodel.contract import CATEGORY_ZH
+from riskmodel.contract.regions import county_of, township_of
+from riskmodel.listing import DEFAULT_POLICY, ListPolicy, ranked, shown_measures, shown_risk_types
+
 #: Columns of a list frame, in output order (machine names; writers translate to Chinese).
 LIST_COLUMNS = (
     "as_of", "county_code", "township_code", "village_code", "rank", "county_rank", "household_id",
     "score", "probability", "band", "category", "category_zh", "risk_types", "risk_types_zh",
     "measures", "new_on_list", "previous_rank",
 )
-#: How many risk types a row names (the main one first).
-MAX_RISK_TYPES = 3
-MAX_MEASURES = 4
-
-
-def _order(frame: pd.DataFrame) -> np.ndarray:
-    """Positions sorting by score (desc) then household id (asc)."""
-    return np.lexsort((frame["household_id"].astype(str).to_numpy(), -frame["score"].to_numpy(dtype=float)))
-
 
 def select(scores: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
     """The top ``capacity`` households of each township, ranked within township and county.
@@ -37,10 +32,10 @@ def select(scores: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
     if scores["household_id"].duplicated().any():
         dup = scores.loc[scores["household_id"].duplicated(), "household_id"].iloc[0]
         raise ValueError(f"scores: household_id {dup} appears twice")
-    s = scores.iloc[_order(scores)].reset_index(drop=True)
+    s = ranked(scores)
     codes = s["region_code"].astype(str)
-    s["township_code"] = codes.str[:9].to_numpy()
-    s["county_code"] = codes.str[:6].to_numpy()
+    s["township_code"] = township_of(codes).to_numpy()
+    s["county_code"] = county_of(codes).to_numpy()
     s["village_code"] = codes.to_numpy()
     s["rank"] = s.groupby("township_code", sort=False).cumcount().to_numpy() + 1
     cap = s["township_code"].map(sizes.set_index("township_code")["capacity"]).fillna(0).to_numpy()
@@ -67,19 +62,13 @@ def mark_changes(listed: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
     return out
 
 
-def _main_types(risk_types, contributions) -> list[str]:
-    codes = list(risk_types) if risk_types is not None and not isinstance(risk_types, float) else []
-    if isinstance(contributions, dict) and contributions:
-        positive = [c for c in codes if contributions.get(c, 0.0) > 0]
-        codes = positive or codes[:1]
-    return codes[:MAX_RISK_TYPES]
-
-
-def attach_reasons(listed: pd.DataFrame, explained: pd.DataFrame | None, risk_type_map: dict) -> pd.DataFrame:
+def attach_reasons(listed: pd.DataFrame, explained: pd.DataFrame | None, risk_type_map: dict,
+                   policy: ListPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """Main risk types (codes and Chinese names) and suggested measures for every listed row.
 
     ``explained``: ``Scorer.score(..., explain=ids)`` rows (``risk_types``, ``contributions``,
-    ``measures``). Measures come from the scorer when it gives them, else from the risk-type map.
+    ``measures``). Measures come from the scorer when it gives them, else from the risk-type
+    map; either way the list policy decides how many are shown.
     Every listed household must be explained: a list row without reasons is an error.
     """
     out = listed.copy()
@@ -98,17 +87,38 @@ def attach_reasons(listed: pd.DataFrame, explained: pd.DataFrame | None, risk_ty
                          f"({int(lacking.sum())} listed households unexplained)")
     ex = ex.loc[ids.to_numpy()]
     contributions = ex["contributions"] if "contributions" in ex else pd.Series([None] * len(ex), index=ex.index)
-    main = [_main_types(r, c) for r, c in zip(ex["risk_types"], contributions)]  # one per listed row only
+    main = [shown_risk_types(r, c if isinstance(c, dict) else None, policy)  # one per listed row only
+            for r, c in zip(ex["risk_types"], contributions)]
     out["risk_types"] = main
     out["risk_types_zh"] = ["、".join(risk_type_map[c].zh for c in codes if c in risk_type_map) for codes in main]
     given = ex["measures"] if "measures" in ex else pd.Series([None] * len(ex), index=ex.index)
+    by_code = {code: rt.measures for code, rt in risk_type_map.items()}
     measures = []
     for codes, m in zip(main, given):
         if m is None or isinstance(m, float) or len(m) == 0:
-            m = [x for c in codes if c in risk_type_map for x in risk_type_map[c].measures[:2]]
-        measures.append(list(dict.fromkeys(m))[:MAX_MEASURES])
+            m = shown_measures(codes, by_code, policy)
+        measures.append(list(dict.fromkeys(m))[:policy.max_measures])
     out["measures"] = measures
     return out
+
+
+def from_stored(stored: pd.DataFrame, as_of, risk_type_map: dict) -> pd.DataFrame:
+    """A list as the store returns it (``Store.risk_list``) back into the weekly run's list
+    table (``LIST_COLUMNS``), so an export of it is the weekly run's files, row for row."""
+    out = stored.copy()
+    out["village_code"] = out["region_code"].astype(str)
+    out["county_code"] = county_of(out["village_code"])
+    out["township_code"] = township_of(out["village_code"])
+    out = ranked(out)
+    out["county_rank"] = out.groupby("county_code", sort=False).cumcount().to_numpy() + 1
+    codes = [list(c) if isinstance(c, (list, tuple)) else [] for c in out["risk_types"]]
+    out["risk_types"] = codes
+    out["risk_types_zh"] = ["、".join(risk_type_map[c].zh for c in cs if c in risk_type_map) for cs in codes]
+    out["measures"] = [list(m) if isinstance(m, (list, tuple)) else [] for m in out["measures"]]
+    out["category_zh"] = out["category"].map(lambda c: CATEGORY_ZH.get(c or "", ""))
+    out["new_on_list"] = out["new_on_list"].fillna(False).astype(bool)
+    out = out.sort_values(["county_code", "township_code", "rank"], kind="stable").reset_index(drop=True)
+    return finish(out, as_of)
 
 
 def finish(listed: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -21,7 +21,6 @@ the same result as in one process.
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.listing import ListPolicy, bands, ranked
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
@@ -82,16 +82,12 @@ def _score_part(panel, scorer, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.Da
 
 
 def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
-    """Global rank (score desc, id asc) and rank-based bands, whatever the partitioning was."""
-    out = scores.sort_values(["score", "household_id"], ascending=[False, True], kind="mergesort",
-                             ignore_index=True)
+    """Global rank and bands by the list policy, whatever the partitioning was."""
+    out = ranked(scores)
     n = len(out)
     out["rank"] = np.arange(1, n + 1, dtype=np.int64)
     if share is not None and "band" in out:
-        from riskmodel.scoring import MEDIUM_BAND_FACTOR
-
-        high, medium = math.ceil(share * n), math.ceil(MEDIUM_BAND_FACTOR * share * n)
-        out["band"] = np.where(out["rank"] <= high, "high", np.where(out["rank"] <= medium, "medium", "low"))
+        out["band"] = bands(out["rank"].to_numpy(), n, ListPolicy(capacity_share=share))
     return out
 
 

@@ -1,5 +1,8 @@
 """List files for people (XLSX per county, CSV with BOM) and for tools (JSON).
 
+The weekly run writes them into its week folder; the API's CSV/XLSX export of a stored list
+is the same files (``csv_bytes``, ``list_workbook``), so an office gets one format.
+
 Everything written here is a function of the list and the run's inputs only: no clock, no
 host, no random names inside the files, so a rerun of the same week writes identical bytes
 (openpyxl stamps the workbook and its zip entries with the time; both are pinned here).
@@ -14,10 +17,13 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from riskmodel.listing import HORIZON_WEEKS
 
 #: Chinese headers of the people-facing files, in column order.
 HEADERS_ZH = {
@@ -29,7 +35,7 @@ HEADERS_ZH = {
     "county_rank": "县内排名",
     "household_id": "户编号",
     "score": "风险分",
-    "probability": "26周内纳入监测概率",
+    "probability": f"{HORIZON_WEEKS}周内纳入监测概率",
     "band": "风险等级",
     "category_zh": "建议识别类别",
     "risk_types_zh": "主要风险类型",
@@ -62,9 +68,14 @@ def people_frame(lists: pd.DataFrame) -> pd.DataFrame:
     return out[list(HEADERS_ZH.values())]
 
 
-def write_csv(lists: pd.DataFrame, path: Path) -> None:
+def csv_bytes(lists: pd.DataFrame) -> bytes:
     """CSV with a UTF-8 byte-order mark, so Excel on a Chinese-locale machine opens it right."""
-    people_frame(lists).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return people_frame(lists).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def write_csv(lists: pd.DataFrame, path: Path) -> None:
+    """``csv_bytes`` into ``path``."""
+    path.write_bytes(csv_bytes(lists))
 
 
 def _jsonable(value):
@@ -133,19 +144,41 @@ def _pin(data: bytes, stamp: str) -> bytes:
 
 def write_county_xlsx(county: str, lists: pd.DataFrame, sizes: pd.DataFrame, header: dict, path: Path) -> None:
     """One workbook per county: 汇总 (summary), 全县名单 (county list), then one sheet per township."""
+    path.write_bytes(list_workbook(lists, header, sizes, region=("县代码", county)))
+
+
+def _summary(lists: pd.DataFrame, sizes: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per township; without ``sizes`` (an export of a stored list) only what the list
+    itself shows: listed and new households."""
+    townships = sizes["township_code"] if sizes is not None else pd.Series(sorted(lists["township_code"].unique()))
+    rows = []
+    for i, code in enumerate(townships):
+        mine = lists[lists["township_code"] == code]
+        row = {"township_code": code, "listed": int(len(mine)), "new_on_list": int(mine["new_on_list"].sum())}
+        if sizes is not None:
+            r = sizes.iloc[i]
+            row |= {"eligible": int(r["eligible"]), "capacity": int(r["capacity"]),
+                    "source": SOURCE_ZH.get(r["source"], r["source"])}
+        rows.append(row)
+    cols = [c for c in SUMMARY_HEADERS_ZH if sizes is not None or c in ("township_code", "listed", "new_on_list")]
+    return pd.DataFrame(rows, columns=cols).rename(columns=SUMMARY_HEADERS_ZH)
+
+
+def list_workbook(lists: pd.DataFrame, header: dict, sizes: pd.DataFrame | None = None, *,
+                  region: tuple[str, str] | None = None) -> bytes:
+    """A list workbook: 汇总 (summary), 全县名单 (the rows by county rank), one sheet per township.
+
+    ``region``: (label, code) shown in the summary; ``sizes``: the week's township capacities
+    (the weekly run has them; a stored list does not).
+    """
     wb = Workbook()
     summary = wb.active
     summary.title = "汇总"
-    info = [("县代码", county), ("名单日期", header["as_of"]), ("数据截止日期", header["data_cutoff"]),
+    info = [*([region] if region else []), ("名单日期", header["as_of"]),
+            *([("数据截止日期", header["data_cutoff"])] if header.get("data_cutoff") else []),
             ("模型", f"{header.get('model_name') or ''} {header.get('model_version') or ''}".strip()),
             ("名单户数", int(len(lists))), ("其中新进名单", int(lists["new_on_list"].sum()))]
-    rows = []
-    for r in sizes.itertuples(index=False):
-        mine = lists[lists["township_code"] == r.township_code]
-        rows.append({"township_code": r.township_code, "eligible": int(r.eligible), "capacity": int(r.capacity),
-                     "listed": int(len(mine)), "new_on_list": int(mine["new_on_list"].sum()),
-                     "source": SOURCE_ZH.get(r.source, r.source)})
-    table = pd.DataFrame(rows, columns=list(SUMMARY_HEADERS_ZH)).rename(columns=SUMMARY_HEADERS_ZH)
+    table = _summary(lists, sizes)
     _sheet(summary, table)
     # the run's facts sit to the right of the township table, leaving the header row frozen
     col = table.shape[1] + 2
@@ -157,11 +190,11 @@ def write_county_xlsx(county: str, lists: pd.DataFrame, sizes: pd.DataFrame, hea
 
     people = people_frame(lists)
     county_sheet = wb.create_sheet("全县名单")
-    by_county = people.iloc[lists["county_rank"].argsort(kind="stable").to_numpy()]
+    by_county = people.iloc[np.lexsort((lists["county_rank"].to_numpy(), lists["county_code"].to_numpy()))]
     _sheet(county_sheet, by_county)
-    for code in sizes["township_code"]:
+    for code in (sizes["township_code"] if sizes is not None else sorted(lists["township_code"].unique())):
         ws = wb.create_sheet(str(code))  # 9 digits: within Excel's 31-character sheet names
         _sheet(ws, people[(lists["township_code"] == code).to_numpy()])
     buf = io.BytesIO()
     wb.save(buf)
-    path.write_bytes(_pin(buf.getvalue(), f"{header['as_of']}T00:00:00Z"))
+    return _pin(buf.getvalue(), f"{header['as_of']}T00:00:00Z")

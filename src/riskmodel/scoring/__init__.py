@@ -8,37 +8,25 @@ Output of ``Scorer.score`` (one row per eligible household, sorted by rank):
 rows named in ``explain``, ``risk_types`` (codes, main first), ``contributions`` (code → log-odds)
 and ``measures`` (None elsewhere).
 
-- ``score``: the model's uncalibrated probability, used for ranking (rank 1 = highest score,
-  ties broken by ``household_id``);
+- ``score``: the model's uncalibrated probability, used for ranking;
 - ``probability``: calibrated probability of identification within the horizon;
-- ``band``: ``high`` within the capacity share of the ranked households (default top 2 %),
-  ``medium`` within five times that share, else ``low``.
+- ``rank``, ``band``, ``category``, the shown ``risk_types`` and ``measures``: the list policy's
+  (``riskmodel.listing``), with the model's capacity share.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from riskmodel.contract import CATEGORY_ZH, Panel, Policy
-from riskmodel.contract.columns import (
-    SMALL,
-    arrow_text,
-    id_array,
-    positions,
-    text_values,
-)
-
-#: Band thresholds as multiples of the capacity share.
-MEDIUM_BAND_FACTOR = 5
+from riskmodel.contract.columns import arrow_text, id_array, positions
+from riskmodel.listing import CAPACITY_SHARE, ListPolicy, bands, categories, rank_order
 
 OUTPUT_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category",
                   "category_zh", "risk_types", "contributions", "measures")
@@ -53,7 +41,7 @@ class Scorer:
     """
 
     def __init__(self, model, *, model_name: str = "riskmodel", model_version: str | None = None,
-                 capacity_share: float = 0.02, meta: dict | None = None, reference=None):
+                 capacity_share: float = CAPACITY_SHARE, meta: dict | None = None, reference=None):
         self.model = model
         self.model_name = model_name
         self.model_version = model_version
@@ -62,6 +50,11 @@ class Scorer:
         #: The drift reference sample logged with the model (``riskmodel.training.reference``): a
         #: DataFrame, or a callable returning one (``LazyReference``, read on first use); None if absent.
         self.reference = reference
+
+    @property
+    def list_policy(self) -> ListPolicy:
+        """The list policy with this model's capacity share (bands are relative to it)."""
+        return ListPolicy(capacity_share=self.capacity_share)
 
     @property
     def policy(self) -> Policy | None:
@@ -97,8 +90,6 @@ class Scorer:
 
     def _score(self, household_ids, region_codes, X: np.ndarray | None, panel: Panel, as_of: pd.Timestamp,
                explain) -> dict[str, object]:
-        from riskmodel.explain import categories
-
         n = len(household_ids)
         s = self.model.score(X) if n else np.zeros(0)
         p = self.model.calibrate_scores(s) if n else np.zeros(0)
@@ -106,13 +97,12 @@ class Scorer:
         ranked = not np.array_equal(order, np.arange(n))  # one household: nothing to reorder
         household_id = id_array(arrow_text(household_ids).take(order) if ranked else household_ids)
         rank = np.arange(1, n + 1, dtype=np.int64)
-        high = math.ceil(self.capacity_share * n)
-        medium = math.ceil(MEDIUM_BAND_FACTOR * self.capacity_share * n)
+        policy = self.list_policy
         category = categories(panel, as_of, household_id)
         extra = {col: np.full(n, None, dtype=object) for col in ("risk_types", "contributions", "measures")}
         rows = self._explain_rows(household_id, explain)
         if len(rows):
-            rs = self._reasons(X[order[rows]])
+            rs = self._reasons(X[order[rows]], policy)
             for col, values in extra.items():
                 for i, item in zip(rows, rs[col]):  # item by item: numpy would unpack equal-length lists
                     values[i] = item
@@ -120,7 +110,7 @@ class Scorer:
             "household_id": household_id,
             "region_code": id_array(arrow_text(region_codes).take(order) if ranked else region_codes),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
-            "band": np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object),
+            "band": bands(rank, n, policy),
             "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),
             **extra,
         }
@@ -142,12 +132,12 @@ class Scorer:
 
         return pd.DataFrame(self._reasons(feature_matrix(X, self.model.feature_names_)), index=X.index)
 
-    def _reasons(self, X: np.ndarray) -> dict[str, list]:
+    def _reasons(self, X: np.ndarray, policy: ListPolicy | None = None) -> dict[str, list]:
         from riskmodel.explain import reason_lists, risk_type_sums
 
         types, matrix, codes, measures = self._risk_type_maps()
         sums = risk_type_sums(self.model.contributions(X), self.model.feature_names_, types, matrix=matrix)
-        return reason_lists(sums, codes, measures)
+        return reason_lists(sums, codes, measures, policy or self.list_policy)
 
     def _risk_type_maps(self) -> tuple[dict[str, str], np.ndarray, list[str], dict[str, tuple[str, ...]]]:
         """Feature → risk type, its matrix over the model's features, the codes and their measures.
@@ -187,18 +177,7 @@ class Scorer:
 
         meta = json.loads(Path(meta_path).read_text("utf-8"))
         return cls(joblib.load(model_path), model_name=meta.get("model_name", "riskmodel"),
-                   model_version=model_version, capacity_share=float(meta.get("capacity_share", 0.02)), meta=meta)
-
-
-def rank_order(scores: np.ndarray, household_ids) -> np.ndarray:
-    """Positions in rank order: score descending, ties by household_id ascending (code points)."""
-    n = len(scores)
-    if n <= SMALL:  # an API-sized call: Python's sort, not an Arrow table
-        ids = text_values(household_ids)
-        return np.array(sorted(range(n), key=lambda i: (-scores[i], ids[i])), dtype=np.intp)
-    order = pc.sort_indices(pa.table({"score": scores, "household_id": arrow_text(household_ids)}),
-                            sort_keys=[("score", "descending"), ("household_id", "ascending")])
-    return order.to_numpy(zero_copy_only=False).astype(np.intp)
+                   model_version=model_version, capacity_share=float(meta.get("capacity_share", CAPACITY_SHARE)), meta=meta)
 
 
 _CACHE: dict[tuple[str, str], Scorer] = {}
@@ -230,4 +209,4 @@ def load_scorer(model_uri: str | None = None) -> Scorer:
     return scorer
 
 
-__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer", "rank_order"]
+__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer"]

@@ -9,7 +9,6 @@ when the app starts (its lifespan), and the alias poller stops with it.
 
 import datetime as dt
 import gc
-import io
 import logging
 import re
 import threading
@@ -30,7 +29,9 @@ from pydantic.json_schema import models_json_schema
 
 import riskmodel
 from riskmodel.contract.schema import CATEGORY_ZH
-from riskmodel.scoring import MEDIUM_BAND_FACTOR
+from riskmodel.listing import ListPolicy, band_at_cutoffs
+from riskmodel.monitoring.lists import from_stored
+from riskmodel.monitoring.writers import csv_bytes, list_workbook
 from riskmodel.serving.auth import KeyCache, current_key, in_region, list_region, require_visit_writer
 from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.config import ServingSettings
@@ -56,8 +57,6 @@ REGION_PATTERN = r"^[0-9]{2,12}$"
 HOUSEHOLD_ID_PATTERN = r"^\S{1,64}$"
 AUTH_RESPONSES = {401: {"description": "missing, unknown or revoked API key"},
                   403: {"description": "the key's role or region does not allow this"}}
-LIST_EXPORT_COLUMNS = ("rank", "household_id", "region_code", "score", "probability", "band", "category",
-                       "category_zh", "risk_types", "measures", "new_on_list", "previous_rank", "model_version")
 
 
 class Metrics:
@@ -195,12 +194,15 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out.to_dict("records")
 
 
-def _export_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    out["category_zh"] = out["category"].map(CATEGORY_ZH)
-    for col in ("risk_types", "measures"):
-        out[col] = out[col].map(lambda v: ";".join(v) if isinstance(v, list) else "")
-    return out[list(LIST_EXPORT_COLUMNS)]
+def _export(df: pd.DataFrame, day: dt.date, prefix: str | None, run: dict, format: str) -> bytes:
+    """A stored list as the weekly run's own CSV or workbook (one export, not two)."""
+    from riskmodel.features.spec import risk_types
+
+    table = from_stored(df, day, risk_types())
+    if format == "csv":
+        return csv_bytes(table)
+    header = {"as_of": day.isoformat(), "model_name": run.get("model_name"), "model_version": run.get("model_version")}
+    return list_workbook(table, header, region=("区划代码", prefix) if prefix else None)
 
 
 def create_app(settings: Settings | None = None, scorer_loader=None, store: Store | None = None, *,
@@ -244,13 +246,12 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         """
         hit = band_cache.get(loaded.version)
         if hit is None or hit[0] < time.monotonic():
-            share = float(getattr(loaded.scorer, "capacity_share", settings.capacity_share))
-            hit = (time.monotonic() + 300, store.score_cutoffs([share, MEDIUM_BAND_FACTOR * share], loaded.version))
+            policy = ListPolicy(capacity_share=float(getattr(loaded.scorer, "capacity_share", settings.capacity_share)))
+            hit = (time.monotonic() + 300, store.score_cutoffs(policy.band_shares, loaded.version))
             band_cache[loaded.version] = hit
         cut = hit[1]
-        for r in results:
-            r["band"] = None if cut is None else (
-                "high" if r["score"] >= cut["cutoffs"][0] else "medium" if r["score"] >= cut["cutoffs"][1] else "low")
+        for r, band in zip(results, band_at_cutoffs([r["score"] for r in results], cut and cut["cutoffs"])):
+            r["band"] = band
         return results
 
     def score_now(payloads, prefix: list, default_as_of: dt.date) -> list[dict]:
@@ -386,17 +387,14 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         df = store.risk_list(day, prefix)
         store.log_access(key.id, df["household_id"].tolist(), "risk_list")
         stem = f"risk-list-{day.isoformat()}" + (f"-{prefix}" if prefix else "")
+        run = store.risk_list_run(day) or {}
         if format == "csv":
-            text = _export_frame(df).to_csv(index=False, lineterminator="\n")
-            return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
+            return Response(_export(df, day, prefix, run, "csv"), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
         if format == "xlsx":
-            buf = io.BytesIO()
-            _export_frame(df).to_excel(buf, index=False, sheet_name=day.isoformat())
-            return Response(buf.getvalue(),
+            return Response(_export(df, day, prefix, run, "xlsx"),
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
-        run = store.risk_list_run(day) or {}
         items = _records(df.drop(columns=["as_of"]))
         for item in items:
             item["category_zh"] = CATEGORY_ZH.get(item.get("category") or "")

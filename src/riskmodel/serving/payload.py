@@ -21,10 +21,8 @@ from riskmodel.contract import ContractError, Panel, Policy
 from riskmodel.contract.columns import Columns
 from riskmodel.contract.schema import CATEGORY_ZH, TABLES
 from riskmodel.contract.validate import Problems, check_tables, empty_frame
+from riskmodel.listing import DEFAULT_POLICY, shown_measures, shown_risk_types
 from riskmodel.serving.schemas import CHILD_TABLES
-
-#: How many risk types a response lists (main first).
-TOP_RISK_TYPES = 3
 
 
 class PayloadError(Exception):
@@ -261,13 +259,12 @@ def _response(rec: dict, as_of: dt.date, loaded) -> dict:
     from riskmodel.features.spec import risk_types as risk_type_map
 
     rt_map = risk_type_map()
-    codes = rec.get("risk_types")
-    codes = [] if codes is None or (isinstance(codes, float) and codes != codes) else list(codes)
     contrib = rec.get("contributions")
     contrib = contrib if isinstance(contrib, dict) else {}
+    codes = shown_risk_types(rec.get("risk_types"), contrib, DEFAULT_POLICY)
     measures = rec.get("measures")
     if measures is None or (isinstance(measures, float) and measures != measures):
-        measures = [m for c in codes[:1] for m in rt_map[c].measures] if codes else []
+        measures = shown_measures(codes, {c: rt.measures for c, rt in rt_map.items()}, DEFAULT_POLICY)
     category = _str(rec.get("category"))
     return {
         "household_id": str(rec["household_id"]),
@@ -279,7 +276,7 @@ def _response(rec: dict, as_of: dt.date, loaded) -> dict:
         "category": category,
         "category_zh": _str(rec.get("category_zh")) or CATEGORY_ZH.get(category or ""),
         "risk_types": [{"code": c, "zh": rt_map[c].zh, "en": rt_map[c].en, "contribution": _num(contrib.get(c))}
-                       for c in codes[:TOP_RISK_TYPES] if c in rt_map],
+                       for c in codes if c in rt_map],
         "measures": [str(m) for m in measures],
         "model": {"name": loaded.name, "version": loaded.version},
     }

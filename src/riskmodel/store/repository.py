@@ -24,6 +24,8 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from riskmodel.contract.regions import VILLAGE_PATTERN, county_of, township_of
+from riskmodel.listing import top_count
 from riskmodel.store.models import (
     ROLES,
     VISIT_OUTCOMES,
@@ -147,7 +149,7 @@ def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None
         if bad.any():
             raise StoreError(f"{what}: row {int(np.flatnonzero(bad)[0]) + 1}, column {col}: value is empty")
     region = df["region_code"].astype(str)
-    bad = ~region.str.fullmatch(r"\d{12}").to_numpy(dtype=bool)
+    bad = ~region.str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise StoreError(f"{what}: row {i + 1}, column region_code, value {region.iloc[i]!r}: "
@@ -393,7 +395,7 @@ class Store:
                 new_on_list = _optional(df, "new_on_list", n, lambda v: None if _plain(v) is None else bool(v))
             extra = {
                 "rank": [int(v) for v in df["rank"].to_numpy()],
-                "county_code": region.str[:6].tolist(), "township_code": region.str[:9].tolist(),
+                "county_code": county_of(region).tolist(), "township_code": township_of(region).tolist(),
                 "new_on_list": new_on_list, "previous_rank": previous_rank,
             }
             rows = _rows_for_week(df, as_of, run_meta, extra)
@@ -480,7 +482,7 @@ class Store:
             n = conn.execute(select(func.count()).where(ScoreRow.as_of == week)).scalar_one()
             cutoffs = []
             for share in shares:
-                k = min(n, max(1, math.ceil(share * n)))
+                k = min(n, max(1, top_count(share, n)))
                 cutoffs.append(conn.execute(select(ScoreRow.score).where(ScoreRow.as_of == week)
                                             .order_by(ScoreRow.score.desc(), ScoreRow.household_id)
                                             .offset(k - 1).limit(1)).scalar_one())

@@ -8,6 +8,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
+
 
 #: Small, strongly regularised trees: positives are rare (a few per thousand household-weeks) and
 #: bigger trees memorise them. On two 20k-household demo panels (seeds 42 and 7) this recipe
@@ -38,7 +40,7 @@ class GateConfig(BaseModel):
 class TrainConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    horizon_weeks: int = Field(26, ge=1)
+    horizon_weeks: int = Field(HORIZON_WEEKS, ge=1)
     #: spacing of as-of dates in the fit and calibration windows
     step_weeks: int = Field(4, ge=1)
     #: as-of dates in the fit window (the earliest are dropped if the data is shorter)
@@ -51,7 +53,7 @@ class TrainConfig(BaseModel):
     eval_step_weeks: int = Field(4, ge=1)
     #: spacing of the as-of grid for lead times (the contract says weekly)
     lead_step_weeks: int = Field(1, ge=1)
-    capacity_share: float = Field(0.02, gt=0, le=1)
+    capacity_share: float = Field(CAPACITY_SHARE, gt=0, le=1)
     seed: int = 0
     num_boost_round: int = Field(300, ge=1)
     lightgbm: dict = Field(default_factory=lambda: dict(LIGHTGBM_DEFAULTS))

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 from riskmodel.training.metrics import reliability
 
 MODEL_LABELS = {"lightgbm": "LightGBM (calibrated)", "logistic": "Logistic regression", "rule": "Rule screen",
@@ -164,13 +165,13 @@ def model_card(*, model_name: str, version: str | None, meta: dict, report: dict
         "",
         "## What it does",
         "Ranks rural households that are not currently monitoring objects by their probability of being "
-        f"identified as a monitoring object (防止返贫监测对象) within {meta.get('horizon_weeks', 26)} weeks, "
+        f"identified as a monitoring object (防止返贫监测对象) within {meta.get('horizon_weeks', HORIZON_WEEKS)} weeks, "
         "with reasons by official risk type. Calibrated LightGBM over the point-in-time features in "
         "`features/features.yaml`.",
         "",
         "## Intended use",
         "Sizing and ordering visit lists for village and township monitoring staff (capacity "
-        f"{100 * meta.get('capacity_share', 0.02):.0f} % of eligible households by default), alongside the "
+        f"{100 * meta.get('capacity_share', CAPACITY_SHARE):.0f} % of eligible households by default), alongside the "
         "departmental screen and self-reporting. Not for deciding eligibility for any benefit: a household's "
         "status is decided by the official identification procedure after a visit.",
         "",

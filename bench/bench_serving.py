@@ -259,7 +259,8 @@ def main() -> None:
     from riskmodel.serving.payload import panel_payloads
     from riskmodel.settings import get_settings
     from riskmodel.synth import generate_to
-    from riskmodel.training.lifecycle import promote_job, train_job
+    from riskmodel.training.lifecycle import train_job
+    from riskmodel.training.promotion import promote_job
     from riskmodel.training.pyfunc import panel_to_records
 
     work = Path(tempfile.mkdtemp(prefix="bench-serving-"))

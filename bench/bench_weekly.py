@@ -153,7 +153,7 @@ def main() -> int:
 def _registered_version(env: dict) -> str:
     """The latest registered version in the bench's private store."""
     code = ("from riskmodel.training.lifecycle import models_job; "
-            "print(max(int(r['version']) for r in models_job()))")
+            "print(max(int(r['version']) for r in models_job()['versions']))")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return done.stdout.strip().splitlines()[-1]
 

@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = "sqlite:///mlflow.db"
     #: Where MLflow stores artifacts for experiments riskmodel creates.
     mlflow_artifact_root: Path = Path("mlartifacts")
-    experiment_name: str = "riskmodel"
+    #: MLflow experiments by purpose: training and evaluation runs, weekly runs, promotions.
+    experiment_name: str = "riskmodel-training"
+    weekly_experiment: str = "riskmodel-weekly"
+    promotion_experiment: str = "riskmodel-promotions"
     #: Registered model name in the MLflow registry.
     model_name: str = "riskmodel"
     #: Service store (API keys, lists, scores, visits, access log). SQLite by default.

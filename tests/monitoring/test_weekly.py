@@ -216,10 +216,11 @@ def test_drift_is_logged_to_mlflow_against_the_model_version(tmp_path, panel, qu
                          config=quick)
     settings = get_settings()
     client = mlflow.tracking.MlflowClient(settings.mlflow_tracking_uri)
-    exp = client.get_experiment_by_name(settings.experiment_name)
+    exp = client.get_experiment_by_name(settings.weekly_experiment)
     runs = client.search_runs([exp.experiment_id])
     assert len(runs) == 1
     run = runs[0]
     assert run.data.tags["model_version"] == "3" and run.data.tags["as_of"] == "2025-06-02"
+    assert run.data.tags["kind"] == "weekly"
     assert run.data.metrics["share_drifted"] == summary["drift"]["share_drifted"]
     assert run.data.metrics["listed"] == summary["listed"]

@@ -27,7 +27,8 @@ CUTOFF = "2024-03-31"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, training_dir):
     """Environment pointing riskmodel and MLflow at a module-private store; v1 trained and promoted."""
-    from riskmodel.training.lifecycle import promote_job, train_job
+    from riskmodel.training.lifecycle import train_job
+    from riskmodel.training.promotion import promote_job
 
     root = tmp_path_factory.mktemp("mlflow")
     with isolated_mlflow(root) as env:
@@ -64,7 +65,11 @@ def test_the_run_logs_fingerprints_plots_and_a_model_card(store, env):
     run = client.get_run(store["first"]["run_id"])
     assert {"data_fingerprint", "spec_fingerprint", "git_commit", "training_cutoff"} <= set(run.data.tags)
     assert run.data.params["cutoff"] == CUTOFF
-    assert "lightgbm.recall_at_k" in run.data.metrics and "rule.recall_at_k" in run.data.metrics
+    assert run.data.tags["kind"] == "training"
+    # the model's back-test figures and the baselines' say what they are, and k is named
+    assert {"backtest.lightgbm.recall_at_2pct", "backtest.lightgbm.pr_auc", "baseline.rule.recall_at_2pct",
+            "baseline.logistic.pr_auc", "baseline.oracle.pr_auc"} <= set(run.data.metrics)
+    assert not [k for k in run.data.metrics if k.startswith(("lightgbm.", "rule.")) or k.endswith("_at_k")]
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"model_card.md", "evaluation.json"} <= names
@@ -77,7 +82,7 @@ def test_the_run_logs_fingerprints_plots_and_a_model_card(store, env):
 
 def test_first_promotion_makes_the_challenger_champion(store):
     p = store["promoted"]
-    assert p["promoted"] and p["to"] == "1" and p["from"] is None
+    assert p["promoted"] and p["to"] == "1" and p["from"] is None and p["decision"] == "first champion"
 
 
 def test_champion_loads_in_a_fresh_process_and_scores(store, env, synth_panel):
@@ -136,8 +141,9 @@ def test_records_round_trip_through_the_scoring_server(store, env, synth_panel):
 
 
 def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, training_dir):
-    from riskmodel.training.lifecycle import models_job, promote_job, train_job
-    from riskmodel.training.registry import read_history
+    from riskmodel.training.lifecycle import models_job, train_job
+    from riskmodel.training.promotion import promote_job
+    from riskmodel.training.registry import moves, read_history
 
     worse = train_job(training_dir, cutoff=CUTOFF, config_path=FAST, shuffle_labels=True)
     assert worse["version"] == "2"
@@ -145,14 +151,20 @@ def test_the_gate_refuses_a_challenger_trained_on_shuffled_labels(store, env, tr
     assert not result["promoted"]
     assert not result["gate"]["passed"]
     assert "pr_auc" in [c["check"] for c in result["gate"]["checks"] if not c["passed"]]
-    assert not result["window"]["overlaps_training"]
-    listed = {r["version"]: r for r in models_job()}
+    # both versions trained at CUTOFF; the data goes on: later as-of dates neither model saw
+    assert result["window"]["mode"] == "later window"
+    assert min(result["window"]["eval_dates"]) >= CUTOFF
+    found = models_job()
+    listed = {r["version"]: r for r in found["versions"]}
     assert listed["1"]["aliases"] == ["champion"] and listed["2"]["aliases"] == ["challenger"]
-    assert listed["1"]["lightgbm.pr_auc"] is not None
+    assert float(listed["1"]["backtest"]["pr_auc"]) > 0 and found["disagreements"] == []
 
     history = read_history(env["RISKMODEL_ALIAS_LOG"])
-    assert [(h["alias"], h["from"], h["to"]) for h in history] == [
+    assert [(h["alias"], h["from"], h["to"]) for h in moves(history)] == [
         ("challenger", None, "1"), ("champion", None, "1"), ("challenger", "1", "2")]
+    refusal = history[-1]
+    assert (refusal["moved"], refusal["decision"], refusal["candidate"]) == (False, "refused", "2")
+    assert refusal["figures"]["challenger"]["pr_auc"] < refusal["figures"]["champion"]["pr_auc"]
     assert all(h["who"] == "test-suite" and h["when"] and h["why"] for h in history)
 
     with pytest.raises(ValueError, match="--reason"):
@@ -188,4 +200,4 @@ def test_cli_scores_every_eligible_household_and_evaluates_a_registered_model(st
     assert body["window"]["start"] == CUTOFF and set(body["models"]) == {"lightgbm", "logistic", "rule", "oracle"}
 
     r = runner.invoke(app, ["models"])
-    assert r.exit_code == 0 and "champion" in r.output
+    assert r.exit_code == 0 and "champion" in r.output and "registry and alias history agree" in r.output

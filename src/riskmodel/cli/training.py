@@ -1,4 +1,8 @@
-"""``riskmodel train | evaluate | score | promote | models``: the model lifecycle in MLflow."""
+"""``riskmodel train | evaluate | score | compare | promote | models``: the model lifecycle in MLflow.
+
+Errors a user can fix (a recipe LightGBM refuses, no honest comparison, a missing version)
+end with a red message and exit 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,21 @@ class _Bar:
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
+class _Fixable:
+    """``with _Fixable():`` turns the lifecycle's explained errors into a message and exit 2."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from riskmodel.contract import ContractError
+
+        if exc is not None and isinstance(exc, (ValueError, LookupError, ContractError, FileNotFoundError)):
+            console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        return False
+
+
 def print_report(report: dict) -> None:
     from riskmodel.training.report import table_rows
 
@@ -57,7 +76,7 @@ def train(
     from riskmodel.training.lifecycle import train_job
 
     c = parse_date(cutoff, "--cutoff")
-    with _progress() as p:
+    with _Fixable(), _progress() as p:
         result = train_job(data_dir, cutoff=c, config_path=config, progress=_Bar(p))
     if result["report"]:
         print_report(result["report"])
@@ -75,11 +94,11 @@ def evaluate(
     from riskmodel.training.lifecycle import evaluate_job, write_json
 
     c = parse_date(cutoff, "--cutoff")
-    with _progress() as p:
+    with _Fixable(), _progress() as p:
         report = evaluate_job(data_dir, model_uri=model, cutoff=c, config_path=config, progress=_Bar(p))
     print_report(report)
     write_json(report, out)
-    console.print(f"wrote {out}")
+    console.print(f"wrote {out} (MLflow run {report.get('run_id')}, kind evaluation)")
 
 
 def score(
@@ -97,57 +116,119 @@ def score(
     console.print(f"wrote {len(frame):,} households to {out}")
 
 
+def print_comparison(result: dict) -> None:
+    """Both models' figures and the gate's checks, with the window and where it comes from."""
+    w = result["window"]
+    figures = result["figures"]
+    table = Table(title=f"challenger v{result['challenger']} vs champion v{result['champion']} — {w['mode']}, "
+                        f"as-of {w['eval_dates'][0]} … {w['eval_dates'][-1]} ({w['rows']:,} rows, "
+                        f"{w['positives']:,} identified later)")
+    for col in ("figure", "champion", "challenger", "rule screen"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for k in figures["champion"]:
+        cells = ["–" if figures[m].get(k) is None else f"{figures[m][k]:.4f}" for m in ("champion", "challenger", "rule")]
+        table.add_row(k, *cells)
+    console.print(table)
+    gate = Table(title="gate")
+    for col in ("check", "passed", "champion", "challenger", "rule"):
+        gate.add_column(col)
+    fmt = lambda v: "–" if v is None else (f"{v:.4f}" if isinstance(v, float) else json.dumps(v, ensure_ascii=False))  # noqa: E731
+    for c in result["gate"]["checks"]:
+        gate.add_row(c["check"], "yes" if c["passed"] else "[red]no[/red]", fmt(c["champion"]), fmt(c["challenger"]),
+                     c["rule"])
+    console.print(gate)
+    console.print(f"window: {w['provenance']}", highlight=False, soft_wrap=True)
+
+
+def compare(
+    data_dir: Path = typer.Argument(..., help="contract data directory with the latest data"),
+    challenger: str = typer.Option(None, "--challenger", help="version (default: the `challenger` alias)"),
+    champion: str = typer.Option(None, "--champion", help="version (default: the `champion` alias)"),
+    cutoff: str = typer.Option(None, "--cutoff", help="use only records reported by this date"),
+    config: Path = typer.Option(None, "--config", help="training config YAML (gate tolerances, k)"),
+) -> None:
+    """The promotion gate's table on data neither version saw, without moving anything (exit 1 if it fails)."""
+    from riskmodel.training.promotion import compare_versions
+
+    c = parse_date(cutoff, "--cutoff")
+    with _Fixable(), _progress() as p:
+        result = compare_versions(data_dir, champion=champion, challenger=challenger, cutoff=c, config_path=config,
+                                  progress=_Bar(p))
+    print_comparison(result)
+    verdict = "passes" if result["gate"]["passed"] else "[red]fails[/red]"
+    console.print(f"challenger v{result['challenger']} {verdict} the gate (nothing moved)")
+    raise typer.Exit(0 if result["gate"]["passed"] else 1)
+
+
 def promote(
     data_dir: Path = typer.Argument(..., help="contract data directory with the latest data"),
+    version: str = typer.Option(None, "--version", help="move champion to this version explicitly (roll back or "
+                                                        "forward; needs --reason; no gate)"),
     force: bool = typer.Option(False, "--force", help="promote even if the gate fails (needs --reason)"),
-    reason: str = typer.Option(None, "--reason", help="why (recorded in the alias history)"),
+    reason: str = typer.Option(None, "--reason", help="why (recorded in the alias history and the MLflow run)"),
+    cutoff: str = typer.Option(None, "--cutoff", help="use only records reported by this date"),
     config: Path = typer.Option(None, "--config", help="training config YAML (gate tolerances)"),
 ) -> None:
-    """Move `champion` to the challenger if it passes the gate on the latest mature window."""
-    from riskmodel.training.lifecycle import promote_job
+    """Move `champion` to the challenger if it passes the gate on data neither saw; every decision is recorded."""
+    from riskmodel.training.promotion import promote_job
 
-    if force and not reason:
-        raise typer.BadParameter("--force needs --reason", param_hint="--reason")
-    with _progress() as p:
-        result = promote_job(data_dir, force=force, reason=reason, config_path=config, progress=_Bar(p))
+    if (force or version) and not reason:
+        raise typer.BadParameter(f"{'--force' if force else '--version'} needs --reason", param_hint="--reason")
+    c = parse_date(cutoff, "--cutoff")
+    with _Fixable(), _progress() as p:
+        result = promote_job(data_dir, version=version, force=force, reason=reason, cutoff=c, config_path=config,
+                             progress=_Bar(p))
     if result.get("gate"):
-        table = Table(title=f"gate: challenger v{result['to']} vs champion v{result['from']}")
-        for col in ("check", "passed", "champion", "challenger", "rule"):
-            table.add_column(col)
-        for c in result["gate"]["checks"]:
-            fmt = lambda v: "–" if v is None else (f"{v:.4f}" if isinstance(v, float) else json.dumps(v, ensure_ascii=False))  # noqa: E731
-            table.add_row(c["check"], "yes" if c["passed"] else "[red]no[/red]", fmt(c["champion"]), fmt(c["challenger"]),
-                          c["rule"])
-        console.print(table)
-        if result["window"]["overlaps_training"]:
-            console.print("[yellow]note:[/yellow] no mature window after both training cut-offs; used the latest "
-                          "mature window, which the newer model may have trained on")
+        print_comparison(result)
+    if result.get("no_comparison"):
+        console.print(f"[yellow]no honest comparison:[/yellow] {result['no_comparison']}", soft_wrap=True)
+    run = f" (MLflow run {result['run_id']}, kind promotion)" if result.get("run_id") else ""
     if result["promoted"]:
-        console.print(f"champion → version [bold]{result['to']}[/bold] (was {result['from'] or 'none'})")
+        console.print(f"champion → version [bold]{result['to']}[/bold] (was {result['from'] or 'none'}): "
+                      f"{result['decision']}{run}", highlight=False)
     else:
-        console.print(f"champion stays version {result['from']}: {result.get('note') or 'the challenger failed the gate'}")
-        raise typer.Exit(0 if result.get("note") else 1)
+        console.print(f"champion stays version {result['from']}: {result.get('note')}{run}", highlight=False)
+        raise typer.Exit(0 if result["decision"] == "unchanged" else 1)
 
 
 def models() -> None:
-    """Registered versions, aliases and key metrics."""
-    from riskmodel.training.lifecycle import KEY_METRICS, models_job
+    """Registered versions, aliases, back-test figures; flags aliases moved outside riskmodel."""
+    from riskmodel.training.lifecycle import models_job
 
-    rows = models_job()
-    table = Table(title="registered model versions")
+    found = models_job()
+    rows = found["versions"]
+    figures = sorted({k for r in rows for k in r["backtest"] if k != "window"})
+    table = Table(title="registered model versions (figures: the version's own back-test)")
     table.add_column("version", no_wrap=True)
     table.add_column("aliases", no_wrap=True, min_width=20)
-    for col in ("created", "cutoff", *[k.split(".", 1)[1] for k in KEY_METRICS]):
+    for col in ("created", "cutoff", "recipe", *figures):
         table.add_column(col)
     for r in rows:
         table.add_row(r["version"], ", ".join(r["aliases"]), r["created"], r["training_cutoff"] or "",
-                      *["" if r[k] is None else f"{r[k]:.3f}" for k in KEY_METRICS])
+                      r["recipe"] or "", *[r["backtest"].get(k, "") for k in figures])
     console.print(table)
+    moves = [h for h in found["history"] if h.get("moved", True)]
+    if moves:
+        hist = Table(title="alias history (latest 10)")
+        for col in ("when", "who", "alias", "from", "to", "why"):
+            hist.add_column(col)
+        for h in moves[-10:]:
+            hist.add_row(str(h.get("when")), str(h.get("who")), h["alias"], str(h.get("from")), str(h.get("to")),
+                         str(h.get("why"))[:80])
+        console.print(hist)
+    if found["disagreements"]:
+        for d in found["disagreements"]:
+            console.print(f"[red]alias {d['alias']!r} was moved outside riskmodel:[/red] the registry says version "
+                          f"{d['registry']}, the alias history says {d['history']} (the next `riskmodel promote` "
+                          "records the outside move before its own)", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("registry and alias history agree")
 
 
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("evaluate")(evaluate)
     app.command("score")(score)
+    app.command("compare")(compare)
     app.command("promote")(promote)
     app.command("models")(models)

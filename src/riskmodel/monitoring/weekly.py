@@ -466,43 +466,22 @@ def _alerts(drift_summary: dict, perf: dict) -> dict:
 # --- MLflow ---------------------------------------------------------------------------------
 
 def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
-    """Drift and alerts as an MLflow run tagged with the model version, and tags on that version."""
-    from riskmodel.training.tracking import MlflowSession
+    """Drift and alerts as an MLflow run of kind ``weekly``, tagged with the model version (nothing is
+    written on the version itself: weekly results belong to the weekly run)."""
+    from riskmodel.training.tracking import log_weekly_run
 
-    version = _version(scorer)
-    with MlflowSession(settings) as s:
-        import mlflow
-
-        tags = {"kind": "weekly", "as_of": summary["as_of"], "model_name": str(scorer_model_name(scorer)),
-                "model_version": str(version)}
-        with s.start_run(f"weekly-{summary['as_of']}", tags=tags):
-            drift = summary["drift"]
-            metrics = {"eligible": summary["eligible"], "listed": summary["listed"],
-                       "drift_alert": float(bool(drift.get("alert"))),
-                       "retrain_recommended": float(summary["alerts"]["retrain_recommended"])}
-            if drift.get("share_drifted") is not None:
-                metrics["share_drifted"] = drift["share_drifted"]
-            if drift.get("score_psi") is not None:
-                metrics["score_psi"] = drift["score_psi"]
-            latest = summary["performance"].get("latest_metrics") or {}
-            for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc"):
-                if latest.get(k) is not None:
-                    metrics[f"matured_{k}"] = latest[k]
-            mlflow.log_metrics(metrics)
-            for name in ("summary.json", "report.html", "features.csv"):
-                p = week_dir / "drift" / name
-                if p.exists():
-                    mlflow.log_artifact(str(p), artifact_path="drift")
-        if version is not None and scorer_model_name(scorer):
-            from mlflow.exceptions import MlflowException
-
-            try:
-                s.client.set_model_version_tag(scorer_model_name(scorer), version, f"drift_{summary['as_of']}",
-                                               json.dumps({"alert": drift.get("alert"),
-                                                           "share_drifted": drift.get("share_drifted"),
-                                                           "score_psi": drift.get("score_psi")}))
-            except MlflowException:  # a model loaded from a run or file URI has no registry version
-                pass
+    drift = summary["drift"]
+    tags = {"model_name": str(scorer_model_name(scorer)), "model_version": str(_version(scorer)),
+            "drift_alert": str(bool(drift.get("alert")))}
+    metrics = {"eligible": summary["eligible"], "listed": summary["listed"],
+               "drift_alert": float(bool(drift.get("alert"))),
+               "retrain_recommended": float(summary["alerts"]["retrain_recommended"]),
+               "share_drifted": drift.get("share_drifted"), "score_psi": drift.get("score_psi")}
+    latest = summary["performance"].get("latest_metrics") or {}
+    for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc"):
+        metrics[f"matured_{k}"] = latest.get(k)
+    files = [(week_dir / "drift" / name, "drift") for name in ("summary.json", "report.html", "features.csv")]
+    log_weekly_run(settings, as_of=summary["as_of"], tags=tags, metrics=metrics, files=files)
 
 
 # --- backfill -------------------------------------------------------------------------------

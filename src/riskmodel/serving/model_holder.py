@@ -123,16 +123,9 @@ def mlflow_resolver(tracking_uri: str, name: str, alias: str) -> VersionResolver
     """Version the registry alias points at, read with a client bound to ``tracking_uri``."""
 
     def resolve() -> str | None:
-        from mlflow import MlflowClient
-        from mlflow.exceptions import MlflowException
+        from riskmodel.training.tracking import registry_alias_version
 
-        try:
-            return str(MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-                       .get_model_version_by_alias(name, alias).version)
-        except MlflowException as exc:
-            if "RESOURCE_DOES_NOT_EXIST" in str(getattr(exc, "error_code", "")) or "not found" in str(exc).lower():
-                return None
-            raise
+        return registry_alias_version(tracking_uri, name, alias)
 
     return resolve
 
@@ -141,19 +134,8 @@ def mlflow_info(tracking_uri: str, name: str) -> Callable[[str], dict]:
     """Registry facts about a version: run id, when trained, the run's metrics."""
 
     def info(version: str) -> dict:
-        from mlflow import MlflowClient
+        from riskmodel.training.tracking import registry_version_info
 
-        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-        mv = client.get_model_version(name, version)
-        out: dict = {"run_id": mv.run_id, "aliases": list(getattr(mv, "aliases", []) or []),
-                     "registered_at": dt.datetime.fromtimestamp(mv.creation_timestamp / 1000, dt.timezone.utc)}
-        if mv.run_id:
-            try:
-                run = client.get_run(mv.run_id)
-                out["trained_at"] = dt.datetime.fromtimestamp(run.info.start_time / 1000, dt.timezone.utc)
-                out["metrics"] = dict(run.data.metrics)
-            except Exception:  # a registry without the run (copied model) still serves
-                pass
-        return out
+        return registry_version_info(tracking_uri, name, version)
 
     return info

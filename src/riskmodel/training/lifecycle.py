@@ -1,4 +1,5 @@
-"""The jobs behind ``riskmodel train | evaluate | score | promote | models``.
+"""The jobs behind ``riskmodel train | evaluate | score | models`` (``compare`` and ``promote``
+live in ``promotion``).
 
 Each job reads a data directory, runs the pure pipeline and talks to MLflow through the
 adapter in ``tracking``. Progress goes through an optional ``progress(stage, done, total)``
@@ -11,7 +12,6 @@ import datetime as dt
 import json
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -20,12 +20,55 @@ from riskmodel.contract import load, load_truth
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.pipeline import Progress, _noop, evaluate, evaluation_dates, fit_recipe, train
-from riskmodel.training.registry import CHALLENGER, CHAMPION, gate, move_alias
-from riskmodel.training.tracking import MlflowSession, frame_fingerprint, git_commit, spec_fingerprint
+from riskmodel.training.registry import CHALLENGER, disagreements, move_alias, read_history
+from riskmodel.training.tracking import (
+    MlflowSession,
+    frame_fingerprint,
+    git_commit,
+    log_dataset,
+    log_figure,
+    log_json_artifact,
+    log_metrics,
+    log_params,
+    log_pyfunc_model,
+    log_text_artifact,
+    spec_fingerprint,
+)
 
-#: Key metrics shown by ``riskmodel models`` (logged by every training run).
-KEY_METRICS = ("lightgbm.pr_auc", "lightgbm.recall_at_k", "lightgbm.lift_over_rule", "lightgbm.ece",
-               "lightgbm.lead_median_lead_weeks")
+#: Back-test figures stamped on each registered version as ``backtest.<name>`` tags (a fixed set:
+#: tags never grow with use) and shown by ``riskmodel models``; ``recall_at_k`` is named with its k.
+VERSION_FIGURES = ("pr_auc", "recall_at_k", "lift_over_rule", "ece")
+BASELINES = ("logistic", "rule", "oracle")
+
+
+def k_name(metric: str, share: float) -> str:
+    """``recall_at_k`` → ``recall_at_2pct`` for a 2 % list (the k a figure was measured at)."""
+    return metric.replace("_at_k", f"_at_{100 * share:g}pct".replace(".", "_"))
+
+
+def mlflow_metrics(report: dict, main: str = "backtest") -> dict[str, float]:
+    """The report's figures under names that say what they are: ``<main>.lightgbm.*`` for the
+    model (``backtest`` or ``model``), ``baseline.<rule|logistic|oracle>.*`` for the baselines."""
+    from riskmodel.training import report as rep
+
+    share = report["window"]["capacity_share"]
+    out = {}
+    for key, value in rep.flat_metrics(report).items():
+        model, metric = key.split(".", 1)
+        prefix = f"baseline.{model}" if model in BASELINES else f"{main}.{model}"
+        out[f"{prefix}.{k_name(metric, share)}"] = value
+    return out
+
+
+def version_tags(report: dict | None) -> dict[str, str]:
+    if not report:
+        return {}
+    share = report["window"]["capacity_share"]
+    m = report["models"]["lightgbm"]
+    tags = {f"backtest.{k_name(k, share)}": f"{m[k]:.6g}" for k in VERSION_FIGURES if m.get(k) is not None}
+    w = report["window"]
+    tags["backtest.window"] = f"{w['eval_dates'][0]}..{w['eval_dates'][-1]} (trained at {w['start']})"
+    return tags
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -63,14 +106,9 @@ def _windows_meta(fitted) -> dict:
 def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: Progress = _noop,
               shuffle_labels: bool = False, settings: Settings | None = None) -> dict:
     """Train (back-test + refit), log everything to MLflow, register a version as ``challenger``."""
-    import mlflow
-
     from riskmodel.scoring import Scorer
     from riskmodel.training import report as rep
-    from riskmodel.training.pyfunc import RiskmodelPyfunc, example_records
-    from riskmodel.training.reference import REFERENCE_FILE, write_reference
     from riskmodel.training.reference import describe as describe_reference
-    from riskmodel.training.tracking import log_json_artifact
 
     settings = settings or get_settings()
     cfg = TrainConfig.load(config_path)
@@ -86,7 +124,8 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
         "fit_positive_rate": result.final.fit_positive_rate, "calibration_rows": result.final.calibration_rows,
         "data_fingerprint": frame_fingerprint(known.tables()), "spec_fingerprint": spec_fingerprint(),
         "git_commit": git_commit(), "policy": panel.policy.model_dump(), "shuffled_labels": shuffle_labels,
-        "config": cfg.model_dump(), "reference_sample": describe_reference(result.final.reference),
+        "config": cfg.model_dump(), "config_file": Path(config_path).name if config_path else "built-in default",
+        "reference_sample": describe_reference(result.final.reference),
     }
     scorer = Scorer(result.final.lightgbm, model_name=settings.model_name, capacity_share=cfg.capacity_share,
                     meta=meta, reference=result.final.reference)
@@ -96,66 +135,94 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
             run_name=f"train-{meta['training_cutoff']}",
             tags={"training_cutoff": meta["training_cutoff"], "git_commit": meta["git_commit"] or "unknown",
                   "data_fingerprint": meta["data_fingerprint"], "spec_fingerprint": meta["spec_fingerprint"],
-                  "shuffled_labels": str(shuffle_labels)}) as run:
-        mlflow.log_params({**_params(cfg), "cutoff": meta["training_cutoff"], "data_dir": Path(data_dir).name,
-                           **{f"window.{k}": v for k, v in meta["windows"].items()}})
-        mlflow.log_metrics({"fit_rows": meta["fit_rows"], "fit_positive_rate": meta["fit_positive_rate"],
-                            "calibration_rows": meta["calibration_rows"],
-                            "reference_rows": (meta["reference_sample"] or {}).get("rows", 0)})
+                  "shuffled_labels": str(shuffle_labels), "recipe": meta["config_file"]}, kind="training") as run:
+        log_params({**_params(cfg), "cutoff": meta["training_cutoff"], "data_dir": Path(data_dir).name,
+                    **{f"window.{k}": v for k, v in meta["windows"].items()}})
+        log_metrics({"fit_rows": meta["fit_rows"], "fit_positive_rate": meta["fit_positive_rate"],
+                     "calibration_rows": meta["calibration_rows"],
+                     "reference_rows": (meta["reference_sample"] or {}).get("rows", 0)})
+        _log_datasets(data_dir, meta, result, report)
         if report is not None:
-            mlflow.log_metrics(rep.flat_metrics(report))
+            log_metrics(mlflow_metrics(report, "backtest"))
             log_json_artifact(report, "evaluation.json")
-            frame = result.evaluation.frame
-            models = list(report["models"])
-            mlflow.log_figure(rep.pr_curve_figure(frame, models), "plots/pr_curve.png")
-            mlflow.log_figure(rep.calibration_figure(frame, [m for m in models if m != "rule"]),
-                              "plots/calibration.png")
-            mlflow.log_figure(rep.lift_figure(report), "plots/lift.png")
-        imp = rep.importance_by_risk_type(result.final.lightgbm)
-        mlflow.log_figure(rep.importance_figure(imp), "plots/importance_by_risk_type.png")
-        log_json_artifact({k: float(v) for k, v in imp.items()}, "importance_by_risk_type.json")
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-        with tempfile.TemporaryDirectory() as tmp:
-            artifacts = scorer.save(tmp)
-            if scorer.reference is not None:  # features, as_of, score, probability: no identifiers
-                artifacts["reference"] = str(write_reference(scorer.reference, Path(tmp) / REFERENCE_FILE))
-            example = example_records()
-            python_model = RiskmodelPyfunc()
-            python_model.scorer = scorer
-            sig_params = {"as_of": "", "explain": 0}
-            out = python_model.predict(None, example, {"as_of": "", "explain": len(example)})
-            from mlflow.models import infer_signature
-
-            with warnings.catch_warnings():  # "integer columns cannot hold missing values": rank never is
-                warnings.filterwarnings("ignore", message=".*integer column", category=UserWarning)
-                signature = infer_signature(example, out, params=sig_params)
-            info = mlflow.pyfunc.log_model(
-                name="model", python_model=RiskmodelPyfunc(), artifacts=artifacts, signature=signature,
-                input_example=(example, sig_params), registered_model_name=settings.model_name,
-                pip_requirements=_requirements(), await_registration_for=60)
-        version = str(info.registered_model_version)
+            log_plots(rep, result.evaluation.frame, report)
+        log_importance(rep, result.final.lightgbm)
+        version = _log_model(scorer, settings)
         card = rep.model_card(model_name=settings.model_name, version=version, meta=meta, report=report)
-        mlflow.log_text(card, "model_card.md")
-        session.client.set_model_version_tag(settings.model_name, version, "training_cutoff", meta["training_cutoff"])
-        session.client.set_model_version_tag(settings.model_name, version, "run_id", run.info.run_id)
+        log_text_artifact(card, "model_card.md")
+        session.describe_version(version, card, {"training_cutoff": meta["training_cutoff"],
+                                                 "run_id": run.info.run_id, "recipe": meta["config_file"],
+                                                 "shuffled_labels": str(shuffle_labels), **version_tags(report)})
         entry = move_alias(session, CHALLENGER, version, f"trained in run {run.info.run_id}", settings=settings)
     progress("logging", 1, 1)
     return {"run_id": run.info.run_id, "version": version, "report": report, "alias_move": entry, "meta": meta,
             "reference": meta["reference_sample"]}
 
 
+def _log_datasets(data_dir, meta: dict, result, report: dict | None) -> None:
+    """Training and evaluation data as MLflow dataset inputs: as-of dates and roles, digest, source."""
+    w = result.final.windows
+    dates = pd.DataFrame({"as_of": [*w.fit_dates, *w.calibration_dates],
+                          "role": ["fit"] * len(w.fit_dates) + ["calibration"] * len(w.calibration_dates)})
+    source = str(Path(data_dir).resolve())
+    log_dataset(dates, name=f"training data to {meta['training_cutoff']}", source=source,
+                digest=meta["data_fingerprint"], context="training")
+    if report is not None:
+        ev = pd.DataFrame({"as_of": pd.to_datetime(report["window"]["eval_dates"]), "role": "evaluation"})
+        log_dataset(ev, name=f"back-test evaluation after {report['window']['start']}", source=source,
+                    digest=meta["data_fingerprint"], context="evaluation")
+
+
+def log_plots(rep, frame: pd.DataFrame, report: dict) -> None:
+    """The plots a data scientist reads at a glance (see ``report``)."""
+    models = list(report["models"])
+    probabilistic = [m for m in models if m != "rule"]
+    for name, fig in (("pr_curve", rep.pr_curve_figure(frame, models)),
+                      ("calibration", rep.calibration_figure(frame, probabilistic)),
+                      ("lift", rep.lift_figure(report))):
+        log_figure(fig, f"plots/{name}.png")
+    for name in ("pr_curve_by_date", "lift_by_date", "calibration_deciles", "score_distribution"):
+        make = getattr(rep, f"{name}_figure", None)
+        if make is not None:
+            log_figure(make(frame, probabilistic if name == "calibration_deciles" else models), f"plots/{name}.png")
+
+
+def log_importance(rep, model) -> None:
+    imp = rep.importance_by_risk_type(model)
+    log_figure(rep.importance_figure(imp), "plots/importance_by_risk_type.png")
+    log_json_artifact({k: float(v) for k, v in imp.items()}, "importance_by_risk_type.json")
+    if hasattr(rep, "feature_importance_figure"):
+        log_figure(rep.feature_importance_figure(model), "plots/importance_by_feature.png")
+
+
+def _log_model(scorer, settings: Settings) -> str:
+    from riskmodel.training.pyfunc import RiskmodelModel, example_records
+    from riskmodel.training.reference import REFERENCE_FILE, write_reference
+
+    with tempfile.TemporaryDirectory() as tmp:
+        artifacts = scorer.save(tmp)
+        if scorer.reference is not None:  # features, as_of, score, probability: no identifiers
+            artifacts["reference"] = str(write_reference(scorer.reference, Path(tmp) / REFERENCE_FILE))
+        example = example_records()
+        python_model = RiskmodelModel()
+        python_model.scorer = scorer
+        out = python_model.predict(None, example, {"as_of": "", "explain": len(example)})
+        return log_pyfunc_model(artifacts=artifacts, example=example, output=out, params={"as_of": "", "explain": 0},
+                                registered_model_name=settings.model_name, pip_requirements=_requirements())
+
+
 def _requirements() -> list[str]:
     from importlib.metadata import version
 
-    pkgs = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "pyarrow", "pydantic", "pyyaml", "joblib")
+    pkgs = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "pyarrow", "pydantic", "pydantic-settings",
+            "pyyaml", "joblib")
     return [f"{p}=={version(p)}" for p in pkgs]
 
 
 def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=None, config_path=None,
-                 progress: Progress = _noop) -> dict:
-    """Evaluate model vs logistic vs rule vs oracle on as-of dates after training.
+                 progress: Progress = _noop, settings: Settings | None = None, log: bool = True) -> dict:
+    """Evaluate model vs logistic vs rule vs oracle on as-of dates after training; logged as a run of
+    kind ``evaluation``.
 
     Without ``model_uri``: back-test the recipe (fit at ``C − H − eval_weeks`` with only data
     reported by then, evaluate on later dates). With ``model_uri``: evaluate that model on the
@@ -163,12 +230,14 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
     """
     from riskmodel.scoring import load_scorer
 
+    settings = settings or get_settings()
     cfg = TrainConfig.load(config_path)
     panel = load(data_dir)
     truth = load_truth(data_dir)
     c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     data = panel.as_of(c)
     earliest = data.households["registered_on"].min()
+    version = None
     if model_uri is None:
         start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
         fitted = fit_recipe(data, start, cfg, progress=progress, earliest=earliest)
@@ -176,6 +245,7 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
         source = "back-test of the training recipe"
     else:
         scorer = load_scorer(model_uri)
+        version = scorer.model_version
         start = pd.Timestamp(scorer.meta["training_cutoff"])
         evaluation_dates(start, c, cfg)
         fitted = fit_recipe(data, start, cfg, progress=progress, earliest=earliest, with_lightgbm=False)
@@ -183,60 +253,29 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
         source = f"{model_uri} (version {scorer.model_version})"
     ev = evaluate(data, models, start, cfg, truth, data_cutoff=c, progress=progress)
     ev.report["source"] = source
+    if log:
+        from riskmodel.training import report as rep
+
+        tags = {"source": source, "model_version": str(version or "-"), "recipe": Path(config_path).name
+                if config_path else "built-in default"}
+        with MlflowSession(settings) as session, session.start_run(
+                f"evaluate-{'v' + str(version) if version else 'recipe'}-{c.date()}", tags=tags,
+                kind="evaluation") as run:
+            log_params({"data_cutoff": str(c.date()), "start": str(start.date()), "data_dir": Path(data_dir).name})
+            log_metrics(mlflow_metrics(ev.report, "model" if model_uri else "backtest"))
+            log_dataset(pd.DataFrame({"as_of": pd.to_datetime(ev.report["window"]["eval_dates"]),
+                                      "role": "evaluation"}),
+                        name=f"evaluation after {start.date()}", source=str(Path(data_dir).resolve()),
+                        digest=frame_fingerprint(data.tables()), context="evaluation")
+            log_json_artifact(ev.report, "evaluation.json")
+            log_plots(rep, ev.frame, ev.report)
+        ev.report["run_id"] = run.info.run_id
     return ev.report
 
 
-def promote_job(data_dir: str | Path, *, force: bool = False, reason: str | None = None, config_path=None,
-                progress: Progress = _noop, settings: Settings | None = None) -> dict:
-    """Move ``champion`` to the current ``challenger`` if it passes the gate (or ``force`` with a reason)."""
-    from riskmodel.scoring import load_scorer
-
-    settings = settings or get_settings()
-    if force and not (reason and reason.strip()):
-        raise ValueError("--force needs --reason: an override must say why")
-    cfg = TrainConfig.load(config_path)
-    with MlflowSession(settings) as session:
-        chall_v = session.alias_version(CHALLENGER)
-        champ_v = session.alias_version(CHAMPION)
-        if chall_v is None:
-            raise LookupError(f"registered model {settings.model_name!r} has no challenger: run `riskmodel train` first")
-        if champ_v is None:
-            entry = move_alias(session, CHAMPION, chall_v, reason or "first champion (no champion yet)",
-                               settings=settings, extra={"forced": force})
-            return {"promoted": True, "from": None, "to": chall_v, "gate": None, "alias_move": entry}
-        if champ_v == chall_v:
-            return {"promoted": False, "from": champ_v, "to": chall_v, "gate": None,
-                    "note": "the challenger already is the champion"}
-    name = settings.model_name
-    champ = load_scorer(f"models:/{name}/{champ_v}")
-    chall = load_scorer(f"models:/{name}/{chall_v}")
-    panel = load(data_dir)
-    c = panel.cutoff()
-    start = max(pd.Timestamp(champ.meta["training_cutoff"]), pd.Timestamp(chall.meta["training_cutoff"]))
-    overlaps = not evaluation_dates(start, c, cfg)[0]
-    if overlaps:  # no mature window after both cut-offs: use the latest mature window (stated in the result)
-        start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
-    ev = evaluate(panel, {"champion": champ.model, "challenger": chall.model}, start, cfg, None, data_cutoff=c,
-                  with_leads=False, progress=progress)
-    result = gate(ev.report["models"]["champion"], ev.report["models"]["challenger"], cfg.gate)
-    window = {"eval_dates": ev.report["window"]["eval_dates"], "overlaps_training": overlaps,
-              "rows": ev.report["rows"], "positives": ev.report["positives"]}
-    out = {"promoted": False, "from": champ_v, "to": chall_v, "gate": result.as_dict(), "window": window,
-           "metrics": {m: {k: ev.report["models"][m].get(k) for k in ("pr_auc", "recall_at_k", "ece")}
-                       for m in ("champion", "challenger", "rule")}}
-    if result.passed or force:
-        why = reason or "challenger passed the gate"
-        if force and not result.passed:
-            why = f"FORCED over a failed gate: {reason}"
-        with MlflowSession(settings) as session:
-            out["alias_move"] = move_alias(session, CHAMPION, chall_v, why, settings=settings,
-                                           extra={"forced": force, "gate_passed": result.passed, "window": window})
-        out["promoted"] = True
-    return out
-
-
-def models_job(settings: Settings | None = None) -> list[dict]:
-    """Registered versions with aliases, training cut-off and key metrics."""
+def models_job(settings: Settings | None = None) -> dict:
+    """Registered versions with aliases, training cut-off and back-test figures, and every alias on
+    which the registry and the alias history disagree (moved outside riskmodel)."""
     settings = settings or get_settings()
     rows = []
     with MlflowSession(settings) as session:
@@ -245,19 +284,17 @@ def models_job(settings: Settings | None = None) -> list[dict]:
         for a, v in aliases.items():
             by_version.setdefault(v, []).append(a)
         for mv in session.versions():
-            metrics = {}
-            if mv.run_id:
-                try:
-                    metrics = session.client.get_run(mv.run_id).data.metrics
-                except Exception:  # a deleted run leaves the version without metrics
-                    metrics = {}
+            tags = mv.tags or {}
             rows.append({
                 "version": str(mv.version), "aliases": sorted(by_version.get(str(mv.version), [])),
                 "created": dt.datetime.fromtimestamp(mv.creation_timestamp / 1000, dt.timezone.utc)
                 .isoformat(timespec="seconds"),
-                "training_cutoff": (mv.tags or {}).get("training_cutoff"), "run_id": mv.run_id,
-                **{k: metrics.get(k) for k in KEY_METRICS}})
-    return rows
+                "training_cutoff": tags.get("training_cutoff"), "run_id": mv.run_id, "recipe": tags.get("recipe"),
+                "backtest": {k[len("backtest."):]: v for k, v in sorted(tags.items()) if k.startswith("backtest.")}})
+    history = read_history(settings.alias_log)
+    return {"versions": rows, "aliases": aliases,
+            "disagreements": disagreements(history, aliases, settings.model_name),
+            "history": [h for h in history if h.get("model", settings.model_name) == settings.model_name]}
 
 
 def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | None = None,

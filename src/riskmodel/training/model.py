@@ -49,6 +49,30 @@ def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float):
     return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, shrunk[inverse])
 
 
+class RecipeError(ValueError):
+    """LightGBM refused the recipe's settings: the message names them and what LightGBM said.
+
+    LightGBM's own errors are internal checks (``Check failed: (best_split_info.left_count) >
+    (0)``) that say nothing about which setting in ``training/*.yaml`` caused them.
+    """
+
+    #: Settings known to trip LightGBM's checks, with what to use instead.
+    HINTS = {"min_data_in_leaf": (lambda v: v is not None and float(v) < 2, "use at least 20"),
+             "min_sum_hessian_in_leaf": (lambda v: v is not None and float(v) <= 0, "use a positive value"),
+             "num_leaves": (lambda v: v is not None and float(v) < 2, "use at least 2")}
+
+    def __init__(self, params: dict, num_boost_round: int, message: str):
+        suspects = [f"lightgbm.{k}: {params[k]} ({hint})" for k, (bad, hint) in self.HINTS.items()
+                    if k in params and bad(params[k])]
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+        first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+        super().__init__(
+            "LightGBM could not fit the training recipe"
+            + (f"; the likely cause is {'; '.join(suspects)}" if suspects else "")
+            + f". Recipe settings: lightgbm {{{shown}}}, num_boost_round={num_boost_round}. LightGBM said: {first}")
+        self.suspects = suspects
+
+
 class CalibratedLightGBM:
     """LightGBM binary classifier with a calibrator fit on a later window."""
 
@@ -76,7 +100,10 @@ class CalibratedLightGBM:
         self.feature_names_ = list(feature_names)
         data = lgb.Dataset(feature_matrix(X, self.feature_names_), label=y, feature_name=self.feature_names_,
                            free_raw_data=True)
-        self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
+        try:
+            self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
+        except lgb.basic.LightGBMError as exc:
+            raise RecipeError(self.params, self.num_boost_round, str(exc)) from None
         self.fit_rows_ = int(len(y))
         self.fit_positive_rate_ = float(y.mean())
         return self

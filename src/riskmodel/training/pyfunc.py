@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
@@ -92,8 +91,11 @@ def encode_output(scored: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class RiskmodelPyfunc(mlflow.pyfunc.PythonModel):
+class RiskmodelModel:
     """features → calibrated LightGBM → optional reasons, through the same ``Scorer`` as the API.
+
+    MLflow's ``PythonModel`` interface is added in the MLflow adapter
+    (``riskmodel.training.tracking.RiskmodelPyfunc``), the one module that imports MLflow.
 
     Artifacts: ``model`` (joblib), ``meta`` (JSON) and, for models trained since the drift
     reference was added, ``reference`` (``reference.parquet``, exposed lazily as ``scorer.reference``).
@@ -154,3 +156,12 @@ def example_records() -> pd.DataFrame:
     panel = Panel.from_frames({"households": households, "members": members, "income": income,
                                "medical_claims": claims, "assistance": assistance, "events": events})
     return panel_to_records(panel)
+
+
+def __getattr__(name: str):
+    """Versions logged before the adapter owned MLflow pickled ``riskmodel.training.pyfunc.RiskmodelPyfunc``."""
+    if name == "RiskmodelPyfunc":
+        from riskmodel.training.tracking import RiskmodelPyfunc
+
+        return RiskmodelPyfunc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

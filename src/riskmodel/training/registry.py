@@ -2,7 +2,13 @@
 
 MLflow keeps only the current alias → version map, so every move is also appended to a JSONL
 file (``settings.alias_log``: who, when, alias, from, to, why) and stamped on the target version
-as a tag ``alias_move.<alias>``. The log is append-only: lines are never rewritten.
+as a tag ``alias_move.<alias>``. Gate decisions that moved nothing are appended too
+(``"moved": false``). The log is append-only: lines are never rewritten.
+
+The registry can be changed behind riskmodel's back (``MlflowClient.set_registered_model_alias``).
+``disagreements`` finds every alias whose registry version differs from the history's last
+move (``riskmodel models`` shows them), and the next move through riskmodel first appends the
+outside move it detected, so the history and the registry agree again.
 """
 
 from __future__ import annotations
@@ -50,20 +56,64 @@ def read_history(path: str | Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def moves(history: list[dict], model: str | None = None) -> list[dict]:
+    """The entries that moved an alias (gate refusals left out), optionally of one registered model."""
+    return [h for h in history if h.get("moved", True) and (model is None or h.get("model", model) == model)]
+
+
+def recorded_aliases(history: list[dict], model: str | None = None) -> dict[str, str | None]:
+    """alias → version after the last recorded move of each alias."""
+    out: dict[str, str | None] = {}
+    for h in moves(history, model):
+        out[h["alias"]] = None if h.get("to") is None else str(h["to"])
+    return out
+
+
+def disagreements(history: list[dict], registry: dict[str, str], model: str | None = None) -> list[dict]:
+    """Aliases whose registry version is not the one the history's last move put there."""
+    recorded = recorded_aliases(history, model)
+    out = []
+    for alias in sorted(set(recorded) | set(registry)):
+        if recorded.get(alias) != registry.get(alias):
+            out.append({"alias": alias, "history": recorded.get(alias), "registry": registry.get(alias)})
+    return out
+
+
 def move_alias(session, alias: str, version: str, reason: str, *, settings: Settings | None = None,
                extra: dict | None = None) -> dict:
-    """Point ``alias`` at ``version`` and record the move (history file + version tag)."""
+    """Point ``alias`` at ``version`` and record the move (history file + version tag).
+
+    A move made outside riskmodel since the last recorded one is appended first (``detected``).
+    """
     settings = settings or get_settings()
     before = session.alias_version(alias)
-    entry = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "who": actor(),
-             "model": settings.model_name, "alias": alias, "from": before, "to": str(version), "why": reason,
-             **(extra or {})}
+    recorded = recorded_aliases(read_history(settings.alias_log), settings.model_name)
+    if alias in recorded or before is not None:
+        if recorded.get(alias) != before:
+            append_history(settings.alias_log, {
+                "when": _now(), "who": "unknown (outside riskmodel)", "model": settings.model_name, "alias": alias,
+                "from": recorded.get(alias), "to": before, "detected": True,
+                "why": f"detected by riskmodel before the next move: the registry had {before} where the "
+                       f"history said {recorded.get(alias)}"})
+    entry = {"when": _now(), "who": actor(), "model": settings.model_name, "alias": alias, "from": before,
+             "to": str(version), "why": reason, **(extra or {})}
     session.set_alias(alias, version)
     append_history(settings.alias_log, entry)
-    session.client.set_model_version_tag(settings.model_name, str(version), f"alias_move.{alias}",
-                                         json.dumps(entry, ensure_ascii=False, default=str)[:4900])
-    session.client.set_registered_model_tag(settings.model_name, "last_alias_move",
-                                            json.dumps(entry, ensure_ascii=False, default=str)[:4900])
+    text = json.dumps(entry, ensure_ascii=False, default=str)
+    session.tag_version(str(version), f"alias_move.{alias}", text)
+    session.tag_model("last_alias_move", text)
+    return entry
+
+
+def record_decision(entry: dict, *, settings: Settings | None = None) -> dict:
+    """Append a gate decision that moved nothing (``moved: false``) to the alias history."""
+    settings = settings or get_settings()
+    entry = {"when": _now(), "who": actor(), "model": settings.model_name, **entry, "moved": False}
+    append_history(settings.alias_log, entry)
     return entry
 
 

@@ -512,10 +512,13 @@ class Store:
             listed = conn.execute(select(*[getattr(RiskListRow, c) for c in s_cols], RiskListRow.rank)
                                   .where(RiskListRow.household_id == household_id)).all()
         # a handful of weeks per household: plain records are simplest here
-        ranks = {r.as_of: r.rank for r in listed}
-        weeks = {r.as_of: {**r._asdict(), "list_rank": ranks.get(r.as_of)} for r in scores}
-        for r in listed:
-            weeks.setdefault(r.as_of, {**{c: getattr(r, c) for c in s_cols}, "list_rank": r.rank})
+        weeks = {r.as_of: {**r._asdict(), "list_rank": None} for r in scores}
+        for r in listed:  # a listed week shows the list's reasons (scores keep none for most rows)
+            week = weeks.setdefault(r.as_of, {c: getattr(r, c) for c in s_cols})
+            week["list_rank"] = r.rank
+            for c in ("risk_types", "contributions", "measures"):
+                if week.get(c) is None:
+                    week[c] = getattr(r, c)
         out = pd.DataFrame([weeks[w] for w in sorted(weeks)], columns=list(HISTORY_COLUMNS))
         out["list_rank"] = out["list_rank"].astype("Int64")
         return out

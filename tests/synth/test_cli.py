@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from riskmodel.cli.app import app
+from riskmodel.synth.calibration import report
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
@@ -18,8 +19,10 @@ def test_synth_then_validate_then_calibration(tmp_path):
     res = runner.invoke(app, ["validate", str(out)])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["calibration", str(out)])
-    assert res.exit_code in (0, 1), res.output
+    expected = 0 if report(out)["ok"].all() else 1  # a 400-household flood panel may miss a tolerance
+    assert res.exit_code == expected, res.output
     assert "persons per alleviated household" in res.output
+    assert (out / "regions.csv").exists() and (out / "member_status.csv").exists()
 
 
 def test_synth_rejects_bad_dates(tmp_path):

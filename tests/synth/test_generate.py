@@ -181,9 +181,12 @@ def test_risk_types_match_the_cause(synth_panel):
 
 def test_truth_covers_every_household_month(synth_dir, synth_panel):
     truth = load_truth(synth_dir)
-    assert list(truth.columns) == ["household_id", "month", "latent_income_pc", "p_identified_26w"]
+    assert list(truth.columns) == ["household_id", "month", "latent_income_pc", "latent_net_income_pc",
+                                   "latent_distress", "in_hardship", "p_identified_26w",
+                                   "p_identified_26w_observable"]
     assert len(truth) == len(synth_panel.households) * 48
     assert truth["p_identified_26w"].between(0, 1).all()
+    assert truth["p_identified_26w_observable"].between(0, 1).all()
     assert truth["month"].dt.day.eq(1).all()
 
 
@@ -245,6 +248,8 @@ def test_result_frames_are_typed_like_the_loader(tmp_path):
     assert truth["household_id"].astype(str).tolist() == result.truth["household_id"].astype(str).tolist()
     assert (truth["month"].to_numpy() == result.truth["month"].to_numpy()).all()
     assert (truth["p_identified_26w"].to_numpy() == result.truth["p_identified_26w"].to_numpy()).all()
+    for name, df in result.extra.items():  # v1.1 tables the contract package does not read yet
+        assert (tmp_path / "p" / f"{name}.parquet").exists() and len(df) > 0
 
 
 def test_nothing_is_reported_after_the_end(synth_panel):

@@ -33,6 +33,7 @@ from riskmodel.synth import params
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.records import Records
 from riskmodel.synth.regions import Regions, build_regions
+from riskmodel.synth.status import COLLECTION_MONTH, StatusCollection, school_stage
 
 NONE = np.iinfo(np.int32).max  # "no date" in day-number arrays
 BURN_IN = 12  # months simulated before the panel's start; only their lasting records are kept
@@ -65,6 +66,9 @@ DISTRESS_CENTER = (0.92, 0.65)   # resources/line where s = 0.5 (alleviated, gen
 DISTRESS_WIDTH = 0.12
 SELF_DECLARE = (0.010, 0.003)     # monthly, × s (alleviated, general)
 SCREEN_FIND = (0.27, 0.055)        # per cadre screening, × s
+SCREEN_SPRING = (3, 4, 5)          # each county screens in one of these months every year
+SCREEN_AUTUMN = (9, 10, 11)        # … and in one of these with probability SCREEN_AUTUMN_P
+SCREEN_AUTUMN_P = 0.6
 PUSH_VERIFY = ((0.005, 0.30), (0.002, 0.12))  # p = a + b × s after a pushed event (alleviated, general)
 INCOME_ADJUST = (0.92, 0.98)
 SHOCK_DROP = (0.0, 0.6)  # typical fall of resources/line after a pushed event (for the oracle)    # latent 2020 income level relative to the published mean       # p = a + b × s after the pushed event
@@ -74,6 +78,34 @@ def distress(r: np.ndarray, alleviated: np.ndarray) -> np.ndarray:
     """Latent distress from resources relative to the monitoring line (1 = at the line)."""
     center = np.where(alleviated, DISTRESS_CENTER[0], DISTRESS_CENTER[1])
     return 1.0 / (1.0 + np.exp(np.clip((r - center) / DISTRESS_WIDTH, -50, 50)))
+
+
+def inpatient_push_probability(seed: int, policy: Policy) -> dict[bool, float]:
+    """P(inpatient out-of-pocket ≥ the push threshold) by household type (alleviated?), from a separate stream."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7771]))
+    k = 20000
+    groups = rng.choice(len(DIAGNOSIS_GROUPS), k, p=np.array([.06, .14, .04, .04, .15, .05, .14, .38]))
+    cost = _INPATIENT_MEDIAN[groups] * rng.lognormal(0, 0.6, k) * 1.2
+    pol = policy.dept_alerts
+    return {
+        True: float((cost * (1 - 0.80) >= pol.inpatient_oop_alleviated).mean()),
+        False: float((cost * (1 - 0.58) >= pol.inpatient_oop_general).mean()),
+    }
+
+
+def inpatient_rate(age: np.ndarray, chronic: np.ndarray, disabled: np.ndarray) -> np.ndarray:
+    """Yearly inpatient stays of a person (outside an epidemic)."""
+    rate = (0.05 + 0.005 * np.maximum(age - 35, 0)) * np.where(chronic, 1.8, 1.0)
+    return rate * np.where(disabled, 1.4, 1.0)
+
+
+def growth_indices(years: np.ndarray, moys: np.ndarray) -> dict[bool, np.ndarray]:
+    """Income level relative to 2020 of alleviated (True) and general (False) households per month."""
+    return {
+        True: _growth_index(years, moys, params.ALLEVIATED_INCOME, params.ALLEVIATED_GROWTH_AFTER,
+                            params.ALLEVIATED_GROWTH_LATER.value),
+        False: _growth_index(years, moys, params.GENERAL_INCOME, {}, params.GENERAL_GROWTH_LATER.value),
+    }
 
 
 @dataclass
@@ -86,6 +118,7 @@ class SimOutput:
     assistance: dict[str, np.ndarray]
     events: dict[str, np.ndarray]
     monitoring: dict[str, np.ndarray]
+    member_status: dict[str, np.ndarray]
     truth: dict[str, np.ndarray]
     policy: Policy
     end_day: int
@@ -143,12 +176,7 @@ class _Sim:
         self.month_len = (ext + 1).astype("datetime64[D]").astype(np.int64) - self.month_day
         self.month_year = ext.astype("datetime64[Y]").astype(np.int64) + 1970
         self.month_moy = ext.astype(np.int64) % 12 + 1
-        self.G = {
-            True: _growth_index(self.month_year, self.month_moy, params.ALLEVIATED_INCOME,
-                                params.ALLEVIATED_GROWTH_AFTER, params.ALLEVIATED_GROWTH_LATER.value),
-            False: _growth_index(self.month_year, self.month_moy, params.GENERAL_INCOME, {},
-                                 params.GENERAL_GROWTH_LATER.value),
-        }
+        self.G = growth_indices(self.month_year, self.month_moy)
         self.shock_day = day(cfg.shock)
         self.shock_month = int((np.datetime64(cfg.shock, "M") - months[0]).astype(np.int64)) + self.B
         self.policy = self._policy()
@@ -323,15 +351,7 @@ class _Sim:
 
     @staticmethod
     def _in_school(age, track):
-        # IN_SCHOOL: none, preschool, compulsory, senior, vocational, college
-        s = np.zeros(len(age), dtype=np.int8)
-        s[(age >= 3) & (age <= 5)] = 1
-        s[(age >= 6) & (age <= 15)] = 2
-        teen = (age >= 16) & (age <= 18)
-        s[teen & (track == 1)] = 3
-        s[teen & (track == 2)] = 4
-        s[(age >= 19) & (age <= 22) & (track == 1)] = 5
-        return s
+        return school_stage(age, track)
 
     def _incomes(self) -> None:
         rng, H, alv, n = self.rng, self.H, self.alv, self.n
@@ -420,23 +440,14 @@ class _Sim:
         years = np.unique(self.month_year)
         self.screen = np.zeros((C, L), dtype=bool)
         for y in years:  # a handful of years: fine as a Python loop
-            spring = rng.integers(3, 6, C)
-            autumn = np.where(rng.random(C) < 0.6, rng.integers(9, 12, C), 0)
+            spring = rng.integers(SCREEN_SPRING[0], SCREEN_SPRING[-1] + 1, C)
+            autumn = np.where(rng.random(C) < SCREEN_AUTUMN_P, rng.integers(SCREEN_AUTUMN[0], SCREEN_AUTUMN[-1] + 1, C), 0)
             for moy in (spring, autumn):
                 hit = (self.month_year[None, :] == y) & (self.month_moy[None, :] == moy[:, None])
                 self.screen |= hit
 
     def _push_probabilities(self) -> None:
-        """P(inpatient out-of-pocket ≥ the push threshold), by household type, from a separate stream."""
-        rng = np.random.default_rng(np.random.SeedSequence([self.cfg.seed, 7771]))
-        k = 20000
-        groups = rng.choice(len(DIAGNOSIS_GROUPS), k, p=np.array([.06, .14, .04, .04, .15, .05, .14, .38]))
-        cost = _INPATIENT_MEDIAN[groups] * rng.lognormal(0, 0.6, k) * 1.2
-        pol = self.policy.dept_alerts
-        self.p_push_inpatient = {
-            True: float((cost * (1 - 0.80) >= pol.inpatient_oop_alleviated).mean()),
-            False: float((cost * (1 - 0.58) >= pol.inpatient_oop_general).mean()),
-        }
+        self.p_push_inpatient = inpatient_push_probability(self.cfg.seed, self.policy)
 
     # --- helpers -------------------------------------------------------------------------
     def present(self) -> np.ndarray:
@@ -469,7 +480,7 @@ class _Sim:
         net_pc = (12 * total - self.med_burden - self.loss_burden - students) / safe
         r = net_pc / self.line[m]
         return dict(size=size, wage=wage, bus=bus, prop=prop, trans=trans, assist=assist,
-                    income_pc=income_pc, r=r, students=students, total=total)
+                    income_pc=income_pc, net_pc=net_pc, r=r, students=students, total=total)
 
     def _education_cost(self, p, hh, age, m):
         track = self.m_track[p]
@@ -496,15 +507,20 @@ class _Sim:
         verify = self._verify(np.arange(self.H), np.maximum(s, after))
         log_surv = 6 * np.log1p(-h_self) + screens * np.log1p(-find) - 6 * members_push * verify
         p = 1.0 - np.exp(log_surv)
-        return np.where(self.monitored | self.dissolved, 0.0, p)
+        # open monitoring objects are zeroed from the records (tables.py), not from the process's
+        # own flag: a household picked up but not yet confirmed keeps the formula's value
+        return np.where(self.dissolved, 0.0, p)
 
     # --- the monthly loop ----------------------------------------------------------------
     def run(self, progress=None) -> SimOutput:
         self.setup()
+        self.status = StatusCollection(self.cfg.seed)
         self._rec()
         self._history()
         T, H = self.T, self.H
         self.truth_income = np.zeros((T, H), dtype=np.float32)
+        self.truth_net = np.zeros((T, H), dtype=np.float32)
+        self.truth_s = np.zeros((T, H), dtype=np.float32)
         self.truth_p = np.zeros((T, H), dtype=np.float32)
         # identifications by channel (self, screening, push) × (alleviated, general), and confirmed
         # pushes by source (death, inpatient, outpatient, disability, disaster) × type: for docs and tuning
@@ -584,6 +600,8 @@ class _Sim:
         push_rate = self._expected_pushes(m)
         if m >= self.B:
             self.truth_income[m - self.B] = L["income_pc"]
+            self.truth_net[m - self.B] = L["net_pc"]
+            self.truth_s[m - self.B] = s
             self.truth_p[m - self.B] = self.p_identify_26w(m, s, L["r"], push_rate)
         # 3. shocks
         self.pushes: list[tuple[np.ndarray, np.ndarray]] = []
@@ -602,6 +620,9 @@ class _Sim:
         self._income(m, ms, ml, moy, L2)
         # 8. births, marriages, departures
         self._demography(m, ms, ml, year)
+        # 8b. the yearly re-collection of member attributes (own random stream)
+        if moy == COLLECTION_MONTH:
+            self.status.collect(self, m)
         # 9. time passes
         self.med_burden *= 0.92
         self.loss_burden *= 0.92
@@ -629,8 +650,7 @@ class _Sim:
         return self.cfg.scenario == "epidemic" and self.shock_month <= m < self.shock_month + 12
 
     def _inpatient_rate(self, p, age, m):
-        rate = (0.05 + 0.005 * np.maximum(age - 35, 0)) * np.where(self.m_chronic[p], 1.8, 1.0)
-        rate = rate * np.where(self.m_grade[p] > 0, 1.4, 1.0)
+        rate = inpatient_rate(age, self.m_chronic[p], self.m_grade[p] > 0)
         return rate * (2.0 if self._epidemic(m) else 1.0)
 
     def _cost_growth(self, year: int) -> float:
@@ -1260,9 +1280,10 @@ class _Sim:
         one_off = np.isin(assistance["program"], [PG[p] for p in ONE_OFF_PROGRAMS])
         keep = ~one_off | (assistance["start"] >= self.start_day)
         assistance = {k: v[keep] for k, v in assistance.items()}
-        truth = dict(income=self.truth_income, p=self.truth_p, month_day=self.month_day[self.B: self.B + self.T])
+        truth = dict(income=self.truth_income, net=self.truth_net, distress=self.truth_s, p=self.truth_p,
+                     month_day=self.month_day[self.B: self.B + self.T])
         return SimOutput(self.regions, households, members, income, claims, assistance, events, monitoring,
-                         truth, self.policy, end, self.stats)
+                         self.status.arrays(), truth, self.policy, end, self.stats)
 
 
 def simulate(cfg: SynthConfig, progress=None) -> SimOutput:

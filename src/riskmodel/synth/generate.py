@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +14,11 @@ from riskmodel.contract import Policy, atomic_dir, write_panel
 from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
 from riskmodel.synth.config import SynthConfig
+from riskmodel.contract.schema import TABLES
 from riskmodel.synth.engine import simulate
+from riskmodel.synth.observable import observable_oracle
 from riskmodel.synth.tables import build_tables
+from riskmodel.synth.truth import to_arrow as truth_to_arrow
 
 Progress = Callable[[int, int], None]
 
@@ -28,6 +31,8 @@ class SynthResult:
     tables: dict[str, pd.DataFrame]
     truth: pd.DataFrame
     policy: Policy
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Generated v1.1 tables the installed contract package does not know yet (written beside)."""
 
 
 def generate(config: SynthConfig | None = None, *, progress: Progress | None = None, **overrides) -> SynthResult:
@@ -37,7 +42,11 @@ def generate(config: SynthConfig | None = None, *, progress: Progress | None = N
         config = SynthConfig(**{**config.model_dump(), **overrides})
     sim = simulate(config, progress)
     tables, truth = build_tables(sim, config.seed)
-    return SynthResult(config, tables, truth, sim.policy)
+    months = sim.truth["month_day"].astype("datetime64[D]")
+    truth["p_identified_26w_observable"] = observable_oracle(tables, sim.policy, months, config.seed).reshape(-1)
+    known = {name: df for name, df in tables.items() if name in TABLES}
+    extra = {name: df for name, df in tables.items() if name not in TABLES}
+    return SynthResult(config, known, truth, sim.policy, extra)
 
 
 def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Path:
@@ -47,15 +56,22 @@ def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Pat
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
         write_panel(result.tables, tmp, fmt=fmt)
+        for name, df in result.extra.items():
+            _write_plain(df, tmp / f"{name}.{fmt}")
         (tmp / POLICY_FILE).write_text(result.policy.to_yaml(), encoding="utf-8")
-        truth = result.truth.copy()
-        truth["household_id"] = truth["household_id"].astype(object)
-        table = pa.Table.from_pandas(truth, preserve_index=False, schema=pa.schema([
-            ("household_id", pa.string()), ("month", pa.timestamp("ns")),
-            ("latent_income_pc", pa.float64()), ("p_identified_26w", pa.float64()),
-        ]))
-        pq.write_table(table, tmp / TRUTH_FILE, compression="zstd")
+        pq.write_table(truth_to_arrow(result.truth), tmp / TRUTH_FILE, compression="zstd")
     return out_dir
+
+
+def _write_plain(df: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".csv":
+        out = df.copy()
+        for c in out.columns:
+            if pd.api.types.is_datetime64_any_dtype(out[c]):
+                out[c] = out[c].dt.strftime("%Y-%m-%d")
+        out.to_csv(path, index=False, lineterminator="\n")
+    else:
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, compression="zstd")
 
 
 def generate_to(out_dir: str | Path, *, fmt: str = "parquet", progress: Progress | None = None, **config) -> Path:

@@ -24,6 +24,8 @@ from riskmodel.contract.schema import (
     SEXES,
 )
 from riskmodel.synth.engine import NONE, SimOutput
+from riskmodel.synth.regions import region_names
+from riskmodel.synth.truth import open_on_month_starts
 
 ID = pd.StringDtype("pyarrow")
 
@@ -104,7 +106,6 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
 
     inc = sim.income
     k = inc["reported"] <= end
-    month_days = sim.truth["month_day"]
     income = pd.DataFrame({
         "household_id": hh_col(inc["hh"][k]),
         "month": _dates(inc["month"][k]),
@@ -172,15 +173,43 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "reported_on": _dates(mo["rep"][k][order]),
     })
 
+    st = sim.member_status
+    k = st["reported"] <= end
+    order = np.lexsort((st["effective"][k], st["member"][k]))
+    member_status = pd.DataFrame({
+        "member_id": _ids("P", st["member"][k][order], width_m),
+        "effective_on": _dates(st["effective"][k][order]),
+        "in_school": _cat(st["in_school"][k][order], IN_SCHOOL),
+        "labor_skill": _cat(st["skill"][k][order], LABOR_SKILLS),
+        "reported_on": _dates(st["reported"][k][order]),
+    })
+
+    tables = dict(households=households, members=members, income=income, medical_claims=claims,
+                  assistance=assistance, events=events, monitoring=monitoring,
+                  regions=region_names(sim.regions, seed), member_status=member_status)
+    return tables, _truth(sim, hid)
+
+
+def _truth(sim: SimOutput, hid: pd.Series) -> pd.DataFrame:
+    """Latent columns and the full-information oracle (the observable one is added by ``generate``)."""
+    month_days = sim.truth["month_day"]
     T, Hn = sim.truth["p"].shape
+    mo = sim.monitoring
+    open_ = open_on_month_starts(month_days, mo["hh"], mo["id"], mo["elim"], Hn)
+    p = np.where(open_, 0.0, sim.truth["p"].astype(np.float64))
+    distress = sim.truth["distress"].astype(np.float64)
+
+    def col(a):
+        return a.T.reshape(-1)
+
     truth = pd.DataFrame({
         "household_id": np.repeat(hid.to_numpy(dtype=object), T),
         "month": np.tile(month_days.astype("datetime64[D]").astype("datetime64[ns]"), Hn),
-        "latent_income_pc": np.round(sim.truth["income"].T.reshape(-1).astype(np.float64), 2),
-        "p_identified_26w": sim.truth["p"].T.reshape(-1).astype(np.float64),
+        "latent_income_pc": np.round(col(sim.truth["income"]).astype(np.float64), 2),
+        "latent_net_income_pc": np.round(col(sim.truth["net"]).astype(np.float64), 2),
+        "latent_distress": col(distress),
+        "in_hardship": col(distress >= 0.5),
+        "p_identified_26w": col(p),
     })
     truth["household_id"] = truth["household_id"].astype(ID)
-    truth = truth.sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)
-    tables = dict(households=households, members=members, income=income, medical_claims=claims,
-                  assistance=assistance, events=events, monitoring=monitoring)
-    return tables, truth
+    return truth.sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)

@@ -20,7 +20,7 @@ import time
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
-from riskmodel.store import ApiKeyInfo
+from riskmodel.store import ApiKeyInfo, sees_region
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False,
@@ -71,9 +71,7 @@ async def current_key(request: Request, raw: str | None = Security(api_key_heade
 
 def in_region(key: ApiKeyInfo, region_code: str | None) -> bool:
     """Whether ``key`` may see a household in ``region_code`` (office keys: their prefix only)."""
-    if key.role != "office":
-        return True
-    return region_code is not None and region_code.startswith(key.region_prefix or "\0")
+    return sees_region(key.role, key.region_prefix, region_code)
 
 
 def list_region(key: ApiKeyInfo, region: str | None) -> str | None:

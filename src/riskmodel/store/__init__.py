@@ -1,4 +1,4 @@
-"""The service store: API keys (hashed), weekly risk lists, scores, visits, drift summaries, access log.
+"""The service store: API keys (hashed), users and sessions (Argon2, ``accounts``), weekly risk lists, scores, visits, drift summaries, access log.
 
 One ``Store(database_url)`` object with repository methods; every write is one committed
 transaction. SQLite (WAL) by default from ``settings.database_url``; PostgreSQL via
@@ -9,6 +9,7 @@ Used by: serving (keys, lists, households, visits, access log), the weekly run
 (``visits(since)`` as feedback).
 """
 
+from riskmodel.store.accounts import LoginThrottled, UserInfo, sees_region
 from riskmodel.store.models import ROLES, VISIT_OUTCOMES
 from riskmodel.store.repository import (
     HISTORY_COLUMNS,
@@ -21,5 +22,5 @@ from riskmodel.store.repository import (
 
 __all__ = [
     "HISTORY_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES", "ApiKeyInfo",
-    "Store", "StoreError",
+    "LoginThrottled", "Store", "StoreError", "UserInfo", "sees_region",
 ]

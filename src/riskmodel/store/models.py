@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("admin", "analyst", "office")
-VISIT_OUTCOMES = ("confirmed_at_risk", "not_at_risk", "already_assisted")
+VISIT_OUTCOMES = ("confirmed_at_risk", "not_at_risk", "already_assisted", "not_home")
 
 
 class Base(DeclarativeBase):
@@ -114,6 +114,8 @@ class Visit(Base):
     note: Mapped[str] = mapped_column(Text)
     key_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("api_keys.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    """Set when recorded through the office pages (``key_id`` when through the API)."""
 
 
 class DriftSummary(Base):
@@ -136,3 +138,32 @@ class AccessLog(Base):
     household_id: Mapped[str] = mapped_column(String(64), index=True)
     endpoint: Mapped[str] = mapped_column(String(64))
     accessed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    """Set for page views by a signed-in user (``key_id`` for API reads)."""
+
+
+class User(Base):
+    """A person who signs in to the office pages: only an Argon2 hash of the password is stored."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    region_prefix: Mapped[str | None] = mapped_column(String(12))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries the token, the store keeps its SHA-256 only."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

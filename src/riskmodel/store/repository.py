@@ -26,8 +26,8 @@ from sqlalchemy.pool import StaticPool
 
 from riskmodel.contract.regions import VILLAGE_PATTERN, county_of, township_of
 from riskmodel.listing import top_count
+from riskmodel.store.accounts import AccountsMixin, check_scope
 from riskmodel.store.models import (
-    ROLES,
     VISIT_OUTCOMES,
     AccessLog,
     ApiKey,
@@ -52,7 +52,7 @@ HISTORY_COLUMNS = (
     "contributions", "measures", "list_rank", "model_version", "run_id",
 )
 VISIT_COLUMNS = ("id", "household_id", "visited_on", "outcome", "measures", "note", "key_id", "recorded_at")
-ACCESS_COLUMNS = ("id", "key_id", "household_id", "endpoint", "accessed_at")
+ACCESS_COLUMNS = ("id", "key_id", "user_id", "household_id", "endpoint", "accessed_at")
 
 
 class StoreError(ValueError):
@@ -190,7 +190,7 @@ def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: d
     return [dict(zip(keys, values)) for values in zip(*cols.values())]
 
 
-class Store:
+class Store(AccountsMixin):
     """Repository over the service database (SQLite file by default, PostgreSQL in production).
 
     ``Store(database_url)`` connects lazily; call ``migrate()`` once (idempotent, safe from
@@ -303,14 +303,7 @@ class Store:
         ``office`` keys must have a region prefix (6-digit county or 9-digit township code,
         or any 2–12 digit prefix); ``admin``/``analyst`` keys see every region.
         """
-        if role not in ROLES:
-            raise StoreError(f"role {role!r}: allowed {', '.join(ROLES)}")
-        if region_prefix is not None:
-            region_prefix = region_prefix.strip()
-            if not (region_prefix.isdigit() and 2 <= len(region_prefix) <= 12):
-                raise StoreError(f"region prefix {region_prefix!r}: 2 to 12 digits of a region code")
-        if role == "office" and not region_prefix:
-            raise StoreError("an office key needs --region (county or township code prefix)")
+        region_prefix = check_scope(role, region_prefix)
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
@@ -526,15 +519,18 @@ class Store:
     # --- visits ----------------------------------------------------------------------------
 
     def add_visit(self, household_id: str, visited_on, outcome: str, measures: Iterable[str] = (),
-                  note: str = "", key_id: int | None = None) -> dict:
-        """Record a visit outcome durably; returns the stored row (with ``id``, ``recorded_at``)."""
+                  note: str = "", key_id: int | None = None, *, user_id: int | None = None) -> dict:
+        """Record a visit outcome durably; returns the stored row (with ``id``, ``recorded_at``).
+
+        ``key_id`` when recorded over the API, ``user_id`` when through the office pages.
+        """
         if outcome not in VISIT_OUTCOMES:
             raise StoreError(f"visit outcome {outcome!r}: allowed {', '.join(VISIT_OUTCOMES)}")
         row = {"household_id": str(household_id), "visited_on": _day(visited_on), "outcome": outcome,
                "measures": [str(m) for m in measures], "note": note or "", "key_id": key_id,
                "recorded_at": _now()}
         with self._write() as conn:
-            row["id"] = conn.execute(insert(Visit).values(**row).returning(Visit.id)).scalar_one()
+            row["id"] = conn.execute(insert(Visit).values(**row, user_id=user_id).returning(Visit.id)).scalar_one()
         return {c: row[c] for c in VISIT_COLUMNS}
 
     def visits(self, since=None, household_id: str | None = None) -> pd.DataFrame:
@@ -574,15 +570,16 @@ class Store:
 
     # --- access log ------------------------------------------------------------------------
 
-    def log_access(self, key_id: int | None, household_ids: str | Iterable[str], endpoint: str) -> int:
-        """Record that a key read these households' data (one row each); returns rows written."""
+    def log_access(self, key_id: int | None, household_ids: str | Iterable[str], endpoint: str, *,
+                   user_id: int | None = None) -> int:
+        """Record that a key (API) or a user (pages) read these households' data (one row each)."""
         ids = [household_ids] if isinstance(household_ids, str) else [str(h) for h in household_ids]
         if not ids:
             return 0
         now = _now()
         with self._write() as conn:
-            conn.execute(insert(AccessLog), [{"key_id": key_id, "household_id": h, "endpoint": endpoint,
-                                              "accessed_at": now} for h in ids])
+            conn.execute(insert(AccessLog), [{"key_id": key_id, "user_id": user_id, "household_id": h,
+                                              "endpoint": endpoint, "accessed_at": now} for h in ids])
         return len(ids)
 
     def access_log(self, household_id: str | None = None, since: dt.datetime | None = None) -> pd.DataFrame:

@@ -51,3 +51,13 @@ def synth_panel(synth_dir):
     from riskmodel.contract import load
 
     return load(synth_dir)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch):
+    """Argon2 at its smallest in tests (production keeps argon2-cffi's defaults): hashes stay Argon2id."""
+    from argon2 import PasswordHasher
+
+    from riskmodel.store import accounts
+
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

@@ -20,7 +20,7 @@ def _root() -> None:
 
 
 #: Stage modules under riskmodel.cli, each with ``register(app)``.
-STAGES = ("contract", "synth", "features", "training", "serving", "weekly", "demo", "bench")
+STAGES = ("contract", "synth", "features", "training", "serving", "users", "weekly", "demo", "bench")
 
 
 def _register() -> None:

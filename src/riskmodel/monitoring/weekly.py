@@ -226,7 +226,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
         with run_lock(out_dir, timeout=lock_timeout):
             recover(out_dir)
             summary = _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff,
-                                  model_uri, settings)
+                                  model_uri, settings, data_dir=data_dir)
     finally:
         if own_client:
             client.close()
@@ -243,7 +243,8 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     return summary
 
 
-def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff, model_uri, settings):
+def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff, model_uri, settings,
+                data_dir=None):
     from riskmodel.features import feature_names, feature_risk_types
     from riskmodel.features.spec import risk_types
 
@@ -322,7 +323,10 @@ def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, ste
     step("store")
     if store is not None:
         meta = {"model_name": scorer_model_name(scorer), "model_version": _version(scorer), "run_id": f"weekly-{week}",
-                "rank": "township", "data_cutoff": header["data_cutoff"]}
+                "rank": "township", "data_cutoff": header["data_cutoff"],
+                # where the office pages find the week's files and the households' data (`serve` needs no setting)
+                "out_dir": str(out_dir.resolve()),
+                "data_dir": None if data_dir is None else str(Path(data_dir).resolve())}
         rows = table.rename(columns={"village_code": "region_code"}).copy()
         rows["contributions"] = table_contrib.to_numpy()
         store.replace_risk_list(t.date(), rows, meta)

@@ -49,6 +49,7 @@ from riskmodel.serving.schemas import (
 )
 from riskmodel.settings import Settings, get_settings
 from riskmodel.store import ApiKeyInfo, Store
+from riskmodel.web import mount_pages
 
 log = logging.getLogger("riskmodel.serving")
 
@@ -476,6 +477,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
         """Prometheus metrics (request counts and latency by route, model version, swaps)."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    mount_pages(app)  # the office pages (/login, /, /households/…, /overview): riskmodel.web
     return app
 
 

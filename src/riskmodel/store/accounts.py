@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,9 +27,14 @@ FREE_FAILURES = 5
 LOCK_BASE_S = 30
 LOCK_MAX_S = 900
 SESSION_HOURS = 12
-_hasher = PasswordHasher()
-# verified against when the username is unknown, so that the answer takes as long either way
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+#: argon2-cffi's defaults (Argon2id, RFC 9106's low-memory profile: 3 passes over 64 MiB).
+HASHER = PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that the answer takes as long either way."""
+    return HASHER.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ class AccountsMixin:
             if conn.execute(select(User.id).where(User.username == username)).first() is not None:
                 raise StoreError(f"username {username!r}: already exists")
             new_id = conn.execute(insert(User).values(
-                username=username, role=role, region_prefix=region_prefix, password_hash=_hasher.hash(password),
+                username=username, role=role, region_prefix=region_prefix, password_hash=HASHER.hash(password),
                 created_at=_now(), failed_logins=0).returning(User.id)).scalar_one()
             row = conn.execute(select(User.__table__).where(User.id == new_id)).one()
         return self._user(row), password
@@ -146,7 +152,7 @@ class AccountsMixin:
             if uid is None:
                 return None
             conn.execute(update(User).where(User.id == uid).values(
-                password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+                password_hash=HASHER.hash(password), failed_logins=0, locked_until=None))
             conn.execute(delete(WebSession).where(WebSession.user_id == uid))
         return password
 
@@ -163,7 +169,7 @@ class AccountsMixin:
             row = conn.execute(select(User.__table__).where(User.username == username)).first()
         if row is None or row.disabled_at is not None:
             try:
-                _hasher.verify(_DUMMY_HASH, password or "")
+                HASHER.verify(_dummy_hash(), password or "")
             except VerificationError:
                 pass
             return None
@@ -171,7 +177,7 @@ class AccountsMixin:
         if locked is not None and locked > now:
             raise LoginThrottled(max(1, int((locked - now).total_seconds() + 0.999)))
         try:
-            ok = _hasher.verify(row.password_hash, password or "")
+            ok = HASHER.verify(row.password_hash, password or "")
         except (VerificationError, InvalidHashError):
             ok = False
         with self._write() as conn:

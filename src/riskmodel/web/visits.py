@@ -1,0 +1,42 @@
+"""The 走访记录 form: the API's field names and codes, checked with messages in Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from riskmodel.features.spec import risk_types
+from riskmodel.store import VISIT_OUTCOMES
+from riskmodel.store.privacy import personal_data_in
+
+MAX_NOTE = 2000
+EARLIEST = dt.date(2000, 1, 1)
+
+
+def parse_visit(form, today: dt.date) -> tuple[dict, list[str]]:
+    """``(visit, errors)`` from the posted form: ``visited_on, outcome, measures, note``."""
+    errors = []
+    raw_day = str(form.get("visited_on") or "")
+    visit = {"visited_on": raw_day, "outcome": str(form.get("outcome") or ""),
+             "measures": [str(m) for m in form.getlist("measures")], "note": str(form.get("note") or "").strip()}
+    try:
+        day = dt.date.fromisoformat(raw_day)
+    except ValueError:
+        errors.append("走访日期格式应为 年-月-日。")
+    else:
+        if day > today:
+            errors.append("走访日期不能晚于今天。")
+        elif day < EARLIEST:
+            errors.append("走访日期太早。")
+        visit["visited_on"] = day
+    if visit["outcome"] not in VISIT_OUTCOMES:
+        errors.append("请选择走访结果。")
+    allowed = {m for rt in risk_types().values() for m in rt.measures}
+    unknown = [m for m in visit["measures"] if m not in allowed]
+    if unknown or len(visit["measures"]) > 20:
+        errors.append("帮扶措施只能从清单中选择。")
+    if len(visit["note"]) > MAX_NOTE:
+        errors.append(f"备注不能超过 {MAX_NOTE} 字。")
+    found = personal_data_in(visit["note"])
+    if found:
+        errors.append(f"备注中不能填写{found}等个人信息。")
+    return visit, errors

@@ -1,15 +1,19 @@
-"""The 走访记录 form: the API's field names and codes, checked with messages in Chinese."""
+"""The 走访记录 form: the API's field names and codes, checked with messages in Chinese.
+
+What a note may not contain is ``contract.plausible``'s rule (the API's too); this module
+only says it in Chinese.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from riskmodel.contract.plausible import DATE_MIN, ID_NUMBER_IN_TEXT, PHONE_IN_TEXT, text_problem
 from riskmodel.features.spec import risk_types
 from riskmodel.store import VISIT_OUTCOMES
-from riskmodel.store.privacy import personal_data_in
 
 MAX_NOTE = 2000
-EARLIEST = dt.date(2000, 1, 1)
+
 
 
 def parse_visit(form, today: dt.date) -> tuple[dict, list[str]]:
@@ -25,7 +29,7 @@ def parse_visit(form, today: dt.date) -> tuple[dict, list[str]]:
     else:
         if day > today:
             errors.append("走访日期不能晚于今天。")
-        elif day < EARLIEST:
+        elif day < DATE_MIN:
             errors.append("走访日期太早。")
         visit["visited_on"] = day
     if visit["outcome"] not in VISIT_OUTCOMES:
@@ -36,7 +40,10 @@ def parse_visit(form, today: dt.date) -> tuple[dict, list[str]]:
         errors.append("帮扶措施只能从清单中选择。")
     if len(visit["note"]) > MAX_NOTE:
         errors.append(f"备注不能超过 {MAX_NOTE} 字。")
-    found = personal_data_in(visit["note"])
-    if found:
-        errors.append(f"备注中不能填写{found}等个人信息。")
+    if ID_NUMBER_IN_TEXT.search(visit["note"]):
+        errors.append("备注中不能填写身份证号等个人信息。")
+    elif PHONE_IN_TEXT.search(visit["note"]):
+        errors.append("备注中不能填写电话号码等个人信息。")
+    elif text_problem(visit["note"]):
+        errors.append("备注含有无法保存的字符。")
     return visit, errors

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,11 @@ from riskmodel.monitoring import writers
 
 def county_workbook(out_dir: str | None, as_of: dt.date, county: str, prefix: str | None
                     ) -> tuple[bytes, list[str], str] | None:
-    """``(xlsx bytes, household ids in it, file name)`` or None when the week's files are gone."""
+    """``(xlsx bytes, household ids in it, file name)`` or None when the week's files are gone.
+
+    The rows and township capacities come from the week's ``risk_list.json``, so the workbook
+    is byte for byte the weekly run's ``xlsx/county_<code>.xlsx`` when the user sees the county.
+    """
     if not out_dir:
         return None
     week = Path(out_dir) / as_of.isoformat()
@@ -35,13 +38,10 @@ def county_workbook(out_dir: str | None, as_of: dt.date, county: str, prefix: st
     if rows.empty:
         return None
     rows["previous_rank"] = rows["previous_rank"].astype("Int64")  # JSON null made it float
-
     sizes = pd.DataFrame(doc["townships"])
-    sizes = sizes[sizes["township_code"].astype(str).str.startswith(scope[:9] if len(scope) >= 9 else scope)]
+    sizes = sizes[sizes["township_code"].astype(str).str.startswith(scope[:9])]
     sizes = sizes[sizes["county_code"].astype(str) == county].reset_index(drop=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "list.xlsx"
-        writers.write_county_xlsx(county, rows, sizes, header, target)
-        data = target.read_bytes()
+    region = ("县代码", county) if scope == county else ("区划代码", scope)
+    data = writers.list_workbook(rows, header, sizes, region=region)
     name = f"county_{county}.xlsx" if scope == county else f"county_{county}_{scope}.xlsx"
     return data, rows["household_id"].astype(str).tolist(), name

@@ -6,6 +6,7 @@ scales to a phone's width.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -30,8 +31,10 @@ def line_chart(labels: Sequence[str], values: Sequence[float | None], title: str
     if not known:
         return Markup("")
     hi = max(known) * 1.1 or 1.0
+    if pct:
+        hi = min(hi, 1.0)
     n = len(values)
-    x = [left + (w - left - 10) * (i / max(n - 1, 1)) for i in range(n)]
+    x = [left + 20 + (w - left - 50) * (i / max(n - 1, 1)) for i in range(n)]
 
     def y(v: float) -> float:
         return top + (h - top - bottom) * (1 - v / hi)
@@ -105,10 +108,11 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
         if n <= 12 or i % max(1, n // 12) == 0:
             body.append(f'<text x="{left + (i + .5) * slot:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
                         f'{_FONT}>{escape(labels[i])}</text>')
+    lx = left
     for k, name in enumerate(series):
-        lx = left + k * 110
         body.append(f'<rect x="{lx}" y="{h - 16}" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
                     f'<text x="{lx + 14}" y="{h - 7}" {_FONT}>{escape(name)}</text>')
+        lx += 24 + 11 * len(name)  # CJK characters are about as wide as the font size
     return _svg(w, h, body, title)
 
 
@@ -118,7 +122,7 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
     if not n or not k:
         return Markup("")
     w, h, left, bottom, top = 560, 220, 40, 56, 10
-    hi = max([float(v) for s in series.values() for v in s] + [1.0]) * 1.1
+    hi = float(math.ceil(max([float(v) for s in series.values() for v in s] + [1.0]) * 1.1))  # counts: whole numbers
     slot = (w - left - 10) / n
     bar = max((slot - 6) / k, 1)
     body = [f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#999"/>',
@@ -133,8 +137,9 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
         if n <= 12 or i % max(1, n // 12) == 0:
             body.append(f'<text x="{left + (i + .5) * slot:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
                         f'{_FONT}>{escape(labels[i])}</text>')
+    lx = left
     for j, name in enumerate(series):
-        lx = left + j * 100
         body.append(f'<rect x="{lx}" y="{h - 16}" width="10" height="10" fill="{COLORS[j % len(COLORS)]}"/>'
                     f'<text x="{lx + 14}" y="{h - 7}" {_FONT}>{escape(name)}</text>')
+        lx += 24 + 11 * len(name)
     return _svg(w, h, body, title)

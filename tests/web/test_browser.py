@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -46,10 +47,11 @@ def server(app):
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists() or shutil.which("fc-list") is None:
+    cjk = shutil.which("fc-list") and subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    if not Path(CHROMIUM).exists() or not cjk:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser tests: apt-get install chromium fonts-noto-cjk ({CHROMIUM})")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} or no CJK font (Chinese would render as boxes)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

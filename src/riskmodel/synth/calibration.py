@@ -162,14 +162,37 @@ def oracle_aucs(tables, truth: pd.DataFrame, horizon_weeks: int = 26) -> dict[st
     return {c: float(np.nanmean(v)) if v else float("nan") for c, v in out.items()}
 
 
+def _row(figure, generated, target, tolerance, src) -> tuple:
+    return (figure, float(generated), float(target), float(tolerance), bool(abs(generated - target) <= tolerance), src)
+
+
+def _income_rows(tables, years) -> list[tuple]:
+    """Per-capita income by type and complete year against the published (or extrapolated) figure."""
+    rows = []
+    for y in years:
+        if y in params.ALLEVIATED_INCOME:
+            fig = params.ALLEVIATED_INCOME[y]
+            target, tol, src = fig.value, 0.08 * fig.value, fig.source
+        else:
+            target, src = _extrapolated_alleviated(y)
+            tol = 0.10 * target
+        rows.append(_row(f"per-capita income, alleviated, {y}", income_per_capita(tables, y, "alleviated"), target, tol, src))
+    for y in years:
+        if y in params.GENERAL_INCOME:
+            fig = params.GENERAL_INCOME[y]
+            rows.append(_row(f"per-capita income, general, {y}", income_per_capita(tables, y, "general"), fig.value,
+                             0.10 * fig.value, fig.source))
+
+    return rows
+
+
 def report(source, *, with_oracle: bool = True) -> pd.DataFrame:
     """Table of (figure, generated, target, tolerance, ok, source) for a data dir or a ``SynthResult``."""
     tables, truth, policy = _frames(source)
     rows = []
 
     def add(figure, generated, target, tolerance, src):
-        rows.append((figure, float(generated), float(target), float(tolerance),
-                     bool(abs(generated - target) <= tolerance), src))
+        rows.append(_row(figure, generated, target, tolerance, src))
 
     hh = tables["households"]
     start = hh["registered_on"].max()
@@ -194,20 +217,7 @@ def report(source, *, with_oracle: bool = True) -> pd.DataFrame:
         params.ELDERLY_SHARE_ALLEVIATED.source)
 
     years = complete_years(tables)
-    for y in years:
-        if y in params.ALLEVIATED_INCOME:
-            fig = params.ALLEVIATED_INCOME[y]
-            target, tol, src = fig.value, 0.08 * fig.value, fig.source
-        else:
-            target, src = _extrapolated_alleviated(y)
-            tol = 0.10 * target
-        add(f"per-capita income, alleviated, {y}", income_per_capita(tables, y, "alleviated"), target, tol, src)
-    for y in years:
-        if y in params.GENERAL_INCOME:
-            fig = params.GENERAL_INCOME[y]
-            add(f"per-capita income, general, {y}", income_per_capita(tables, y, "general"), fig.value,
-                0.10 * fig.value, fig.source)
-
+    rows.extend(_income_rows(tables, years))
     if years:
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
         # pooled over the complete years: a year of a few thousand households is noisy

@@ -33,8 +33,12 @@ import pandas as pd
 from riskmodel.contract.policy import Policy
 from riskmodel.contract.schema import IN_SCHOOL
 from riskmodel.synth import params
-from riskmodel.synth.engine import (
-    DISTRESS_CENTER,
+from riskmodel.synth.health import inpatient_push_probability, inpatient_rate
+from riskmodel.synth.identification import distress
+from riskmodel.synth.income import growth_indices
+from riskmodel.synth.params import (
+    BASE_PUSH,
+    CHRONIC_PUSH,
     INCOME_ADJUST,
     PUSH_VERIFY,
     SCREEN_AUTUMN,
@@ -43,17 +47,10 @@ from riskmodel.synth.engine import (
     SCREEN_SPRING,
     SELF_DECLARE,
     SHOCK_DROP,
-    _BUSINESS_SEASON,
-    _PROPERTY_SEASON,
-    _WAGE_SEASON,
-    distress,
-    growth_indices,
-    inpatient_push_probability,
-    inpatient_rate,
 )
 
 NEVER = np.iinfo(np.int64).max
-DECAY = 0.92               # monthly decay of the latent burdens (engine, step 9)
+DECAY = params.BURDEN_DECAY
 BURDEN_MONTHS = 36         # older burdens are below 5 % of their amount
 RECURRING = ("dibao", "tekun", "public_job", "industry_dividend", "disability_living", "disability_care")
 RELIEF = ("temporary_relief", "medical_relief", "poverty_insurance")
@@ -61,8 +58,6 @@ RELIEF = ("temporary_relief", "medical_relief", "poverty_insurance")
 FIXED_LOSS = {"water_unsafe": 2500.0, "uninsured": 3000.0, "school_dropout": 4000.0}
 #: yearly school costs by recorded stage (engine._education_cost), halved for alleviated and monitored
 SCHOOL_COST = {"senior": 3500.0, "vocational": 2500.0, "college": 16000.0}
-CHRONIC_PUSH = 0.45        # monthly push probability of a renal or cancer chronic patient (engine)
-BASE_PUSH = 0.002
 
 
 def _days(s: pd.Series) -> np.ndarray:
@@ -216,8 +211,8 @@ class ObservableOracle:
         gi = self._g(self.p.alv[h], i)
         total = np.zeros(H)
         seen = np.bincount(h, minlength=H) > 0
-        for col, season in (("wage", _WAGE_SEASON), ("business", _BUSINESS_SEASON),
-                            ("property", _PROPERTY_SEASON), ("transfer", None)):
+        for col, season in (("wage", params.WAGE_SEASON), ("business", params.BUSINESS_SEASON),
+                            ("property", params.PROPERTY_SEASON), ("transfer", None)):
             w = gi * (season[moy] if season is not None else 1.0)
             x = self.inc_x[col][lo:hi][ok]
             num = np.bincount(h, weights=x * w, minlength=H)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as _np
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -91,3 +93,57 @@ IDENTIFIED_RATE_GENERAL = Figure(
 ILLNESS_MAIN_SHARE = Figure(
     0.44, "national re-checks (国家防返贫监测排查) 2022: illness the main risk of 44% of monitoring objects",
 )
+
+
+# =========================================================================================
+# Model parameters of the simulation. Unless a source is named these are ASSUMPTIONS chosen
+# so that the generated panel meets the published figures above (docs/calibration.md); the
+# processes (demography, income, health, shocks, assistance, identification) read them here.
+# =========================================================================================
+BASIC_PENSION_2020 = Figure(150.0, "城乡居民基础养老金, Shandong minimum ≈ 142 yuan/month (2020); grows with income")
+
+# --- seasonality (index 0 = January), each normalised to mean 1 ---------------------------
+WAGE_SEASON = _np.array([1.3, 0.5, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.3])
+#: Shandong farming: spring inputs (Mar–Apr), wheat harvest (Jun), maize/peanut harvest (Sep–Oct)
+BUSINESS_SEASON = _np.array([0.5, 0.4, -0.3, -0.1, 0.6, 2.8, 0.6, 0.5, 1.8, 2.6, 1.0, 1.0])
+PROPERTY_SEASON = _np.array([1.6, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 2.4])
+#: floods, hail and storms concentrate in the rainy season (Jun–Sep)
+DISASTER_SEASON = _np.array([0.3, 0.3, 0.4, 0.5, 0.8, 1.5, 3.0, 3.0, 1.4, 0.4, 0.2, 0.2])
+for _a in (WAGE_SEASON, BUSINESS_SEASON, PROPERTY_SEASON, DISASTER_SEASON):
+    _a /= _a.mean()
+
+# --- health costs ------------------------------------------------------------------------
+#: inpatient cost by diagnosis group: median (2020 yuan) of a lognormal with sigma 0.6
+INPATIENT_MEDIAN = _np.array([22000, 14000, 11000, 8000, 9000, 5000, 8000, 4500], dtype=float)
+#: monthly chronic outpatient cost medians by group (dialysis makes renal expensive)
+CHRONIC_OUT_MEDIAN = _np.array([1800, 380, 3200, 320, 300, 300, 320, 300], dtype=float)
+#: group mix of chronic conditions (cancer, cardio, renal, mental, …, chronic_other)
+CHRONIC_GROUP_P = _np.array([0.05, 0.45, 0.015, 0.10, 0, 0, 0.385, 0])
+#: diagnosis mix of inpatient stays (adults, children) by DIAGNOSIS_GROUPS
+INPATIENT_GROUP_ADULT = _np.array([.06, .13, .03, .03, .14, 0, .13, .48])
+INPATIENT_GROUP_CHILD = _np.array([0, 0, 0, .01, .22, 0, .03, .74])
+#: diagnosis mix used to estimate the chance an inpatient stay crosses the push threshold
+INPATIENT_GROUP_PUSH = _np.array([.06, .14, .04, .04, .15, .05, .14, .38])
+COST_GROWTH = 1.03           # medical costs per year after 2020
+DISABILITY_GRADE_P = [.12, .23, .30, .35]   # grades 1–4 among the disabled
+DISABILITY_CAPACITY = (0.2, 0.6)            # work capacity left, grade 1–2 / 3–4
+CHRONIC_CAPACITY = 0.8                      # work capacity left with a chronic condition
+
+# --- the identification process (hazards of the latent distress s in [0, 1]) ---------------
+DISTRESS_CENTER = (0.92, 0.65)   # resources/line where s = 0.5 (alleviated, general)
+DISTRESS_WIDTH = 0.12
+SELF_DECLARE = (0.010, 0.003)     # monthly, × s (alleviated, general)
+SCREEN_FIND = (0.27, 0.055)       # per cadre screening, × s
+SCREEN_SPRING = (3, 4, 5)         # each county screens in one of these months every year
+SCREEN_AUTUMN = (9, 10, 11)       # … and in one of these with probability SCREEN_AUTUMN_P
+SCREEN_AUTUMN_P = 0.6
+PUSH_VERIFY = ((0.005, 0.30), (0.002, 0.12))  # p = a + b × s after a pushed event (alleviated, general)
+INCOME_ADJUST = (0.92, 0.98)      # latent 2020 income level relative to the published mean
+SHOCK_DROP = (0.0, 0.6)           # typical fall of resources/line after a pushed event (for the oracle)
+CHRONIC_PUSH = 0.45               # monthly push chance of a renal or cancer chronic patient (oracle)
+BASE_PUSH = 0.002                 # other pushes per household and month (oracle)
+ELIMINATE_RATIO = 1.25            # resources/line from which a monitored household may be eliminated
+ELIMINATE_MONTHLY = 0.25
+BURDEN_DECAY = 0.92               # monthly decay of medical and loss burdens (≈ a 12-month sum)
+CAUSE_DECAY = 0.95                # monthly decay of the amounts by cause (risk types)
+BUSINESS_RECOVERY = 0.08          # monthly recovery of farm income after a failure or disaster

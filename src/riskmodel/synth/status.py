@@ -17,7 +17,7 @@ import numpy as np
 from riskmodel.contract.schema import EDUCATION, IN_SCHOOL, LABOR_SKILLS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from riskmodel.synth.engine import _Sim
+    from riskmodel.synth.engine import Simulation
 
 COLLECTION_MONTH = 11          # 年度信息采集 in November
 REPORT_LAG_DAYS = (5, 60)      # from the visit to the record in the system
@@ -63,20 +63,20 @@ class StatusCollection:
         self.skill = np.empty(0, dtype=np.int8)
         self.rows: list[tuple[np.ndarray, ...]] = []
 
-    def collect(self, sim: _Sim, m: int) -> None:
-        n = sim.n
+    def collect(self, sim: Simulation, m: int) -> None:
+        n = sim.people.n
         k = self.school.size
         if n > k:  # members added since the last collection: their registration values
-            self.school = np.concatenate([self.school, sim.m_insch[k:n]])
-            self.skill = np.concatenate([self.skill, sim.m_skill[k:n]])
-        ms, ml = int(sim.month_day[m]), int(sim.month_len[m])
+            self.school = np.concatenate([self.school, sim.people.in_school[k:n]])
+            self.skill = np.concatenate([self.skill, sim.people.labor_skill[k:n]])
+        ms, ml = int(sim.cal.month_day[m]), int(sim.cal.month_len[m])
         visit = ms + self.rng.integers(0, ml, len(sim.regions.county_code))
-        p = sim.present()
-        day = visit[sim.county[sim.m_hh[p]]]
-        p, day = p[sim.m_joined[p] <= day], day[sim.m_joined[p] <= day]
-        age = int(sim.month_year[m]) - sim.m_by[p]
-        stage = school_stage(age, sim.m_track[p])
-        skill = labour_capacity(self.skill[p], age, stage, sim.m_edu[p], sim.m_grade[p], sim.m_chronic[p])
+        p = sim.people.present()
+        day = visit[sim.hh.county[sim.people.household[p]]]
+        p, day = p[sim.people.joined[p] <= day], day[sim.people.joined[p] <= day]
+        age = int(sim.cal.month_year[m]) - sim.people.birth_year[p]
+        stage = school_stage(age, sim.people.school_track[p])
+        skill = labour_capacity(self.skill[p], age, stage, sim.people.education[p], sim.people.disability_grade[p], sim.people.chronic[p])
         changed = (stage != self.school[p]) | (skill != self.skill[p])
         p, day, stage, skill = p[changed], day[changed], stage[changed], skill[changed]
         self.school[p] = stage

@@ -61,19 +61,34 @@ def household_ids(n: int, seed: int) -> np.ndarray:
     return rng.permutation(n)
 
 
+class _Ids:
+    """Pseudonymous identifiers of one panel: households by seeded permutation, people numbered."""
+
+    def __init__(self, sim: SimOutput, seed: int):
+        H = len(sim.households["alv"])
+        hnum = household_ids(H, seed)
+        self.hid = _ids("H", hnum, max(6, len(str(H))))
+        self.width_m = max(7, len(str(len(sim.members["hh"]))))
+
+    def household(self, idx) -> pd.Series:
+        return pd.Series(self.hid.to_numpy()[np.asarray(idx, dtype=np.int64)], dtype=ID)
+
+
 def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    end = sim.end_day
-    H = len(sim.households["alv"])
-    width_h = max(6, len(str(H)))
-    hnum = household_ids(H, seed)
-    hid = _ids("H", hnum, width_h)
+    """Contract frames (and the v1.1 regions and member_status) and the truth's latent columns."""
+    ids = _Ids(sim, seed)
+    tables = dict(households=_households(sim, ids), members=_members(sim, ids), income=_income(sim, ids),
+                  medical_claims=_claims(sim, ids), assistance=_assistance(sim, ids), events=_events(sim, ids),
+                  monitoring=_monitoring(sim, ids), regions=region_names(sim.regions, seed),
+                  member_status=_member_status(sim, ids))
+    return tables, _truth(sim, ids.hid)
 
-    def hh_col(idx):
-        return pd.Series(hid.to_numpy()[np.asarray(idx, dtype=np.int64)], dtype=ID)
 
+def _households(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """The households table, sorted by id."""
     h = sim.households
     households = pd.DataFrame({
-        "household_id": hid,
+        "household_id": ids.hid,
         "region_code": pd.Series(sim.regions.village_code[h["vil"]], dtype=ID),
         "household_type": _cat(np.where(h["alv"], 0, 1), HOUSEHOLD_TYPES),
         "poverty_exit_year": pd.array(np.where(h["alv"], h["exit_year"], 0), dtype="Int64"),
@@ -82,11 +97,14 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
     })
     households.loc[~h["alv"], "poverty_exit_year"] = pd.NA
     households = households.sort_values("household_id", kind="stable").reset_index(drop=True)
+    return households
 
+
+def _members(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """People who joined by the end; departures after it are not known yet."""
+    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
     mem = sim.members
     keep_m = mem["joined"] <= end
-    n_m = len(mem["hh"])
-    width_m = max(7, len(str(n_m)))
     midx = np.flatnonzero(keep_m)
     left = np.where(mem["left"][midx] <= end, mem["left"][midx], NONE)
     members = pd.DataFrame({
@@ -102,8 +120,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "left_on": _dates(left),
         "left_reason": _cat(np.where(left == NONE, -1, mem["lreason"][midx]), LEFT_REASONS),
     })
-    member_hh = mem["hh"]
+    return members
 
+
+def _income(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Monthly income rows reported by the end."""
+    end, hh_col = sim.end_day, ids.household
     inc = sim.income
     k = inc["reported"] <= end
     income = pd.DataFrame({
@@ -115,7 +137,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "transfer": np.maximum(inc["transfer"][k], 0.0),
         "reported_on": _dates(inc["reported"][k]),
     }).sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)
+    return income
 
+
+def _claims(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Medical claims reported by the end, numbered by service date."""
+    end, width_m = sim.end_day, ids.width_m
     cl = sim.claims
     k = cl["reported"] <= end
     order = np.lexsort((cl["member"][k], cl["service"][k]))
@@ -130,7 +157,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "out_of_pocket": cl["oop"][k][order],
         "reported_on": _dates(cl["reported"][k][order]),
     })
+    return claims
 
+
+def _assistance(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Assistance spells reported by the end."""
+    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
     a = sim.assistance
     k = a["reported"] <= end
     order = np.lexsort((a["program"][k], a["member"][k], a["hh"][k], a["start"][k]))
@@ -144,7 +176,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "monthly_amount": np.round(a["amount"][k][order], 2),
         "reported_on": _dates(a["reported"][k][order]),
     })
+    return assistance
 
+
+def _events(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Events reported by the end, numbered by date."""
+    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
     e = sim.events
     k = e["reported"] <= end
     order = np.lexsort((e["type"][k], e["hh"][k], e["date"][k]))
@@ -160,7 +197,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "reported_on": _dates(e["reported"][k][order]),
     })
     events.loc[sev <= 0, "severity"] = pd.NA
+    return events
 
+
+def _monitoring(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Monitoring rows reported by the end; elimination after it is not known yet."""
+    end, hh_col = sim.end_day, ids.household
     mo = sim.monitoring
     k = mo["rep"] <= end
     order = np.lexsort((mo["hh"][k], mo["id"][k]))
@@ -172,7 +214,12 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "eliminated_on": _dates(mo["elim"][k][order], end),
         "reported_on": _dates(mo["rep"][k][order]),
     })
+    return monitoring
 
+
+def _member_status(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
+    """Yearly member status rows reported by the end."""
+    end, width_m = sim.end_day, ids.width_m
     st = sim.member_status
     k = st["reported"] <= end
     order = np.lexsort((st["effective"][k], st["member"][k]))
@@ -183,11 +230,7 @@ def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd
         "labor_skill": _cat(st["skill"][k][order], LABOR_SKILLS),
         "reported_on": _dates(st["reported"][k][order]),
     })
-
-    tables = dict(households=households, members=members, income=income, medical_claims=claims,
-                  assistance=assistance, events=events, monitoring=monitoring,
-                  regions=region_names(sim.regions, seed), member_status=member_status)
-    return tables, _truth(sim, hid)
+    return member_status
 
 
 def _truth(sim: SimOutput, hid: pd.Series) -> pd.DataFrame:

@@ -1,0 +1,206 @@
+"""Health: chronic illness, inpatient and outpatient claims, disability, accidents; expected pushes.
+
+Claims carry costs by diagnosis group and reimbursement by household type (0 for the
+uninsured); large out-of-pocket costs become department pushes (部门筛查预警) and medical relief.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from riskmodel.contract.policy import Policy
+from riskmodel.contract.schema import DIAGNOSIS_GROUPS
+from riskmodel.synth import params
+from riskmodel.synth.codes import DG, KIND, RT
+from riskmodel.synth.state import annual_to_monthly
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riskmodel.synth.engine import Simulation
+
+
+def inpatient_push_probability(seed: int, policy: Policy) -> dict[bool, float]:
+    """P(inpatient out-of-pocket ≥ the push threshold) by household type (alleviated?), from a separate stream."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7771]))
+    k = 20000
+    groups = rng.choice(len(DIAGNOSIS_GROUPS), k, p=params.INPATIENT_GROUP_PUSH)
+    cost = params.INPATIENT_MEDIAN[groups] * rng.lognormal(0, 0.6, k) * 1.2
+    pol = policy.dept_alerts
+    return {
+        True: float((cost * (1 - 0.80) >= pol.inpatient_oop_alleviated).mean()),
+        False: float((cost * (1 - 0.58) >= pol.inpatient_oop_general).mean()),
+    }
+
+
+def inpatient_rate(age: np.ndarray, chronic: np.ndarray, disabled: np.ndarray) -> np.ndarray:
+    """Yearly inpatient stays of a person (outside an epidemic)."""
+    rate = (0.05 + 0.005 * np.maximum(age - 35, 0)) * np.where(chronic, 1.8, 1.0)
+    return rate * np.where(disabled, 1.4, 1.0)
+
+
+def expected_pushes(sim: Simulation, m: int) -> np.ndarray:
+    """Expected department pushes per household and month (for the oracle)."""
+    p = sim.people.present()
+    hh = sim.people.household[p]
+    age = sim.cal.month_year[m] - sim.people.birth_year[p]
+    rate = inpatient_rate_of(sim, p, age, m) / 12
+    pin = np.where(sim.hh.alleviated[hh], sim.process.push_probability[True], sim.process.push_probability[False])
+    chronic_push = sim.people.chronic[p] & np.isin(sim.people.chronic_group[p], (DG["renal"], DG["cancer"]))
+    per_member = rate * pin + chronic_push * 0.45
+    return np.bincount(hh, weights=per_member, minlength=sim.H) + 0.002
+
+
+def epidemic(sim: Simulation, m: int) -> bool:
+    return sim.cfg.scenario == "epidemic" and sim.cal.shock_month <= m < sim.cal.shock_month + 12
+
+
+def inpatient_rate_of(sim: Simulation, p, age, m):
+    rate = inpatient_rate(age, sim.people.chronic[p], sim.people.disability_grade[p] > 0)
+    return rate * (2.0 if epidemic(sim, m) else 1.0)
+
+
+def cost_growth(sim: Simulation, year: int) -> float:
+    return 1.03 ** (year - 2020)
+
+
+def health(sim: Simulation, m, ms, ml, year):
+    """The month's illness, claims, disabilities and accidents, in this order."""
+    p = sim.people.present()
+    age = year - sim.people.birth_year[p]
+    cg = cost_growth(sim, year)
+    epi = epidemic(sim, m)
+    _chronic_registrations(sim, p, age, m, ms, ml, cg, epi)
+    _inpatient_stays(sim, p, age, m, ms, ml, cg, epi)
+    _outpatient_claims(sim, p, age, m, ms, ml, cg, epi)
+    _disability_certifications(sim, p, age, m, ms, ml, cg, epi)
+    _accidents(sim, p, age, m, ms, ml, cg, epi)
+
+
+def _chronic_registrations(sim: Simulation, p, age, m, ms, ml, cg, epi):
+    """New chronic conditions (门诊慢特病认定): lower work capacity, a registration event."""
+    rng, H = sim.rng, sim.H
+    # chronic illness registration (门诊慢特病认定)
+    annual = (0.003 + 0.0007 * np.maximum(age - 30, 0)) * (1.5 if epi else 1.0)
+    new = p[~sim.people.chronic[p] & (rng.random(len(p)) < annual_to_monthly(annual))]
+    if new.size:
+        sim.people.chronic[new] = True
+        sim.people.chronic_group[new] = rng.choice(len(DIAGNOSIS_GROUPS), new.size, p=params.CHRONIC_GROUP_P)
+        sim.people.work_capacity[new] *= 0.8
+        d = ms + rng.integers(0, ml, new.size)
+        sim.event(sim.people.household[new], new, "chronic_registered", d, lag=(10, 60))
+        np.add.at(sim.burden.by_cause[:, RT["illness"]], sim.people.household[new], np.float32(2000))
+
+
+def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
+    """Hospital stays: claims, sick months, pushes above the threshold, medical relief."""
+    rng, H = sim.rng, sim.H
+    # inpatient stays
+    rate = inpatient_rate_of(sim, p, age, m) / 12
+    hit = rng.random(len(p)) < rate
+    mem = p[hit]
+    if mem.size:
+        a = age[hit]
+        adult = np.array([.06, .13, .03, .03, .14, 0, .13, .48])
+        child = np.array([0, 0, 0, .01, .22, 0, .03, .74])
+        u = rng.random(mem.size)
+        grp = np.where(a >= 15, np.searchsorted(np.cumsum(adult), u * adult.sum()),
+                       np.searchsorted(np.cumsum(child), u * child.sum())).astype(np.int8)
+        own = sim.people.chronic[mem] & (rng.random(mem.size) < 0.6)
+        grp = np.where(own, sim.people.chronic_group[mem], grp)
+        cost = params.INPATIENT_MEDIAN[grp] * rng.lognormal(0, 0.6, mem.size) * cg
+        share = sim.share(mem, 0.80, 0.58) - np.where(grp == DG["cancer"], 0.08, 0)
+        service = ms + rng.integers(0, ml, mem.size)
+        hh, oop, reported = sim.claims(mem, service, KIND["inpatient"], grp, cost, share)
+        injury = grp == DG["injury"]
+        np.add.at(sim.burden.by_cause[:, RT["illness"]], hh[~injury], oop[~injury].astype(np.float32))
+        np.add.at(sim.burden.by_cause[:, RT["accident"]], hh[injury], oop[injury].astype(np.float32))
+        sim.people.months_sick[mem] = np.maximum(sim.people.months_sick[mem], np.where(grp == DG["cancer"], 3, 1))
+        pol = sim.policy.dept_alerts
+        thr = np.where(sim.hh.alleviated[hh], pol.inpatient_oop_alleviated, pol.inpatient_oop_general)
+        big = oop >= thr
+        sim.process.pushes.append((hh[big], reported[big], 1))
+        poor = sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]
+        mr = poor & (oop > 2000) & (rng.random(mem.size) < 0.6)
+        sim.one_off(hh[mr], "medical_relief", sim.lag(reported[mr], 15, 60),
+                      oop[mr] * rng.uniform(0.3, 0.6, mr.sum()))
+
+
+def _outpatient_claims(sim: Simulation, p, age, m, ms, ml, cg, epi):
+    """Chronic and ordinary outpatient claims; the yearly outpatient alert."""
+    rng, H = sim.rng, sim.H
+    # chronic outpatient (门诊慢特病) and ordinary outpatient claims
+    ch = p[sim.people.chronic[p] & (rng.random(len(p)) < 0.6)]
+    out_oop = np.zeros(H)
+    out_rep = np.zeros(H, dtype=np.int64)
+    if ch.size:
+        grp = sim.people.chronic_group[ch]
+        cost = params.CHRONIC_OUT_MEDIAN[grp] * rng.lognormal(0, 0.5, ch.size) * cg
+        share = sim.share(ch, 0.80, 0.62)
+        service = ms + rng.integers(0, ml, ch.size)
+        hh, oop, reported = sim.claims(ch, service, KIND["outpatient_chronic"], grp, cost, share, lag=(2, 30))
+        np.add.at(sim.burden.by_cause[:, RT["illness"]], hh, oop.astype(np.float32))
+        out_oop += np.bincount(hh, weights=oop, minlength=H)
+        np.maximum.at(out_rep, hh, reported)
+    op = p[rng.random(len(p)) < 0.03]
+    if op.size:
+        grp = np.where(rng.random(op.size) < 0.9, DG["acute_other"], DG["injury"]).astype(np.int8)
+        cost = 250 * rng.lognormal(0, 0.6, op.size) * cg
+        share = sim.share(op, 0.65, 0.5)
+        service = ms + rng.integers(0, ml, op.size)
+        hh, oop, reported = sim.claims(op, service, KIND["outpatient"], grp, cost, share, lag=(2, 30))
+        out_oop += np.bincount(hh, weights=oop, minlength=H)
+        np.maximum.at(out_rep, hh, reported)
+    # the outpatient alert fires once a year per household, not every month
+    big = np.flatnonzero((out_oop >= sim.policy.dept_alerts.outpatient_oop_monthly)
+                         & (sim.process.last_outpatient_push < ms - 365))
+    sim.process.last_outpatient_push[big] = ms
+    sim.process.pushes.append((big, out_rep[big], 2))
+
+
+def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
+    """New disabilities (残疾认定): capacity, subsidies, pushes for grades 1–2."""
+    rng, H = sim.rng, sim.H
+    # disability certification (残疾认定)
+    annual = (0.0015 + 0.00025 * np.maximum(age - 40, 0)) * np.where(sim.people.chronic[p], 2.0, 1.0)
+    new = p[(sim.people.disability_grade[p] == 0) & (rng.random(len(p)) < annual_to_monthly(annual))]
+    if new.size:
+        grade = rng.choice([1, 2, 3, 4], new.size, p=[.12, .23, .30, .35]).astype(np.int8)
+        sim.people.disability_grade[new] = grade
+        sim.people.work_capacity[new] *= np.where(grade <= 2, 0.2, 0.6)
+        d = ms + rng.integers(0, ml, new.size)
+        hh = sim.people.household[new]
+        sim.event(hh, new, "disability_certified", d, grade, lag=(10, 45))
+        rep = sim.r_events._chunks["reported"][-1]
+        np.add.at(sim.burden.by_cause[:, RT["disability"]], hh, (6000.0 * (5 - grade) / 2).astype(np.float32))
+        severe = grade <= 2
+        sim.process.pushes.append((hh[severe], rep[severe], 3))
+        care = severe & (rng.random(new.size) < 0.8)
+        sim.people.disability_care[new[care]] = 100.0
+        sim.people.disability_care_start[new[care]] = sim.lag(rep[care], 20, 80)
+        poor = (sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]) & (rng.random(new.size) < 0.8)
+        sim.people.disability_living[new[poor]] = 90.0
+        sim.people.disability_living_start[new[poor]] = sim.lag(rep[poor], 20, 80)
+
+
+def _accidents(sim: Simulation, p, age, m, ms, ml, cg, epi):
+    """Accidents (意外事故): losses, injury claims, sick months, temporary relief."""
+    rng, H = sim.rng, sim.H
+    # accidents (意外事故)
+    acc = p[(age >= 15) & (age <= 75) & (rng.random(len(p)) < annual_to_monthly(0.006))]
+    if acc.size:
+        hh = sim.people.household[acc]
+        d = ms + rng.integers(0, ml, acc.size)
+        loss = 5000 * rng.lognormal(0, 0.8, acc.size) * cg
+        sim.event(hh, acc, "accident", d, 0, np.round(loss, 0), lag=(5, 40))
+        sim.burden.losses += np.bincount(hh, weights=loss, minlength=H)
+        np.add.at(sim.burden.by_cause[:, RT["accident"]], hh, loss.astype(np.float32))
+        inj = rng.random(acc.size) < 0.6
+        if inj.any():
+            cost = params.INPATIENT_MEDIAN[DG["injury"]] * rng.lognormal(0, 0.6, inj.sum()) * cg
+            h2, oop, rep = sim.claims(acc[inj], d[inj], KIND["inpatient"], DG["injury"], cost,
+                                        sim.share(acc[inj], 0.75, 0.5))
+            np.add.at(sim.burden.by_cause[:, RT["accident"]], h2, oop.astype(np.float32))
+        sim.people.months_sick[acc] = np.maximum(sim.people.months_sick[acc], 2)
+        tr = rng.random(acc.size) < 0.3
+        sim.one_off(hh[tr], "temporary_relief", sim.lag(d[tr], 20, 70), rng.uniform(1000, 5000, tr.sum()))

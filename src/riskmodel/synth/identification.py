@@ -1,0 +1,159 @@
+"""The existing identification process (the outcome): distress, screening, pushes, self-declaration,
+monitoring rows with category and risk types, elimination; and the full-information oracle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from riskmodel.contract.schema import RISK_TYPES
+from riskmodel.synth import params
+from riskmodel.synth.assistance import help_identified
+from riskmodel.synth.codes import RT
+from riskmodel.synth.state import NONE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riskmodel.synth.engine import Simulation
+
+
+def distress(r: np.ndarray, alleviated: np.ndarray) -> np.ndarray:
+    """Latent distress from resources relative to the monitoring line (1 = at the line)."""
+    center = np.where(alleviated, params.DISTRESS_CENTER[0], params.DISTRESS_CENTER[1])
+    return 1.0 / (1.0 + np.exp(np.clip((r - center) / params.DISTRESS_WIDTH, -50, 50)))
+
+
+def screening_schedule(sim: Simulation) -> None:
+    """集中排查: each county screens once a year in spring and often again in autumn."""
+    rng = sim.rng
+    C = len(sim.regions.county_code)
+    L = len(sim.cal.month_day)
+    years = np.unique(sim.cal.month_year)
+    sim.process.screening = np.zeros((C, L), dtype=bool)
+    for y in years:  # a handful of years: fine as a Python loop
+        spring = rng.integers(params.SCREEN_SPRING[0], params.SCREEN_SPRING[-1] + 1, C)
+        autumn = np.where(rng.random(C) < params.SCREEN_AUTUMN_P, rng.integers(params.SCREEN_AUTUMN[0], params.SCREEN_AUTUMN[-1] + 1, C), 0)
+        for moy in (spring, autumn):
+            hit = (sim.cal.month_year[None, :] == y) & (sim.cal.month_moy[None, :] == moy[:, None])
+            sim.process.screening |= hit
+
+
+def verify(sim: Simulation, hh, s):
+    a = np.where(sim.hh.alleviated[hh], params.PUSH_VERIFY[0][0], params.PUSH_VERIFY[1][0])
+    b = np.where(sim.hh.alleviated[hh], params.PUSH_VERIFY[0][1], params.PUSH_VERIFY[1][1])
+    return a + b * s
+
+
+def p_identify_26w(sim: Simulation, m: int, s: np.ndarray, r: np.ndarray, members_push: np.ndarray) -> np.ndarray:
+    """The oracle: P(identified within the next 6 months) given the latent state now."""
+    a = np.where(sim.hh.alleviated, 0, 1)
+    h_self = np.array(params.SELF_DECLARE)[a] * s
+    find = np.array(params.SCREEN_FIND)[a] * s
+    screens = sim.process.screening[sim.hh.county, m: m + 6].sum(axis=1)
+    # a pushed event makes things worse: verification judges the state after it
+    drop = np.where(sim.hh.alleviated, params.SHOCK_DROP[0], params.SHOCK_DROP[1])
+    after = distress(r - drop, sim.hh.alleviated)
+    verified = verify(sim, np.arange(sim.H), np.maximum(s, after))
+    log_surv = 6 * np.log1p(-h_self) + screens * np.log1p(-find) - 6 * members_push * verified
+    p = 1.0 - np.exp(log_surv)
+    # open monitoring objects are zeroed from the records (tables.py), not from the process's
+    # own flag: a household picked up but not yet confirmed keeps the formula's value
+    return np.where(sim.hh.dissolved, 0.0, p)
+
+
+def identify(sim: Simulation, m, ms, ml, s, s2, L):
+    rng, H = sim.rng, sim.H
+    a = np.where(sim.hh.alleviated, 0, 1)
+    cand = ~sim.process.monitored & ~sim.hh.dissolved & (sim.hh.registered <= ms)
+    clue = np.full(H, NONE, dtype=np.int64)
+    self_hit = cand & (rng.random(H) < np.array(params.SELF_DECLARE)[a] * s)
+    clue[self_hit] = ms + rng.integers(0, ml, self_hit.sum())
+    screening = sim.process.screening[sim.hh.county, m]
+    if screening.any():
+        sday = ms + rng.integers(0, max(ml - 12, 1), len(sim.regions.county_code))
+        found = cand & screening & (rng.random(H) < np.array(params.SCREEN_FIND)[a] * s)
+        d = sday[sim.hh.county[found]] + rng.integers(0, 10, found.sum())
+        clue[found] = np.minimum(clue[found], d)
+    if sim.process.pushes:
+        ph = np.concatenate([x[0] for x in sim.process.pushes]).astype(np.int64)
+        pd_ = np.concatenate([x[1] for x in sim.process.pushes]).astype(np.int64)
+        src = np.concatenate([np.full(len(x[0]), x[2]) for x in sim.process.pushes]).astype(np.int64)
+        ok = cand[ph] & (rng.random(ph.size) < verify(sim, ph, s2[ph]))
+        ph, pd_ = ph[ok], pd_[ok]
+        sim.stats["push_src"] += np.bincount(src[ok] + 5 * (~sim.hh.alleviated[ph]), minlength=10)
+        np.minimum.at(clue, ph, pd_)
+    new = np.flatnonzero(clue != NONE)
+    if new.size == 0:
+        return
+    pushed = np.zeros(H, dtype=bool)
+    if sim.process.pushes:
+        pushed[ph] = True
+    channel = np.where(pushed[new], 2, np.where(self_hit[new], 0, 1))
+    sim.stats["channel"] += np.bincount(channel + 3 * (~sim.hh.alleviated[new]), minlength=6)
+    ident = clue[new] + rng.integers(1, sim.policy.identification_days_max + 1, new.size)
+    open_monitoring(sim, new, ident, L)
+    help_identified(sim, new, ident, L)
+
+
+def open_monitoring(sim: Simulation, hh, ident, L) -> None:
+    rt, cat = risk_types(sim, hh, L)
+    k = hh.size
+    if sim.monitoring_count + k > len(sim.monitoring_rows["hh"]):
+        grow = max(k, len(sim.monitoring_rows["hh"]))
+        for key, arr in sim.monitoring_rows.items():
+            fill = NONE if key == "elim" else (None if arr.dtype == object else 0)
+            extra = np.full(grow, fill, dtype=arr.dtype)
+            sim.monitoring_rows[key] = np.concatenate([arr, extra])
+    sl = slice(sim.monitoring_count, sim.monitoring_count + k)
+    sim.monitoring_rows["hh"][sl] = hh
+    sim.monitoring_rows["id"][sl] = ident
+    sim.monitoring_rows["cat"][sl] = cat
+    sim.monitoring_rows["rt"][sl] = rt
+    sim.monitoring_rows["rep"][sl] = sim.lag(ident, 0, 10)
+    sim.process.row[hh] = np.arange(sim.monitoring_count, sim.monitoring_count + k)
+    sim.monitoring_count += k
+    sim.process.monitored[hh] = True
+    sim.process.identified_day[hh] = ident
+
+
+def risk_types(sim: Simulation, hh, L):
+    w = sim.burden.by_cause[hh].astype(float)
+    line = sim.cal.line[sim.current_month]
+    size = np.maximum(L["size"][hh], 1)
+    structural = np.maximum(0, 1.3 * line - L["income_pc"][hh]) * size
+    p = sim.people.present()
+    able = np.bincount(sim.people.household[p], weights=((sim.people.labor_skill[p] <= 1) & (sim.people.work_capacity[p] >= 0.8)).astype(float),
+                       minlength=sim.H)[hh]
+    w[:, RT["labor"]] += structural * np.where(able == 0, 1.0, 0.3)
+    w[:, RT["education"]] += L["students"][hh]
+    w[:, RT["other"]] += 300 + 0.1 * structural
+    order = np.argsort(-w, axis=1, kind="stable")[:, :3]
+    top = np.take_along_axis(w, order, axis=1)
+    keep = top >= 0.4 * top[:, :1]
+    codes = np.array(RISK_TYPES, dtype=object)
+    rt = codes[order[:, 0]].copy()
+    for j in (1, 2):
+        rt = np.where(keep[:, j], rt + ";" + codes[order[:, j]], rt)
+    shock = (sim.burden.medical[hh] + sim.burden.losses[hh]) / np.maximum(12 * L["total"][hh], 1.0)
+    main = order[:, 0]
+    sudden_type = np.isin(main, [RT[c] for c in ("illness", "accident", "disaster", "business", "employment", "housing")])
+    cat = np.where(sim.hh.alleviated[hh], 0, np.where(sudden_type & (shock > 0.35), 2, 1))
+    cat = np.where(sim.hh.alleviated[hh] & sudden_type & (shock > 0.8) & (sim.rng.random(hh.size) < 0.3), 2, cat)
+    return rt, cat.astype(np.int8)
+
+
+def close_monitoring(sim: Simulation, hh, eday):
+    rows = sim.process.row[hh]
+    floor = sim.process.identified_day[hh] + int(np.ceil(30.44 * sim.policy.elimination_min_months))
+    sim.monitoring_rows["elim"][rows] = np.maximum(eday, floor)
+    sim.process.monitored[hh] = False
+    sim.process.row[hh] = -1
+    sim.process.identified_day[hh] = NONE
+
+
+def eliminate(sim: Simulation, m, ms, ml, L):
+    months = sim.policy.elimination_min_months
+    old_enough = sim.process.monitored & (ms >= sim.process.identified_day + int(np.ceil(30.44 * months)) + 1)
+    ok = np.flatnonzero(old_enough & (L["r"] >= 1.25) & (sim.rng.random(sim.H) < 0.25))
+    if ok.size:
+        close_monitoring(sim, ok, ms + sim.rng.integers(0, ml, ok.size))

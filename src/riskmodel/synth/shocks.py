@@ -1,0 +1,164 @@
+"""Shocks other than health: job loss, factory closures, business failure, disasters, housing,
+water, insurance and schooling."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from riskmodel.synth import params
+from riskmodel.synth.codes import RT
+from riskmodel.synth.health import epidemic
+from riskmodel.synth.state import NONE, annual_to_monthly
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riskmodel.synth.engine import Simulation
+
+
+def work(sim: Simulation, m, ms, ml, year):
+    """Job loss of migrant and local workers; the scenario's factory closures."""
+    rng = sim.rng
+    p = sim.people.present()
+    earner = p[(sim.people.earnings[p] > 0) & (sim.people.months_out_of_work[p] == 0)]
+    mig = sim.people.migrant[earner]
+    factor = 1.5 if epidemic(sim, m) else 1.0
+    annual = np.where(mig, 0.07, 0.03) * factor
+    lost = earner[rng.random(earner.size) < annual_to_monthly(annual)]
+    mig_l = sim.people.migrant[lost]
+    spell = np.where(mig_l, 1 + rng.geometric(1 / 4, lost.size), rng.geometric(1 / 2, lost.size))
+    if sim.cfg.scenario == "factory_closure" and m == sim.cal.shock_month:
+        towns = np.unique(sim.hh.township)
+        chosen = rng.permutation(towns)[: max(1, int(np.ceil(0.25 * towns.size)))]
+        sim.closed_towns = np.sort(chosen)
+        left = earner[~np.isin(earner, lost)]
+        in_town = np.isin(sim.hh.township[sim.people.household[left]], chosen)
+        hit = left[in_town & (rng.random(left.size) < np.where(sim.people.migrant[left], 0.7, 0.3))]
+        lost = np.concatenate([lost, hit])
+        spell = np.concatenate([spell, 6 + rng.geometric(1 / 4, hit.size)])
+        mig_l = sim.people.migrant[lost]
+    if lost.size:
+        sim.people.months_out_of_work[lost] = spell.astype(np.int16)
+        d = ms + rng.integers(0, ml, lost.size)
+        seen = rng.random(lost.size) < np.where(mig_l, 0.75, 0.3)
+        sim.event(sim.people.household[lost[seen]], lost[seen], "job_loss", d[seen], lag=(10, 60))
+    out = p[sim.people.months_out_of_work[p] > 0]
+    if out.size:
+        hh = sim.people.household[out]
+        np.add.at(sim.burden.by_cause[:, RT["employment"]], hh,
+                  (sim.people.earnings[out] * sim.people.work_capacity[out] * sim.g(m)[hh]).astype(np.float32))
+
+
+def hazards(sim: Simulation, m, ms, ml, year, moy):
+    """Business failure, disasters (correlated within townships and seasons), housing, water, insurance, schooling."""
+    g = sim.g(m)
+    alive = ~sim.hh.dissolved
+    _business_failures(sim, m, ms, ml, year, moy, g, alive)
+    _disasters(sim, m, ms, ml, year, moy, g, alive)
+    _housing_water_insurance(sim, m, ms, ml, year, moy, g, alive)
+    _school_dropout(sim, m, ms, ml, year, moy, g, alive)
+
+
+def _business_failures(sim: Simulation, m, ms, ml, year, moy, g, alive):
+    """Business failure (产业经营失败): farm income collapses, a loss."""
+    rng, H = sim.rng, sim.H
+    # business failure (产业经营失败)
+    fail = np.flatnonzero(alive & sim.hh.farming & (sim.hh.business_base > 50) & (rng.random(H) < annual_to_monthly(0.015)))
+    if fail.size:
+        sim.hh.business_factor[fail] = rng.uniform(-0.3, 0.2, fail.size)
+        loss = 12000 * rng.lognormal(0, 0.7, fail.size) * g[fail]
+        d = ms + rng.integers(0, ml, fail.size)
+        sim.event(fail, -1, "business_failure", d, 0, np.round(loss, 0), lag=(15, 90))
+        sim.burden.losses[fail] += loss
+        sim.burden.by_cause[fail, RT["business"]] += loss.astype(np.float32)
+
+
+def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
+    """Natural disasters: a share of whole townships, mostly in the rainy season; the flood scenario."""
+    rng, H = sim.rng, sim.H
+    # natural disasters: whole townships, mostly in the rainy season
+    n_town = len(sim.regions.township_code)
+    town_hit = rng.random(n_town) < annual_to_monthly(0.10) * params.DISASTER_SEASON[moy - 1]
+    share = rng.uniform(0.1, 0.5, n_town)
+    sev_p = np.array([.55, .30, .12, .03])
+    if sim.cfg.scenario == "flood" and m == sim.cal.shock_month:
+        county = int(rng.integers(len(sim.regions.county_code)))
+        sim.flood_county = county
+        flooded = sim.regions.township_county == county
+        town_hit |= flooded
+        share = np.where(flooded, rng.uniform(0.5, 0.8, n_town), share)
+    town_day = ms + rng.integers(0, max(ml - 3, 1), n_town)
+    if town_hit.any():
+        affected = np.flatnonzero(alive & town_hit[sim.hh.township] & (rng.random(H) < share[sim.hh.township]))
+        if affected.size:
+            flood = (sim.cfg.scenario == "flood" and m == sim.cal.shock_month)
+            sev = rng.choice([1, 2, 3, 4], affected.size, p=sev_p)
+            if flood:
+                in_c = sim.hh.county[affected] == sim.flood_county
+                sev = np.where(in_c, rng.choice([1, 2, 3, 4], affected.size, p=[.1, .2, .35, .35]), sev)
+            loss = np.array([1500, 5000, 15000, 40000])[sev - 1] * rng.lognormal(0, 0.5, affected.size) * g[affected]
+            loss *= np.where(sim.hh.farming[affected], 1.0, 0.6)
+            d = town_day[sim.hh.township[affected]] + rng.integers(0, 3, affected.size)
+            sim.event(affected, -1, "disaster", d, sev, np.round(loss, 0), lag=(5, 40))
+            rep = sim.r_events._chunks["reported"][-1]
+            sim.burden.losses[affected] += loss
+            sim.burden.by_cause[affected, RT["disaster"]] += loss.astype(np.float32)
+            sim.hh.business_factor[affected] *= np.where(sim.hh.farming[affected], 1 - 0.12 * sev, 1.0)
+            serious = sev >= 3
+            sim.process.pushes.append((affected[serious], rep[serious], 4))
+            tr = serious & (rng.random(affected.size) < 0.5)
+            sim.one_off(affected[tr], "temporary_relief", sim.lag(rep[tr], 10, 45),
+                          rng.uniform(1000, 5000, tr.sum()))
+            house = (sev == 4) & (rng.random(affected.size) < 0.3)
+            hloss = rng.uniform(20000, 50000, house.sum())
+            sim.event(affected[house], -1, "housing_unsafe", sim.lag(d[house], 10, 40), 4, hloss, lag=(5, 30))
+            sim.burden.losses[affected[house]] += hloss
+            sim.burden.by_cause[affected[house], RT["housing"]] += hloss.astype(np.float32)
+
+
+def _housing_water_insurance(sim: Simulation, m, ms, ml, year, moy, g, alive):
+    """Unsafe housing (C/D级) and water, members found uninsured."""
+    rng, H = sim.rng, sim.H
+    # housing found unsafe (C/D级危房)
+    hs = np.flatnonzero(alive & (rng.random(H) < annual_to_monthly(np.where(sim.hh.alleviated, 0.006, 0.002))))
+    if hs.size:
+        sev = rng.choice([3, 4], hs.size)
+        loss = rng.uniform(15000, 45000, hs.size)
+        sim.event(hs, -1, "housing_unsafe", ms + rng.integers(0, ml, hs.size), sev, np.round(loss, 0), lag=(10, 60))
+        sim.burden.losses[hs] += loss
+        sim.burden.by_cause[hs, RT["housing"]] += loss.astype(np.float32)
+    # unsafe drinking water: whole villages
+    v_hit = rng.random(len(sim.regions.village_code)) < annual_to_monthly(0.003)
+    if v_hit.any():
+        ws = np.flatnonzero(alive & v_hit[sim.hh.village])
+        sim.event(ws, -1, "water_unsafe", ms + rng.integers(0, ml, ws.size), lag=(10, 60))
+        sim.burden.losses[ws] += 2500
+        sim.burden.by_cause[ws, RT["water"]] += 4000
+    # basic medical insurance: found uninsured in the annual enrolment check (Jan–Mar)
+    if moy == 1:
+        n = sim.people.n
+        sim.people.uninsured[:n] &= rng.random(n) < 0.4
+    if moy <= 3:
+        un = np.flatnonzero(alive & (rng.random(H) < np.where(sim.hh.alleviated, 0.004, 0.02) / 3))
+        head = sim.hh.head[un]
+        ok = sim.people.left[head] == NONE
+        un, head = un[ok], head[ok]
+        sim.people.uninsured[head] = True
+        sim.event(un, head, "uninsured", ms + rng.integers(0, ml, un.size), lag=(10, 60))
+        sim.burden.losses[un] += 3000
+        sim.burden.by_cause[un, RT["insurance"]] += 5000
+
+
+def _school_dropout(sim: Simulation, m, ms, ml, year, moy, g, alive):
+    """Dropout from compulsory schooling."""
+    rng, H = sim.rng, sim.H
+    # dropout from compulsory schooling
+    p = sim.people.present()
+    age = year - sim.people.birth_year[p]
+    kid = p[(age >= 7) & (age <= 15)]
+    drop = kid[rng.random(kid.size) < annual_to_monthly(np.where(sim.hh.alleviated[sim.people.household[kid]], 0.004, 0.002))]
+    if drop.size:
+        hh = sim.people.household[drop]
+        sim.event(hh, drop, "school_dropout", ms + rng.integers(0, ml, drop.size), lag=(10, 60))
+        sim.burden.losses[hh] += 4000
+        sim.burden.by_cause[hh, RT["schooling"]] += 8000

@@ -1,9 +1,13 @@
-"""Speed of loading and validating a large panel (target: seconds, not minutes, at 100k households).
+"""Speed of loading and validating a panel, as a ratio to reading the same files with pyarrow.
 
-Builds a contract-valid panel with numpy (no generator needed), writes it as Parquet and
-CSV under a temp folder, and prints seconds per step and rows per second.
+Target (issue 18): load + validate ≤ 3× a plain ``pyarrow.parquet.read_table`` of the same
+files at 1M households. With ``--data DIR`` it measures an existing data directory (e.g. one
+``riskmodel synth`` wrote, either layout); otherwise it builds a contract-valid panel with numpy,
+writes it as Parquet (and CSV with ``--csv``, and partitioned by county with ``--partitioned``)
+under a temp folder. Each figure is the best of ``--repeat`` runs (the machine is shared).
 
-    .venv/bin/python bench/bench_contract.py [--households 100000] [--months 48] [--csv]
+    .venv/bin/python bench/bench_contract.py --data /tmp/synth100k [--repeat 3]
+    .venv/bin/python bench/bench_contract.py [--households 100000] [--months 48] [--csv] [--partitioned]
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import argparse
 import resource
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from riskmodel.contract import atomic_dir, load, validate_dir, write_panel
 
@@ -27,7 +33,7 @@ def big_panel(n: int, months: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     alleviated = rng.random(n) < 0.4
     households = pd.DataFrame({
         "household_id": hid,
-        "region_code": [f"3703031{i % 50:02d}{i % 997:03d}" for i in range(n)],
+        "region_code": [f"{370301 + i % 16}{101 + i % 3:03d}{i % 997:03d}" for i in range(n)],  # 16 counties
         "household_type": np.where(alleviated, "alleviated", "general"),
         "poverty_exit_year": pd.Series(rng.integers(2014, 2021, n), dtype="Int64").where(alleviated),
         "relocated": rng.random(n) < 0.05,
@@ -110,6 +116,25 @@ def big_panel(n: int, months: int, seed: int = 0) -> dict[str, pd.DataFrame]:
             "assistance": assistance, "events": events, "monitoring": monitoring}
 
 
+def _best(fn, repeat: int) -> float:
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
+
+
+def _parquet_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*.parquet") if p.name != "truth.parquet" and not p.name.startswith("."))
+
+
+def measure(data_dir: Path, repeat: int) -> None:
+    """Prints pyarrow's read, load and validate_dir times of one data directory, and their ratios."""
+    files = _parquet_files(data_dir)
+    read = _best(lambda: [pq.read_table(f) for f in files], repeat)
+    loading = _best(lambda: load(data_dir), repeat)
+    validating = _best(lambda: validate_dir(data_dir), repeat)
+    print(f"{'pyarrow read_table (' + str(len(files)) + ' files)':<32} {read:7.2f} s")
+    print(f"{'load (read + validate + type)':<32} {loading:7.2f} s   {loading / read:5.1f}× pyarrow (target ≤ 3×)")
+    print(f"{'validate_dir':<32} {validating:7.2f} s   {validating / read:5.1f}× pyarrow")
+
+
 def _timed(label: str, fn):
     t0 = time.perf_counter()
     out = fn()
@@ -122,21 +147,33 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=100_000)
     ap.add_argument("--months", type=int, default=48)
     ap.add_argument("--csv", action="store_true", help="also time the same panel as CSV")
+    ap.add_argument("--partitioned", action="store_true", help="also time the panel partitioned by county")
+    ap.add_argument("--data", type=Path, help="measure this data directory instead of building one")
+    ap.add_argument("--repeat", type=int, default=1, help="best of this many runs")
     args = ap.parse_args()
+    if args.data:
+        measure(args.data, args.repeat)
+        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+        return
     tables = _timed("build panel (numpy)", lambda: big_panel(args.households, args.months))
     rows = sum(len(df) for df in tables.values())
     print(f"rows: {rows:,} ({', '.join(f'{k} {len(v):,}' for k, v in tables.items())})")
     with tempfile.TemporaryDirectory(prefix="bench_contract_", dir="/tmp") as tmp:
-        for fmt in ("parquet", "csv") if args.csv else ("parquet",):
-            out = Path(tmp) / fmt
+        layouts = [("parquet", False)] + [("csv", False)] * args.csv + [("parquet", True)] * args.partitioned
+        for fmt, partitioned in layouts:
+            label = fmt + (" partitioned" if partitioned else "")
+            out = Path(tmp) / label.replace(" ", "-")
             with atomic_dir(out) as staging:
-                _timed(f"write {fmt}", lambda: write_panel(tables, staging, fmt=fmt))
+                _timed(f"write {label}", lambda: write_panel(tables, staging, fmt=fmt, partitioned=partitioned))
             t0 = time.perf_counter()
             report = validate_dir(out)
             dt = time.perf_counter() - t0
             assert report.ok, report.problems.summary_lines()[:10]
-            print(f"{'validate_dir ' + fmt:<32} {dt:7.2f} s   ({rows / dt:,.0f} rows/s)")
-            _timed(f"load {fmt}", lambda: load(out))
+            print(f"{'validate_dir ' + label:<32} {dt:7.2f} s   ({rows / dt:,.0f} rows/s)")
+            if fmt == "parquet":
+                measure(out, args.repeat)
+            else:
+                _timed(f"load {label}", lambda: load(out))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:,.0f} MB")
 

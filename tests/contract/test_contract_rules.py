@@ -68,6 +68,20 @@ def _duplicate_file(data_dir: Path, fmt: str) -> None:
     write_tables({"events": example_tables()["events"]}, data_dir, other)
 
 
+def _header_only(name: str) -> Callable[[Tables], None]:
+    def change(tables: Tables) -> None:
+        tables[name] = tables[name].iloc[:0]
+    return change
+
+
+def _event_in_another_county(data_dir: Path, fmt: str) -> None:
+    """events as a partitioned folder, with E003 (household H002, county 370303) under county 370304."""
+    (data_dir / f"events.{fmt}").unlink()
+    events = example_tables()["events"]
+    for county, rows in (("370303", events.iloc[:2]), ("370304", events.iloc[2:])):
+        write_tables({"part-0": rows}, data_dir / "events" / f"county={county}", "parquet")
+
+
 NEXT_YEAR = str(dt.date.today().year + 1)
 
 CORRUPTIONS: dict[str, Corruption] = {
@@ -137,6 +151,20 @@ CORRUPTIONS: dict[str, Corruption] = {
     "eliminated_after_identified": Corruption("monitoring", "eliminated_on",
                                               lambda t: set_cell(t, "monitoring", ("household_id", "H001"),
                                                                  "eliminated_on", "2023-04-01")),
+    "no_rows": Corruption("households", None, _header_only("households")),
+    "plausible_range": Corruption("events", "event_date",
+                                  lambda t: set_cell(t, "events", ("event_id", "E002"), "event_date", "1024-07-03")),
+    "visible_text": Corruption("events", "event_id",
+                               lambda t: set_cell(t, "events", ("event_id", "E002"), "event_id", "E\u200b002")),
+    "region_level": Corruption("regions", "level",
+                               lambda t: set_cell(t, "regions", ("region_code", "370303102"), "level", "county")),
+    "region_parent": Corruption("regions", "parent_code",
+                                lambda t: set_cell(t, "regions", ("region_code", "370303101002"), "parent_code",
+                                                   "370303102")),
+    "region_known": Corruption("households", "region_code",
+                               lambda t: set_cell(t, "households", ("household_id", "H003"), "region_code",
+                                                  "370303102002")),
+    "wrong_partition": Corruption("events", "household_id", after_write=_event_in_another_county),
     "undecodable": Corruption("events", None, after_write=_undecodable),
     "unreadable": Corruption("events", None, after_write=_unreadable),
     "duplicate_file": Corruption("events", None, after_write=_duplicate_file),

@@ -14,19 +14,18 @@ from pathlib import Path
 
 import yaml
 
-from riskmodel.contract.schema import MIN_BIRTH_YEAR, RISK_TYPES, RULES, TABLES, Column, Table
-
-_KIND = {
-    "id": "id (text)", "str": "text", "region_code": "12 digits", "date": "date `YYYY-MM-DD`",
-    "month": "month `YYYY-MM`", "float": "number", "int": "integer", "bool": "true/false",
-    "enum": "one of",
-}
-_LOADED = {
-    "id": "`string[pyarrow]`", "str": "`string[pyarrow]`", "region_code": "`string[pyarrow]`",
-    "enum": "`category` (the listed values)", "date": "`datetime64[ns]`",
-    "month": "`datetime64[ns]` (first day of the month)", "float": "`float64`", "int": "`Int64`",
-    "bool": "`bool`",
-}
+from riskmodel.contract.schema import (
+    AMOUNT_LIMIT,
+    FIRST_DATE,
+    KINDS,
+    LAST_DATE,
+    MIN_BIRTH_YEAR,
+    RISK_TYPES,
+    RULES,
+    TABLES,
+    Column,
+    Table,
+)
 
 
 def _risk_type_names() -> dict[str, str]:
@@ -37,7 +36,10 @@ def _risk_type_names() -> dict[str, str]:
 
 
 def _type(col: Column) -> str:
-    text = _KIND[col.kind]
+    text = KINDS[col.kind].doc
+    if col.kind == "region_code":
+        text = ", ".join(str(n) for n in col.digits[:-1]) + (" or " if len(col.digits) > 1 else "") + \
+            f"{col.digits[-1]} digits"
     if col.min is not None and col.max is not None:
         text += f" {col.min:g}–{col.max:g}"
     elif col.min is not None:
@@ -71,7 +73,8 @@ def _table(t: Table) -> list[str]:
     lines = [f"## {t.name} ({t.zh})", ""]
     if t.doc:
         lines += [t.doc, ""]
-    facts = [f"File `{t.name}.csv` or `{t.name}.parquet`: " + ("required." if t.required else "optional (absent = no rows).")]
+    facts = [f"File `{t.name}.csv`, `{t.name}.parquet` or folder `{t.name}/`: "
+             + ("required." if t.required else "optional (absent = no rows).")]
     if t.key:
         facts.append(f"({', '.join(t.key)}) is unique.")
     if t.fact:
@@ -104,9 +107,30 @@ def render_markdown() -> str:
         "One file per table in one data directory, named as the table: `households.csv` or",
         "`households.parquet` (not both). CSV: header row, `,` separator, UTF-8 with or without BOM,",
         "or GB18030 (Excel on a Chinese-locale machine); any other encoding is an error. Dates are",
-        "`YYYY-MM-DD`, months `YYYY-MM`; money is yuan. Identifiers are pseudonymous text, never a",
-        "resident ID number or a name. Extra columns are ignored with a warning; a missing required",
-        "column is an error. Rows are numbered from 1 (the first line after the header).",
+        "`YYYY-MM-DD`, months `YYYY-MM`; money is yuan. Extra columns are ignored with a warning; a",
+        "missing required column is an error. Rows are numbered from 1 (the first line after the",
+        "header); `households` and `members` need at least one row.",
+        "",
+        "**Partitioned layout.** Instead of one file, a table may be a folder of Parquet files",
+        "partitioned by county: `households/county=370321/part-0.parquet` (Hive-style; the key is the",
+        "first six digits of the household's `region_code`, and every row of a table lies in its",
+        "household's county partition). The rules apply to the table as a whole; a problem in a",
+        "partitioned table names its part file and the row within it.",
+        "`riskmodel.contract.counties(DATA_DIR)` lists the counties, `load(DATA_DIR, county=...)`",
+        "loads one county's rows (from its partitions, or filtered from single files), and",
+        "`write_panel(tables, DIR, partitioned=True)` writes the layout.",
+        "",
+        f"**Plausible ranges.** Every date and month lies in {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}",
+        f"and `birth_year` in {MIN_BIRTH_YEAR}..the current year; amounts are finite numbers below",
+        f"{AMOUNT_LIMIT:,.0f} yuan (in absolute value). Anything outside is a row error (`plausible_range`).",
+        "",
+        "**Identifiers** (and region names) are pseudonymous, visible text: not empty, not only spaces,",
+        "no control characters (NUL…), zero-width or other invisible characters, and never shaped like",
+        "a resident ID number (18 characters: 17 digits and a digit or X) or a mainland mobile number",
+        "(`1[3-9]` and nine digits, with or without +86), also when written with full-width digits or",
+        "with spaces or hyphens between the digits. Such a value is reported without being echoed.",
+        "`riskmodel.contract.text_problem(value, note=...)` applies the same rules to one value (the",
+        "API uses it for ids and visit notes).",
         "",
         "`riskmodel validate DATA_DIR [--format text|json]` exits 0 when the data is valid, 1 listing",
         "every problem (table, row, column, value, rule id; 20 examples per rule and column, all counted),",
@@ -116,8 +140,8 @@ def render_markdown() -> str:
         "| contract type | loaded as |",
         "|---|---|",
     ]
-    for kind in ("id", "str", "region_code", "enum", "date", "month", "float", "int", "bool"):
-        lines.append(f"| {_KIND[kind]} | {_LOADED[kind]} |")
+    for kind in KINDS.values():
+        lines.append(f"| {kind.doc} | {kind.loaded} |")
     lines.append("")
     for t in TABLES.values():
         lines += _table(t)

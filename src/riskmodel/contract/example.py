@@ -23,6 +23,17 @@ _ROWS: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
             ("H003", "370303102001", "alleviated", "2019", "", "2021-03-01"),
         ],
     ),
+    "regions": (
+        ("region_code", "name", "level", "parent_code"),
+        [
+            ("370303", "示例区", "county", ""),
+            ("370303101", "东山街道", "township", "370303"),
+            ("370303102", "西河镇", "township", "370303"),
+            ("370303101001", "东山社区", "village", "370303101"),
+            ("370303101002", "北坡村", "village", "370303101"),
+            ("370303102001", "西河村", "village", "370303102"),
+        ],
+    ),
     "members": (
         ("member_id", "household_id", "relation", "sex", "birth_year", "education", "in_school",
          "labor_skill", "joined_on", "left_on", "left_reason"),
@@ -34,6 +45,13 @@ _ROWS: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
             ("M005", "H002", "child", "M", "2003", "senior", "college", "ordinary", "2021-01-04", "2024-02-01", "migration"),
             ("M006", "H003", "head", "M", "1949", "none", "none", "none", "2021-03-01", "", ""),
             ("M007", "H003", "grandchild", "F", "2022", "none", "none", "none", "2022-06-15", "", ""),
+        ],
+    ),
+    "member_status": (
+        ("member_id", "effective_on", "in_school", "labor_skill", "reported_on"),
+        [
+            ("M001", "2023-03-01", "none", "weak", "2023-03-10"),
+            ("M005", "2023-07-01", "none", "skilled", "2023-08-15"),
         ],
     ),
     "income": (

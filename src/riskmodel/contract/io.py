@@ -1,7 +1,10 @@
-"""Reading and writing contract tables, and the typed ``Panel`` every later stage consumes.
+"""Reading contract tables from a data directory, in either layout, into a checked ``Panel``.
 
 Reading accepts CSV (UTF-8 with or without BOM, or GB18030 as Excel on a Chinese-locale
-machine writes it) and Parquet. Writing is atomic: files appear complete or not at all.
+machine writes it) and Parquet, one file per table or (contract v1.1) a folder of Parquet
+files partitioned by county (``households/county=370321/part-0.parquet``). The rules apply to
+each table as a whole; ``load(data_dir, county=...)`` reads one county's rows only, so that a
+province is processed county by county in bounded memory.
 """
 
 from __future__ import annotations
@@ -9,37 +12,45 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
-import shutil
-import tempfile
 import warnings
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.columns import Columns, release_arrow_memory
+from riskmodel.contract.columns import arrow_text, release_arrow_memory
+from riskmodel.contract.panel import Panel
 from riskmodel.contract.policy import Policy, load_policy
-from riskmodel.contract.schema import TABLES, Table
+from riskmodel.contract.schema import COUNTY_DIGITS, TABLES
 from riskmodel.contract.validate import (
     ID_DTYPE,
     ContractError,
     Problem,
     Problems,
     check_tables,
-    coerce_table,
-    empty_frame,
-    missing_columns,
+    coerce_all,
+)
+from riskmodel.contract.writers import (  # noqa: F401  (the writers' public names, where callers found them)
+    PART_FILE,
+    atomic_dir,
+    partition_path,
+    row_counties,
+    to_file_frame,
+    write_county,
+    write_panel,
+    write_table,
 )
 
 TRUTH_FILE = "truth.parquet"
 _CJK = re.compile("[\u4e00-\u9fff]")
+_COUNTY_DIR = re.compile(r"county=(\d{6})")
 
 
 class _Undecodable(Exception):
@@ -70,7 +81,7 @@ def _utf8(data: bytes) -> bytes:
     raise _Undecodable(first_bad, data.count(b"\n", 0, first_bad) + 1)
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _read_csv(data: bytes) -> pa.Table:
     """All cells as text (empty cells stay empty strings), with Arrow's multi-threaded parser."""
     header = next(csv.reader(io.StringIO(data[: data.find(b"\n") if b"\n" in data else len(data)]
                                          .decode("utf-8"))), None)
@@ -89,15 +100,20 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             strings_can_be_null=False, quoted_strings_can_be_null=False,
         ),
     )
-    return arrow.to_pandas(types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get)
+    return arrow
 
 
-def find_table_file(data_dir: Path, name: str) -> Path | None:
-    found = [p for p in (data_dir / f"{name}.csv", data_dir / f"{name}.parquet") if p.exists()]
-    if len(found) > 1:
-        raise ContractError(_one(Problem(name, None, None, None, "duplicate_file",
-                                         f"both {name}.csv and {name}.parquet exist")))
-    return found[0] if found else None
+@dataclass(frozen=True)
+class Source:
+    """Where a table's rows are: one file, or county partitions (``parts``: county → part files)."""
+
+    name: str
+    path: Path
+    parts: dict[str, list[Path]] = field(default_factory=dict)
+
+    @property
+    def partitioned(self) -> bool:
+        return self.path.is_dir()
 
 
 def _one(p: Problem) -> Problems:
@@ -106,152 +122,211 @@ def _one(p: Problem) -> Problems:
     return ps
 
 
-def read_raw(path: Path, table: str) -> pd.DataFrame:
-    """The file as it is: CSV as strings (empty cells stay empty strings), Parquet as typed."""
+def find_table(data_dir: Path, name: str) -> Source | None:
+    """The table's file or partitioned folder; ``ContractError`` if there are two or the folder is malformed."""
+    found = [p for p in (data_dir / f"{name}.csv", data_dir / f"{name}.parquet", data_dir / name) if p.exists()]
+    if len(found) > 1:
+        raise ContractError(_one(Problem(name, None, None, None, "duplicate_file",
+                                         "more than one of " + ", ".join(p.name for p in found) + " exists")))
+    if not found:
+        return None
+    path = found[0]
+    if not path.is_dir():
+        return Source(name, path)
+    parts: dict[str, list[Path]] = {}
+    for sub in sorted(path.iterdir()):
+        if sub.name.startswith("."):
+            continue  # a writer's temp file
+        match = _COUNTY_DIR.fullmatch(sub.name)
+        files = sorted(f for f in sub.iterdir() if f.suffix == ".parquet" and not f.name.startswith(".")) \
+            if match and sub.is_dir() else []
+        if not files:
+            raise ContractError(_one(Problem(
+                name, None, None, None, "unreadable",
+                f"{name}/{sub.name}: a partitioned table holds only county=XXXXXX folders (six digits) "
+                "of Parquet files")))
+        parts[match.group(1)] = files
+    return Source(name, path, parts)
+
+
+def find_table_file(data_dir: Path, name: str) -> Path | None:
+    """The table's file or folder (see ``find_table``)."""
+    source = find_table(Path(data_dir), name)
+    return None if source is None else source.path
+
+
+def _read_file(path: Path, table: str, data_dir: Path) -> pa.Table:
+    """One file as Arrow: CSV as text (empty cells stay empty strings), Parquet as typed."""
+    where = str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else path.name
     try:
         if path.suffix == ".parquet":
-            frame = pq.read_table(path).to_pandas(
-                date_as_object=False, types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get
-            )
-            release_arrow_memory()  # the file's decoded buffers, copied into the frame
-            return frame
+            return pq.read_table(path)
         return _read_csv(_utf8(path.read_bytes()))
     except _Undecodable as err:
         raise ContractError(_one(Problem(
             table, None, None, None, "undecodable",
-            f"{path.name} is neither UTF-8 nor GB18030 text (first bad byte at offset {err.offset},"
+            f"{where} is neither UTF-8 nor GB18030 text (first bad byte at offset {err.offset},"
             f" line {err.line}); save it again as CSV UTF-8"))) from None
-    except Exception as exc:  # pandas/pyarrow raise many kinds for a broken file
+    except Exception as exc:  # pyarrow raises many kinds for a broken file
         raise ContractError(_one(Problem(table, None, None, None, "unreadable",
-                                         f"{path.name}: {type(exc).__name__}: {str(exc).strip()}"))) from None
+                                         f"{where}: {type(exc).__name__}: {str(exc).strip()}"))) from None
 
 
-def _rows(df: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
-    """``df[keep]``, without a copy when every row is kept (the API's one-household case)."""
-    mask = keep.to_numpy()
-    return df if mask.all() else df.loc[mask]
+def read_raw(path: Path, table: str) -> pd.DataFrame:
+    """The file as it is, as pandas: CSV as strings (empty cells stay empty strings), Parquet as typed."""
+    frame = _read_file(Path(path), table, Path(path).parent).to_pandas(
+        date_as_object=False, types_mapper={pa.string(): ID_DTYPE, pa.large_string(): ID_DTYPE}.get)
+    release_arrow_memory()  # the file's decoded buffers, copied into the frame
+    return frame
 
 
-@dataclass(frozen=True)
-class Panel:
-    """All contract tables of one data directory, typed; the truth table is deliberately absent."""
+@dataclass
+class _Read:
+    """A table as read: its rows, and for a partitioned table each row's county and part file."""
 
-    households: pd.DataFrame
-    members: pd.DataFrame
-    income: pd.DataFrame
-    medical_claims: pd.DataFrame
-    assistance: pd.DataFrame
-    events: pd.DataFrame
-    monitoring: pd.DataFrame
-    policy: Policy
-    #: Each table's ``Columns`` (arrays read once); a new panel (``replace``) starts empty.
-    _columns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    table: pa.Table
+    county: np.ndarray | None = None
+    files: list[tuple[int, str]] = field(default_factory=list)
+    """(first row, part file relative to the data directory), in row order."""
 
-    def __getstate__(self) -> dict:  # the arrays are views of the frames: never ship them twice
-        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "_columns": {}}
 
-    def __getattr__(self, name: str):
-        # only reached for a table ``from_columns`` left unbuilt: build its frame on first use
-        columns = self.__dict__.get("_columns", {}).get(name) if name in TABLES else None
-        if columns is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        frame = columns.frame
-        object.__setattr__(self, name, frame)
-        return frame
+def _read_source(source: Source, data_dir: Path, county: str | None) -> _Read:
+    if not source.partitioned:
+        return _Read(_read_file(source.path, source.name, data_dir))
+    pieces, counties, files, start = [], [], [], 0
+    for key, paths in source.parts.items():
+        if county is not None and key != county:
+            continue
+        for path in paths:
+            piece = _read_file(path, source.name, data_dir)
+            pieces.append(piece)
+            counties.append(np.full(piece.num_rows, key, dtype=object))
+            files.append((start, str(path.relative_to(data_dir))))
+            start += piece.num_rows
+    if not pieces:  # that county has no rows of this table: its columns from any part
+        first = next(iter(p for ps in source.parts.values() for p in ps), None)
+        schema = pq.read_schema(first) if first is not None else pa.schema([])
+        return _Read(schema.empty_table(), np.empty(0, dtype=object), [])
+    try:
+        table = pa.concat_tables(pieces, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ContractError(_one(Problem(source.name, None, None, None, "unreadable",
+                                         f"{source.name}/: parts disagree on column types: {exc}"))) from None
+    return _Read(table, np.concatenate(counties), files)
 
-    def columns(self, name: str) -> Columns:
-        """Table ``name``'s columns as arrays, each read from its frame once (see ``Columns``)."""
-        hit = self._columns.get(name)
-        if hit is None:
-            hit = self._columns[name] = Columns(getattr(self, name))
-        return hit
 
-    @classmethod
-    def from_columns(cls, tables: dict[str, Columns], policy: Policy) -> Panel:
-        """A panel of already typed and checked tables (the API's payloads), their arrays kept.
+def counties(data_dir: str | Path) -> list[str]:
+    """The counties (first six digits of region codes) that have households, sorted.
 
-        A table's frame is built the first time it is read: scoring reads only ``columns()``,
-        and six small frames cost more than scoring the household they describe.
-        """
-        if set(tables) != set(TABLES):
-            raise ValueError(f"from_columns needs every contract table, got {sorted(tables)}")
-        panel = object.__new__(cls)
-        object.__setattr__(panel, "policy", policy)
-        object.__setattr__(panel, "_columns", dict(tables))
-        return panel
+    From the partition folders when households is partitioned; else from the households file's
+    ``region_code`` column (codes that are not 12 digits are left out: the validator reports them).
+    """
+    data_dir = Path(data_dir)
+    source = find_table(data_dir, "households")
+    if source is None:
+        raise ContractError(_one(Problem("households", None, None, None, "missing_table",
+                                         "households.csv, households.parquet or households/ is required")))
+    if source.partitioned:
+        return sorted(source.parts)
+    codes = _read_file(source.path, "households", data_dir)
+    if "region_code" not in codes.column_names:
+        return []
+    text = pc.utf8_trim_whitespace(codes.column("region_code").cast(pa.string()))
+    good = pc.fill_null(pc.match_substring_regex(text, r"^\d{12}$"), False)
+    found = pc.unique(pc.utf8_slice_codeunits(text.filter(good), 0, COUNTY_DIGITS))
+    return sorted(found.to_pylist())
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in TABLES}
 
-    def cutoff(self) -> pd.Timestamp:
-        """The data's cut-off: the latest ``reported_on`` of any fact table (or registration)."""
-        dates = [df["reported_on"].max() for name, df in self.tables().items()
-                 if TABLES[name].fact and len(df)]
-        dates.append(self.households["registered_on"].max())
-        dates = [d for d in dates if pd.notna(d)]
-        if not dates:
-            raise ValueError("the panel has no dated records")
-        return max(dates)
+def _raw_ids(table: pa.Table, column: str) -> pa.ChunkedArray:
+    return pc.utf8_trim_whitespace(table.column(column).cast(pa.string()))
 
-    def as_of(self, t: str | pd.Timestamp) -> Panel:
-        """What the monitoring office could know at ``t`` (the point-in-time rule).
 
-        Fact tables keep rows with ``reported_on <= t``; households registered by ``t``;
-        members who joined by ``t``, with departures after ``t`` not yet known. Likewise an
-        assistance spell ending after ``t`` is still ongoing at ``t`` (``end_date`` empty) and a
-        monitoring risk eliminated after ``t`` is still open (``eliminated_on`` empty).
-        """
-        t = pd.Timestamp(t)
-        out = {name: _rows(df, df["reported_on"] <= t) for name, df in self.tables().items()
-               if TABLES[name].fact}
-        for name, column in (("assistance", "end_date"), ("monitoring", "eliminated_on")):
-            later = (out[name][column] > t).to_numpy()
-            if later.any():
-                out[name] = out[name].copy()
-                out[name].loc[later, column] = pd.NaT
-        out["households"] = _rows(self.households, self.households["registered_on"] <= t)
-        mem = _rows(self.members, self.members["joined_on"] <= t)
-        later = (mem["left_on"] > t).to_numpy()
-        if later.any():
-            mem = mem.copy()
-            mem.loc[later, "left_on"] = pd.NaT
-            mem.loc[later, "left_reason"] = np.nan
-        out["members"] = mem
-        return replace(self, **out)
+def _county_rows(name: str, read: _Read, county: str, kept: dict[str, pa.Table]) -> pa.Table:
+    """The rows of a single-file table that belong to ``county`` (through households and members)."""
+    table = read.table
+    by = TABLES[name].partition_by
+    if by not in table.column_names:
+        return table  # a missing column is reported by the validator
+    if by == "region_code":
+        keep = pc.starts_with(_raw_ids(table, "region_code"), county)
+    elif by == "household_id":
+        if name == "households":
+            keep = pc.starts_with(_raw_ids(table, "region_code"), county)
+        else:
+            hh = kept.get("households")
+            ids = _raw_ids(hh, "household_id") if hh is not None and "household_id" in hh.column_names else pa.array([], pa.string())
+            keep = pc.is_in(_raw_ids(table, "household_id"), value_set=ids)
+    else:
+        mem = kept.get("members")
+        ids = _raw_ids(mem, "member_id") if mem is not None and "member_id" in mem.column_names else pa.array([], pa.string())
+        keep = pc.is_in(_raw_ids(table, "member_id"), value_set=ids)
+    return table.filter(pc.fill_null(keep, False))
 
-    def subset(self, household_ids) -> Panel:
-        """The same panel restricted to some households (for partitioned work)."""
-        ids = pd.Index(household_ids)
-        out = {}
-        for name, df in self.tables().items():
-            if "household_id" in df:
-                out[name] = df.loc[df["household_id"].isin(ids).to_numpy()]
-        keep_members = set(out["members"]["member_id"])
-        out["medical_claims"] = self.medical_claims.loc[self.medical_claims["member_id"].isin(keep_members).to_numpy()]
-        return replace(self, **out)
 
-    @classmethod
-    def from_frames(cls, frames: dict[str, pd.DataFrame], policy: Policy | None = None,
-                    *, check: bool = True) -> Panel:
-        """Build a panel from in-memory raw frames (API payloads, tests), validating like files.
+def _check_partitions(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], problems: Problems,
+                      unusable: set[str]) -> None:
+    """Every row of a partitioned table lies in its household's county partition."""
+    for name, read in reads.items():
+        if read.county is None or name in unusable or not len(typed[name]):
+            continue
+        if TABLES[name].partition_by != "region_code" and not {"households", "members"} <= (set(typed) - unusable):
+            continue
+        expected = row_counties(typed, name)
+        bad = np.array([e is not None and e != c for e, c in zip(expected, read.county)], dtype=bool) \
+            if len(expected) <= 64 else (pd.notna(expected) & (expected != read.county))
+        column = "region_code" if TABLES[name].partition_by == "region_code" else TABLES[name].partition_by
+        problems.add_rows(name, column, "wrong_partition", bad, typed[name][column],
+                          "the row lies in another county's partition than its household's")
 
-        Frames may hold file-like text or already typed columns. Raises ``ContractError``;
-        extra columns warn (``RiskmodelWarning``) and are dropped; unknown table names are an error.
-        """
-        unknown = sorted(set(frames) - set(TABLES))
-        if unknown:
-            raise ValueError(f"unknown tables {unknown}; contract tables are {list(TABLES)}")
-        problems = Problems()
-        typed, notes, unusable = _coerce_all(
-            {name: (None if frames.get(name) is None else pd.DataFrame(frames[name])) for name in TABLES},
-            problems,
-        )
-        if check:
-            check_tables(typed, problems, unusable=unusable)
-        if problems:
-            raise ContractError(problems)
-        _warn_extra(notes)
-        return cls(**typed, policy=policy or Policy.default())
+
+def _locate(problems: Problems, reads: dict[str, _Read]) -> Problems:
+    """Row numbers of partitioned tables counted within their part file, which is named."""
+    if not any(r.files for r in reads.values()):
+        return problems
+    out = Problems(counts=dict(problems.counts))
+    for p in problems.examples:
+        read = reads.get(p.table)
+        if read is None or not read.files or p.row is None:
+            out.examples.append(p)
+            continue
+        starts = [start for start, _ in read.files]
+        i = int(np.searchsorted(starts, p.row - 1, side="right")) - 1
+        start, file = read.files[i]
+        out.examples.append(replace(p, row=p.row - start, file=file))
+    return out
+
+
+def _read_all(data_dir: Path, county: str | None = None
+              ) -> tuple[dict[str, pd.DataFrame], Problems, list[str], dict[str, int]]:
+    problems = Problems()
+    if not data_dir.is_dir():
+        what = "is not a folder" if data_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"data directory {data_dir} {what}")
+    raws: dict[str, pa.Table | None] = {}
+    reads: dict[str, _Read] = {}
+    unreadable: set[str] = set()
+    for name in TABLES:
+        try:
+            source = find_table(data_dir, name)
+            if source is None:
+                raws[name] = None
+                continue
+            read = _read_source(source, data_dir, county)
+            if county is not None and not source.partitioned:
+                read = _Read(_county_rows(name, read, county, raws))
+            reads[name] = read
+            raws[name] = read.table
+        except ContractError as err:
+            problems.extend(err.problems)
+            raws[name] = pa.table({})
+            unreadable.add(name)
+    release_arrow_memory()
+    typed, notes, unusable = coerce_all(raws, problems, unreadable=unreadable, nonempty=("households", "members"))
+    rows = {name: 0 if raws[name] is None else raws[name].num_rows for name in TABLES}
+    del raws
+    check_tables(typed, problems, unusable=unusable)
+    _check_partitions(typed, reads, problems, unusable)
+    return typed, _locate(problems, reads), notes, rows
 
 
 @dataclass
@@ -278,68 +353,8 @@ class Report:
         }
 
 
-def _coerce_all(
-    raws: dict[str, pd.DataFrame | None], problems: Problems, *, unreadable: set[str] = frozenset(),
-) -> tuple[dict[str, pd.DataFrame], list[str], set[str]]:
-    """Typed frames, notes (extra columns, absent optional tables) and unusable table names.
-
-    ``raws[name]`` is None for a table with no data (absent file or frame); ``unreadable``
-    tables were already reported and load empty.
-    """
-    typed: dict[str, pd.DataFrame] = {}
-    notes: list[str] = []
-    unusable: set[str] = set(unreadable)
-    for name, table in TABLES.items():
-        raw = raws.get(name)
-        if name in unreadable:
-            typed[name] = empty_frame(table)
-            continue
-        if raw is None:
-            if table.required:
-                problems.add(Problem(name, None, None, None, "missing_table",
-                                     f"{name}.csv or {name}.parquet is required"))
-                unusable.add(name)
-            else:
-                notes.append(f"{name}: no file, treated as empty")
-            typed[name] = empty_frame(table)
-            continue
-        if missing_columns(table, raw.columns):
-            unusable.add(name)
-        typed[name], extra = coerce_table(table, raw, problems)
-        if extra:
-            notes.append(f"{name}: extra columns ignored: {', '.join(extra)}")
-    return typed, notes, unusable
-
-
-def _warn_extra(notes: list[str]) -> None:
-    for note in notes:
-        if "extra columns" in note:
-            warnings.warn(note, RiskmodelWarning, stacklevel=3)
-
-
-def _read_all(data_dir: Path) -> tuple[dict[str, pd.DataFrame], Problems, list[str], dict[str, int]]:
-    problems = Problems()
-    if not data_dir.is_dir():
-        what = "is not a folder" if data_dir.exists() else "does not exist"
-        raise FileNotFoundError(f"data directory {data_dir} {what}")
-    raws: dict[str, pd.DataFrame | None] = {}
-    unreadable: set[str] = set()
-    for name in TABLES:
-        try:
-            path = find_table_file(data_dir, name)
-            raws[name] = None if path is None else read_raw(path, name)
-        except ContractError as err:
-            problems.extend(err.problems)
-            raws[name] = pd.DataFrame()
-            unreadable.add(name)
-    typed, notes, unusable = _coerce_all(raws, problems, unreadable=unreadable)
-    check_tables(typed, problems, unusable=unusable)
-    rows = {name: 0 if raws[name] is None else len(raws[name]) for name in TABLES}
-    return typed, problems, notes, rows
-
-
 def validate_dir(data_dir: str | Path) -> Report:
-    """Check every table and rule of a data directory; never raises for bad data."""
+    """Check every table and rule of a data directory (either layout); never raises for bad data."""
     data_dir = Path(data_dir)
     typed, problems, notes, rows = _read_all(data_dir)
     try:
@@ -349,10 +364,17 @@ def validate_dir(data_dir: str | Path) -> Report:
     return Report(problems, notes, rows)
 
 
-def load(data_dir: str | Path) -> Panel:
-    """Load and validate a data directory; raise ``ContractError`` listing every problem."""
+def load(data_dir: str | Path, *, county: str | None = None) -> Panel:
+    """Load and validate a data directory; raise ``ContractError`` listing every problem.
+
+    ``county`` (six digits, one of ``counties(data_dir)``) loads only that county's rows: its
+    partitions, or the rows of single-file tables whose household is in it. The rules are
+    checked on those rows; uniqueness across counties is ``validate_dir``'s (the whole table).
+    """
     data_dir = Path(data_dir)
-    typed, problems, notes, _rows = _read_all(data_dir)
+    if county is not None and not (isinstance(county, str) and re.fullmatch(r"\d{6}", county)):
+        raise ValueError(f"county must be six digits (a county code), not {county!r}")
+    typed, problems, notes, _rows = _read_all(data_dir, county)
     try:
         policy = load_policy(data_dir)
     except ValueError as exc:
@@ -363,99 +385,15 @@ def load(data_dir: str | Path) -> Panel:
     return Panel(**typed, policy=policy)
 
 
+def _warn_extra(notes: list[str]) -> None:
+    for note in notes:
+        if "extra columns" in note:
+            warnings.warn(note, RiskmodelWarning, stacklevel=3)
+
+
 def load_truth(data_dir: str | Path) -> pd.DataFrame | None:
     """The generator's ground truth, for evaluation only (None for real data)."""
     path = Path(data_dir) / TRUTH_FILE
     if not path.exists():
         return None
     return pd.read_parquet(path)
-
-
-# --- writing -------------------------------------------------------------------------------
-
-def _iso(s: pd.Series, fmt: str) -> pd.Series:
-    """Dates as ISO text, formatting each distinct date once (strftime per cell is slow)."""
-    codes, uniques = pd.factorize(pd.to_datetime(s), use_na_sentinel=True)
-    text = np.asarray(pd.DatetimeIndex(uniques).strftime(fmt), dtype=object)
-    out = np.full(len(codes), None, dtype=object)
-    known = codes >= 0
-    out[known] = text[codes[known]]
-    return pd.Series(out, index=s.index)
-
-
-def to_file_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
-    """Typed frame → the file representation (ISO strings for dates and months in CSV)."""
-    out = {}
-    for col in table.columns:
-        if col.name not in df:
-            continue
-        s = df[col.name]
-        if col.kind in ("date", "month"):
-            out[col.name] = _iso(s, "%Y-%m-%d" if col.kind == "date" else "%Y-%m")
-        elif col.kind in ("enum", "id", "str", "region_code"):
-            out[col.name] = s.astype(object).where(s.notna(), None)
-        else:
-            out[col.name] = s
-    return pd.DataFrame(out)
-
-
-def _arrow_schema(table: Table) -> pa.Schema:
-    kinds = {"id": pa.string(), "str": pa.string(), "region_code": pa.string(), "enum": pa.string(),
-             "date": pa.string(), "month": pa.string(), "float": pa.float64(), "int": pa.int64(),
-             "bool": pa.bool_()}
-    return pa.schema([pa.field(c.name, kinds[c.kind]) for c in table.columns])
-
-
-def write_table(df: pd.DataFrame, path: Path, table: Table) -> None:
-    """Write one table atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    frame = to_file_frame(table, df)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        schema = _arrow_schema(table)
-        if path.suffix != ".parquet":
-            # money to the fen, as the CSV files offices exchange carry it
-            for col in table.columns:
-                if col.kind == "float" and col.name in frame:
-                    frame[col.name] = frame[col.name].round(2)
-        arrow = pa.Table.from_pandas(frame, schema=pa.schema([schema.field(c) for c in frame.columns]),
-                                     preserve_index=False)
-        if path.suffix == ".parquet":
-            pq.write_table(arrow, tmp, compression="zstd")
-        else:
-            pacsv.write_csv(arrow, tmp, pacsv.WriteOptions(quoting_style="needed"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class atomic_dir:
-    """Context manager yielding a temp folder that replaces ``target`` on success only."""
-
-    def __init__(self, target: str | Path):
-        self.target = Path(target)
-
-    def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def write_panel(panel_tables: dict[str, pd.DataFrame], out_dir: Path, *, fmt: str = "parquet") -> None:
-    """Write contract tables into an existing folder (use inside ``atomic_dir``)."""
-    for name, df in panel_tables.items():
-        write_table(df, Path(out_dir) / f"{name}.{fmt}", TABLES[name])

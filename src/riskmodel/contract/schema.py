@@ -1,15 +1,55 @@
-"""The input data contract (../shared/contract.md, v1) as one data structure.
+"""The input data contract (../shared/contract.md, v1.1) as one data structure.
 
 Everything that reads or writes contract tables uses these definitions: the loader and
-validator, the synthetic generator, the API request models and the generated docs.
+validator, the synthetic generator, the API request models and the generated docs. Each column
+kind is described once (``KINDS``): how it is documented, loaded and written, and its plausible
+range, so that no reader or writer keeps its own chain of ``if kind == ...``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
 ColumnKind = Literal["id", "str", "date", "month", "float", "int", "bool", "enum", "region_code"]
+
+#: Plausible ranges (contract v1.1): every date and month lies in these bounds (inclusive).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+#: Amounts are finite and below this many yuan (in absolute value: business income may be negative).
+AMOUNT_LIMIT = 1e9
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one column kind is documented, loaded (pandas dtype) and stored in files."""
+
+    name: str
+    doc: str
+    """The type as the docs name it."""
+    loaded: str
+    """The pandas dtype ``load`` gives it, as the docs name it."""
+    dtype: str
+    """pandas dtype name (``category`` for enums: the categories are the column's values)."""
+    file_type: Literal["string", "float64", "int64", "bool"]
+    """Arrow type when written; dates and months are written as ISO text."""
+    text_format: str | None = None
+    """``strftime`` format of dates and months in files."""
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("id", "id (text)", "`string[pyarrow]`", "string[pyarrow]", "string"),
+    Kind("str", "text", "`string[pyarrow]`", "string[pyarrow]", "string"),
+    Kind("region_code", "digits", "`string[pyarrow]`", "string[pyarrow]", "string"),
+    Kind("enum", "one of", "`category` (the listed values)", "category", "string"),
+    Kind("date", "date `YYYY-MM-DD`", "`datetime64[ns]`", "datetime64[ns]", "string", "%Y-%m-%d"),
+    Kind("month", "month `YYYY-MM`", "`datetime64[ns]` (first day of the month)", "datetime64[ns]", "string",
+         "%Y-%m"),
+    Kind("float", "number", "`float64`", "float64", "float64"),
+    Kind("int", "integer", "`Int64`", "Int64", "int64"),
+    Kind("bool", "true/false", "`bool`", "bool", "bool"),
+)}
 
 
 @dataclass(frozen=True)
@@ -31,8 +71,14 @@ class Column:
     """(table, column) this column must exist in."""
     default: object = None
     """Value used when an optional column is absent or empty."""
+    digits: tuple[int, ...] = (12,)
+    """Allowed lengths of a ``region_code`` column (6 county, 9 township, 12 village)."""
     zh: str = ""
     doc: str = ""
+
+    @property
+    def kind_spec(self) -> Kind:
+        return KINDS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -48,6 +94,8 @@ class Table:
     """Fact tables carry ``reported_on`` and obey the point-in-time rule."""
     event_date: str | None = None
     """Column that ``reported_on`` may never precede."""
+    partition_by: Literal["household_id", "member_id", "region_code"] = "household_id"
+    """How a row finds its county partition: through its household, its member, or its own code."""
     doc: str = ""
 
     @property
@@ -110,7 +158,13 @@ RISK_TYPES = (
     "illness", "disability", "education", "disaster", "accident", "business", "employment",
     "labor", "housing", "water", "schooling", "insurance", "other",
 )
-MIN_BIRTH_YEAR = 1900
+MIN_BIRTH_YEAR = FIRST_DATE.year
+REGION_LEVELS = ("county", "township", "village")
+REGION_LEVELS_ZH = ("县级", "乡级", "村级")
+#: Digits of a code at each level: 1–6 county, 1–9 township, 1–12 village.
+REGION_DIGITS = {"county": 6, "township": 9, "village": 12}
+#: The first six digits of a region code: the partition key of the partitioned layout.
+COUNTY_DIGITS = REGION_DIGITS["county"]
 EXIT_YEARS = (2014, 2020)
 
 _id = lambda name, zh="", **kw: Column(name, "id", zh=zh, **kw)  # noqa: E731
@@ -134,6 +188,25 @@ HOUSEHOLDS = Table(
     doc="One row per household, pseudonymous.",
 )
 
+REGIONS = Table(
+    "regions", "行政区划",
+    (
+        Column("region_code", "region_code", unique=True, digits=(6, 9, 12), zh="区划代码",
+               doc="county (6 digits), township (9) or village (12)"),
+        Column("name", "str", zh="名称", doc="Chinese name (县/镇/乡/街道/村/社区), not empty"),
+        Column("level", "enum", values=REGION_LEVELS, values_zh=REGION_LEVELS_ZH, zh="级别",
+               doc="must match the code's length"),
+        Column("parent_code", "region_code", nullable=True, digits=(6, 9), zh="上级区划代码",
+               doc="the enclosing township (village) or county (township), present in regions; "
+                   "empty for a county"),
+    ),
+    required=False,
+    fact=False,
+    partition_by="region_code",
+    doc="Names for the codes (optional), so that lists and pages can say 某某镇 rather than a number. "
+        "When present, every households.region_code is a village in it.",
+)
+
 MEMBERS = Table(
     "members", "家庭成员",
     (
@@ -146,8 +219,9 @@ MEMBERS = Table(
                doc="upper bound: the current year"),
         Column("education", "enum", values=EDUCATION, values_zh=EDUCATION_ZH, zh="文化程度"),
         Column("in_school", "enum", values=IN_SCHOOL, values_zh=IN_SCHOOL_ZH, zh="在校生情况",
-               doc="as of registered_on"),
-        Column("labor_skill", "enum", values=LABOR_SKILLS, values_zh=LABOR_SKILLS_ZH, zh="劳动技能"),
+               doc="as recorded at registration; member_status updates it"),
+        Column("labor_skill", "enum", values=LABOR_SKILLS, values_zh=LABOR_SKILLS_ZH, zh="劳动技能",
+               doc="as recorded at registration; member_status updates it"),
         Column("joined_on", "date", zh="加入日期"),
         Column("left_on", "date", required=False, nullable=True, zh="离开日期",
                doc="empty while still a member"),
@@ -156,6 +230,24 @@ MEMBERS = Table(
     ),
     fact=False,
     doc="One row per person ever in a household; a person who leaves keeps the row, with left_on.",
+)
+
+MEMBER_STATUS = Table(
+    "member_status", "成员信息动态更新",
+    (
+        _id("member_id", "成员编号", references=_member_ref),
+        Column("effective_on", "date", zh="生效日期", doc="date from which the values hold"),
+        Column("in_school", "enum", values=IN_SCHOOL, values_zh=IN_SCHOOL_ZH, zh="在校生情况"),
+        Column("labor_skill", "enum", values=LABOR_SKILLS, values_zh=LABOR_SKILLS_ZH, zh="劳动技能"),
+        _reported,
+    ),
+    key=("member_id", "effective_on"),
+    required=False,
+    event_date="effective_on",
+    partition_by="member_id",
+    doc="Yearly re-collection (年度信息采集) and other updates of member attributes that change (optional). "
+        "As of t a member's attributes are those of the latest row with reported_on <= t and "
+        "effective_on <= t, else the members row.",
 )
 
 INCOME = Table(
@@ -192,6 +284,7 @@ MEDICAL_CLAIMS = Table(
     ),
     required=False,
     event_date="service_date",
+    partition_by="member_id",
     doc="One row per settled claim; total_cost = reimbursed + out_of_pocket (±1 yuan).",
 )
 
@@ -249,7 +342,8 @@ MONITORING = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (HOUSEHOLDS, MEMBERS, INCOME, MEDICAL_CLAIMS, ASSISTANCE, EVENTS, MONITORING)
+    t.name: t for t in (HOUSEHOLDS, REGIONS, MEMBERS, MEMBER_STATUS, INCOME, MEDICAL_CLAIMS, ASSISTANCE, EVENTS,
+                        MONITORING)
 }
 FACT_TABLES = tuple(name for name, t in TABLES.items() if t.fact)
 
@@ -267,17 +361,23 @@ RULES: dict[str, Rule] = {
     r.id: r
     for r in (
         Rule("missing_table", "households and members files must exist"),
+        Rule("no_rows", "households and members have at least one row", ("households", "members")),
         Rule("missing_column", "required columns must be present"),
-        Rule("required", "a required value must not be empty"),
-        Rule("type", "values must parse as the column's type (ISO dates, YYYY-MM months, numbers)"),
+        Rule("required", "a required value must not be empty (nor only spaces)"),
+        Rule("type", "values must parse as the column's type (ISO dates, YYYY-MM months, finite numbers)"),
+        Rule("plausible_range", "dates and months lie in 1900-01-01..2100-12-31; amounts are below 10^9 yuan"),
         Rule("allowed_values", "enum columns take only the listed values"),
         Rule("min", "values must be at or above the minimum (money non-negative)"),
         Rule("max", "values must be at or below the maximum"),
         Rule("unique", "identifier columns must be unique"),
-        Rule("key_unique", "(household_id, month) is unique in income", ("income",)),
+        Rule("key_unique", "key columns are unique together: (household_id, month) in income, "
+             "(member_id, effective_on) in member_status", ("income", "member_status")),
         Rule("references", "foreign keys must exist in the referenced table"),
-        Rule("region_code", "region_code is exactly 12 digits", ("households",)),
-        Rule("pseudonymous_id", "identifiers are pseudonymous, never a resident ID number"),
+        Rule("region_code", "region codes are digits: 12 in households, 6, 9 or 12 in regions",
+             ("households", "regions")),
+        Rule("pseudonymous_id", "identifiers are pseudonymous: never shaped like a resident ID number "
+             "or a mobile phone number"),
+        Rule("visible_text", "identifiers and names have no control, zero-width or other invisible characters"),
         Rule("exit_year_if_alleviated", "alleviated households need poverty_exit_year",
              ("households",)),
         Rule("birth_year_future", "birth_year must not be after the current year", ("members",)),
@@ -286,7 +386,7 @@ RULES: dict[str, Rule] = {
         Rule("left_reason_with_left_on", "left_reason is required when left_on is set",
              ("members",)),
         Rule("reported_after_event", "reported_on is never before the event date",
-             ("medical_claims", "assistance", "events", "monitoring")),
+             ("member_status", "medical_claims", "assistance", "events", "monitoring")),
         Rule("reported_after_month_end", "income reported_on is on or after the month's last day",
              ("income",)),
         Rule("cost_balance", "total_cost = reimbursed + out_of_pocket (±1 yuan)",
@@ -298,8 +398,14 @@ RULES: dict[str, Rule] = {
         Rule("risk_type_codes", "risk_types are ';'-separated known codes", ("monitoring",)),
         Rule("eliminated_after_identified", "eliminated_on must not be before identified_on",
              ("monitoring",)),
+        Rule("region_level", "level matches the code's length (6 county, 9 township, 12 village)", ("regions",)),
+        Rule("region_parent", "parent_code is the enclosing region (the code's first 9 or 6 digits), present "
+             "in regions; empty only for a county", ("regions",)),
+        Rule("region_known", "when regions is present, every household's region_code is a village in it",
+             ("households",)),
         Rule("undecodable", "CSV must be UTF-8 (with or without BOM) or GB18030"),
         Rule("unreadable", "the file must be a readable CSV or Parquet file (policy.yaml: the policy format)"),
-        Rule("duplicate_file", "one file per table (not both .csv and .parquet)"),
+        Rule("duplicate_file", "one file (or one partitioned folder) per table"),
+        Rule("wrong_partition", "a row of a partitioned table lies in its household's county partition"),
     )
 }

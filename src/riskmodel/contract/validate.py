@@ -17,25 +17,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract.columns import ID_DTYPE, Columns, as_columns, equals, first_codes, missing, positions
+from riskmodel.contract.coerce import DATETIME_DTYPE, ID_DTYPE, INT_LIMIT, coerce_column, empty_column
+from riskmodel.contract.columns import Columns, arrow_text, as_columns, equals, first_codes, missing, positions
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
+    REGION_DIGITS,
     RISK_TYPES,
     RULES,
     TABLES,
-    Column,
     Table,
 )
 
 #: Examples kept per (table, column, rule); the rest are counted.
 EXAMPLES_PER_RULE = 20
-DATETIME_DTYPE = "datetime64[ns]"
-#: Largest integer a float holds exactly; bigger "integers" are type errors, not overflows.
-_INT_LIMIT = 2**53
-#: The shape of an 18-character resident ID number (居民身份证号码): region, birth date, sequence, check.
-RESIDENT_ID_PATTERN = r"[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-_TRUE = ("true", "1", "yes", "t", "y", "是")
-_FALSE = ("false", "0", "no", "f", "n", "否")
 _RISK_CODE = "(?:" + "|".join(RISK_TYPES) + ")"
 _RISK_TYPES_PATTERN = rf"\s*{_RISK_CODE}\s*(?:;\s*{_RISK_CODE}\s*)*"
 
@@ -48,9 +42,11 @@ class Problem:
     value: str | None
     rule: str
     message: str = ""
+    file: str | None = None
+    """For a partitioned table: the part file (relative to the data directory) ``row`` counts in."""
 
     def __str__(self) -> str:
-        where = self.table
+        where = self.table if self.file is None else f"{self.table} ({self.file})"
         if self.row is not None:
             where += f" row {self.row}"
         if self.column:
@@ -60,10 +56,13 @@ class Problem:
         return f"{where}{value}: [{self.rule}] {text}"
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "table": self.table, "row": self.row, "column": self.column, "value": self.value,
             "rule": self.rule, "message": self.message or RULES[self.rule].text,
         }
+        if self.file is not None:
+            out["file"] = self.file
+        return out
 
 
 @dataclass
@@ -101,10 +100,16 @@ class Problems:
         n = self.counts.get(key, 0)
         self.counts[key] = n + int(idx.size)
         room = max(0, EXAMPLES_PER_RULE - n)
-        if values is not None and not hasattr(values, "iloc"):  # a column array (``Columns``)
-            values = pd.Series(values)
-        for i in idx[:room]:
-            value = None if values is None else _show(values.iloc[i])
+        shown = idx[:room]
+        if values is None:
+            texts = [None] * len(shown)
+        elif isinstance(values, (pa.Array, pa.ChunkedArray)):  # a raw column, before coercion
+            texts = [_show(v) for v in values.take(pa.array(shown)).to_pylist()]
+        else:
+            if not hasattr(values, "iloc"):  # a column array (``Columns``)
+                values = pd.Series(values)
+            texts = [_show(values.iloc[i]) for i in shown]
+        for i, value in zip(shown, texts):
             self.examples.append(Problem(table, int(i) + 1, column, value, rule, message))
 
     @property
@@ -149,28 +154,11 @@ class ContractError(ValueError):
 def _show(v: object) -> str | None:
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
-    if isinstance(v, pd.Timestamp):
+    if isinstance(v, (pd.Timestamp, dt.datetime)) and v == v.replace(hour=0, minute=0, second=0, microsecond=0):
         return v.strftime("%Y-%m-%d")
-    if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < _INT_LIMIT:
+    if isinstance(v, (float, np.floating)) and float(v).is_integer() and abs(v) < INT_LIMIT:
         return str(int(v))  # 50000, not 50000.0: as the office typed it
     return str(v)
-
-
-def _is_string_like(s: pd.Series) -> bool:
-    return s.dtype == object or isinstance(s.dtype, pd.StringDtype) or (
-        isinstance(s.dtype, pd.ArrowDtype) and "string" in str(s.dtype)
-    )
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    """Stripped ``string[pyarrow]`` text of any raw column; empty cells become <NA>."""
-    text = s if s.dtype == ID_DTYPE else s.astype(ID_DTYPE)
-    text = text.str.strip()
-    return text.mask(text == "", pd.NA)
-
-
-def _fullmatch(text: pd.Series, pattern: str) -> np.ndarray:
-    return text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
 def _isin(s, values) -> np.ndarray:
@@ -183,6 +171,46 @@ def _isin(s, values) -> np.ndarray:
         return positions(s, values) >= 0  # missing → -1 → False
     s = pd.Series(s, copy=False)
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
+
+
+def coerce_all(
+    raws: dict[str, pd.DataFrame | pa.Table | None], problems: Problems, *, unreadable: Collection[str] = (),
+    nonempty: Collection[str] = (),
+) -> tuple[dict[str, pd.DataFrame], list[str], set[str]]:
+    """Typed frames, notes (extra columns, absent optional tables) and unusable table names.
+
+    ``raws[name]`` is None for a table with no data (absent file or frame); ``unreadable``
+    tables were already reported and load empty. A table named in ``nonempty`` that has a
+    header but no rows is one ``no_rows`` problem (and unusable), not a reference error for
+    every row that points into it.
+    """
+    typed: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    unusable: set[str] = set(unreadable)
+    for name, table in TABLES.items():
+        raw = raws.get(name)
+        if name in unreadable:
+            typed[name] = empty_frame(table)
+            continue
+        if raw is None:
+            if table.required:
+                problems.add(Problem(name, None, None, None, "missing_table",
+                                     f"{name}.csv or {name}.parquet is required"))
+                unusable.add(name)
+            else:
+                notes.append(f"{name}: no file, treated as empty")
+            typed[name] = empty_frame(table)
+            continue
+        columns = raw.column_names if isinstance(raw, pa.Table) else raw.columns
+        if missing_columns(table, columns):
+            unusable.add(name)
+        elif name in nonempty and len(raw) == 0:
+            problems.add(Problem(name, None, None, None, "no_rows", f"{name} has no rows"))
+            unusable.add(name)
+        typed[name], extra = coerce_table(table, raw, problems)
+        if extra:
+            notes.append(f"{name}: extra columns ignored: {', '.join(extra)}")
+    return typed, notes, unusable
 
 
 def _repeated(codes: np.ndarray) -> np.ndarray:
@@ -222,16 +250,18 @@ def _values(s) -> np.ndarray:
     return np.asarray(s)
 
 
-def _to_float(raw: pd.Series) -> pd.Series:
-    """Numbers from text or numeric columns; anything unparsable becomes NaN."""
-    if raw.dtype == ID_DTYPE:
-        try:  # fast path: every cell a plain number (or empty)
-            values = pc.cast(pa.array(raw.array), pa.float64()).to_numpy(zero_copy_only=False)
-            return pd.Series(values, index=raw.index)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    num = pd.to_numeric(raw, errors="coerce")
-    return pd.Series(np.asarray(num.astype("float64"), dtype=float), index=raw.index)
+class _ArrowColumns:
+    """An Arrow table read like a frame (``columns``, ``[name]``, ``len``), with no pandas conversion."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self.columns = table.column_names
+
+    def __getitem__(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
 
 
 def missing_columns(table: Table, columns: Collection[str]) -> list[str]:
@@ -239,113 +269,17 @@ def missing_columns(table: Table, columns: Collection[str]) -> list[str]:
     return [c.name for c in table.columns if c.required and c.name not in columns]
 
 
-def _parse_dates(text: pd.Series, kind: str) -> pd.Series:
-    """Strict ISO parsing (``YYYY-MM-DD`` or ``YYYY-MM``), once per distinct value.
-
-    Date columns repeat few values over millions of rows, so parsing the distinct strings
-    and mapping back is far faster than parsing every cell.
-    """
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    fmt, pattern = ("%Y-%m-%d", r"\d{4}-\d{2}-\d{2}") if kind == "date" else ("%Y-%m", r"\d{4}-\d{2}")
-    u = pd.Series(uniques, dtype=ID_DTYPE)
-    parsed = pd.to_datetime(u.astype(object), format=fmt, errors="coerce")
-    # pandas parses "2024-1-5"; the contract asks for ISO with leading zeros
-    parsed = parsed.where(_fullmatch(u, pattern)).astype(DATETIME_DTYPE)
-    values = parsed.to_numpy()
-    out = np.full(len(codes), np.datetime64("NaT"), dtype=DATETIME_DTYPE)
-    known = codes >= 0
-    out[known] = values[codes[known]]
-    return pd.Series(out, index=text.index)
-
-
-def coerce_column(table: Table, col: Column, s: pd.Series, problems: Problems) -> pd.Series:
-    """Convert one raw column to its contract type; record empties and type errors."""
-    kind = col.kind
-    name = table.name
-    if _is_string_like(s) or kind in ("id", "str", "region_code", "enum"):
-        text = _as_text(s)
-        empty = text.isna().to_numpy()
-    else:
-        text = None
-        empty = s.isna().to_numpy()
-    if not col.nullable and col.default is None:
-        problems.add_rows(name, col.name, "required", empty, s)
-    ok = ~empty
-
-    if kind in ("id", "str", "region_code", "enum"):
-        out = text
-        if kind == "id":
-            looks_like_id_number = _fullmatch(out, RESIDENT_ID_PATTERN)
-            # the value itself is personal data: never echo it
-            problems.add_rows(name, col.name, "pseudonymous_id", looks_like_id_number, None,
-                              "looks like a resident ID number (value not shown)")
-        if kind == "region_code":
-            bad = ok & ~_fullmatch(out, r"\d{12}")
-            problems.add_rows(name, col.name, "region_code", bad, s, "expected 12 digits")
-        if kind == "enum":
-            bad = ok & ~_isin(out, col.values)
-            problems.add_rows(name, col.name, "allowed_values", bad, s,
-                              f"allowed: {', '.join(col.values)}")
-            out = pd.Series(pd.Categorical(out.where(~bad), categories=list(col.values)),
-                            index=s.index)
-        return out
-
-    if kind in ("date", "month"):
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
-            out = out.astype(DATETIME_DTYPE)
-            if kind == "date":
-                # a timestamp with a time of day is not a date
-                out = out.where(out.dt.normalize() == out)
-        else:
-            out = _parse_dates(text if text is not None else _as_text(s), kind)
-        if kind == "month":
-            out = out.dt.to_period("M").dt.to_timestamp().astype(DATETIME_DTYPE)
-        bad = ok & out.isna().to_numpy()
-        problems.add_rows(
-            name, col.name, "type", bad, s,
-            "expected a date YYYY-MM-DD" if kind == "date" else "expected a month YYYY-MM",
-        )
-        return out
-
-    if kind in ("float", "int"):
-        num = _to_float(text if text is not None else s)
-        arr = num.to_numpy()
-        finite = np.isfinite(arr)
-        bad = ok & ~finite
-        if kind == "int":
-            bad |= ok & finite & ((np.mod(np.where(finite, arr, 0), 1) != 0) | (np.abs(np.where(finite, arr, 0)) > _INT_LIMIT))
-        problems.add_rows(name, col.name, "type", bad, s,
-                          f"expected {'an integer' if kind == 'int' else 'a number'}")
-        num = num.where(~bad & ok)
-        if col.min is not None:
-            problems.add_rows(name, col.name, "min", (num < col.min).to_numpy(), s, f"must be ≥ {col.min:g}")
-        if col.max is not None:
-            problems.add_rows(name, col.name, "max", (num > col.max).to_numpy(), s, f"must be ≤ {col.max:g}")
-        if kind == "int":
-            return num.round().astype("Int64")
-        return num.astype("float64")
-
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
-            return s.astype(bool)
-        if text is None:
-            text = _as_text(s)
-        lower = text.str.lower()
-        true = _isin(lower, _TRUE)
-        bad = ok & ~true & ~_isin(lower, _FALSE)
-        problems.add_rows(name, col.name, "type", bad, s, "expected true/false")
-        return pd.Series(np.where(ok & ~bad, true, bool(col.default)), index=s.index, dtype=bool)
-    raise AssertionError(f"unknown column kind {kind}")
-
-
-def coerce_table(table: Table, raw: pd.DataFrame, problems: Problems) -> tuple[pd.DataFrame, list[str]]:
+def coerce_table(table: Table, raw: pd.DataFrame | pa.Table, problems: Problems) -> tuple[pd.DataFrame, list[str]]:
     """Typed frame with exactly the contract's columns, and the names of ignored extra columns.
 
-    A table missing a required column loads as an empty frame (its rows cannot be checked);
-    callers treat it as unusable for cross-table rules (see ``missing_columns``).
+    ``raw`` is a file's Arrow table or a pandas frame. A table missing a required column loads
+    as an empty frame (its rows cannot be checked); callers treat it as unusable for
+    cross-table rules (see ``missing_columns``).
     """
-    raw = raw.reset_index(drop=True)
+    if isinstance(raw, pa.Table):
+        raw = _ArrowColumns(raw)
+    else:
+        raw = raw.reset_index(drop=True)
     missing = missing_columns(table, raw.columns)
     for name in missing:
         problems.add(Problem(table.name, None, name, None, "missing_column",
@@ -358,28 +292,13 @@ def coerce_table(table: Table, raw: pd.DataFrame, problems: Problems) -> tuple[p
         if col.name in raw.columns:
             out[col.name] = coerce_column(table, col, raw[col.name], problems)
         else:
-            out[col.name] = _default_series(col, len(raw))
-    return pd.DataFrame(out, index=raw.index), extra
-
-
-def _default_series(col: Column, n: int) -> pd.Series:
-    if col.default is not None:
-        return pd.Series([col.default] * n, dtype=_dtype(col))
-    return empty_frame(Table("_", "", (col,)))[col.name].reindex(range(n))
-
-
-def _dtype(col: Column):
-    return {
-        "id": ID_DTYPE, "str": ID_DTYPE, "region_code": ID_DTYPE,
-        "enum": pd.CategoricalDtype(list(col.values)),
-        "date": DATETIME_DTYPE, "month": DATETIME_DTYPE,
-        "float": "float64", "int": "Int64", "bool": bool,
-    }[col.kind]
+            out[col.name] = empty_column(col, len(raw))
+    return pd.DataFrame(out, index=pd.RangeIndex(len(raw)), copy=False), extra
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
     """A typed frame with no rows: what a missing optional table loads as."""
-    return pd.DataFrame({c.name: pd.Series([], dtype=_dtype(c)) for c in table.columns})
+    return pd.DataFrame({c.name: empty_column(c) for c in table.columns})
 
 
 def check_tables(
@@ -485,10 +404,55 @@ def check_tables(
 
     mon = frames.get("monitoring")
     if mon is not None and len(mon):
-        codes = pd.Series(mon["risk_types"], copy=False)
-        bad = codes.notna().to_numpy() & ~_fullmatch(codes, _RISK_TYPES_PATTERN)
+        codes = arrow_text(mon["risk_types"])
+        bad = ~missing(mon["risk_types"]) & ~_matches(codes, _RISK_TYPES_PATTERN)
         problems.add_rows("monitoring", "risk_types", "risk_type_codes", bad, codes,
                           f"expected ';'-separated codes from: {', '.join(RISK_TYPES)}")
         problems.add_rows("monitoring", "eliminated_on", "eliminated_after_identified",
                           _values(mon["eliminated_on"]) < _values(mon["identified_on"]), mon["eliminated_on"],
                           "eliminated_on is before identified_on")
+    _check_regions(frames, problems, usable)
+
+
+def _matches(text, pattern: str) -> np.ndarray:
+    """Where Arrow text matches ``pattern`` as a whole (RE2); missing is False."""
+    found = pc.match_substring_regex(arrow_text(text), f"^(?:{pattern})$")
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _check_regions(frames: dict[str, Columns], problems: Problems, usable: set[str]) -> None:
+    """The regions table's own hierarchy, and households' codes against it (only when it has rows)."""
+    reg = frames.get("regions")
+    if reg is None or not len(reg) or "regions" not in usable:
+        return
+    code, parent = reg["region_code"], reg["parent_code"]
+    lengths = np.asarray(pc.utf8_length(arrow_text(code)).fill_null(0).to_numpy(zero_copy_only=False))
+    level_codes = np.asarray(pd.Categorical(reg["level"]).codes)
+    levels = list(REGION_DIGITS)
+    expected = np.array([REGION_DIGITS[v] for v in levels] + [0])[level_codes]  # -1 (missing) → 0
+    problems.add_rows("regions", "level", "region_level",
+                      ~missing(code) & (level_codes >= 0) & (lengths != expected), reg["level"],
+                      "level does not match the code's length (6 county, 9 township, 12 village)")
+    # the code's length says where a region sits (a wrong level is region_level's problem alone)
+    county = lengths == REGION_DIGITS["county"]
+    has_parent = ~missing(parent)
+    text = arrow_text(code)
+    enclosing = pc.if_else(pa.array(lengths == 12), pc.utf8_slice_codeunits(text, 0, 9),
+                           pc.utf8_slice_codeunits(text, 0, 6))
+    same = np.asarray(pc.fill_null(pc.equal(enclosing, arrow_text(parent).cast(text.type)), False)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
+    exists = positions(parent, code) >= 0
+    known = ~missing(code)
+    problems.add_rows("regions", "parent_code", "region_parent", known & ~county & ~has_parent, reg["parent_code"],
+                      "a township or village needs parent_code")
+    problems.add_rows("regions", "parent_code", "region_parent", known & ~county & has_parent & ~(same & exists),
+                      reg["parent_code"], "parent_code is not the enclosing region (first 9 or 6 digits) in regions")
+    problems.add_rows("regions", "parent_code", "region_parent", known & county & has_parent, reg["parent_code"],
+                      "a county has no parent_code")
+    hh = frames.get("households")
+    if hh is not None and len(hh) and "households" in usable:
+        where = positions(hh["region_code"], code)
+        village = np.append(lengths == REGION_DIGITS["village"], False)  # position -1: not found
+        bad = ~missing(hh["region_code"]) & ~village[where]
+        problems.add_rows("households", "region_code", "region_known", bad, hh["region_code"],
+                          "not a village in regions")

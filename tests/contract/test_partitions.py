@@ -1,0 +1,110 @@
+"""The partitioned layout (contract v1.1): either layout per table, one county at a time, same panel both ways."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from riskmodel.contract import TABLES, ContractError, atomic_dir, counties, load, validate_dir, write_panel
+from riskmodel.contract.example import example_tables, write_tables
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in df.columns if c.endswith("_id") or c in ("region_code", "month", "effective_on")]
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture
+def two_counties() -> dict[str, pd.DataFrame]:
+    """The example panel with household H002 (and its village) moved to a second county, 370304."""
+    tables = example_tables()
+    hh = tables["households"]
+    hh.loc[hh["household_id"] == "H002", "region_code"] = "370304201002"
+    tables["regions"] = pd.concat([tables["regions"], pd.DataFrame(
+        [("370304", "另一县", "county", ""), ("370304201", "南岭镇", "township", "370304"),
+         ("370304201002", "南岭村", "village", "370304201")], columns=tables["regions"].columns)],
+        ignore_index=True)
+    tables["regions"] = tables["regions"].loc[tables["regions"]["region_code"] != "370303101002"]
+    return tables
+
+
+def _both_layouts(tables, tmp_path):
+    single = write_tables(tables, tmp_path / "single", "parquet")
+    panel = load(single)
+    with atomic_dir(tmp_path / "parts") as staging:
+        write_panel(panel.tables(), staging, partitioned=True)
+    return single, tmp_path / "parts", panel
+
+
+def test_the_same_panel_written_both_ways_loads_equal(two_counties, tmp_path):
+    _single, parts, panel = _both_layouts(two_counties, tmp_path)
+    assert (parts / "households" / "county=370304" / "part-0.parquet").exists()
+    assert (parts / "medical_claims" / "county=370303" / "part-0.parquet").exists()
+    again = load(parts)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(_sorted(getattr(again, name)), _sorted(getattr(panel, name)), obj=name)
+    assert validate_dir(parts).ok
+
+
+@pytest.mark.parametrize("layout", ["single", "parts"])
+def test_a_county_loads_only_its_own_rows(two_counties, tmp_path, layout):
+    single, parts, panel = _both_layouts(two_counties, tmp_path)
+    data_dir = single if layout == "single" else parts
+    assert counties(data_dir) == ["370303", "370304"]
+    other = load(data_dir, county="370304")
+    assert other.households["household_id"].tolist() == ["H002"]
+    assert set(other.members["member_id"]) == {"M004", "M005"}
+    assert set(other.member_status["member_id"]) == {"M005"}
+    assert other.events["event_id"].tolist() == ["E003"]
+    assert other.medical_claims.empty and other.monitoring.empty
+    assert set(other.regions["region_code"]) == {"370304", "370304201", "370304201002"}
+    home = load(data_dir, county="370303")
+    assert sorted(home.households["household_id"]) == ["H001", "H003"]
+    assert sorted(home.medical_claims["claim_id"]) == ["C001", "C002", "C003"]
+    both = {name: pd.concat([getattr(home, name), getattr(other, name)]) for name in TABLES}
+    for name in TABLES:
+        pd.testing.assert_frame_equal(_sorted(both[name]), _sorted(getattr(panel, name)), obj=name)
+
+
+def test_a_county_must_be_six_digits(tmp_path):
+    data_dir = write_tables(example_tables(), tmp_path / "d")
+    with pytest.raises(ValueError, match="six digits"):
+        load(data_dir, county="3703")
+
+
+def test_layouts_may_differ_per_table(two_counties, tmp_path):
+    single, parts, panel = _both_layouts(two_counties, tmp_path)
+    shutil.rmtree(parts / "income")
+    shutil.copy(single / "income.parquet", parts / "income.parquet")
+    again = load(parts)
+    pd.testing.assert_frame_equal(_sorted(again.income), _sorted(panel.income))
+
+
+def test_a_table_both_as_file_and_folder_is_one_problem(two_counties, tmp_path):
+    single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    shutil.copy(single / "income.parquet", parts / "income.parquet")
+    report = validate_dir(parts)
+    assert report.problems.rules == {"duplicate_file"}
+
+
+def test_a_problem_in_a_partition_names_its_file_and_row(two_counties, tmp_path):
+    _single, parts, panel = _both_layouts(two_counties, tmp_path)
+    path = parts / "members" / "county=370304" / "part-0.parquet"
+    members = pd.read_parquet(path)
+    members.loc[1, "sex"] = "X"
+    members.to_parquet(path, index=False)
+    (problem,) = validate_dir(parts).problems.examples
+    assert (problem.table, problem.file, problem.row, problem.column) == (
+        "members", "members/county=370304/part-0.parquet", 2, "sex")
+    assert "members (members/county=370304/part-0.parquet) row 2, column sex" in str(problem)
+
+
+def test_a_folder_that_is_not_partitioned_by_county_is_unreadable(two_counties, tmp_path):
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    (parts / "events" / "region=1").mkdir()
+    report = validate_dir(parts)
+    assert report.problems.rules == {"unreadable"}
+    with pytest.raises(ContractError, match="county=XXXXXX"):
+        load(parts)

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskmodel.contract import ContractError, load, text_problem, validate_dir
+from riskmodel.contract import ContractError, load, text_rule, validate_dir
 from riskmodel.contract.example import example_tables, write_tables
-from riskmodel.contract.text import text_problems
+from riskmodel.contract.plausible import text_problems
 
 #: Built here so that no personal-number-shaped literal is committed.
 ID_NUMBER = "370303" + "19750101" + "123"
@@ -84,14 +84,14 @@ def test_birth_years_before_1900_are_refused(value, tmp_path):
 def test_ids_with_control_or_invisible_characters_are_refused(value, tmp_path):
     report = _report_with(tmp_path, "events", ("event_id", "E002"), "event_id", value, "parquet")
     assert report.problems.rules == {"visible_text"}, report.problems.summary_lines()
-    assert text_problem(value) == "visible_text"
+    assert text_rule(value) == "visible_text"
 
 
 @pytest.mark.parametrize("value", [" ", "\u3000\u3000", "\t ", "\u00a0"])
 def test_ids_of_only_spaces_are_empty(value, tmp_path):
     report = _report_with(tmp_path, "events", ("event_id", "E002"), "event_id", value, "parquet")
     assert report.problems.rules == {"required"}
-    assert text_problem(value) == "required"
+    assert text_rule(value) == "required"
 
 
 PERSONAL = [
@@ -106,13 +106,13 @@ def test_ids_shaped_like_id_or_phone_numbers_are_refused_unechoed(value, tmp_pat
     report = _report_with(tmp_path, "events", ("event_id", "E002"), "event_id", value, "parquet")
     assert report.problems.rules == {"pseudonymous_id"}
     assert value not in str(report.as_dict())
-    assert text_problem(value) == "pseudonymous_id"
+    assert text_rule(value) == "pseudonymous_id"
 
 
 @pytest.mark.parametrize("value", ["H0001234", "370303101001", "P0000000", "E-2024-0001", "户001", "M" + PHONE + "0",
                                    "1" + ID_NUMBER + "12"])
 def test_ordinary_pseudonymous_ids_pass(value):
-    assert text_problem(value) is None
+    assert text_rule(value) is None
 
 
 def test_the_file_and_api_paths_give_the_same_answer():
@@ -121,15 +121,15 @@ def test_the_file_and_api_paths_give_the_same_answer():
     for i, value in enumerate(cases):
         arrow = ("visible_text" if found["visible_text"][i] else
                  "pseudonymous_id" if found["pseudonymous_id"][i] else None)
-        assert arrow == text_problem(value), value
+        assert arrow == text_rule(value), value
 
 
 def test_notes_may_have_line_breaks_but_not_personal_numbers():
-    assert text_problem("走访：家中无人。\n下周再去", note=True) is None
-    assert text_problem("", note=True) is None
-    assert text_problem("电话 " + PHONE[:3] + " " + PHONE[3:], note=True) == "pseudonymous_id"
-    assert text_problem("a\x00b", note=True) == "visible_text"
-    assert text_problem("lone \ud800 surrogate", note=True) == "visible_text"
+    assert text_rule("走访：家中无人。\n下周再去", note=True) is None
+    assert text_rule("", note=True) is None
+    assert text_rule("电话 " + PHONE[:3] + " " + PHONE[3:], note=True) == "pseudonymous_id"
+    assert text_rule("a\x00b", note=True) == "visible_text"
+    assert text_rule("lone \ud800 surrogate", note=True) == "visible_text"
 
 
 def test_a_header_only_households_file_is_one_problem(tmp_path):

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskmodel.contract.schema import AMOUNT_LIMIT, FIRST_DATE, KINDS, LAST_DATE, Column, Table
-from riskmodel.contract.text import text_problems
+from riskmodel.contract.plausible import text_problems
 
 ID_DTYPE = pd.StringDtype("pyarrow")
 DATETIME_DTYPE = "datetime64[ns]"

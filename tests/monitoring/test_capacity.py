@@ -62,3 +62,19 @@ def test_the_shipped_default_config_loads():
 
     cap = Capacity.load(Path(__file__).parents[2] / "serving" / "capacity.yaml")
     assert 0 < cap.share <= 0.1
+
+
+def test_cooldown_default_and_per_county_from_the_capacity_file(tmp_path):
+    path = tmp_path / "capacity.yaml"
+    path.write_text('cooldown_weeks: 10\ncounties:\n  "530102": {visits_per_week: 12, cooldown_weeks: 4}\n'
+                    '  "530103": {cooldown_weeks: 0}\n', "utf-8")
+    cap = Capacity.load(path)
+    assert cap.counties == {"530102": 12}  # a county with only a cool-down keeps the share rule
+    assert cap.cooldown.weeks(pd.Series(["530102", "530103", "530104"])).tolist() == [4, 0, 10]
+    assert Capacity().cooldown.default_weeks == 13
+    path.write_text('counties:\n  "530102": {cooldown_weeks: -1}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"counties\[530102\]\.cooldown_weeks: cool-down must be a whole number"):
+        Capacity.load(path)
+    path.write_text('townships:\n  "530102001": {cooldown_weeks: 3}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"townships\[530102001\]: unknown keys \['cooldown_weeks'\]"):
+        Capacity.load(path)

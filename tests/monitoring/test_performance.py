@@ -41,3 +41,35 @@ def test_decay_is_flagged_against_the_reference_week_only_when_it_is_real():
     reasons = judge_decay(worse, good)
     assert any("PR-AUC" in r for r in reasons)
     assert judge_decay(worse, good, DecayThresholds(min_positives=10_000)) == []  # too few positives to judge
+
+
+# --- observed precision of visits ------------------------------------------------------------
+
+def _visits():
+    return pd.DataFrame({"household_id": ["A", "B", "C"], "visited_on": ["2025-01-07", "2025-01-08", "2025-01-09"],
+                         "outcome": ["confirmed_at_risk", "not_at_risk", "not_home"]})
+
+
+REGIONS = pd.Series({"A": "530102001001", "B": "530102002001", "C": "530102001002"})
+
+
+def test_observed_precision_per_township_and_county():
+    from riskmodel.monitoring.performance import observed_precision
+
+    mon = pd.DataFrame({"household_id": ["A", "B"], "identified_on": pd.to_datetime(["2025-02-01", "2025-01-01"])})
+    got = observed_precision(_visits(), REGIONS, mon, "2025-03-01", 26).set_index(["level", "office_code"])
+    assert got.loc[("county", "530102"), ["visited", "confirmed", "identified", "not_home"]].tolist() == [2, 1, 1, 1]
+    assert got.loc[("county", "530102"), "precision"] == 0.5
+    assert got.loc[("township", "530102001"), ["visited", "confirmed", "not_home", "precision"]].tolist() == [1, 1, 1, 1.0]
+    assert got.loc[("township", "530102002"), ["visited", "identified", "precision"]].tolist() == [1, 0, 0.0]
+    assert (got["week"] == pd.Timestamp("2025-01-06")).all() and not got["matured"].any()
+
+
+def test_observed_precision_matures_after_the_horizon_and_refuses_unknown_households():
+    from riskmodel.monitoring.performance import observed_precision
+
+    mon = pd.DataFrame({"household_id": [], "identified_on": pd.to_datetime([])})
+    got = observed_precision(_visits(), REGIONS, mon, "2025-07-13", 26)
+    assert got["matured"].all()
+    with pytest.raises(ValueError, match="visits: 1 visit.*not in the panel, e.g. A"):
+        observed_precision(_visits(), REGIONS.drop("A"), mon, "2025-07-13", 26)

@@ -20,7 +20,8 @@ def _root() -> None:
 
 
 #: Stage modules under riskmodel.cli, each with ``register(app)``.
-STAGES = ("contract", "synth", "features", "training", "serving", "users", "weekly", "demo", "bench")
+STAGES = ("contract", "synth", "features", "training", "serving", "users", "weekly", "visits", "replay", "demo",
+          "bench")
 
 
 def _register() -> None:

@@ -7,6 +7,10 @@ week; a county can be given a total, which is split over its townships that have
 their own, in proportion to their eligible households (or to their expected number of
 households at risk, ``allocate: risk``) by largest remainders. The county list is the union
 of its township lists.
+
+The same file sets the cool-down after a visit found a household 无风险 (``cooldown_weeks``,
+default 13; per county as ``counties: {"530102": {cooldown_weeks: 8}}``), see
+``riskmodel.listing.followup``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import yaml
 
 from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS, county_of, township_of
 from riskmodel.listing import CAPACITY_SHARE, top_count
+from riskmodel.listing.followup import DEFAULT_COOLDOWN_WEEKS, Cooldown
 
 ALLOCATE = ("eligible", "risk")
 
@@ -32,6 +37,7 @@ class Capacity:
     counties: dict[str, int] = field(default_factory=dict)
     townships: dict[str, int] = field(default_factory=dict)
     allocate: str = "eligible"
+    cooldown: Cooldown = Cooldown()
 
     def __post_init__(self) -> None:
         if not 0 < self.share <= 1:
@@ -49,9 +55,11 @@ class Capacity:
     @classmethod
     def from_mapping(cls, raw: dict | None, *, default_share: float = CAPACITY_SHARE) -> Capacity:
         raw = dict(raw or {})
-        unknown = set(raw) - {"share", "counties", "townships", "allocate"}
+        unknown = set(raw) - {"share", "counties", "townships", "allocate", "cooldown_weeks"}
         if unknown:
-            raise ValueError(f"capacity: unknown keys {sorted(unknown)} (allowed: share, counties, townships, allocate)")
+            raise ValueError(f"capacity: unknown keys {sorted(unknown)} "
+                             "(allowed: share, counties, townships, allocate, cooldown_weeks)")
+        cooldown: dict[str, int] = {}
 
         def visits(level: str) -> dict[str, int]:
             table = raw.get(level) or {}
@@ -59,13 +67,23 @@ class Capacity:
                 raise ValueError(f"capacity: {level} must map region codes to visits per week")
             out = {}
             for code, value in table.items():
-                if isinstance(value, dict):  # {visits_per_week: n} is accepted too
-                    value = value.get("visits_per_week")
+                if isinstance(value, dict):  # {visits_per_week: n, cooldown_weeks: w}
+                    extra = set(value) - {"visits_per_week", "cooldown_weeks"}
+                    if extra or (level == "townships" and "cooldown_weeks" in value):
+                        raise ValueError(f"capacity: {level}[{code}]: unknown keys {sorted(extra or {'cooldown_weeks'})}"
+                                         " (allowed: visits_per_week" + (", cooldown_weeks)" if level == "counties"
+                                                                         else ")"))
+                    if "cooldown_weeks" in value:
+                        cooldown[str(code)] = value["cooldown_weeks"]
+                    if "visits_per_week" not in value:
+                        continue
+                    value = value["visits_per_week"]
                 out[str(code)] = value
             return out
 
         return cls(share=float(raw.get("share", default_share)), counties=visits("counties"),
-                   townships=visits("townships"), allocate=str(raw.get("allocate", "eligible")))
+                   townships=visits("townships"), allocate=str(raw.get("allocate", "eligible")),
+                   cooldown=Cooldown(raw.get("cooldown_weeks", DEFAULT_COOLDOWN_WEEKS), cooldown))
 
     @classmethod
     def load(cls, path: str | Path, *, default_share: float = CAPACITY_SHARE) -> Capacity:
@@ -81,7 +99,7 @@ class Capacity:
 
     def as_dict(self) -> dict:
         return {"share": self.share, "allocate": self.allocate, "counties": dict(sorted(self.counties.items())),
-                "townships": dict(sorted(self.townships.items()))}
+                "townships": dict(sorted(self.townships.items())), "cooldown": self.cooldown.as_dict()}
 
 
 def resolve_capacity(capacity, *, default_share: float) -> Capacity:

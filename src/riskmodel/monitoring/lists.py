@@ -17,7 +17,7 @@ from riskmodel.listing import DEFAULT_POLICY, ListPolicy, ranked, shown_measures
 LIST_COLUMNS = (
     "as_of", "county_code", "township_code", "village_code", "rank", "county_rank", "household_id",
     "score", "probability", "band", "category", "category_zh", "risk_types", "risk_types_zh",
-    "measures", "new_on_list", "previous_rank",
+    "measures", "new_on_list", "previous_rank", "status", "visit_outcome", "visited_on",
 )
 
 def select(scores: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
@@ -133,4 +133,12 @@ def finish(listed: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     out["rank"] = out["rank"].astype(np.int64)
     out["county_rank"] = out["county_rank"].astype(np.int64)
     out["new_on_list"] = out["new_on_list"].astype(bool)
+    if "status" not in out:  # no follow-up information: new or carried over
+        out["status"] = np.where(out["new_on_list"], "new", "carried_over")
+    for col in ("visit_outcome", "visited_on"):
+        if col not in out:
+            out[col] = ""
+    out["visit_outcome"] = out["visit_outcome"].astype(object).where(out["visit_outcome"].notna(), "").astype(str)
+    visited = pd.to_datetime(out["visited_on"].replace("", None))
+    out["visited_on"] = visited.dt.strftime("%Y-%m-%d").where(visited.notna(), "").astype(str)
     return out[list(LIST_COLUMNS)].reset_index(drop=True)

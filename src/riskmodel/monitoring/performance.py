@@ -111,3 +111,79 @@ def judge_decay(week: dict, reference: dict | None, thresholds: DecayThresholds 
 
 def thresholds_dict(t: DecayThresholds) -> dict:
     return asdict(t)
+
+
+# --- observed precision of visits -----------------------------------------------------------
+
+#: Columns of ``observed_precision`` (the store's ``visit_precision`` rows without ``as_of``).
+PRECISION_COLUMNS = ("week", "level", "office_code", "visited", "confirmed", "identified", "not_home", "precision",
+                     "identified_share", "matured")
+LEVELS = {"county": 6, "township": 9}
+
+
+def observed_precision(visits: pd.DataFrame, regions: pd.Series, monitoring: pd.DataFrame, cutoff,
+                       horizon_weeks: int) -> pd.DataFrame:
+    """What the offices' own visits say about the lists, per office (county, township) and week.
+
+    ``visits``: ``household_id, visited_on, outcome`` up to ``cutoff``; ``regions``: region code
+    by household id; ``monitoring``: contract rows known at ``cutoff``. A household counts once
+    per week (its last visit that week). ``visited`` excludes 未遇到 (counted as ``not_home``);
+    ``precision`` = confirmed ÷ visited; ``identified`` = visited households identified as
+    monitoring objects within the horizon after the visit, final once the week has ``matured``
+    (week + horizon on or before ``cutoff``). Visits of households outside ``regions`` are an error.
+    """
+    cutoff = pd.Timestamp(cutoff)
+    v = visits.loc[pd.to_datetime(visits["visited_on"]) <= cutoff, ["household_id", "visited_on", "outcome"]].copy()
+    if v.empty:
+        return pd.DataFrame(columns=list(PRECISION_COLUMNS))
+    v["household_id"] = v["household_id"].astype(str)
+    v["visited_on"] = pd.to_datetime(v["visited_on"])
+    v["region"] = v["household_id"].map(regions)
+    if v["region"].isna().any():
+        missing = v.loc[v["region"].isna(), "household_id"]
+        raise ValueError(f"visits: {len(missing)} visit(s) of households not in the panel, e.g. {missing.iloc[0]}")
+    v["week"] = v["visited_on"].dt.to_period("W-SUN").dt.start_time
+    v = v.sort_values("visited_on", kind="stable").drop_duplicates(["household_id", "week"], keep="last")
+    mon = monitoring[["household_id", "identified_on"]].copy()
+    mon["household_id"] = mon["household_id"].astype(str)
+    j = v[["household_id", "visited_on"]].reset_index().merge(mon, on="household_id")
+    end = j["visited_on"] + pd.Timedelta(weeks=horizon_weeks)
+    hit = j.loc[((j["identified_on"] >= j["visited_on"]) & (j["identified_on"] <= end)).to_numpy(), "index"]
+    met = (v["outcome"] != "not_home").to_numpy()
+    v["met"] = met
+    v["confirmed"] = (v["outcome"] == "confirmed_at_risk").to_numpy()
+    v["identified"] = v.index.isin(hit) & met
+    v["not_home"] = ~met
+    frames = []
+    for level, digits in LEVELS.items():
+        g = v.assign(office_code=v["region"].str[:digits]).groupby(["week", "office_code"], sort=True)
+        t = g.agg(visited=("met", "sum"), confirmed=("confirmed", "sum"), identified=("identified", "sum"),
+                  not_home=("not_home", "sum")).reset_index()
+        t.insert(1, "level", level)
+        frames.append(t)
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("visited", "confirmed", "identified", "not_home"):
+        out[col] = out[col].astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["precision"] = [_r(c / n) if n else None for c, n in zip(out["confirmed"], out["visited"])]
+        out["identified_share"] = [_r(c / n) if n else None for c, n in zip(out["identified"], out["visited"])]
+    out["matured"] = (out["week"] + pd.Timedelta(days=6) + pd.Timedelta(weeks=horizon_weeks) <= cutoff).to_numpy()
+    return out.sort_values(["week", "level", "office_code"], kind="stable", ignore_index=True)[list(PRECISION_COLUMNS)]
+
+
+def precision_summary(table: pd.DataFrame, as_of) -> dict:
+    """Totals of last week's visits (the 7 days before ``as_of``) and of all visits so far."""
+    t = pd.Timestamp(as_of)
+    county = table.loc[table["level"] == "county"] if len(table) else table
+
+    def totals(rows: pd.DataFrame) -> dict:
+        visited, confirmed = int(rows["visited"].sum()), int(rows["confirmed"].sum())
+        matured = rows.loc[rows["matured"].astype(bool)]
+        m_visited = int(matured["visited"].sum())
+        return {"visited": visited, "confirmed": confirmed, "not_home": int(rows["not_home"].sum()),
+                "precision": _r(confirmed / visited) if visited else None,
+                "matured_visited": m_visited,
+                "identified_share_matured": _r(int(matured["identified"].sum()) / m_visited) if m_visited else None}
+
+    last_week = county.loc[(county["week"] >= t - pd.Timedelta(days=7)) & (county["week"] < t)] if len(county) else county
+    return {"last_week": totals(last_week), "to_date": totals(county)}

@@ -6,12 +6,15 @@ writes ``OUT_DIR/<as_of>/``::
 
     risk_list.json  risk_list.csv  xlsx/county_<code>.xlsx  scores.parquet  alerts.json
     drift/summary.json  drift/features.csv  drift/report.html  drift/report.json
+    visit_precision.csv  performance/<week>.json (weeks whose labels matured)
     run_summary.json   (the only file with timings)
 
-plus ``OUT_DIR/drift/summary.json`` (latest week) and ``OUT_DIR/drift/<as_of>.json``,
-``OUT_DIR/performance/<week>.json`` for weeks whose labels matured, and rows in the store.
-A rerun of the same week writes identical list, drift and alert files; the week folder is
-swapped in whole (``rundir``), under a lock.
+plus copies ``OUT_DIR/drift/summary.json`` (latest week), ``OUT_DIR/drift/<as_of>.json`` and
+``OUT_DIR/performance/<week>.json``, and rows in the store. The lists read the offices'
+visits (``riskmodel.listing.followup``): held and pending households take no capacity, and
+every row has a status. A rerun of the same week writes identical list, drift and alert files.
+A week is published completely or not at all — files, store rows and copies — under a lock
+(``rundir.Journal``); a run killed while publishing is finished or undone by the next one.
 
 Features and scoring are per-household maps: given a Dask scheduler they run per household
 partition on the cluster and are reassembled (ranks recomputed over all households), with
@@ -22,21 +25,40 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from riskmodel.listing import ListPolicy, bands, ranked
+from riskmodel.listing import HORIZON_WEEKS, ListPolicy, bands, ranked
+from riskmodel.contract import Panel
+from riskmodel.features import feature_names, feature_risk_types
+from riskmodel.features.spec import risk_types
+from riskmodel.listing import followup
+from riskmodel.listing.followup import STATUSES
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
 from riskmodel.monitoring.drift import DriftThresholds, compute_drift
-from riskmodel.monitoring.performance import DecayThresholds, judge_decay, week_performance
-from riskmodel.monitoring.rundir import publish, recover, run_lock, staging, write_atomic
+from riskmodel.monitoring.performance import (
+    DecayThresholds,
+    judge_decay,
+    observed_precision,
+    precision_summary,
+    week_performance,
+)
+from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
+from riskmodel.scoring import Scorer
+
+if TYPE_CHECKING:
+    from riskmodel.store import Store
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Last week's list is the latest earlier run at most this many days before.
@@ -46,7 +68,8 @@ DASK_PARTITIONS = 8
 #: The stand-in drift reference when the model carries none: the same date a year earlier
 #: (same season and the same place in the month, which income reporting lags depend on).
 REFERENCE_YEARS_BACK = 1
-STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "store")
+STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "publish")
+SCORE_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category")
 
 
 @dataclass(frozen=True)
@@ -70,15 +93,11 @@ class WeeklyConfig:
 
 # --- scoring as per-household maps ---------------------------------------------------------
 
-def _score_part(panel, scorer, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _score_part(panel, scorer: Scorer, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     from riskmodel.features import build_features
 
     feats = build_features(panel, as_of)
-    if hasattr(scorer, "score_features"):
-        scores = scorer.score_features(feats, panel, as_of)
-    else:
-        scores = scorer.score(panel, as_of)
-    return feats, scores
+    return feats, scorer.score_features(feats, panel, as_of)
 
 
 def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
@@ -116,9 +135,10 @@ def score_households(panel, scorer, as_of, *, client=None, n_partitions: int = D
 
 
 def _client(scheduler):
+    """(client, whether this run opened it): an address is connected to, a client used as is."""
     if scheduler is None:
         return None, False
-    if hasattr(scheduler, "scatter"):
+    if not isinstance(scheduler, str):
         return scheduler, False
     from distributed import Client
 
@@ -166,11 +186,44 @@ def training_reference(scorer) -> pd.DataFrame | None:
 
 # --- the run --------------------------------------------------------------------------------
 
-def _store(store):
-    if store is None or hasattr(store, "replace_risk_list"):
-        return store
+class WeekRun(BaseModel):
+    """One week's run: what it needs besides the loaded panel, scorer, store and cluster."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    as_of: pd.Timestamp
+    out_dir: Path
+    capacity: Capacity
+    monitoring: WeeklyConfig = WeeklyConfig()
+    horizon_weeks: int = HORIZON_WEEKS
+    model_uri: str | None = None
+    data_dir: Path | None = None
+
+    @property
+    def week(self) -> str:
+        return self.as_of.strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The objects a run works on (loaded once; a backfill shares them between weeks)."""
+
+    panel: Panel
+    scorer: Scorer
+    store: Store | None
+    client: object | None
+    """A ``distributed.Client`` or None (one process)."""
+
+    @property
+    def cutoff(self) -> pd.Timestamp:
+        return self.panel.cutoff()
+
+
+def _store(store) -> Store | None:
     from riskmodel.store import Store
 
+    if store is None or isinstance(store, Store):
+        return store
     s = Store(str(store))
     s.migrate()
     return s
@@ -182,6 +235,10 @@ def _jsonable(obj):
 
 def _dump(obj) -> str:
     return json.dumps(_jsonable(obj), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _reached(point: str) -> None:
+    """A named point of the publish (the kill tests stop the process here)."""
 
 
 def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=None, store=None,
@@ -198,10 +255,6 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     from riskmodel.settings import get_settings
 
     settings = get_settings()
-    t = pd.Timestamp(as_of).normalize()
-    week = t.strftime("%Y-%m-%d")
-    out_dir = Path(out_dir)
-    config = config or WeeklyConfig()
     marks: list[tuple[str, float]] = []
 
     def step(name: str) -> None:
@@ -210,7 +263,10 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
             progress(name)
 
     step(STEPS[0])
-    cap: Capacity = resolve_capacity(capacity, default_share=settings.capacity_share)
+    run = WeekRun(as_of=pd.Timestamp(as_of).normalize(), out_dir=Path(out_dir), model_uri=model_uri,
+                  capacity=resolve_capacity(capacity, default_share=settings.capacity_share),
+                  monitoring=config or WeeklyConfig(), horizon_weeks=settings.horizon_weeks,
+                  data_dir=None if data_dir is None else Path(data_dir))
     if panel is None:
         from riskmodel.contract import load
 
@@ -219,134 +275,221 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
         from riskmodel.scoring import load_scorer
 
         scorer = load_scorer(model_uri)
-    store = _store(store)
-    cutoff = min(panel.cutoff(), t)
     client, own_client = _client(scheduler)
+    loaded = Loaded(panel, scorer, _store(store), client)
     try:
-        with run_lock(out_dir, timeout=lock_timeout):
-            recover(out_dir)
-            summary = _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff,
-                                  model_uri, settings, data_dir=data_dir)
+        with run_lock(run.out_dir, timeout=lock_timeout):
+            recover(run.out_dir, _committed(loaded.store))
+            summary = _run_locked(run, loaded, step, marks)
     finally:
         if own_client:
             client.close()
-    step("done")
-    summary["timings_s"] = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
-    summary["timings_s"]["total"] = round(marks[-1][1] - marks[0][1], 3)
-    evidently_s = summary.pop("_evidently_s", None)
-    if evidently_s is not None:  # rendered inside the "write" step
-        summary["timings_s"]["write.evidently_report"] = round(evidently_s, 3)
-    summary["outputs"].append(f"{week}/run_summary.json")
-    write_atomic(out_dir / week / "run_summary.json", _dump(summary))
-    if (log_mlflow if log_mlflow is not None else getattr(scorer, "model_version", None) is not None):
-        _log_mlflow(summary, out_dir / week, scorer, settings)
+    if (log_mlflow if log_mlflow is not None else scorer.model_version is not None):
+        _log_mlflow(summary, run.out_dir / run.week, scorer, settings)
     return summary
 
 
-def _run_locked(panel, scorer, t, week, out_dir, cap, store, client, config, step, cutoff, model_uri, settings,
-                data_dir=None):
-    from riskmodel.features import feature_names, feature_risk_types
-    from riskmodel.features.spec import risk_types
+def _committed(store: Store | None):
+    if store is None:
+        return None
 
+    def check(journal: Journal) -> bool:
+        stored = store.risk_list_run(journal.week)
+        return stored is not None and stored["meta"].get("publish_id") == journal.publish_id
+
+    return check
+
+
+def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
+    """Compute the week, stage every file, then publish files, store rows and copies as one."""
     step("score")
-    feats, scores = score_households(panel, scorer, t, client=client)
+    feats, scores = score_households(loaded.panel, loaded.scorer, run.as_of, client=loaded.client)
     if scores.empty:
-        raise ValueError(f"no eligible household as of {week}: nothing to list (check the data's dates)")
-
+        raise ValueError(f"no eligible household as of {run.week}: nothing to list (check the data's dates)")
     step("lists")
-    sizes = list_sizes(scores, cap)
-    listed = lists_mod.select(scores, sizes)
-    previous, previous_week = previous_list(out_dir, t, store)
-    listed = lists_mod.mark_changes(listed, previous)
-
+    listed, sizes, previous_week, follow = _lists(run, loaded, scores)
     step("explain")
-    ids = listed["household_id"].astype(str).tolist()
-    explained = scorer.score(panel.subset(ids), t, explain=ids) if ids else None
-    rt_map = risk_types()
-    table = lists_mod.finish(lists_mod.attach_reasons(listed, explained, rt_map), t)
-    if explained is not None and "contributions" in explained:
-        contrib = explained.set_index(explained["household_id"].astype(str))["contributions"]
-        table_contrib = table["household_id"].map(contrib)
-    else:
-        table_contrib = pd.Series([None] * len(table))
-
+    table, contributions = _explain(run, loaded, listed)
     step("drift")
-    names = [f for f in feature_names() if f in feats.columns]
-    drift_summary, drift_result, ref_note = _drift(panel, scorer, t, feats, scores, names, feature_risk_types(),
-                                                   rt_map, config, client)
-
+    drift_summary, drift_result, _note = _drift(loaded.panel, loaded.scorer, run.as_of, feats, scores,
+                                         [f for f in feature_names() if f in feats.columns], feature_risk_types(),
+                                         risk_types(), run.monitoring, loaded.client)
     step("performance")
-    perf = _performance(panel, out_dir, t, cutoff, scorer, settings.horizon_weeks, config.decay)
-
+    cutoff = min(loaded.cutoff, run.as_of)
+    perf = _performance(loaded.panel, run.out_dir, run.as_of, cutoff, loaded.scorer, run.horizon_weeks,
+                        run.monitoring.decay)
+    precision = _observed(run, loaded, cutoff, follow["visits"])
     alerts = _alerts(drift_summary, perf)
     drift_summary = {**drift_summary, "retrain_recommended": alerts["retrain_recommended"],
-                     "model_name": scorer_model_name(scorer), "model_version": _version(scorer)}
-
+                     "model_name": scorer_model_name(loaded.scorer), "model_version": _version(loaded.scorer)}
     step("write")
-    header = {"as_of": week, "data_cutoff": cutoff.strftime("%Y-%m-%d"), "model_name": scorer_model_name(scorer),
-              "model_version": _version(scorer), "previous_as_of": previous_week, "capacity": cap.as_dict()}
-    with staging(out_dir, week) as tmp:
+    header = {"as_of": run.week, "data_cutoff": cutoff.strftime("%Y-%m-%d"),
+              "model_name": scorer_model_name(loaded.scorer), "model_version": _version(loaded.scorer),
+              "previous_as_of": previous_week, "capacity": run.capacity.as_dict()}
+    counties = sorted(table["county_code"].unique().tolist())
+    summary = {
+        "as_of": run.week, "data_cutoff": header["data_cutoff"], "model_name": header["model_name"],
+        "model_version": header["model_version"], "model_uri": run.model_uri, "previous_as_of": previous_week,
+        "eligible": int(len(scores)), "listed": int(len(table)), "new_on_list": int(table["new_on_list"].sum()),
+        "status": {k: int((table["status"] == k).sum()) for k in STATUSES}, "follow_up": follow["counts"],
+        "counties": len(counties), "townships": int((sizes["capacity"] > 0).sum()),
+        "capacity": run.capacity.as_dict(), "partitions": DASK_PARTITIONS if loaded.client is not None else 1,
+        "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference")},
+        "performance": {**perf["summary"], "observed": precision_summary(precision, run.as_of)},
+        "alerts": alerts, "store": loaded.store is not None,
+    }
+    tmp, copies = _stage(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision,
+                         summary, marks, step)
+    try:
+        _publish(run, loaded, tmp, copies, table, contributions, scores, drift_summary, precision, header)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        Journal(week=run.week, staging=tmp.name, publish_id="", store=False).path(run.out_dir).unlink(missing_ok=True)
+        raise
+    step("done")
+    return json.loads((run.out_dir / run.week / "run_summary.json").read_text("utf-8"))
+
+
+def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame):
+    """Capacity-sized lists of households still to visit, plus the pending ones, with statuses."""
+    decided, visits = _follow_up(run, loaded, scores)
+    sizes = list_sizes(scores, run.capacity)
+    held = decided.loc[decided["action"] != "visit", "household_id"]
+    listed = lists_mod.select(scores.loc[~scores["household_id"].astype(str).isin(held)], sizes)
+    pending = decided.loc[decided["action"] == "pending", "household_id"]
+    waiting = scores.loc[scores["household_id"].astype(str).isin(pending)]
+    if len(waiting):  # shown after the township's list, outside its capacity
+        unlimited = sizes.assign(capacity=sizes["eligible"])
+        extra = lists_mod.select(waiting, unlimited)
+        offset = extra["township_code"].map(listed.groupby("township_code").size()).fillna(0).astype(np.int64)
+        extra["rank"] = extra["rank"].to_numpy() + offset.to_numpy()
+        listed = pd.concat([listed, extra], ignore_index=True).sort_values(
+            ["county_code", "township_code", "rank"], kind="stable", ignore_index=True)
+        listed["county_rank"] = listed.assign(p=listed["household_id"].isin(pending)).sort_values(
+            ["county_code", "p", "score", "household_id"], ascending=[True, True, False, True], kind="stable"
+        ).groupby("county_code").cumcount().reindex(listed.index).to_numpy() + 1
+    previous, previous_week = previous_list(run.out_dir, run.as_of, loaded.store)
+    listed = lists_mod.mark_changes(listed, previous)
+    listed["status"] = followup.status(listed["household_id"], decided,
+                                       None if previous is None else previous["household_id"])
+    last = decided.set_index(decided["household_id"].astype(str))
+    listed["visit_outcome"] = listed["household_id"].astype(str).map(last["outcome"])
+    listed["visited_on"] = listed["household_id"].astype(str).map(last["visited_on"])
+    counts = {a: int((decided["action"] == a).sum()) for a in followup.ACTIONS}
+    return listed, sizes, previous_week, {"counts": counts, "visits": visits}
+
+
+def _follow_up(run: WeekRun, loaded: Loaded, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each visited eligible household's action this week (and the visits read)."""
+    empty = pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
+    if loaded.store is None:
+        return empty, pd.DataFrame(columns=["household_id", "visited_on", "outcome"])
+    visits = loaded.store.visits()
+    visits = visits.loc[visits["visited_on"] <= run.as_of]
+    latest = followup.latest_visits(visits, run.as_of)
+    latest = latest.loc[latest["household_id"].isin(scores["household_id"].astype(str))]
+    if latest.empty:
+        return empty, visits
+    facts = followup.visit_facts(latest, loaded.panel.subset(latest["household_id"]).as_of(run.as_of).tables(),
+                                 run.as_of)
+    return followup.decide(facts, run.as_of, run.capacity.cooldown), visits
+
+
+def _explain(run: WeekRun, loaded: Loaded, listed: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    ids = listed["household_id"].astype(str).tolist()
+    explained = loaded.scorer.score(loaded.panel.subset(ids), run.as_of, explain=ids) if ids else None
+    table = lists_mod.finish(lists_mod.attach_reasons(listed, explained, risk_types()), run.as_of)
+    if explained is not None and "contributions" in explained:
+        contrib = explained.set_index(explained["household_id"].astype(str))["contributions"]
+        return table, table["household_id"].map(contrib)
+    return table, pd.Series([None] * len(table))
+
+
+def _observed(run: WeekRun, loaded: Loaded, cutoff: pd.Timestamp, visits: pd.DataFrame) -> pd.DataFrame:
+    """Observed precision of the visits so far, per office and week (empty without visits)."""
+    hh = loaded.panel.households
+    regions = pd.Series(hh["region_code"].astype(str).to_numpy(), index=hh["household_id"].astype(str))
+    known = visits.loc[visits["household_id"].astype(str).isin(regions.index)] if len(visits) else visits
+    mon = loaded.panel.as_of(cutoff).monitoring if len(known) else loaded.panel.monitoring.iloc[:0]
+    return observed_precision(known, regions, mon, cutoff, run.horizon_weeks)
+
+
+def _stage(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision, summary,
+           marks, step) -> tuple[Path, list[tuple[str, str]]]:
+    """Every file of the week in a hidden staging folder, run_summary.json last."""
+    week = run.week
+    with staging(run.out_dir, week) as tmp:
         writers.write_json(table, tmp / "risk_list.json", header, sizes)
         writers.write_csv(table, tmp / "risk_list.csv")
         (tmp / "xlsx").mkdir()
         for county, rows in table.groupby("county_code", sort=True):
             writers.write_county_xlsx(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county],
                                       header, tmp / "xlsx" / f"county_{county}.xlsx")
-        score_cols = [c for c in ("household_id", "region_code", "score", "probability", "rank", "band", "category")
-                      if c in scores]
-        scores[score_cols].astype({"household_id": str, "region_code": str}).to_parquet(
+        scores[[c for c in SCORE_COLUMNS if c in scores]].astype({"household_id": str, "region_code": str}).to_parquet(
             tmp / "scores.parquet", index=False)
         drift_dir = tmp / "drift"
         drift_dir.mkdir()
         evidently, evidently_s = None, None
         if drift_result is not None:
             drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
-            from riskmodel.monitoring.drift_report import evidently_report
+            if run.monitoring.evidently:
+                from riskmodel.monitoring.drift_report import evidently_report
 
-            if config.evidently:
                 started = time.perf_counter()
                 evidently = evidently_report(drift_result, drift_result.per_feature["feature"].tolist(), drift_dir,
-                                             config.drift)
+                                             run.monitoring.drift)
                 evidently_s = time.perf_counter() - started
-        drift_summary = {**drift_summary, "evidently": evidently}
+        drift_summary.update(evidently=evidently)
         (drift_dir / "summary.json").write_text(_dump(drift_summary), encoding="utf-8")
         (tmp / "alerts.json").write_text(_dump(alerts), encoding="utf-8")
-        publish(tmp, out_dir / week)
-    # derived copies for readers that want "the latest" without knowing the week
-    write_atomic(out_dir / "drift" / f"{week}.json", _dump(drift_summary))
-    latest = max(_weeks(out_dir) or [week])
-    if week >= latest:
-        write_atomic(out_dir / "drift" / "summary.json", _dump(drift_summary))
-    for w, report in perf["written"].items():
-        write_atomic(out_dir / "performance" / f"{w}.json", _dump(report))
+        precision.assign(week=precision["week"].astype(str)).to_csv(tmp / "visit_precision.csv", index=False,
+                                                                     encoding="utf-8")
+        copies = [("drift/summary.json", f"drift/{week}.json")]
+        if week >= max(_weeks(run.out_dir) or [week]):
+            copies.append(("drift/summary.json", "drift/summary.json"))
+        if perf["written"]:
+            (tmp / "performance").mkdir()
+        for w, report in perf["written"].items():
+            (tmp / "performance" / f"{w}.json").write_text(_dump(report), encoding="utf-8")
+            copies.append((f"performance/{w}.json", f"performance/{w}.json"))
+        step("publish")
+        timings = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
+        timings["total"] = round(marks[-1][1] - marks[0][1], 3)
+        if evidently_s is not None:  # rendered inside the "write" step
+            timings["write.evidently_report"] = round(evidently_s, 3)
+        outputs = sorted(str(p.relative_to(tmp).as_posix()) for p in tmp.rglob("*") if p.is_file())
+        outputs = [f"{week}/{o}" for o in outputs] + [f"{week}/run_summary.json"] + [d for _s, d in copies]
+        (tmp / "run_summary.json").write_text(_dump({**summary, "outputs": outputs, "timings_s": timings}),
+                                              encoding="utf-8")
+    return tmp, copies
 
-    step("store")
-    if store is not None:
-        meta = {"model_name": scorer_model_name(scorer), "model_version": _version(scorer), "run_id": f"weekly-{week}",
-                "rank": "township", "data_cutoff": header["data_cutoff"],
+
+def _publish(run: WeekRun, loaded: Loaded, tmp: Path, copies, table, contributions, scores, drift_summary,
+             precision, header) -> None:
+    """Journal, store rows in one transaction, folder swap, copies: see ``rundir``."""
+    journal = Journal(week=run.week, staging=tmp.name, publish_id=uuid.uuid4().hex, store=loaded.store is not None,
+                      copies=tuple(copies))
+    journal.begin(run.out_dir)
+    _reached("journal")
+    if loaded.store is not None:
+        meta = {"model_name": header["model_name"], "model_version": header["model_version"],
+                "run_id": f"weekly-{run.week}", "rank": "township", "data_cutoff": header["data_cutoff"],
+                "publish_id": journal.publish_id,
                 # where the office pages find the week's files and the households' data (`serve` needs no setting)
-                "out_dir": str(out_dir.resolve()),
-                "data_dir": None if data_dir is None else str(Path(data_dir).resolve())}
+                "out_dir": str(run.out_dir.resolve()),
+                "data_dir": None if run.data_dir is None else str(run.data_dir.resolve())}
         rows = table.rename(columns={"village_code": "region_code"}).copy()
-        rows["contributions"] = table_contrib.to_numpy()
-        store.replace_risk_list(t.date(), rows, meta)
-        store.replace_scores(t.date(), scores[[c for c in score_cols if c != "rank"] + ["rank"]], meta)
-        store.save_drift_summary(t.date(), drift_summary, _version(scorer))
-
-    counties = sorted(table["county_code"].unique().tolist())
-    return {
-        "as_of": week, "data_cutoff": header["data_cutoff"], "model_name": header["model_name"],
-        "model_version": header["model_version"], "model_uri": model_uri, "previous_as_of": previous_week,
-        "eligible": int(len(scores)), "listed": int(len(table)), "new_on_list": int(table["new_on_list"].sum()),
-        "counties": len(counties), "townships": int((sizes["capacity"] > 0).sum()),
-        "capacity": cap.as_dict(), "partitions": DASK_PARTITIONS if client is not None else 1,
-        "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference")},
-        "performance": perf["summary"], "alerts": alerts,
-        "outputs": sorted(str(p.relative_to(out_dir)) for p in (out_dir / week).rglob("*") if p.is_file())
-        + [f"drift/{week}.json", "drift/summary.json"],
-        "store": store is not None,
-        "_evidently_s": evidently_s,
-    }
+        rows["contributions"] = contributions.to_numpy()
+        rows["visit_outcome"] = rows["visit_outcome"].replace("", None)
+        rows["visited_on"] = rows["visited_on"].replace("", None)
+        score_cols = [c for c in SCORE_COLUMNS if c in scores and c != "rank"] + ["rank"]
+        with loaded.store.transaction() as store:
+            store.replace_risk_list(run.as_of.date(), rows, meta)
+            store.replace_scores(run.as_of.date(), scores[score_cols], meta)
+            store.save_drift_summary(run.as_of.date(), drift_summary, header["model_version"])
+            store.replace_visit_precision(run.as_of.date(), precision)
+        _reached("store")
+    journal.finish(run.out_dir, _reached)
 
 
 def scorer_model_name(scorer) -> str | None:
@@ -484,6 +627,10 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
     latest = summary["performance"].get("latest_metrics") or {}
     for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc"):
         metrics[f"matured_{k}"] = latest.get(k)
+    observed = summary["performance"].get("observed") or {}
+    for period, totals in observed.items():  # the offices' own visits: last week and so far
+        for k in ("visited", "confirmed", "precision", "identified_share_matured"):
+            metrics[f"observed_{period}_{k}"] = totals.get(k)
     files = [(week_dir / "drift" / name, "drift") for name in ("summary.json", "report.html", "features.csv")]
     log_weekly_run(settings, as_of=summary["as_of"], tags=tags, metrics=metrics, files=files)
 

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from riskmodel.listing import HORIZON_WEEKS
+from riskmodel.listing.followup import OUTCOME_ZH, STATUS_ZH
 
 #: Chinese headers of the people-facing files, in column order.
 HEADERS_ZH = {
@@ -42,6 +43,9 @@ HEADERS_ZH = {
     "measures": "建议帮扶措施",
     "new_on_list": "本周新进名单",
     "previous_rank": "上周排名",
+    "status": "状态",
+    "visit_outcome": "最近走访结果",
+    "visited_on": "最近走访日期",
 }
 SUMMARY_HEADERS_ZH = {
     "township_code": "乡镇代码",
@@ -59,8 +63,11 @@ _MAX_WIDTH = 60
 def people_frame(lists: pd.DataFrame) -> pd.DataFrame:
     """The list with Chinese headers and text cells as an office reads them."""
     out = pd.DataFrame({
-        HEADERS_ZH[c]: lists[c] for c in HEADERS_ZH if c not in ("new_on_list", "previous_rank", "measures")
+        HEADERS_ZH[c]: lists[c] for c in HEADERS_ZH
+        if c not in ("new_on_list", "previous_rank", "measures", "status", "visit_outcome")
     })
+    out[HEADERS_ZH["status"]] = lists["status"].map(STATUS_ZH).to_numpy()
+    out[HEADERS_ZH["visit_outcome"]] = lists["visit_outcome"].map(OUTCOME_ZH).fillna("").to_numpy()
     out[HEADERS_ZH["measures"]] = ["；".join(m) for m in lists["measures"]]
     out[HEADERS_ZH["new_on_list"]] = lists["new_on_list"].map({True: "是", False: "否"}).to_numpy()
     prev = lists["previous_rank"]

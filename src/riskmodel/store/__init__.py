@@ -5,14 +5,16 @@ transaction. SQLite (WAL) by default from ``settings.database_url``; PostgreSQL 
 ``RISKMODEL_DATABASE_URL``. The schema is managed by Alembic: ``Store(url).migrate()``.
 
 Used by: serving (keys, lists, households, visits, access log), the weekly run
-(``replace_risk_list``, ``replace_scores``, ``save_drift_summary``) and training
-(``visits(since)`` as feedback).
+(``replace_risk_list``, ``replace_scores``, ``save_drift_summary``, ``replace_visit_precision`` in
+one ``transaction()``; ``visits()`` for the follow-up rules and observed precision) and
+``riskmodel visits export``. Visits are not training labels (docs/architecture.md).
 """
 
 from riskmodel.store.accounts import LoginThrottled, UserInfo, sees_region
 from riskmodel.store.models import ROLES, VISIT_OUTCOMES
 from riskmodel.store.repository import (
     HISTORY_COLUMNS,
+    PRECISION_COLUMNS,
     RISK_LIST_COLUMNS,
     VISIT_COLUMNS,
     ApiKeyInfo,
@@ -21,6 +23,6 @@ from riskmodel.store.repository import (
 )
 
 __all__ = [
-    "HISTORY_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES", "ApiKeyInfo",
-    "LoginThrottled", "Store", "StoreError", "UserInfo", "sees_region",
+    "HISTORY_COLUMNS", "PRECISION_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES",
+    "ApiKeyInfo", "LoginThrottled", "Store", "StoreError", "UserInfo", "sees_region",
 ]

@@ -70,6 +70,11 @@ class RiskListRow(Base):
     previous_rank: Mapped[int | None] = mapped_column(Integer)
     model_version: Mapped[str | None] = mapped_column(String(64))
     run_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(16))
+    """new | carried_over | visited | pending (新进 / 上周在榜 / 已走访 / 待认定), see listing.followup."""
+    visit_outcome: Mapped[str | None] = mapped_column(String(32))
+    """Outcome of the household's latest visit before the list date (None: never visited)."""
+    visited_on: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (
         UniqueConstraint("as_of", "household_id", name="uq_risk_lists_week_household"),
         Index("ix_risk_lists_week_region", "as_of", "region_code"),
@@ -103,7 +108,7 @@ class ScoreRow(Base):
 
 
 class Visit(Base):
-    """A visit outcome recorded by an office: feedback for training and for the lists."""
+    """A visit outcome recorded by an office: feedback for the lists and for evaluation (never a training label)."""
 
     __tablename__ = "visits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +121,31 @@ class Visit(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
     """Set when recorded through the office pages (``key_id`` when through the API)."""
+
+
+class VisitPrecision(Base):
+    """Observed precision of the visits of one office (county or township) in one week.
+
+    Recomputed whole by every weekly run (identifications arrive months after a visit).
+    """
+
+    __tablename__ = "visit_precision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date)
+    """Monday of the visits' week."""
+    level: Mapped[str] = mapped_column(String(16))
+    """county | township"""
+    office_code: Mapped[str] = mapped_column(String(12))
+    visited: Mapped[int] = mapped_column(Integer)
+    confirmed: Mapped[int] = mapped_column(Integer)
+    identified: Mapped[int] = mapped_column(Integer)
+    not_home: Mapped[int] = mapped_column(Integer)
+    precision: Mapped[float | None] = mapped_column(Float)
+    identified_share: Mapped[float | None] = mapped_column(Float)
+    matured: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    """The weekly run that computed the row."""
+    __table_args__ = (UniqueConstraint("week", "level", "office_code", name="uq_visit_precision_week_office"),)
 
 
 class DriftSummary(Base):

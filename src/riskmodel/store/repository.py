@@ -13,6 +13,7 @@ import hmac
 import json
 import math
 import secrets
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ from riskmodel.store.models import (
     RiskListRun,
     ScoreRow,
     Visit,
+    VisitPrecision,
 )
 
 KEY_PREFIX = "rk"
@@ -44,13 +46,16 @@ KEY_PREFIX = "rk"
 RISK_LIST_COLUMNS = (
     "as_of", "rank", "household_id", "region_code", "county_code", "township_code", "score",
     "probability", "band", "category", "risk_types", "contributions", "measures", "new_on_list",
-    "previous_rank", "model_version", "run_id",
+    "previous_rank", "model_version", "run_id", "status", "visit_outcome", "visited_on",
 )
 #: Columns of a household's score history (``Store.household_history``).
 HISTORY_COLUMNS = (
     "as_of", "region_code", "score", "probability", "band", "category", "risk_types",
     "contributions", "measures", "list_rank", "model_version", "run_id",
 )
+#: Observed precision of visits per office and week (``Store.visit_precision``).
+PRECISION_COLUMNS = ("week", "level", "office_code", "visited", "confirmed", "identified", "not_home", "precision",
+                     "identified_share", "matured", "as_of")
 VISIT_COLUMNS = ("id", "household_id", "visited_on", "outcome", "measures", "note", "key_id", "recorded_at")
 ACCESS_COLUMNS = ("id", "key_id", "user_id", "household_id", "endpoint", "accessed_at")
 
@@ -209,6 +214,7 @@ class Store(AccountsMixin):
         if schema is not None and self.is_sqlite:
             raise StoreError("schema= is for PostgreSQL; use a separate SQLite file instead")
         self.engine: Engine = self._make_engine()
+        self._tx = threading.local()
 
     def __repr__(self) -> str:
         return f"Store({self.url.render_as_string(hide_password=True)!r})"
@@ -249,8 +255,26 @@ class Store(AccountsMixin):
         return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
 
     @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Several writes as one transaction: write methods called inside (same thread) join it.
+
+        The weekly run publishes a week's list, scores, drift summary and visit precision this
+        way, so the store holds all of them or none.
+        """
+        with self._write() as conn:
+            self._tx.conn = conn
+            try:
+                yield self
+            finally:
+                self._tx.conn = None
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write transaction, committed on leaving the block (rolled back on error)."""
+        joined = getattr(self._tx, "conn", None)
+        if joined is not None:
+            yield joined
+            return
         with self.engine.connect() as conn:
             conn.execution_options(riskmodel_write=True)
             with conn.begin():
@@ -390,6 +414,9 @@ class Store(AccountsMixin):
                 "rank": [int(v) for v in df["rank"].to_numpy()],
                 "county_code": county_of(region).tolist(), "township_code": township_of(region).tolist(),
                 "new_on_list": new_on_list, "previous_rank": previous_rank,
+                "status": _optional(df, "status", n, lambda v: None if _plain(v) is None else str(v)),
+                "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if _plain(v) is None else str(v)),
+                "visited_on": _optional(df, "visited_on", n, lambda v: None if _plain(v) is None else _day(v)),
             }
             rows = _rows_for_week(df, as_of, run_meta, extra)
             conn.execute(delete(RiskListRow).where(RiskListRow.as_of == as_of))
@@ -545,6 +572,49 @@ class Store(AccountsMixin):
         out = pd.DataFrame(rows, columns=list(VISIT_COLUMNS))
         out["visited_on"] = pd.to_datetime(out["visited_on"])
         out["recorded_at"] = pd.to_datetime(out["recorded_at"], utc=True)
+        return out
+
+    def household_regions(self, household_ids: Iterable[str]) -> dict[str, str]:
+        """Each household's latest stored region code (from its scores), for many at once."""
+        ids = sorted({str(h) for h in household_ids})
+        out: dict[str, str] = {}
+        with self._read() as conn:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                latest = (select(ScoreRow.household_id, func.max(ScoreRow.as_of).label("week"))
+                          .where(ScoreRow.household_id.in_(chunk)).group_by(ScoreRow.household_id).subquery())
+                rows = conn.execute(select(ScoreRow.household_id, ScoreRow.region_code).join(
+                    latest, (ScoreRow.household_id == latest.c.household_id) & (ScoreRow.as_of == latest.c.week)))
+                out.update(dict(rows.all()))
+        return out
+
+    # --- observed precision of visits ---------------------------------------------------
+
+    def replace_visit_precision(self, as_of, table: pd.DataFrame) -> int:
+        """Replace every office-week row with ``table`` (``PRECISION_COLUMNS`` but ``as_of``)."""
+        rows = [{**{c: _plain(r[c]) for c in PRECISION_COLUMNS if c != "as_of"}, "as_of": _day(as_of)}
+                for r in table.to_dict("records")]
+        for r in rows:
+            r["week"] = _day(r["week"])
+        with self._write() as conn:
+            conn.execute(delete(VisitPrecision))
+            if rows:
+                conn.execute(insert(VisitPrecision), rows)
+        return len(rows)
+
+    def visit_precision(self, region_prefix: str | None = None, level: str | None = None) -> pd.DataFrame:
+        """Observed precision per office and week (oldest week first), for ``/overview``."""
+        stmt = select(*[getattr(VisitPrecision, c) for c in PRECISION_COLUMNS]).order_by(
+            VisitPrecision.week, VisitPrecision.level, VisitPrecision.office_code)
+        if region_prefix:
+            stmt = stmt.where(VisitPrecision.office_code.startswith(region_prefix, autoescape=True))
+        if level is not None:
+            stmt = stmt.where(VisitPrecision.level == level)
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        out = pd.DataFrame(rows, columns=list(PRECISION_COLUMNS))
+        out["week"] = pd.to_datetime(out["week"])
+        out["as_of"] = pd.to_datetime(out["as_of"])
         return out
 
     # --- drift -----------------------------------------------------------------------------

@@ -31,6 +31,9 @@ def synth(
     scenario: ScenarioName = typer.Option("baseline", "--scenario", help="named scenario"),
     shock_date: str | None = typer.Option(None, "--shock-date", help="when the scenario's shock starts (default: 8 weeks before --end)"),
     format: FileFormat = typer.Option(FileFormat.parquet, "--format", help="file format of the tables"),
+    partitioned: bool = typer.Option(False, "--partitioned",
+                                     help="simulate and write county by county (Parquet folders per county; "
+                                          "memory bounded by the largest county; its own random streams)"),
 ) -> None:
     """Generate a calibrated synthetic household panel: contract tables, policy.yaml and truth.parquet."""
     from pydantic import ValidationError
@@ -40,12 +43,25 @@ def synth(
     console = Console()
     try:
         config = SynthConfig(households=households, start=parse_date(start, "--start"), end=parse_date(end, "--end"),
-                             seed=seed, scenario=scenario.value,
+                             seed=seed, scenario=scenario.value, partitioned=partitioned,
                              shock_date=parse_date(shock_date, "--shock-date") if shock_date else None)
     except ValidationError as exc:
         for err in exc.errors():
             console.print(f"[red]error:[/red] {err['msg']}", highlight=False)
         raise typer.Exit(2) from None
+    if partitioned and format is not FileFormat.parquet:
+        console.print("[red]error:[/red] --partitioned writes Parquet folders; drop --format csv", highlight=False)
+        raise typer.Exit(2)
+    if partitioned:
+        from riskmodel.synth.partitioned import write_partitioned
+
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("simulating counties", total=None)
+            write_partitioned(config, out, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        console.print(f"wrote {out}: {config.households:,} households in {config.n_counties} county partitions",
+                      highlight=False)
+        return
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("simulating months", total=None)

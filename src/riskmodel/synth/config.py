@@ -12,6 +12,8 @@ SCENARIOS: tuple[str, ...] = ("baseline", "flood", "epidemic", "factory_closure"
 
 #: Default distance of the scenario shock before the panel's end (a weekly run shortly after sees it).
 SHOCK_BEFORE_END = dt.timedelta(weeks=8)
+#: households per county when the number of counties is not given
+HOUSEHOLDS_PER_COUNTY = 15_000
 
 
 class SynthConfig(BaseModel):
@@ -32,6 +34,10 @@ class SynthConfig(BaseModel):
     villages_per_township: int = Field(12, ge=1, le=999)
     alleviated_share: float = Field(0.35, gt=0, lt=1)
     """Share of 脱贫户 among panel households (the panel over-samples them, as monitoring does)."""
+    partitioned: bool = False
+    """Simulate county by county, each with its own random stream, so that memory is bounded by the
+    largest county (``riskmodel synth --partitioned``). Same seed → the same files, but not the same
+    panel as the single-stream default; counties default to one per ~15,000 households (up to 99)."""
 
     @model_validator(mode="after")
     def _check(self) -> SynthConfig:
@@ -53,4 +59,5 @@ class SynthConfig(BaseModel):
     def n_counties(self) -> int:
         if self.counties is not None:
             return self.counties
-        return int(min(8, max(2, round(self.households / 15_000))))
+        cap = 99 if self.partitioned else 8
+        return int(min(cap, max(2, round(self.households / HOUSEHOLDS_PER_COUNTY))))

@@ -37,7 +37,7 @@ from riskmodel.synth.status import COLLECTION_MONTH, StatusCollection
 
 BURN_IN = 12  # months simulated before the panel's start; only their lasting records are kept
 
-__all__ = ["NONE", "SimOutput", "Simulation", "simulate"]
+__all__ = ["NONE", "CountyLayout", "SimOutput", "Simulation", "county_layout", "simulate"]
 
 
 @dataclass
@@ -92,13 +92,43 @@ def scenario_policy(cfg: SynthConfig) -> Policy:
     return pol.model_copy(update={"monitoring_line": lines})
 
 
-class Simulation:
-    """The state of one simulated panel and the record helpers every process uses."""
+@dataclass(frozen=True)
+class CountyLayout:
+    """Where the households of a county-by-county panel live, drawn once from its own stream."""
 
-    def __init__(self, cfg: SynthConfig):
+    regions: Regions
+    village: np.ndarray          # village of each household, sorted (counties are contiguous)
+    county_start: np.ndarray     # first household index of each county (C + 1 entries)
+    flood_county: int
+
+    def households(self, county: int) -> slice:
+        return slice(int(self.county_start[county]), int(self.county_start[county + 1]))
+
+
+def county_layout(cfg: SynthConfig) -> CountyLayout:
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 20211, 1]))
+    regions = build_regions(cfg.n_counties, cfg.townships_per_county, cfg.villages_per_township)
+    w = rng.lognormal(0, 0.5, len(regions.village_code))
+    village = np.sort(rng.choice(len(regions.village_code), size=cfg.households, p=w / w.sum()))
+    county = regions.village_county[village]
+    start = np.searchsorted(county, np.arange(len(regions.county_code) + 1))
+    return CountyLayout(regions, village, start, int(rng.integers(len(regions.county_code))))
+
+
+class Simulation:
+    """The state of one simulated panel and the record helpers every process uses.
+
+    With a ``layout`` and a ``county``, only that county's households are simulated, from the
+    county's own random stream (``riskmodel synth --partitioned``)."""
+
+    def __init__(self, cfg: SynthConfig, layout: CountyLayout | None = None, county: int | None = None):
         self.cfg = cfg
-        ss = np.random.SeedSequence([cfg.seed, 20211])
-        self.rng = np.random.default_rng(ss.spawn(1)[0])
+        self.layout, self.county_index = layout, county
+        if layout is None:
+            ss = np.random.SeedSequence([cfg.seed, 20211])
+            self.rng = np.random.default_rng(ss.spawn(1)[0])
+        else:
+            self.rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 20211, 1000 + county]))
         self.policy = scenario_policy(cfg)
         self.cal = _calendar(cfg, self.policy)
         self.hh = Households()
@@ -111,11 +141,16 @@ class Simulation:
     # --- setup ---------------------------------------------------------------------------
     def setup(self) -> None:
         cfg, rng = self.cfg, self.rng
-        self.regions = build_regions(cfg.n_counties, cfg.townships_per_county, cfg.villages_per_township)
+        if self.layout is None:
+            self.regions = build_regions(cfg.n_counties, cfg.townships_per_county, cfg.villages_per_township)
+            H = self.H = cfg.households
+            w = rng.lognormal(0, 0.5, len(self.regions.village_code))
+            self.hh.village = np.sort(rng.choice(len(self.regions.village_code), size=H, p=w / w.sum()))
+        else:
+            self.regions = self.layout.regions
+            self.hh.village = self.layout.village[self.layout.households(self.county_index)]
+            H = self.H = len(self.hh.village)
         R = self.regions
-        H = self.H = cfg.households
-        w = rng.lognormal(0, 0.5, len(R.village_code))
-        self.hh.village = np.sort(rng.choice(len(R.village_code), size=H, p=w / w.sum()))
         self.hh.township = R.village_township[self.hh.village]
         self.hh.county = R.township_county[self.hh.township]
         alv = rng.random(H) < cfg.alleviated_share
@@ -184,7 +219,7 @@ class Simulation:
     # --- the monthly loop ----------------------------------------------------------------
     def run(self, progress=None) -> SimOutput:
         self.setup()
-        self.status = StatusCollection(self.cfg.seed)
+        self.status = StatusCollection(self.cfg.seed if self.layout is None else [self.cfg.seed, self.county_index])
         self._records()
         demography.history(self)
         T, H = self.cal.months, self.H
@@ -301,6 +336,8 @@ class Simulation:
                          self.status.arrays(), truth, self.policy, end, self.stats)
 
 
-def simulate(cfg: SynthConfig, progress=None) -> SimOutput:
-    """Run the simulation for one config (pure: the result depends on the config only)."""
-    return Simulation(cfg).run(progress)
+def simulate(cfg: SynthConfig, progress=None, layout: CountyLayout | None = None,
+             county: int | None = None) -> SimOutput:
+    """Run the simulation for one config (pure: the result depends on the config only), or for one
+    county of a county-by-county layout."""
+    return Simulation(cfg, layout, county).run(progress)

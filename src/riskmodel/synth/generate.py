@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 from riskmodel.contract import Policy, atomic_dir, write_panel
 from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
-from riskmodel.synth.config import SynthConfig
 from riskmodel.contract.schema import TABLES
+from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.engine import simulate
 from riskmodel.synth.observable import observable_oracle
 from riskmodel.synth.tables import build_tables
@@ -40,6 +40,8 @@ def generate(config: SynthConfig | None = None, *, progress: Progress | None = N
     config = config or SynthConfig()
     if overrides:
         config = SynthConfig(**{**config.model_dump(), **overrides})
+    if config.partitioned:
+        return _by_county(config, progress)
     sim = simulate(config, progress)
     tables, truth = build_tables(sim, config.seed)
     months = sim.truth["month_day"].astype("datetime64[D]")
@@ -47,6 +49,20 @@ def generate(config: SynthConfig | None = None, *, progress: Progress | None = N
     known = {name: df for name, df in tables.items() if name in TABLES}
     extra = {name: df for name, df in tables.items() if name not in TABLES}
     return SynthResult(config, known, truth, sim.policy, extra)
+
+
+def _by_county(config: SynthConfig, progress: Progress | None) -> SynthResult:
+    """The county-by-county panel in memory (the same rows ``write_partitioned`` writes)."""
+    from riskmodel.synth.partitioned import counties, regions_table
+
+    parts = list(counties(config, progress))
+    names = parts[0].tables.keys()
+    tables = {name: pd.concat([p.tables[name] for p in parts], ignore_index=True) for name in names}
+    tables["regions"] = regions_table(config)
+    truth = pd.concat([p.truth for p in parts], ignore_index=True)
+    known = {name: df for name, df in tables.items() if name in TABLES}
+    extra = {name: df for name, df in tables.items() if name not in TABLES}
+    return SynthResult(config, known, truth, parts[0].policy, extra)
 
 
 def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Path:

@@ -83,6 +83,8 @@ def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
     sev_p = np.array([.55, .30, .12, .03])
     if sim.cfg.scenario == "flood" and m == sim.cal.shock_month:
         county = int(rng.integers(len(sim.regions.county_code)))
+        if sim.layout is not None:  # county by county: the layout chose the flooded county
+            county = sim.layout.flood_county
         sim.flood_county = county
         flooded = sim.regions.township_county == county
         town_hit |= flooded

@@ -57,8 +57,9 @@ def labour_capacity(skill: np.ndarray, age: np.ndarray, stage: np.ndarray, educa
 class StatusCollection:
     """Yearly records of changed member attributes, collected during the simulation."""
 
-    def __init__(self, seed: int):
-        self.rng = np.random.default_rng(np.random.SeedSequence([seed, 5150]))
+    def __init__(self, seed: int | list[int]):
+        entropy = [*seed, 5150] if isinstance(seed, list) else [seed, 5150]
+        self.rng = np.random.default_rng(np.random.SeedSequence(entropy))
         self.school = np.empty(0, dtype=np.int8)   # last recorded values per member
         self.skill = np.empty(0, dtype=np.int8)
         self.rows: list[tuple[np.ndarray, ...]] = []

@@ -62,21 +62,36 @@ def household_ids(n: int, seed: int) -> np.ndarray:
 
 
 class _Ids:
-    """Pseudonymous identifiers of one panel: households by seeded permutation, people numbered."""
+    """Pseudonymous identifiers: households by a seeded permutation, people, claims and events numbered
+    (from an offset when a panel is built county by county)."""
 
-    def __init__(self, sim: SimOutput, seed: int):
+    def __init__(self, numbers: np.ndarray, width_h: int, width_m: int, offsets: dict[str, int] | None = None):
+        self.hid = _ids("H", numbers, width_h)
+        self.width_m = width_m
+        self.offsets = offsets or {"member": 0, "claim": 0, "event": 0}
+
+    @classmethod
+    def single(cls, sim: SimOutput, seed: int) -> _Ids:
         H = len(sim.households["alv"])
-        hnum = household_ids(H, seed)
-        self.hid = _ids("H", hnum, max(6, len(str(H))))
-        self.width_m = max(7, len(str(len(sim.members["hh"]))))
+        return cls(household_ids(H, seed), max(6, len(str(H))), max(7, len(str(len(sim.members["hh"])))))
 
     def household(self, idx) -> pd.Series:
         return pd.Series(self.hid.to_numpy()[np.asarray(idx, dtype=np.int64)], dtype=ID)
 
+    def person(self, idx) -> pd.Series:
+        return _ids("P", np.asarray(idx, dtype=np.int64) + self.offsets["member"], self.width_m)
 
-def build_tables(sim: SimOutput, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    def optional_person(self, idx) -> pd.Series:
+        idx = np.asarray(idx, dtype=np.int64)
+        return _opt_ids("P", np.where(idx < 0, idx, idx + self.offsets["member"]), self.width_m)
+
+    def numbered(self, prefix: str, kind: str, k: int) -> pd.Series:
+        return _ids(prefix, np.arange(k) + self.offsets[kind], 8)
+
+
+def build_tables(sim: SimOutput, seed: int, ids: _Ids | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Contract frames (and the v1.1 regions and member_status) and the truth's latent columns."""
-    ids = _Ids(sim, seed)
+    ids = ids or _Ids.single(sim, seed)
     tables = dict(households=_households(sim, ids), members=_members(sim, ids), income=_income(sim, ids),
                   medical_claims=_claims(sim, ids), assistance=_assistance(sim, ids), events=_events(sim, ids),
                   monitoring=_monitoring(sim, ids), regions=region_names(sim.regions, seed),
@@ -102,13 +117,13 @@ def _households(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _members(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """People who joined by the end; departures after it are not known yet."""
-    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
+    end, hh_col = sim.end_day, ids.household
     mem = sim.members
     keep_m = mem["joined"] <= end
     midx = np.flatnonzero(keep_m)
     left = np.where(mem["left"][midx] <= end, mem["left"][midx], NONE)
     members = pd.DataFrame({
-        "member_id": _ids("P", midx, width_m),
+        "member_id": ids.person(midx),
         "household_id": hh_col(mem["hh"][midx]),
         "relation": _cat(mem["rel"][midx], RELATIONS),
         "sex": _cat(mem["sex"][midx], SEXES),
@@ -142,13 +157,13 @@ def _income(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _claims(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Medical claims reported by the end, numbered by service date."""
-    end, width_m = sim.end_day, ids.width_m
+    end = sim.end_day
     cl = sim.claims
     k = cl["reported"] <= end
     order = np.lexsort((cl["member"][k], cl["service"][k]))
     claims = pd.DataFrame({
-        "claim_id": _ids("C", np.arange(k.sum()), 8),
-        "member_id": _ids("P", cl["member"][k][order], width_m),
+        "claim_id": ids.numbered("C", "claim", int(k.sum())),
+        "member_id": ids.person(cl["member"][k][order]),
         "service_date": _dates(cl["service"][k][order]),
         "kind": _cat(cl["kind"][k][order], CLAIM_KINDS),
         "diagnosis_group": _cat(cl["group"][k][order], DIAGNOSIS_GROUPS),
@@ -162,14 +177,14 @@ def _claims(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _assistance(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Assistance spells reported by the end."""
-    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
+    end, hh_col = sim.end_day, ids.household
     a = sim.assistance
     k = a["reported"] <= end
     order = np.lexsort((a["program"][k], a["member"][k], a["hh"][k], a["start"][k]))
     amem = a["member"][k][order]
     assistance = pd.DataFrame({
         "household_id": hh_col(a["hh"][k][order]),
-        "member_id": _opt_ids("P", amem, width_m),
+        "member_id": ids.optional_person(amem),
         "program": _cat(a["program"][k][order], PROGRAMS),
         "start_date": _dates(a["start"][k][order]),
         "end_date": _dates(a["end"][k][order], end),
@@ -181,15 +196,15 @@ def _assistance(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _events(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Events reported by the end, numbered by date."""
-    end, hh_col, width_m = sim.end_day, ids.household, ids.width_m
+    end, hh_col = sim.end_day, ids.household
     e = sim.events
     k = e["reported"] <= end
     order = np.lexsort((e["type"][k], e["hh"][k], e["date"][k]))
     sev = e["severity"][k][order]
     events = pd.DataFrame({
-        "event_id": _ids("E", np.arange(k.sum()), 8),
+        "event_id": ids.numbered("E", "event", int(k.sum())),
         "household_id": hh_col(e["hh"][k][order]),
-        "member_id": _opt_ids("P", e["member"][k][order], width_m),
+        "member_id": ids.optional_person(e["member"][k][order]),
         "event_type": _cat(e["type"][k][order], EVENT_TYPES),
         "event_date": _dates(e["date"][k][order]),
         "severity": pd.array(np.where(sev > 0, sev, 0), dtype="Int64"),
@@ -219,12 +234,12 @@ def _monitoring(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _member_status(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Yearly member status rows reported by the end."""
-    end, width_m = sim.end_day, ids.width_m
+    end = sim.end_day
     st = sim.member_status
     k = st["reported"] <= end
     order = np.lexsort((st["effective"][k], st["member"][k]))
     member_status = pd.DataFrame({
-        "member_id": _ids("P", st["member"][k][order], width_m),
+        "member_id": ids.person(st["member"][k][order]),
         "effective_on": _dates(st["effective"][k][order]),
         "in_school": _cat(st["in_school"][k][order], IN_SCHOOL),
         "labor_skill": _cat(st["skill"][k][order], LABOR_SKILLS),

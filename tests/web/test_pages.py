@@ -223,3 +223,16 @@ def test_pages_load_nothing_from_elsewhere(client, users, week_rows):
         assert r.status_code == 200 and "default-src 'self'" in r.headers["content-security-policy"]
         urls = re.findall(r'(?:src|href|action)="([^"]+)"', r.text)
         assert urls and all(u.startswith(("/", "#")) for u in urls), path
+
+
+def test_places_show_their_chinese_names_beside_the_codes(client, users, web_run, week_rows, counties):
+    import pandas as pd
+
+    regions = pd.read_parquet(web_run[0] / "regions.parquet")
+    names = dict(zip(regions["region_code"].astype(str), regions["name"]))
+    log_in(client, *users["office"])
+    page = client.get("/")
+    village = week_rows.loc[week_rows["county_code"] == counties[0], "region_code"].iloc[0]
+    township = village[:9]
+    assert f"{names[village]}（{village}）" in page.text
+    assert f"{names[township]}（{township}）" in page.text

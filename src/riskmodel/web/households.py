@@ -8,6 +8,7 @@ household page, and reloaded when the directory changes.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -54,12 +55,28 @@ class Panels:
             return self._panel
 
 
-def region_names(panel) -> dict[str, str]:
-    """Chinese names by region code from the optional ``regions`` table (empty without it)."""
+def region_names(panel=None, data_dir: str | None = None) -> dict[str, str]:
+    """Chinese names by region code from the optional ``regions`` table (empty without it).
+
+    From the loaded panel when its contract knows the table, else straight from the data
+    directory's ``regions.parquet``/``regions.csv`` (cheap: the list page needs no panel).
+    """
     regions = getattr(panel, "regions", None)
-    if not isinstance(regions, pd.DataFrame) or regions.empty or "name" not in regions:
-        return {}
-    return dict(zip(regions["region_code"].astype(str), regions["name"].astype(str)))
+    if isinstance(regions, pd.DataFrame) and not regions.empty and "name" in regions:
+        return dict(zip(regions["region_code"].astype(str), regions["name"].astype(str)))
+    for suffix in ("parquet", "csv"):
+        path = Path(data_dir or "\0") / f"regions.{suffix}"
+        if data_dir and path.is_file():
+            return _names_file(str(path), path.stat().st_mtime_ns)
+    return {}
+
+
+@lru_cache(maxsize=4)
+def _names_file(path: str, _mtime: int) -> dict[str, str]:
+    frame = (pd.read_parquet(path, columns=["region_code", "name"]) if path.endswith(".parquet")
+             else pd.read_csv(path, dtype=str, usecols=["region_code", "name"]))
+    frame = frame.dropna()
+    return dict(zip(frame["region_code"].astype(str), frame["name"].astype(str)))
 
 
 def _cell(column, value) -> str:

@@ -133,7 +133,7 @@ def mount_pages(app: FastAPI) -> None:
                                                   "message": "还没有名单：先运行 riskmodel weekly。"},
                         404 if request.query_params.get("week") else 200)
         meta = views.week_meta(store, as_of)
-        names = region_names(request.app.state.panels.get(meta.get("data_dir"))) if meta.get("data_dir") else {}
+        names = region_names(None, meta.get("data_dir"))
         rows = views.week_rows(store, user, as_of, weeks, names)
         shown = views.filter_rows(rows, township, village, risk_type, status)
         store.log_access(None, shown["household_id"].tolist(), "page_list", user_id=user.id)

@@ -88,7 +88,7 @@ def household_page(store, panels, household_id: str, as_of: dt.date, weeks: list
     latest = row.iloc[0].to_dict() if len(row) else (history.iloc[-1].to_dict() if len(history) else {})
     meta = week_meta(store, as_of)
     panel = panels.get(meta.get("data_dir"))
-    names = region_names(panel)
+    names = region_names(panel, meta.get("data_dir"))
     visits = store.visits(household_id=household_id)
     status = None
     if len(row):
@@ -134,8 +134,9 @@ def _township_counts(rows: pd.DataFrame, identified: set[str]) -> pd.DataFrame:
 def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:
     """概览: per township this week, the trend over recent weeks, and (analysts) model and drift."""
     as_of = weeks[-1]
-    panel = panels.get(week_meta(store, as_of).get("data_dir"))
-    names = region_names(panel)
+    data_dir = week_meta(store, as_of).get("data_dir")
+    panel = panels.get(data_dir)
+    names = region_names(panel, data_dir)
     rows = week_rows(store, user, as_of, weeks, names)
     table = _township_counts(rows, identified_since(panel, rows["household_id"], as_of))
     trend = []

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_ARGS ?=
 
 .PHONY: setup demo test test-slow bench clean
 
@@ -14,9 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-## The main job end to end on embedded defaults (SQLite, local files).
+## The main job end to end on embedded defaults (SQLite, local files); DEMO_ARGS passes options
+## to `riskmodel demo` (e.g. DEMO_ARGS="--households 4000 --port 8001"). Ctrl-C stops its server (exit 0).
 demo: $(STAMP)
-	$(BIN)/riskmodel demo
+	$(BIN)/riskmodel demo $(DEMO_ARGS)
 
 ## The fast tier, run often: everything not marked slow.
 test: $(STAMP)

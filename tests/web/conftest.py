@@ -1,5 +1,5 @@
-"""The office pages on a real weekly run: a small generated panel, two weeks listed by the fake
-scorer into a SQLite store, users of each role, and the app as ``riskmodel serve`` builds it."""
+"""The office pages on a real weekly run: a small generated panel, two weeks listed by the real
+``Scorer`` on a transparent linear model into a SQLite store, users of each role, and the app as ``riskmodel serve`` builds it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.serving.serving_fakes import FakeScorer, Registry
+from tests.monitoring.panels import make_scorer
+from tests.serving.serving_fakes import Registry
 
 from riskmodel.serving import ServingSettings, create_app
 from riskmodel.store import Store
@@ -27,7 +28,7 @@ def web_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("web")
     data = generate_to(root / "data", households=600, start="2023-01-01", end="2024-07-31", seed=7,
                        scenario="baseline", fmt="parquet")
-    panel, scorer = load(data), FakeScorer()
+    panel, scorer = load(data), make_scorer(model_version="1")
     db = root / "web.db"
     store = Store(f"sqlite:///{db}")
     store.migrate()

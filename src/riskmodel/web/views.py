@@ -40,7 +40,7 @@ def week_rows(store, user, as_of: dt.date, weeks: list[dt.date], names: dict[str
     visits = store.visits(since=start)
     if end is not None:
         visits = visits[visits["visited_on"] < pd.Timestamp(end)]
-    rows = pd.concat([rows, list_status(rows, visits)], axis=1)
+    rows = pd.concat([rows.drop(columns=["status"], errors="ignore"), list_status(rows, visits)], axis=1)
     rt = risk_types()
     rows["band_zh"] = rows["band"].map(BAND_ZH).fillna("")
     rows["category_zh"] = rows["category"].map(CATEGORY_ZH).fillna("")

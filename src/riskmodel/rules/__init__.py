@@ -136,4 +136,7 @@ def dept_screen(panel: Panel, as_of: str | pd.Timestamp) -> pd.DataFrame:
                            ignore_index=True)
 
 
-__all__ = ["PUSH_WINDOW_DAYS", "SEVERITY_ORDER", "STAGE_FEES", "dept_screen"]
+from riskmodel.rules.must_visit import MUST_VISIT_ORDER, must_visit, must_visit_scores  # noqa: E402
+
+__all__ = ["MUST_VISIT_ORDER", "PUSH_WINDOW_DAYS", "SEVERITY_ORDER", "STAGE_FEES", "dept_screen", "must_visit",
+           "must_visit_scores"]

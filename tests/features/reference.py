@@ -90,6 +90,9 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         f["students_compulsory"] = sum(1 for m in current if m["in_school"] == "compulsory")
         f["students_senior"] = sum(1 for m in current if m["in_school"] in ("senior", "vocational"))
         f["students_college"] = sum(1 for m in current if m["in_school"] == "college")
+        f["working_age_members"] = sum(1 for m in current if 16 <= age[m["member_id"]] <= 64)
+        for stage, (lo, hi) in (("compulsory", (6, 15)), ("senior", (16, 18)), ("college", (19, 22))):
+            f[f"school_age_{stage}"] = sum(1 for m in current if lo <= age[m["member_id"]] <= hi)
         f["members_joined_12m"] = sum(1 for m in mem if days_ago(m["joined_on"]) < 365)
         left = [m for m in mem if m["left_on"] is not None and days_ago(m["left_on"]) < 365]
         f["members_left_12m"] = len(left)
@@ -123,6 +126,22 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         sum12 = sum(total[p] for p in months12)
         for src in ("wage", "business", "property", "transfer"):
             f[f"income_share_{src}_12m"] = sum(per_month[p][src] for p in months12) / sum12 if sum12 > 0 else NAN
+        for src in ("wage", "business"):
+            def src_window(lo: int, hi: int, src=src) -> list[float]:
+                return [per_month[last - a][src] for a in range(lo, hi) if (last - a) in per_month]
+            f[f"{src}_pc_12m"] = pc(_mean(src_window(0, 12)))
+            f[f"{src}_yoy_change_12m"] = pc(_mean(src_window(0, 12)) - _mean(src_window(12, 24)))
+            if src == "wage":
+                f["wage_trend_3m"] = pc(_mean(src_window(0, 3)) - _mean(src_window(3, 6)))
+                w = src_window(0, 12)
+                f["wage_volatility_12m"] = statistics.pstdev([pc(x) for x in w]) if len(w) >= 2 and size else NAN
+        recent12 = sorted((p for p in total if 0 <= (last - p).n < 24), reverse=True)[:12]
+        mean12 = _mean([total[p] for p in recent12])
+        f["income_pc_last12"] = pc(mean12)
+        this_year = [p for p in total if p.year == t.year and p <= last]
+        f["projected_income_pc_year"] = ((sum(total[p] for p in this_year) + (12 - len(this_year)) * mean12) / size
+                                         if size else NAN)
+        f["projected_income_line_ratio"] = f["projected_income_pc_year"] / line
         f["income_months_unreported_12m"] = 12 - len(months12)
         f["income_months_since_report"] = float((last - recent[0]).n) if recent else NAN
 
@@ -136,6 +155,8 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         f["chronic_outpatient_oop_12m"] = sum(c["out_of_pocket"] for c in claims if c["kind"] == "outpatient_chronic")
         for g in ("cancer", "cardio", "renal", "mental", "injury"):
             f[f"dx_{g}_12m"] = sum(1 for c in claims if c["diagnosis_group"] == g)
+        decay = lambda d: 0.5 ** (days_ago(d) / 182.5)  # noqa: E731
+        f["medical_burden_pc"] = sum(c["out_of_pocket"] * decay(c["service_date"]) for c in claims) / size if size else NAN
         annual = m12 * 12
         f["oop_income_ratio_12m"] = oop12 / annual if annual > 0 else NAN  # NaN > 0 is False
         f["oop_line_ratio_12m"] = oop12 / (size * line) if size else NAN
@@ -161,6 +182,9 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         grades = [e["severity"] for e in ev12 if e["event_type"] == "disaster" and e["severity"] is not None]
         f["disaster_severity_max_12m"] = max(grades) if grades else NAN
         f["event_loss_12m"] = sum(e["loss_amount"] or 0.0 for e in ev12)
+        for kind in ("disaster", "accident"):
+            loss = sum((e["loss_amount"] or 0.0) * decay(e["event_date"]) for e in ev12 if e["event_type"] == kind)
+            f[f"{kind}_loss_pc"] = loss / size if size else NAN
         adverse = [days_ago(e["event_date"]) for e in events
                    if e["event_type"] not in ("birth", "disability_certified", "chronic_registered")]
         f["days_since_adverse_event"] = min(adverse) if adverse else NAN
@@ -176,6 +200,9 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         f["tekun_active"] = has("tekun")
         f["assistance_programs_active"] = len({s["program"] for s in active})
         f["assistance_monthly_active"] = sum(s["monthly_amount"] for s in active)
+        f["recurring_assistance_pc"] = 12 * f["assistance_monthly_active"] / size if size else NAN
+        f["dibao_started_12m"] = 1.0 if any(s["program"] == "dibao" and 0 <= days_ago(s["start_date"]) < 365
+                                            for s in spells) else 0.0
         dibao_ends = [days_ago(s["end_date"]) for s in ended if s["program"] == "dibao"]
         since = min(dibao_ends) if dibao_ends and not f["dibao_active"] else NAN
         f["days_since_dibao_ended"] = since
@@ -198,6 +225,21 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
         f["poverty_exit_year"] = float(h["poverty_exit_year"]) if h["poverty_exit_year"] is not None else NAN
         f["relocated"] = 1.0 if h["relocated"] else 0.0
         f["days_registered"] = days_ago(h["registered_on"])
+
+        # --- resources
+        nz = lambda v: 0.0 if math.isnan(v) else v  # noqa: E731
+        school = 1000 * f["school_age_compulsory"] + 3600 * f["school_age_senior"] + 6000 * f["school_age_college"]
+        f["school_cost_pc"] = school / size if size else NAN
+        workers = max(f["working_age_members"] - f["school_age_senior"] - f["school_age_college"], 0)
+        f["labor_gap_pc"] = line * max(size - 3 * workers, 0) / size if size else NAN
+        income = f["income_pc_last12"] + nz(f["recurring_assistance_pc"])
+        f["resources_pc"] = (income - nz(f["medical_burden_pc"]) - nz(f["disaster_loss_pc"])
+                             - nz(f["accident_loss_pc"]) - nz(f["school_cost_pc"]))
+        f["resources_line_ratio"] = f["resources_pc"] / line
+        explained = (nz(f["labor_gap_pc"]) + max(-nz(f["wage_yoy_change_12m"]), 0.0)
+                     + max(-nz(f["business_yoy_change_12m"]), 0.0))
+        f["unexplained_gap_pc"] = NAN if math.isnan(income) else max(line - income - explained, 0.0)
+        f["as_of_month"] = t.month
 
         rows.append({"household_id": hid, "region_code": h["region_code"],
                      **{name: float(f[name]) for name in feature_names()}})

@@ -32,6 +32,7 @@ from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,
     PROGRAMS,
 )
+from riskmodel.features.resources import RESOURCE_INPUTS, resources
 from riskmodel.features.spec import feature_names
 from riskmodel.labels.outcome import eligible_rows
 
@@ -45,13 +46,18 @@ HOUSEHOLD_BLOCK = 100_000
 LARGE_PANEL = 100_000
 INCOME_SOURCES = ("wage", "business", "property", "transfer")
 #: Month-age ranges [lo, hi) of the income windows; "p" = the same months a year earlier.
-INCOME_WINDOWS = {"3": (0, 3), "6": (0, 6), "12": (0, 12), "p3": (12, 15), "p12": (12, 24)}
+INCOME_WINDOWS = {"3": (0, 3), "6": (0, 6), "12": (0, 12), "p3": (12, 15), "p12": (12, 24), "3to6": (3, 6)}
 #: Months of income history the pipeline reads (12-month windows and the same months a year earlier).
 INCOME_MONTHS = 24
 WORKING_AGE = (16, 64)
+#: School stages by age in years (t's year − birth_year): the recorded ``in_school`` is set at
+#: registration and never updated, so the stage a member is of age for is the better estimate.
+SCHOOL_AGES = {"compulsory": (6, 15), "senior": (16, 18), "college": (19, 22)}
 ELDERLY_AGE = 65
 ELDERLY_ONLY_AGE = 60
 #: Event types that are not themselves adverse (certifications are counted separately).
+#: Half-life of a medical bill or a loss in the resources estimate: a bill paid a year ago weighs a quarter.
+BURDEN_HALF_LIFE_DAYS = 182.5
 NOT_ADVERSE = ("birth", "disability_certified", "chronic_registered")
 CLAIM_DX = ("cancer", "cardio", "renal", "mental", "injury")
 EVENT_COUNTS = {
@@ -190,6 +196,8 @@ def _members(ctx: _AsOf, members: Columns) -> tuple[dict[str, np.ndarray], np.nd
         "students_compulsory": cnt(current & (school == IN_SCHOOL.index("compulsory"))),
         "students_senior": cnt(current & ((school == IN_SCHOOL.index("senior")) | (school == IN_SCHOOL.index("vocational")))),
         "students_college": cnt(current & (school == IN_SCHOOL.index("college"))),
+        "working_age_members": cnt(current & working),
+        **{f"school_age_{stage}": cnt(current & (age >= lo) & (age <= hi)) for stage, (lo, hi) in SCHOOL_AGES.items()},
         "members_joined_12m": cnt(m & (joined_day > ctx.day - 365)),
         "members_left_12m": cnt(left_recent),
         "earner_death_12m": cnt(died & capable & (age_left >= WORKING_AGE[0]) & (age_left <= WORKING_AGE[1])),
@@ -221,16 +229,20 @@ def _income(ctx: _AsOf, income: Columns, size: np.ndarray) -> tuple[dict[str, np
     cells = _income_cells(ctx, income)
     sources = {c: _float(income[c]) for c in INCOME_SOURCES}
     per_cap = _div(np.full(ctx.n, 12.0), size)  # monthly household total → annualised per capita
-    blocks = [_income_block(cells[a:a + HOUSEHOLD_BLOCK], sources, per_cap[a:a + HOUSEHOLD_BLOCK])
+    # months of t's calendar year among the month ages (0 = the last complete month L)
+    ytd = ctx.last_month % 12 + 1 if 1970 + ctx.last_month // 12 == ctx.year else 0
+    blocks = [_income_block(cells[a:a + HOUSEHOLD_BLOCK], sources, per_cap[a:a + HOUSEHOLD_BLOCK], ytd)
               for a in range(0, max(ctx.n, 1), HOUSEHOLD_BLOCK)]
     out = {name: np.concatenate([blk[name] for blk in blocks]) for name in blocks[0]}
     monthly_12m = out.pop("_monthly_12m")
     for w in ("3m", "6m", "12m", "latest3"):
         out[f"income_line_ratio_{w}"] = out[f"income_pc_{w}"] / ctx.line
+    out["projected_income_line_ratio"] = out["projected_income_pc_year"] / ctx.line
     return out, monthly_12m
 
 
-def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np.ndarray) -> dict[str, np.ndarray]:
+def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np.ndarray,
+                  ytd: int) -> dict[str, np.ndarray]:
     present = cells >= 0
     take = np.where(present, cells, 0)
     parts = {c: np.where(present, v[take], 0.0) if len(v) else np.zeros(cells.shape) for c, v in sources.items()}
@@ -257,9 +269,35 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     }
     for c in INCOME_SOURCES:
         out[f"income_share_{c}_12m"] = _div(parts[c][:, :12].sum(axis=1), sums["12"], ok=sums["12"] > 0)
+    out.update(_income_by_source(present, parts, counts, per_cap))
+    # deseasonalised: the 12 most recent reported months (within 24) cover each calendar month once
+    last12 = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 12)
+    mean_last12 = _div(np.where(last12, total, 0.0).sum(axis=1), last12.sum(axis=1))
+    out["income_pc_last12"] = mean_last12 * per_cap
+    ytd_sum = total[:, :ytd].sum(axis=1)
+    ytd_n = present[:, :ytd].sum(axis=1)
+    out["projected_income_pc_year"] = (ytd_sum + (12 - ytd_n) * mean_last12) * per_cap / 12.0
     out["income_months_unreported_12m"] = 12.0 - c12
     out["income_months_since_report"] = np.where(any_report, np.argmax(present, axis=1), np.nan)
     out["_monthly_12m"] = mean["12"]
+    return out
+
+
+def _income_by_source(present: np.ndarray, parts: dict[str, np.ndarray], counts: dict[str, np.ndarray],
+                      per_cap: np.ndarray) -> dict[str, np.ndarray]:
+    """Wage and business income apart: a fall in one evidences 务工就业不稳, in the other 产业失败."""
+    out = {}
+    for src in ("wage", "business"):
+        mean = {w: _div(parts[src][:, lo:hi].sum(axis=1), counts[w]) for w, (lo, hi) in INCOME_WINDOWS.items()}
+        out[f"{src}_pc_12m"] = mean["12"] * per_cap
+        out[f"{src}_yoy_change_12m"] = (mean["12"] - mean["p12"]) * per_cap
+    wage_mean = {w: _div(parts["wage"][:, lo:hi].sum(axis=1), counts[w]) for w, (lo, hi) in INCOME_WINDOWS.items()}
+    out["wage_trend_3m"] = (wage_mean["3"] - wage_mean["3to6"]) * per_cap
+    c12, p12 = counts["12"], present[:, :12]
+    x = parts["wage"][:, :12] * per_cap[:, None]
+    mu = _div(np.where(p12, x, 0.0).sum(axis=1), c12)
+    var = _div(np.where(p12, (x - mu[:, None]) ** 2, 0.0).sum(axis=1), c12, ok=c12 >= 2)
+    out["wage_volatility_12m"] = np.sqrt(var)
     return out
 
 
@@ -302,12 +340,19 @@ def _medical(ctx: _AsOf, claims: Columns, idx: np.ndarray, pos: np.ndarray, memb
     }
     for i, g in enumerate(CLAIM_DX):
         out[f"dx_{g}_12m"] = ctx.count(code[dx == i])
+    decayed = oop * _decay(ctx, day)
+    out["medical_burden_pc"] = _div(ctx.count(code, decayed), size)
     out["oop_income_ratio_12m"] = _div(oop12, annual_income, ok=annual_income > 0)
     out["oop_line_ratio_12m"] = _div(oop12, size * ctx.line)
     return out
 
 
-def _events(ctx: _AsOf, events: Columns, members: Columns) -> dict[str, np.ndarray]:
+def _decay(ctx: _AsOf, day: np.ndarray) -> np.ndarray:
+    """Weight of a burden dated ``day`` in the resources at t (halves every ``BURDEN_HALF_LIFE_DAYS``)."""
+    return 0.5 ** ((ctx.day - day) / BURDEN_HALF_LIFE_DAYS)
+
+
+def _events(ctx: _AsOf, events: Columns, members: Columns, size: np.ndarray) -> dict[str, np.ndarray]:
     n = ctx.n
     idx, code = ctx.rows_of(events["household_id"], events["reported_on"] <= ctx.t)
     etype = _enum_codes(events["event_type"], EVENT_TYPES)[idx]
@@ -343,12 +388,16 @@ def _events(ctx: _AsOf, events: Columns, members: Columns) -> dict[str, np.ndarr
     dis12 = recent & is_("disaster")
     out["disaster_severity_max_12m"] = _group_extreme(n, code[dis12], severity[dis12], np.maximum)
     out["event_loss_12m"] = ctx.count(code[recent], loss[recent])
+    decayed = loss * _decay(ctx, day)
+    for kind in ("disaster", "accident"):
+        sel = recent & is_(kind)
+        out[f"{kind}_loss_pc"] = _div(ctx.count(code[sel], decayed[sel]), size)
     adverse = ~enum_lookup(EVENT_TYPES, NOT_ADVERSE)[etype]
     out["days_since_adverse_event"] = ctx.day - _group_extreme(n, code[adverse], day[adverse], np.maximum)
     return out
 
 
-def _assistance(ctx: _AsOf, assistance: Columns) -> dict[str, np.ndarray]:
+def _assistance(ctx: _AsOf, assistance: Columns, size: np.ndarray) -> dict[str, np.ndarray]:
     n = ctx.n
     idx, code = ctx.rows_of(assistance["household_id"], assistance["reported_on"] <= ctx.t)
     prog = _enum_codes(assistance["program"], PROGRAMS)[idx]
@@ -368,11 +417,15 @@ def _assistance(ctx: _AsOf, assistance: Columns) -> dict[str, np.ndarray]:
     since_dibao = ctx.day - _group_extreme(n, code[dibao_end], end[dibao_end], np.maximum)
     since_dibao[dibao_active > 0] = np.nan
     one_off = ~recurring & (start > ctx.day - 365)
+    monthly = ctx.count(code[active], amount[active])
+    dibao_new = (prog == PROGRAMS.index("dibao")) & (start > ctx.day - 365) & (start <= ctx.day)
     return {
+        "dibao_started_12m": (ctx.count(code[dibao_new]) > 0).astype(np.float64),
+        "recurring_assistance_pc": _div(12.0 * monthly, size),
         "dibao_active": dibao_active,
         "tekun_active": on("tekun"),
         "assistance_programs_active": _distinct_count(n, code[active], prog[active].astype(np.int64), len(PROGRAMS)),
-        "assistance_monthly_active": ctx.count(code[active], amount[active]),
+        "assistance_monthly_active": monthly,
         "dibao_ended_12m": (since_dibao < 365).astype(np.float64),
         "days_since_dibao_ended": since_dibao,
         "assistance_ended_6m": ctx.count(code[recurring & ended & (end > ctx.day - 182)]),
@@ -475,10 +528,11 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     put(part)
     put(_medical(ctx, claims, claim_rows, claim_member, member_code, size, monthly_12m))
     del part, member_code, monthly_12m, claim_rows, claim_member
-    put(_events(ctx, panel.columns("events"), members))
-    put(_assistance(ctx, panel.columns("assistance")))
+    put(_events(ctx, panel.columns("events"), members, size))
+    put(_assistance(ctx, panel.columns("assistance"), size))
     put(_history(ctx, panel.columns("monitoring")))
     put(_static(ctx, hh, rows))
+    put(resources({name: values[:, column[name]] for name in RESOURCE_INPUTS}, ctx.line, t.month))
     if sorted(computed) != sorted(names):
         twice = sorted({c for c in computed if computed.count(c) > 1})
         raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(known - set(computed))}, "

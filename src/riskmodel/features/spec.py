@@ -38,6 +38,14 @@ def risk_types() -> dict[str, RiskType]:
     return {code: RiskType(code, raw[code]["zh"], raw[code]["en"], tuple(raw[code]["measures"])) for code in RISK_TYPES}
 
 
+#: How a feature's contribution is attributed to risk types (``explain`` in features.yaml):
+#: ``fixed`` to its own ``risk_type``; ``by_cause`` (an income or resources level, assistance,
+#: history: says *that* a household is short, not *why*) split over the risk types in proportion
+#: to the household's ``cause`` features; ``context`` (calendar, data coverage) split like the
+#: household's other reasons.
+EXPLAIN_MODES = ("fixed", "by_cause", "context")
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """One model feature as ``features.yaml`` declares it."""
@@ -48,9 +56,15 @@ class FeatureSpec:
     source: str
     window: str
     risk_type: str
+    explain: str = "fixed"
+    cause: int = 0
+    """+1: the value (yuan per person a year) is a shortfall evidencing ``risk_type``; −1: its negative is."""
+    monotone: int = 0
+    """LightGBM monotone constraint: −1 risk never rises with the value, +1 never falls."""
 
 
 _SPEC_KEYS = ("name", "zh", "en", "source", "window", "risk_type")
+_OPTIONAL_KEYS = ("explain", "cause", "monotone")
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +79,16 @@ def feature_specs() -> tuple[FeatureSpec, ...]:
     seen: set[str] = set()
     for i, entry in enumerate(raw, start=1):
         keys = set(entry) if isinstance(entry, dict) else set()
-        if keys != set(_SPEC_KEYS):
-            raise ValueError(f"features.yaml entry {i}: needs exactly the keys {', '.join(_SPEC_KEYS)}; got {sorted(keys)}")
-        spec = FeatureSpec(**{k: str(entry[k]) for k in _SPEC_KEYS})
+        if not set(_SPEC_KEYS) <= keys <= set(_SPEC_KEYS) | set(_OPTIONAL_KEYS):
+            raise ValueError(f"features.yaml entry {i}: needs the keys {', '.join(_SPEC_KEYS)} (optional "
+                             f"{', '.join(_OPTIONAL_KEYS)}); got {sorted(keys)}")
+        spec = FeatureSpec(**{k: str(entry[k]) for k in _SPEC_KEYS}, explain=str(entry.get("explain", "fixed")),
+                           cause=int(entry.get("cause", 0)), monotone=int(entry.get("monotone", 0)))
+        if spec.explain not in EXPLAIN_MODES:
+            raise ValueError(f"features.yaml entry {i} ({spec.name}): explain {spec.explain!r} is not one of "
+                             f"{', '.join(EXPLAIN_MODES)}")
+        if spec.cause not in (-1, 0, 1) or spec.monotone not in (-1, 0, 1):
+            raise ValueError(f"features.yaml entry {i} ({spec.name}): cause and monotone must be -1, 0 or 1")
         if spec.name in seen:
             raise ValueError(f"features.yaml entry {i}: feature {spec.name!r} is defined twice")
         if spec.risk_type not in RISK_TYPES:

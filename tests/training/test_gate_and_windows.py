@@ -48,6 +48,26 @@ def test_calibration_is_fit_on_later_dates_and_every_label_is_mature_by_the_cuto
     assert len(w.fit_dates) == cfg.fit_periods and len(w.calibration_dates) == cfg.calibration_periods
 
 
+def test_no_identification_can_be_a_positive_in_both_fit_and_calibration_windows():
+    cfg = TrainConfig()
+    w = training_windows("2024-06-30", cfg)
+    # a fit date's labels cover (t, t + H]; the first calibration date's start after that
+    assert max(w.fit_dates) + pd.Timedelta(weeks=cfg.horizon_weeks) <= min(w.calibration_dates)
+    shorter = training_windows("2024-06-30", cfg.model_copy(update={"calibration_gap_weeks": 4}))
+    assert min(shorter.calibration_dates) - max(shorter.fit_dates) == pd.Timedelta(weeks=4)
+
+
+def test_fit_dates_with_a_look_back_truncated_by_the_start_of_the_data_are_dropped():
+    cfg = TrainConfig()
+    start = pd.Timestamp("2021-01-01")
+    w = training_windows("2025-06-30", cfg, earliest=start)
+    assert min(w.fit_dates) >= start + pd.Timedelta(weeks=cfg.min_lookback_weeks)
+    assert 0 < len(w.fit_dates) < cfg.fit_periods
+    full = training_windows("2025-06-30", cfg.model_copy(update={"min_lookback_weeks": 0}), earliest=start)
+    assert len(full.fit_dates) == cfg.fit_periods
+    assert set(w.fit_dates) == {t for t in full.fit_dates if t >= start + pd.Timedelta(weeks=cfg.min_lookback_weeks)}
+
+
 def test_evaluation_dates_start_at_the_training_cutoff_and_have_mature_labels():
     cfg = TrainConfig(eval_step_weeks=4, lead_step_weeks=1)
     evals, lead = evaluation_dates("2024-01-01", "2024-12-31", cfg)

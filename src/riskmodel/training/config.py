@@ -45,8 +45,15 @@ class TrainConfig(BaseModel):
     step_weeks: int = Field(4, ge=1)
     #: as-of dates in the fit window (the earliest are dropped if the data is shorter)
     fit_periods: int = Field(24, ge=1)
-    #: as-of dates in the calibration window, right after the fit window
+    #: as-of dates in the calibration window, after the fit window
     calibration_periods: int = Field(3, ge=1)
+    #: weeks from the last fit date to the first calibration date (None: the horizon), so that no
+    #: identification counts as a positive in both windows (a shorter gap makes calibration
+    #: re-learn the fit window's positives: over-confident top scores)
+    calibration_gap_weeks: int | None = Field(None, ge=1)
+    #: fit dates need this much data before them (the features' longest look-back, 24 months of
+    #: income): earlier dates' windows are truncated by the start of the data and are dropped
+    min_lookback_weeks: int = Field(104, ge=0)
     calibration: Literal["isotonic", "platt"] = "isotonic"
     #: length of the evaluation window (as-of dates after the training cut-off) and its spacing
     eval_weeks: int = Field(12, ge=0)
@@ -54,6 +61,8 @@ class TrainConfig(BaseModel):
     #: spacing of the as-of grid for lead times (the contract says weekly)
     lead_step_weeks: int = Field(1, ge=1)
     capacity_share: float = Field(CAPACITY_SHARE, gt=0, le=1)
+    #: bootstrap resamples of households for the per-date metrics' intervals (0: point values only)
+    bootstrap_replicates: int = Field(0, ge=0)
     seed: int = 0
     num_boost_round: int = Field(300, ge=1)
     lightgbm: dict = Field(default_factory=lambda: dict(LIGHTGBM_DEFAULTS))

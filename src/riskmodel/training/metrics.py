@@ -12,7 +12,13 @@ Definitions (docs/evaluation.md):
 - ECE: expected calibration error over ``ECE_BINS`` equal-count bins of the probability,
   Σ (n_b / N) · |mean p − mean y| (equal-count bins because positives are rare);
 - lead time: for a household identified on ``d``, ``d − t_first`` in weeks, ``t_first`` the
-  first weekly as-of date in ``[d − H, d)`` on which it was inside its county's capacity.
+  first weekly as-of date in ``[d − H, d)`` on which it was inside its county's capacity;
+- per-date metrics: ROC-AUC, PR-AUC, recall@k and precision@k computed on each as-of date
+  alone, then averaged over dates (pooling dates rewards knowing the calendar: a date with
+  more identifications ahead lifts every household of it), with a bootstrap over households
+  (``bootstrap_per_date``: households drawn with replacement, all their dates with them);
+- worst calibration bin: the largest ``mean p / observed rate`` over the ECE bins (> 1 is
+  over-confident; infinite where a bin with p > 0 saw no positive).
 """
 
 from __future__ import annotations
@@ -53,6 +59,96 @@ def ece(y, p, bins: int = ECE_BINS) -> float:
     if r.empty:
         return float("nan")
     return float(np.sum(r["n"] / r["n"].sum() * np.abs(r["p_mean"] - r["y_rate"])))
+
+
+def worst_bin_ratio(y, p, bins: int = ECE_BINS) -> float:
+    """Largest over-confidence ``mean p / observed rate`` over the equal-count bins."""
+    r = reliability(y, p, bins)
+    r = r.loc[r["p_mean"] > 0]
+    if r.empty:
+        return float("nan")
+    with np.errstate(divide="ignore"):
+        return float(np.max(np.where(r["y_rate"] > 0, r["p_mean"] / r["y_rate"].where(r["y_rate"] > 0, 1.0), np.inf)))
+
+
+def _weighted_at_k(y: np.ndarray, s: np.ndarray, ids: np.ndarray, w: np.ndarray, share: float) -> tuple[float, float]:
+    """(recall, precision) of one date's top ``ceil(share × Σw)`` rows, rows weighted ``w`` (bootstrap copies)."""
+    keep = w > 0
+    y, s, ids, w = y[keep], s[keep], ids[keep], w[keep]
+    order = np.lexsort((ids, -s))
+    cw = np.cumsum(w[order])
+    k = np.ceil(share * cw[-1] - 1e-9) if len(cw) else 0.0
+    inside = np.zeros(len(y), dtype=bool)
+    inside[order] = cw - w[order] < k  # a copy starting inside the list is listed
+    pos = float(np.sum(w * y))
+    hits = float(np.sum(w * y * inside))
+    listed = float(np.sum(w * inside))
+    return (hits / pos if pos else float("nan")), (hits / listed if listed else float("nan"))
+
+
+def _date_metrics(y, s, ids, w, share) -> tuple[float, float, float, float]:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    yw = w > 0
+    if y[yw].min(initial=1) == y[yw].max(initial=0):
+        roc = pr = float("nan")
+    else:
+        roc = float(roc_auc_score(y[yw], s[yw], sample_weight=w[yw]))
+        pr = float(average_precision_score(y[yw], s[yw], sample_weight=w[yw]))
+    rec, prec = _weighted_at_k(y, s, ids, w, share)
+    return roc, pr, rec, prec
+
+
+PER_DATE_METRICS = ("roc_auc", "pr_auc", "recall_at_k", "precision_at_k")
+
+
+def per_date_metrics(frame: pd.DataFrame, models: list[str], share: float,
+                     weights: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """Per model, ``PER_DATE_METRICS`` computed on each as-of date alone and averaged over the dates."""
+    w_all = np.ones(len(frame)) if weights is None else np.asarray(weights, dtype=float)
+    y_all = frame["label"].to_numpy(dtype=int)
+    ids_all = frame["household_id"].to_numpy(dtype=object)
+    groups = list(frame.groupby("as_of", sort=True).indices.values())
+    out = {}
+    for m in models:
+        s_all = frame[f"s_{m}"].to_numpy(dtype=float)
+        vals = np.array([_date_metrics(y_all[i], s_all[i], ids_all[i], w_all[i], share) for i in groups])
+        out[m] = {k: float(np.nanmean(vals[:, j])) if len(vals) and not np.isnan(vals[:, j]).all() else float("nan")
+                  for j, k in enumerate(PER_DATE_METRICS)}
+    return out
+
+
+def bootstrap_per_date(frame: pd.DataFrame, models: list[str], share: float, *, reference: str | None = None,
+                       replicates: int = 200, seed: int = 0, level: float = 0.95) -> dict:
+    """Per-date means with bootstrap intervals over households, and ratios to ``reference`` if given.
+
+    Returns ``{model: {metric: {"mean", "lo", "hi"}}}`` (the point estimate on the data as is,
+    the interval from ``replicates`` resamples), plus ``{model: {"ratio_<metric>": ...}}`` to
+    the reference model, resampled jointly so the interval of a ratio is that of the ratio.
+    """
+    point = per_date_metrics(frame, models, share)
+    codes, uniques = pd.factorize(frame["household_id"])
+    rng = np.random.default_rng(seed)
+    draws: dict[str, list[list[float]]] = {m: [] for m in models}
+    for _ in range(replicates):
+        counts = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques)).astype(float)
+        res = per_date_metrics(frame, models, share, weights=counts[codes])
+        for m in models:
+            draws[m].append([res[m][k] for k in PER_DATE_METRICS])
+    a = (1 - level) / 2
+    out: dict[str, dict] = {}
+    for m in models:
+        d = np.array(draws[m])
+        out[m] = {k: {"mean": point[m][k], "lo": float(np.nanquantile(d[:, j], a)),
+                      "hi": float(np.nanquantile(d[:, j], 1 - a))} for j, k in enumerate(PER_DATE_METRICS)}
+        if reference is not None and reference in draws and m != reference:
+            r = np.array(draws[reference])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                q = d / r
+            for j, k in enumerate(PER_DATE_METRICS):
+                out[m][f"ratio_{k}"] = {"mean": ratio(point[m][k], point[reference][k]),
+                                        "lo": float(np.nanquantile(q[:, j], a)), "hi": float(np.nanquantile(q[:, j], 1 - a))}
+    return out
 
 
 def inside_capacity(frame: pd.DataFrame, score_col: str, share: float, by: str | None = None) -> np.ndarray:
@@ -110,9 +206,10 @@ def model_metrics(frame: pd.DataFrame, model: str, share: float, groups: dict[st
         p = frame[pcol].to_numpy(dtype=float)
         out["brier"] = float(np.mean((p - y) ** 2)) if len(y) else float("nan")
         out["ece"] = ece(y, p)
+        out["worst_bin_ratio"] = worst_bin_ratio(y, p)
         out["mean_probability"] = float(p.mean()) if len(p) else float("nan")
     else:
-        out["brier"] = out["ece"] = out["mean_probability"] = None
+        out["brier"] = out["ece"] = out["mean_probability"] = out["worst_bin_ratio"] = None
     overall = inside_capacity(frame, f"s_{model}", share)
     county = inside_capacity(frame, f"s_{model}", share, by="county")
     a, c = at_capacity(frame, overall), at_capacity(frame, county)

@@ -2,8 +2,14 @@
 
 Windows, for a training cut-off ``T`` and horizon ``H`` (only records reported by ``T`` are read):
 
-    fit dates  ……  (every step_weeks)   |  calibration dates  |  T − H   T
-    └─ LightGBM + logistic fit here ─┘     └─ calibrator ──┘      labels mature by T
+    fit dates  ……  (every step_weeks)  | ≥ H gap |  calibration dates  |  T − H   T
+    └─ LightGBM + logistic fit here ─┘            └─ calibrator ──┘      labels mature by T
+
+The gap (``calibration_gap_weeks``, default ``H``) keeps every identification out of one of the
+two windows' labels: with a four-week gap 59–76 % of calibration positives were also fit
+positives, and the calibrator learned the trees' memory of them. Fit dates whose look-back
+(``min_lookback_weeks``) reaches before the start of the data are dropped: their features are
+truncated and not comparable with later dates'.
 
 Evaluation of a model trained at ``T`` uses only as-of dates ``t ≥ T`` whose labels are mature
 by the data's cut-off ``C`` (``t + H ≤ C``): no outcome the model saw in training falls in an
@@ -27,11 +33,13 @@ import pandas as pd
 from riskmodel.contract import Panel
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.metrics import (
+    bootstrap_per_date,
     capacity_curve,
     inside_capacity,
     lead_summary,
     lead_times,
     model_metrics,
+    per_date_metrics,
     ratio,
 )
 from riskmodel.training.model import CalibratedLightGBM, LogisticBaseline
@@ -55,17 +63,22 @@ class Windows:
 
 
 def training_windows(cutoff, cfg: TrainConfig, earliest: pd.Timestamp | None = None) -> Windows:
-    """Fit and calibration as-of dates for a cut-off (calibration later than fit, labels mature)."""
+    """Fit and calibration as-of dates for a cut-off (calibration a gap after fit, labels mature).
+
+    ``earliest``: the start of the data; fit dates less than ``min_lookback_weeks`` after it are dropped.
+    """
     c = pd.Timestamp(cutoff).normalize()
     step = pd.Timedelta(weeks=cfg.step_weeks)
     last = c - pd.Timedelta(weeks=cfg.horizon_weeks)
     cal = [last - i * step for i in range(cfg.calibration_periods)][::-1]
-    fit = [cal[0] - (i + 1) * step for i in range(cfg.fit_periods)][::-1]
-    if earliest is not None:
-        fit = [t for t in fit if t >= earliest]
+    gap = pd.Timedelta(weeks=cfg.horizon_weeks if cfg.calibration_gap_weeks is None else cfg.calibration_gap_weeks)
+    fit = [cal[0] - gap - i * step for i in range(cfg.fit_periods)][::-1]
+    if earliest is not None and not pd.isna(earliest):
+        fit = [t for t in fit if t >= pd.Timestamp(earliest) + pd.Timedelta(weeks=cfg.min_lookback_weeks)]
     if not fit:
-        raise ValueError(f"no fit dates: the data before cut-off {c.date()} is shorter than horizon "
-                         f"({cfg.horizon_weeks} weeks) + calibration window; move the cut-off later")
+        raise ValueError(f"no fit dates: the data before cut-off {c.date()} is shorter than look-back "
+                         f"({cfg.min_lookback_weeks} weeks) + gap + calibration window + horizon "
+                         f"({cfg.horizon_weeks} weeks); move the cut-off later or shorten min_lookback_weeks")
     return Windows(c, tuple(fit), tuple(cal))
 
 
@@ -100,6 +113,22 @@ def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_fe
         parts.append(part)
         progress(stage, i, len(dates))
     return pd.concat(parts, ignore_index=True)
+
+
+def lightgbm_params(cfg: TrainConfig, names: list[str]) -> dict:
+    """The config's LightGBM parameters plus the monotone constraints features.yaml declares.
+
+    Risk never rises with per-capita income or resources: where other records are thin, the
+    trees cannot trade the plain income signal for noise in the rest (issue 15, real data).
+    """
+    from riskmodel.features import feature_specs
+
+    params = dict(cfg.lightgbm)
+    sign = {s.name: s.monotone for s in feature_specs()}
+    constraints = [sign.get(n, 0) for n in names]
+    if any(constraints) and "monotone_constraints" not in params:
+        params["monotone_constraints"] = constraints
+    return params
 
 
 @dataclass
@@ -138,7 +167,8 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     fit_rows, fit_rate = len(fit), float(np.mean(y))
     if not with_lightgbm:
         return Fitted(None, logistic, w, fit_rows, fit_rate, 0, float("nan"))
-    lgbm = CalibratedLightGBM(cfg.lightgbm, cfg.num_boost_round, cfg.calibration, cfg.seed).fit(fit, y, names)
+    lgbm = CalibratedLightGBM(lightgbm_params(cfg, names), cfg.num_boost_round, cfg.calibration,
+                              cfg.seed).fit(fit, y, names)
     del fit
     cal = labelled_table(panel, w.calibration_dates, w.cutoff, cfg.horizon_weeks, progress=progress,
                          stage="calibration window")
@@ -152,16 +182,23 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal), float(cal["label"].mean()), reference)
 
 
-def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series) -> np.ndarray | None:
+#: Oracles from the generator's truth table: model name → column. ``oracle`` knows the latent
+#: state (an upper bound); ``oracle_observable`` is the generator's formula fed only what the
+#: contract tables show as of the date — the reference a learned model should approach.
+ORACLES = {"oracle": "p_identified_26w", "oracle_observable": "p_identified_26w_observable"}
+
+
+def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series,
+                      column: str = "p_identified_26w") -> np.ndarray | None:
     """The generator's probability of identification in the next 26 weeks, from the month of ``t``."""
-    if truth is None:
+    if truth is None or column not in truth:
         return None
     month = pd.Timestamp(t).to_period("M").to_timestamp()
     m = truth["month"]
     if not np.issubdtype(m.dtype, np.datetime64):
         m = pd.to_datetime(m.astype(str).str.slice(0, 7), format="%Y-%m")
-    rows = truth.loc[(m == month).to_numpy(), ["household_id", "p_identified_26w"]]
-    s = pd.Series(rows["p_identified_26w"].to_numpy(dtype=float), index=rows["household_id"].astype(str).to_numpy())
+    rows = truth.loc[(m == month).to_numpy(), ["household_id", column]]
+    s = pd.Series(rows[column].to_numpy(dtype=float), index=rows["household_id"].astype(str).to_numpy())
     s = s[~s.index.duplicated()]
     return s.reindex(ids.astype(str).to_numpy()).to_numpy(dtype=float)
 
@@ -172,10 +209,10 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
 
     ``models`` maps a name to a fitted ``CalibratedLightGBM`` or ``LogisticBaseline``. Returns
     the evaluation frame without labels: as_of, household_id, county, subgroup columns and
-    ``s_<model>``/``p_<model>`` (``s_rule`` for the rule screen, ``s_oracle``/``p_oracle``
-    when truth is given).
+    ``s_<model>``/``p_<model>`` (``s_rule`` for the rule screen, ``s_must_visit`` for 八必访,
+    ``s_oracle``/``p_oracle`` when truth is given).
     """
-    from riskmodel.rules import dept_screen
+    from riskmodel.rules import dept_screen, must_visit_scores
 
     parts = []
     dates = list(dates)
@@ -202,12 +239,15 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
         part["s_rule"] = rule.reindex(part["household_id"].to_numpy()).to_numpy(dtype=float)
         if part["s_rule"].isna().any():
             raise RuntimeError(f"rule screen and features disagree on eligible households at {pd.Timestamp(t).date()}")
-        p_or = truth_probability(truth, t, part["household_id"])
-        if p_or is not None:
+        part["s_must_visit"] = must_visit_scores(f)["rule_score"].to_numpy()
+        for name, column in ORACLES.items():
+            p_or = truth_probability(truth, t, part["household_id"], column)
+            if p_or is None:
+                continue
             if np.isnan(p_or).any():
                 raise ValueError(f"truth lacks {int(np.isnan(p_or).sum())} eligible households at {pd.Timestamp(t).date()}")
-            part["s_oracle"] = p_or
-            part["p_oracle"] = p_or
+            part[f"s_{name}"] = p_or
+            part[f"p_{name}"] = p_or
         parts.append(part)
         progress("scoring", i, len(dates))
     grid = pd.concat(parts, ignore_index=True)
@@ -265,7 +305,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
                                   "label": o["label"].to_numpy()}))
     frame = grid.merge(pd.concat(labs, ignore_index=True), on=["as_of", "household_id"], how="inner",
                        validate="one_to_one")
-    names = [*models, "rule"] + (["oracle"] if "s_oracle" in grid else [])
+    names = [*models, "rule", "must_visit"] + [o for o in ORACLES if f"s_{o}" in grid]
     share = cfg.capacity_share
     per_model = {m: model_metrics(frame, m, share, SUBGROUPS, cfg.gate.min_subgroup_positives) for m in names}
     rule_recall = per_model["rule"]["recall_at_k"]
@@ -273,11 +313,25 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
     for m in names:
         per_model[m]["lift_over_rule"] = ratio(per_model[m]["recall_at_k"], rule_recall)
         per_model[m]["lift_over_rule_county"] = ratio(per_model[m]["recall_at_k_county"], rule_recall_county)
+        per_model[m]["lift_over_must_visit"] = ratio(per_model[m]["recall_at_k"], per_model["must_visit"]["recall_at_k"])
         if "oracle" in per_model:
             per_model[m]["oracle_ratio_pr_auc"] = ratio(per_model[m]["pr_auc"], per_model["oracle"]["pr_auc"])
             per_model[m]["oracle_ratio_recall_at_k"] = ratio(per_model[m]["recall_at_k"],
                                                              per_model["oracle"]["recall_at_k"])
         per_model[m]["capacity_curve"] = capacity_curve(frame, m)
+    reference = "oracle_observable" if "oracle_observable" in per_model else ("oracle" if "oracle" in per_model else None)
+    if cfg.bootstrap_replicates > 0:
+        per_date = bootstrap_per_date(frame, names, share, reference=reference, replicates=cfg.bootstrap_replicates,
+                                      seed=cfg.seed)
+    else:
+        point = per_date_metrics(frame, names, share)
+        per_date = {m: {k: {"mean": v} for k, v in point[m].items()} for m in names}
+        if reference is not None:
+            for m in names:
+                for k in point[m]:
+                    per_date[m][f"ratio_{k}"] = {"mean": ratio(point[m][k], point[reference][k])}
+    for m in names:
+        per_model[m]["per_date"] = per_date[m]
     leads: dict[str, pd.DataFrame] = {}
     if with_leads and lead_dates:
         ident = known.monitoring[["household_id", "identified_on"]].copy()
@@ -295,6 +349,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
                                  if with_leads and lead_dates else None),
                    "horizon_weeks": cfg.horizon_weeks, "capacity_share": share},
         "rows": int(len(frame)), "positives": int(frame["label"].sum()),
+        "per_date_reference": reference,
         "models": per_model,
     }
     return Evaluation(report, frame, leads)

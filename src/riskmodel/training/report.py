@@ -14,7 +14,7 @@ from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 from riskmodel.training.metrics import reliability
 
 MODEL_LABELS = {"lightgbm": "LightGBM (calibrated)", "logistic": "Logistic regression", "rule": "Rule screen",
-                "oracle": "Oracle (truth)"}
+                "must_visit": "八必访 (must-visit)", "oracle": "Oracle (truth)", "oracle_observable": "Observable oracle"}
 
 
 def _plt():
@@ -118,7 +118,23 @@ TABLE_ROWS = (
     ("ECE", "ece", False), ("precision@k", "precision_at_k", True), ("recall@k", "recall_at_k", True),
     ("recall@k (county lists)", "recall_at_k_county", True), ("lift over rule @k", "lift_over_rule", False),
     ("PR-AUC / oracle", "oracle_ratio_pr_auc", False), ("recall@k / oracle", "oracle_ratio_recall_at_k", False),
+    ("lift over 八必访 @k", "lift_over_must_visit", False), ("worst bin p / rate", "worst_bin_ratio", False),
 )
+#: Per-date means (averaged over as-of dates, not pooled), with bootstrap intervals when computed.
+PER_DATE_ROWS = (
+    ("per-date ROC-AUC", "roc_auc", False), ("per-date PR-AUC", "pr_auc", False),
+    ("per-date recall@k", "recall_at_k", True), ("per-date PR-AUC / reference", "ratio_pr_auc", False),
+    ("per-date recall@k / reference", "ratio_recall_at_k", False),
+)
+
+
+def _fmt_interval(v: dict | None, pct: bool) -> str:
+    if not v:
+        return "–"
+    mid = _fmt(v.get("mean"), pct)
+    if "lo" in v:
+        return f"{mid} [{_fmt(v['lo'], pct)}, {_fmt(v['hi'], pct)}]"
+    return mid
 
 
 def table_rows(report: dict) -> tuple[list[str], list[list[str]]]:
@@ -128,6 +144,11 @@ def table_rows(report: dict) -> tuple[list[str], list[list[str]]]:
     rows = []
     for label, key, pct in TABLE_ROWS:
         rows.append([label, *[_fmt(report["models"][m].get(key), pct) for m in models]])
+    if all("per_date" in report["models"][m] for m in models):
+        ref = MODEL_LABELS.get(report.get("per_date_reference") or "", "reference")
+        for label, key, pct in PER_DATE_ROWS:
+            rows.append([label.replace("reference", ref),
+                         *[_fmt_interval(report["models"][m]["per_date"].get(key), pct) for m in models]])
     if all("lead_time" in report["models"][m] for m in models):
         rows.append(["median lead (weeks)", *[_fmt(report["models"][m]["lead_time"]["median_lead_weeks"])
                                               for m in models]])
@@ -144,7 +165,8 @@ def markdown_table(report: dict) -> str:
 
 
 def subgroup_markdown(report: dict, model: str = "lightgbm") -> str:
-    models = [m for m in report["models"] if m in ("lightgbm", "rule", "oracle", "logistic")]
+    models = [m for m in report["models"] if m in ("lightgbm", "rule", "must_visit", "oracle", "oracle_observable",
+                                                   "logistic")]
     groups = report["models"][model]["subgroup_recall_at_k"]
     lines = ["| subgroup | " + " | ".join(MODEL_LABELS.get(m, m) for m in models) + " |",
              "|---|" + "---|" * len(models)]
@@ -222,8 +244,11 @@ def flat_metrics(report: dict) -> dict[str, float]:
     out = {}
     for m, metrics in report["models"].items():
         for k, v in metrics.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None and not np.isnan(v):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v is not None and np.isfinite(v):
                 out[f"{m}.{k}"] = float(v)
+        for k, v in (metrics.get("per_date") or {}).items():
+            if np.isfinite(v.get("mean", float("nan"))):
+                out[f"{m}.per_date.{k}"] = float(v["mean"])
         for k, v in (metrics.get("lead_time") or {}).items():
             if isinstance(v, (int, float)) and not np.isnan(v):
                 out[f"{m}.lead_{k}"] = float(v)

@@ -32,9 +32,22 @@ def scored(scorer, synth_panel) -> pd.DataFrame:
 
 def test_one_row_per_eligible_household_with_the_interface_columns(scored, synth_panel):
     assert list(scored.columns) == ["household_id", "region_code", "score", "probability", "rank", "band",
-                                    "category", "category_zh", "risk_types", "contributions", "measures"]
+                                    "category", "category_zh", "projected_income_pc", "projected_income_line_ratio",
+                                    "risk_types", "contributions", "measures"]
     assert set(scored["household_id"]) == set(eligible(synth_panel, AS_OF))
     assert scored["household_id"].is_unique
+
+
+def test_each_row_carries_the_projected_income_of_its_household_against_the_line(scored, synth_panel):
+    from riskmodel.features import build_features
+
+    f = build_features(synth_panel, AS_OF).set_index("household_id")
+    got = scored.set_index("household_id")
+    want = f.loc[got.index.astype(str)]
+    assert np.allclose(got["projected_income_pc"], want["projected_income_pc_year"], equal_nan=True)
+    assert np.allclose(got["projected_income_line_ratio"] * synth_panel.policy.line(AS_OF.year),
+                       got["projected_income_pc"], equal_nan=True)
+    assert got["projected_income_pc"].notna().mean() > 0.5
 
 
 def test_rank_one_is_the_highest_score_and_ties_go_by_household_id(scored):

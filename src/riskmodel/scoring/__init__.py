@@ -11,7 +11,10 @@ and ``measures`` (None elsewhere).
 - ``score``: the model's uncalibrated probability, used for ranking;
 - ``probability``: calibrated probability of identification within the horizon;
 - ``rank``, ``band``, ``category``, the shown ``risk_types`` and ``measures``: the list policy's
-  (``riskmodel.listing``), with the model's capacity share.
+  (``riskmodel.listing``), with the model's capacity share;
+- ``projected_income_pc``, ``projected_income_line_ratio``: 收入预评估, the projected per-capita
+  net income of the as-of date's year (months reported so far, the rest at the mean of the 12
+  latest reported months) and its ratio to that year's monitoring line.
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ from riskmodel.contract.columns import arrow_text, id_array, positions
 from riskmodel.listing import CAPACITY_SHARE, ListPolicy, bands, categories, rank_order
 
 OUTPUT_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category",
-                  "category_zh", "risk_types", "contributions", "measures")
+                  "category_zh", "projected_income_pc", "projected_income_line_ratio", "risk_types", "contributions",
+                  "measures")
+#: 收入预评估: the year's projected per-capita net income and its ratio to the year's monitoring
+#: line, as features.yaml defines them (NaN for a model without them or a household without income).
+PROJECTED_INCOME = {"projected_income_pc": "projected_income_pc_year",
+                    "projected_income_line_ratio": "projected_income_line_ratio"}
 
 
 class Scorer:
@@ -106,13 +114,16 @@ class Scorer:
             for col, values in extra.items():
                 for i, item in zip(rows, rs[col]):  # item by item: numpy would unpack equal-length lists
                     values[i] = item
+        names = self.model.feature_names_
+        projected = {col: (X[order, names.index(f)].astype(float) if n and f in names else np.full(n, np.nan))
+                     for col, f in PROJECTED_INCOME.items()}
         return {
             "household_id": household_id,
             "region_code": id_array(arrow_text(region_codes).take(order) if ranked else region_codes),
             "score": s[order].astype(float), "probability": p[order].astype(float), "rank": rank,
             "band": bands(rank, n, policy),
             "category": category, "category_zh": np.array([CATEGORY_ZH[c] for c in category], dtype=object),
-            **extra,
+            **projected, **extra,
         }
 
     @staticmethod
@@ -133,27 +144,27 @@ class Scorer:
         return pd.DataFrame(self._reasons(feature_matrix(X, self.model.feature_names_)), index=X.index)
 
     def _reasons(self, X: np.ndarray, policy: ListPolicy | None = None) -> dict[str, list]:
-        from riskmodel.explain import reason_lists, risk_type_sums
+        from riskmodel.explain import explained_sums, reason_lists
 
-        types, matrix, codes, measures = self._risk_type_maps()
-        sums = risk_type_sums(self.model.contributions(X), self.model.feature_names_, types, matrix=matrix)
+        plan, codes, measures = self._risk_type_maps()
+        sums = explained_sums(self.model.contributions(X), X, plan)
         return reason_lists(sums, codes, measures, policy or self.list_policy)
 
-    def _risk_type_maps(self) -> tuple[dict[str, str], np.ndarray, list[str], dict[str, tuple[str, ...]]]:
-        """Feature → risk type, its matrix over the model's features, the codes and their measures.
+    def _risk_type_maps(self) -> tuple[object, list[str], dict[str, tuple[str, ...]]]:
+        """The attribution plan over the model's features, the risk-type codes and their measures.
 
         Built on first use and kept: the API explains every household it scores.
         """
         maps = self.__dict__.get("_maps")
         if maps is None or maps[0] is not self.model:
             from riskmodel.contract import RISK_TYPES
-            from riskmodel.explain import risk_type_matrix
-            from riskmodel.features import feature_risk_types
+            from riskmodel.explain import AttributionPlan
+            from riskmodel.features import feature_specs
             from riskmodel.features.spec import risk_types
 
-            types = feature_risk_types()
-            maps = self._maps = (self.model, types, risk_type_matrix(self.model.feature_names_, types),
-                                 list(RISK_TYPES), {code: rt.measures for code, rt in risk_types().items()})
+            plan = AttributionPlan(self.model.feature_names_, {s.name: s for s in feature_specs()})
+            maps = self._maps = (self.model, plan, list(RISK_TYPES),
+                                 {code: rt.measures for code, rt in risk_types().items()})
         return maps[1:]
 
     # -- persistence -----------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_training_registers_a_challenger_with_an_honest_backtest(store):
     assert min(report["window"]["eval_dates"]) >= report["window"]["start"]
     assert report["window"]["start"] < first["meta"]["training_cutoff"]
     models = report["models"]
-    assert set(models) == {"lightgbm", "logistic", "rule", "oracle"}
+    assert set(models) == {"lightgbm", "logistic", "rule", "must_visit", "oracle", "oracle_observable"}
     assert len({models[m]["rows"] for m in models}) == 1            # same rows for every model
     assert models["lightgbm"]["pr_auc"] > models["lightgbm"]["positives"] / models["lightgbm"]["rows"]
     assert store["first"]["alias_move"]["alias"] == "challenger"

@@ -14,7 +14,7 @@ from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 from riskmodel.training.metrics import reliability
 
 MODEL_LABELS = {"lightgbm": "LightGBM (calibrated)", "logistic": "Logistic regression", "rule": "Rule screen",
-                "must_visit": "八必访 (must-visit)", "oracle": "Oracle (truth)", "oracle_observable": "Observable oracle"}
+                "must_visit": "Must-visit rule", "oracle": "Oracle (truth)", "oracle_observable": "Observable oracle"}
 
 
 def _plt():

@@ -237,3 +237,19 @@ def test_places_show_their_chinese_names_beside_the_codes(client, users, web_run
     township = village[:9]
     assert f"{names[village]}（{village}）" in page.text
     assert f"{names[township]}（{township}）" in page.text
+
+
+def test_the_overview_shows_the_observed_precision_the_weekly_run_stored(client, users, store, counties):
+    import pandas as pd
+
+    other = counties[1]
+    store.replace_visit_precision("2024-07-01", pd.DataFrame({
+        "week": pd.to_datetime(["2024-06-17", "2024-06-24", "2024-06-24"]), "level": ["county"] * 3,
+        "office_code": [counties[0], counties[0], other], "visited": [4, 5, 9], "confirmed": [1, 4, 9],
+        "identified": [1, 2, 0], "not_home": [0, 1, 0], "precision": [0.25, 0.8, 1.0],
+        "identified_share": [0.25, 0.4, 0.0], "matured": [False, False, False]}))
+    log_in(client, *users["office"])
+    text = client.get("/overview").text
+    section = text[text.index("走访核实结果"):]
+    assert "25%" in section and "80%" in section and "（未满观察期）" in section
+    assert other not in section  # another county's office stays out of an office's view

@@ -146,6 +146,7 @@ def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:
                       "confirmed": int((r["last_outcome"] == "confirmed_at_risk").sum())})
     return {
         "as_of": as_of, "townships": table.reset_index().to_dict("records"),
+        "precision": precision_panel(store, user, names),
         "totals": table.sum().to_dict() if len(table) else {},
         "township_chart": charts.grouped_bars(
             [t.split("（")[0][-6:] for t in table.index], {"名单": table["listed"].tolist(),
@@ -156,6 +157,24 @@ def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:
                                          "已走访": [t["visited"] for t in trend],
                                          "确认存在风险": [t["confirmed"] for t in trend]}, "近几周趋势"),
     }
+
+
+def precision_panel(store, user, names: dict[str, str]) -> dict:
+    """Observed precision of visits (confirmed ÷ visited, and identified later) as the weekly run
+    stored it: the office's own level, recent weeks."""
+    prefix = region_prefix(user)
+    level = "township" if prefix and len(prefix) >= 9 else "county"
+    table = store.visit_precision(prefix, level)
+    weeks = sorted(table["week"].unique())[-TREND_WEEKS:]
+    table = table[table["week"].isin(weeks)]
+    rows = [{"week": r.week.strftime("%Y-%m-%d"), "office": _place(names, r.office_code), "visited": r.visited,
+             "confirmed": r.confirmed, "identified": r.identified, "not_home": r.not_home,
+             "precision": r.precision, "identified_share": r.identified_share, "matured": bool(r.matured)}
+            for r in table.itertuples()]
+    by_week = table.groupby("week")[["visited", "confirmed"]].sum()
+    share = [None if v == 0 else c / v for v, c in zip(by_week["visited"], by_week["confirmed"])]
+    return {"rows": rows, "chart": charts.line_chart([w.strftime("%m-%d") for w in by_week.index], share,
+                                                     "走访确认率（确认存在风险 ÷ 已走访）", pct=True)}
 
 
 def model_panel(store, holder) -> dict:

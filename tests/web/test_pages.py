@@ -253,3 +253,14 @@ def test_the_overview_shows_the_observed_precision_the_weekly_run_stored(client,
     section = text[text.index("走访核实结果"):]
     assert "25%" in section and "80%" in section and "（未满观察期）" in section
     assert other not in section  # another county's office stays out of an office's view
+
+
+def test_the_forms_outcome_codes_are_the_apis_including_not_home(client, store, week_rows, counties):
+    from riskmodel.store import VISIT_OUTCOMES
+
+    hid = week_rows.loc[week_rows["county_code"] == counties[0], "household_id"].iloc[0]
+    key = store.create_api_key("office", counties[0], name="county office")[1]
+    r = client.post(f"/v1/households/{hid}/visits", headers={"X-API-Key": key},
+                    json={"visited_on": "2024-07-02", "outcome": "not_home"})
+    assert r.status_code == 201 and r.json()["outcome"] == "not_home"
+    assert VISIT_OUTCOMES == ("confirmed_at_risk", "not_at_risk", "already_assisted", "not_home")

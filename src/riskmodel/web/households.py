@@ -38,6 +38,11 @@ class Panels:
         self._key: tuple[str, int] | None = None
         self._panel = None
 
+    def warm(self, data_dir: str | None) -> None:
+        """Load in the background (the list page calls it, so the first household page is quick)."""
+        if data_dir and self._key is None and not self._lock.locked():
+            threading.Thread(target=self.get, args=(data_dir,), daemon=True, name="panel-warm").start()
+
     def get(self, data_dir: str | None):
         """The panel in ``data_dir``, or None when there is none (or it no longer loads)."""
         if not data_dir or not Path(data_dir).is_dir():

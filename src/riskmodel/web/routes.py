@@ -134,6 +134,7 @@ def mount_pages(app: FastAPI) -> None:
                         404 if request.query_params.get("week") else 200)
         meta = views.week_meta(store, as_of)
         names = region_names(None, meta.get("data_dir"))
+        request.app.state.panels.warm(meta.get("data_dir"))
         rows = views.week_rows(store, user, as_of, weeks, names)
         shown = views.filter_rows(rows, township, village, risk_type, status)
         store.log_access(None, shown["household_id"].tolist(), "page_list", user_id=user.id)

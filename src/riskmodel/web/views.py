@@ -123,12 +123,14 @@ def household_page(store, panels, household_id: str, as_of: dt.date, weeks: list
 
 def _township_counts(rows: pd.DataFrame, identified: set[str]) -> pd.DataFrame:
     flags = pd.DataFrame({
-        "township": rows["township"], "listed": 1,
+        "code": rows["township_code"], "township": rows["township"], "listed": 1,
         "visited": rows["last_outcome"].notna().astype(int),
         "confirmed": (rows["last_outcome"] == "confirmed_at_risk").astype(int),
         "identified": rows["household_id"].isin(identified).astype(int)})
     flags["pending"] = flags["confirmed"] * (1 - flags["identified"])
-    return flags.groupby("township", sort=True)[["listed", "visited", "confirmed", "pending", "identified"]].sum()
+    counts = flags.groupby(["code", "township"], sort=True)[["listed", "visited", "confirmed", "pending",
+                                                              "identified"]].sum()
+    return counts.reset_index("code", drop=True)  # in code order, labelled by name
 
 
 def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:

@@ -92,9 +92,14 @@ def latest():
 
 def test_facts_event_and_claim_reported_after_the_visit_are_news():
     events = pd.DataFrame({"household_id": ["A", "B"], "reported_on": pd.to_datetime(["2025-05-20", "2025-05-01"])})
-    claims = pd.DataFrame({"member_id": ["C1"], "reported_on": pd.to_datetime(["2025-05-11"])})
+    claims = pd.DataFrame({"member_id": ["C1", "B1", "B1"], "kind": ["inpatient", "outpatient", "outpatient"],
+                           "out_of_pocket": [100.0, 120.0, 480.0],
+                           "reported_on": pd.to_datetime(["2025-05-11", "2025-05-12", "2025-05-13"])})
     got = visit_facts(latest(), tables(events=events, medical_claims=claims), AS_OF)
-    assert got["reported_since"].tolist() == [True, False, True]
+    assert got["reported_since"].tolist() == [True, False, True]  # routine outpatient claims are no news
+    claims.loc[2, "out_of_pocket"] = 500.0
+    got = visit_facts(latest(), tables(events=events, medical_claims=claims), AS_OF)
+    assert got["reported_since"].tolist() == [True, True, True]
     assert got["county_code"].tolist() == ["530102", "530102", "530103"]
 
 

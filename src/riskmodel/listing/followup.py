@@ -46,6 +46,9 @@ PENDING_WEEKS = 26
 #: the visit counts as an income drop (something new to look at). Half, not less: rural incomes
 #: swing by a quarter or more with the seasons, which is no news.
 INCOME_DROP_SHARE = 0.5
+#: A claim with at least this out-of-pocket (or any inpatient stay) is news after a visit: the
+#: department screen's monthly outpatient threshold (contract policy ``outpatient_oop_monthly``).
+CLAIM_NEWS_OOP = 500.0
 INCOME_COLUMNS = ("wage", "business", "property", "transfer")
 VISITED_COLUMNS = ("household_id", "county_code", "visited_on", "outcome", "reported_since", "assisted",
                    "identified")
@@ -134,7 +137,8 @@ def visit_facts(latest: pd.DataFrame, tables: Mapping[str, pd.DataFrame], as_of,
     if cl is not None and len(cl) and mem is not None:
         owner = pd.Series(mem["household_id"].astype(str).to_numpy(), index=mem["member_id"].astype(str))
         claim_hh = cl["member_id"].astype(str).map(owner)
-        known = claim_hh.notna().to_numpy()
+        big = (cl["kind"].eq("inpatient") | (cl["out_of_pocket"].astype(float) >= CLAIM_NEWS_OOP)).to_numpy()
+        known = claim_hh.notna().to_numpy() & big
         news.update(_after_visit(claim_hh[known], cl.loc[known, "reported_on"], visited_on))
     inc = tables.get("income")
     if inc is not None and len(inc):

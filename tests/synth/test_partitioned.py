@@ -8,8 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from riskmodel.cli.app import app
-from riskmodel.contract import Panel
-from riskmodel.contract.schema import TABLES
+from riskmodel.contract import Panel, load, load_truth
 from riskmodel.synth import SynthConfig, generate
 from riskmodel.synth.partitioned import write_partitioned
 
@@ -33,7 +32,7 @@ def _read(folder, name):
 def test_same_config_gives_byte_identical_files(written):
     a, b = written
     assert _files(a) == _files(b)
-    assert len(_files(a)) == 3 * 9 + 2  # 8 tables and the truth per county, regions, policy
+    assert len(_files(a)) == 3 * 8 + 3  # 8 tables per county; regions, policy and truth once
     for f in _files(a):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 
@@ -43,7 +42,7 @@ def test_every_row_lies_in_its_households_county(written):
     hh = _read(a, "households")
     assert (hh["region_code"].str.slice(0, 6) == hh["county"]).all()
     county_of = hh.set_index("household_id")["county"]
-    for name in ("income", "assistance", "events", "monitoring", "members", "truth"):
+    for name in ("income", "assistance", "events", "monitoring", "members"):
         df = _read(a, name)
         assert (county_of.reindex(df["household_id"]).to_numpy() == df["county"].to_numpy()).all(), name
     members = _read(a, "members").set_index("member_id")["county"]
@@ -55,14 +54,17 @@ def test_every_row_lies_in_its_households_county(written):
 def test_the_files_hold_the_in_memory_panel_which_follows_the_contract(written):
     a, _ = written
     result = generate(SynthConfig(**CONFIG))
-    Panel.from_frames({k: v for k, v in result.tables.items() if k in TABLES}, result.policy)
+    Panel.from_frames(result.tables, result.policy)
     for name in ("households", "members", "medical_claims", "events"):
         on_disk = _read(a, name)
         assert len(on_disk) == len(result.tables[name]), name
         key = on_disk.columns[0]
         assert on_disk[key].is_unique and set(on_disk[key]) == set(result.tables[name][key].astype(str)), name
-    truth = _read(a, "truth")
+    truth = load_truth(a)  # one file, a row group per county
     assert len(truth) == len(result.truth) == 900 * 12
+    assert set(truth["household_id"]) == set(result.tables["households"]["household_id"].astype(str))
+    panel = load(a)  # the contract's reader takes the partitioned layout
+    assert len(panel.households) == 900 and len(panel.member_status) == len(result.tables["member_status"])
 
 
 @pytest.mark.slow

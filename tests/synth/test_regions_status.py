@@ -14,7 +14,7 @@ def result():
 
 
 def _table(result, name):
-    return {**result.tables, **result.extra}[name]
+    return result.tables[name]
 
 
 def test_every_household_lies_in_a_named_village(result):

@@ -21,7 +21,7 @@ def small():
 
 
 def _all_tables(result):
-    return {**result.tables, **result.extra}
+    return dict(result.tables)
 
 
 def test_truth_columns_are_documented_in_the_parquet_schema(synth_dir):

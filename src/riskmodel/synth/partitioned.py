@@ -1,8 +1,8 @@
 """County by county: a panel simulated one county at a time, each from its own random stream.
 
 ``riskmodel synth --partitioned`` writes the contract's partitioned layout
-(``households/county=370321/part-0.parquet``, … and ``truth/county=…/part-0.parquet``) while only
-one county's simulation is in memory, so peak memory follows the largest county, not the panel.
+(``households/county=370321/part-0.parquet``, …; ``truth.parquet`` one row group per county) while
+only one county's simulation is in memory, so peak memory follows the largest county, not the panel.
 Which village each household lives in and which county a flood hits are drawn first from a
 separate stream; household ids are the same seeded permutation as a single-stream panel's;
 people, claims and events are numbered on from the previous county. Same config → the same
@@ -19,8 +19,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from riskmodel.contract import Policy, atomic_dir
-from riskmodel.contract.io import write_table
+from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
+from riskmodel.contract.writers import write_county, write_table
 from riskmodel.contract.schema import TABLES
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.engine import county_layout, simulate
@@ -28,6 +29,7 @@ from riskmodel.synth.observable import observable_oracle
 from riskmodel.synth.regions import region_names
 from riskmodel.synth.tables import _Ids, build_tables, household_ids
 from riskmodel.synth.truth import to_arrow as truth_to_arrow
+from riskmodel.synth.truth import truth_schema
 
 Progress = Callable[[int, int], None]
 PART = "part-0.parquet"
@@ -36,7 +38,7 @@ PART = "part-0.parquet"
 @dataclass(frozen=True)
 class County:
     code: str
-    tables: dict[str, pd.DataFrame]   # contract tables and member_status (regions: once, beside)
+    tables: dict[str, pd.DataFrame]   # the county's rows of each table (regions: once, beside)
     truth: pd.DataFrame
     policy: Policy
 
@@ -73,34 +75,26 @@ def regions_table(config: SynthConfig) -> pd.DataFrame:
 
 
 def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progress | None = None) -> Path:
-    """Generate county by county into ``out_dir`` (replaced atomically): one Parquet file per table
-    and county, ``regions.parquet``, ``policy.yaml``; the truth partitioned like the tables."""
+    """Generate county by county into ``out_dir`` (replaced atomically): each table a folder of
+    county partitions, ``regions.parquet``, ``policy.yaml`` and ``truth.parquet`` (one file,
+    written a county at a time as row groups)."""
     out_dir = Path(out_dir)
-    policy = None
+    policy, empty = None, {}
     with atomic_dir(out_dir) as tmp:
-        for county in counties(config, progress):
-            policy = county.policy
-            for name, df in county.tables.items():
-                folder = tmp / name / f"county={county.code}"
-                folder.mkdir(parents=True)
-                if name in TABLES:
-                    write_table(df, folder / PART, TABLES[name])
-                else:  # member_status until the contract package knows it
-                    pq.write_table(_plain(df), folder / PART, compression="zstd")
-            folder = tmp / "truth" / f"county={county.code}"
-            folder.mkdir(parents=True)
-            pq.write_table(truth_to_arrow(county.truth), folder / PART, compression="zstd")
-        regions = regions_table(config)
-        key = "regions"
-        if key in TABLES:
-            write_table(regions, tmp / f"{key}.parquet", TABLES[key])
-        else:
-            pq.write_table(_plain(regions), tmp / f"{key}.parquet", compression="zstd")
+        truth = pq.ParquetWriter(tmp / TRUTH_FILE, truth_schema(), compression="zstd")
+        try:
+            for county in counties(config, progress):
+                policy = county.policy
+                write_county(county.tables, tmp, county.code)
+                truth.write_table(truth_to_arrow(county.truth))
+                for name, df in county.tables.items():
+                    if not len(df):
+                        empty.setdefault(name, df)
+        finally:
+            truth.close()
+        for name, df in empty.items():  # a table without any row stays one empty file (its columns declared)
+            if not (tmp / name).exists():
+                write_table(df, tmp / f"{name}.parquet", TABLES[name])
+        write_table(regions_table(config), tmp / "regions.parquet", TABLES["regions"])
         (tmp / POLICY_FILE).write_text((policy or Policy.default()).to_yaml(), encoding="utf-8")
     return out_dir
-
-
-def _plain(df: pd.DataFrame):
-    import pyarrow as pa
-
-    return pa.Table.from_pandas(df, preserve_index=False)

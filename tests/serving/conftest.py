@@ -35,7 +35,8 @@ def registry() -> Registry:
 
 @pytest.fixture
 def serving_settings() -> ServingSettings:
-    return ServingSettings(reload_interval_s=0, auth_cache_s=0, max_body_bytes=200_000, max_batch=20)
+    return ServingSettings(reload_interval_s=0, auth_cache_s=0, max_body_bytes=200_000, max_batch=20,
+                           startup_wait_s=30)
 
 
 @pytest.fixture

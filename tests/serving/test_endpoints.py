@@ -16,7 +16,8 @@ def test_risk_list_json_by_date_iso_week_and_latest(client, keys):
     body = by_date.json()
     assert body["as_of"] == WEEK and body["count"] == 2 and body["model_version"] == "1" and body["run_id"] == "r1"
     first = body["items"][0]
-    assert (first["rank"], first["household_id"], first["risk_types"]) == (1, HH_IN, ["illness", "labor"])
+    assert (first["rank"], first["household_id"]) == (1, HH_IN)
+    assert [(t["code"], t["zh"]) for t in first["risk_types"]] == [("illness", "因病"), ("labor", "缺劳动力")]
     assert first["category_zh"] == "突发严重困难户" and first["new_on_list"] is True
     assert client.get("/v1/risk-lists/2024-W27", headers=auth(keys["analyst"])).json() == body
     assert client.get("/v1/risk-lists/latest", headers=auth(keys["analyst"])).json() == body
@@ -58,8 +59,9 @@ def test_household_latest_history_visits_and_access_log(client, keys, store):
     assert r.status_code == 200
     body = r.json()
     assert body["region_code"] == IN_REGION + "104201"
-    assert body["latest"]["as_of"] == WEEK and body["latest"]["list_rank"] == 1
-    assert body["latest"]["risk_types"] == ["illness", "labor"]
+    assert body["latest"]["as_of"] == WEEK and body["latest"]["rank"] == 1
+    assert [t["code"] for t in body["latest"]["risk_types"]] == ["illness", "labor"]
+    assert body["latest"]["measures"] == ["临时救助"]
     assert [h["as_of"] for h in body["history"]] == ["2024-06-24", WEEK]
     assert body["visits"][0]["outcome"] == "confirmed_at_risk" and body["visits"][0]["visited_on"] == "2024-07-03"
     log = store.access_log(household_id=HH_IN)

@@ -46,7 +46,7 @@ def test_alias_move_swaps_model_without_failing_in_flight_requests(store, keys):
     registry = Registry("1", delay_s=0.05)  # each score takes 50 ms more, so swaps land mid-request
     app = create_app(store=store, scorer_loader=registry.load, version_resolver=registry.resolve,
                      model_info=registry.info,
-                     serving=ServingSettings(reload_interval_s=0.05, auth_cache_s=5))
+                     serving=ServingSettings(reload_interval_s=0.05, auth_cache_s=5, startup_wait_s=30))
     swapped_at: dict[str, float] = {}
     on_swap = app.state.holder.on_swap
     app.state.holder.on_swap = lambda loaded: (swapped_at.setdefault(loaded.version, time.monotonic()),
@@ -107,7 +107,7 @@ def test_failed_load_keeps_serving_the_old_model(store, keys):
         return good_load(uri)
 
     app = create_app(store=store, scorer_loader=flaky, version_resolver=registry.resolve, model_info=registry.info,
-                     serving=ServingSettings(reload_interval_s=0, auth_cache_s=0))
+                     serving=ServingSettings(reload_interval_s=0, auth_cache_s=0, startup_wait_s=30))
     from fastapi.testclient import TestClient
 
     with TestClient(app) as c:

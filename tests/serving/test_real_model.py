@@ -34,7 +34,7 @@ def real_client(fitted, tmp_path):
         return Scorer(fitted.lightgbm, model_name="riskmodel", model_version=uri.rsplit("/", 1)[-1])
 
     app = create_app(store=store, scorer_loader=load, version_resolver=lambda: versions["current"],
-                     serving=ServingSettings(reload_interval_s=0, auth_cache_s=0))
+                     serving=ServingSettings(reload_interval_s=0, auth_cache_s=0, startup_wait_s=30))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c, store.create_api_key("analyst")[1], store, app, versions
     store.dispose()

@@ -147,28 +147,46 @@ FIELD_CASES = ("bad enum", "bad date", "impossible date", "timestamp for a date"
 
 
 @pytest.mark.parametrize("case", FIELD_CASES)
-def test_malformed_household_in_a_batch_is_422_naming_household_and_field(client, keys, case):
+def test_malformed_household_in_a_batch_is_reported_and_the_others_scored(client, keys, case):
     path, value, loc = MALFORMED[case]
-    payload = {"households": [household("H0NEW00E"), _with(path, value)]}
+    payload = {"households": [household("H0NEW00E"), _with(path, value), household("H0NEW00G")]}
     r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
-    assert r.status_code == 422, r.text
-    assert any(d["loc"] == ["body", "households", 1, *loc[1:]] for d in r.json()["detail"]), r.json()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["household_id"] for x in body["results"]] == ["H0NEW00E", "H0NEW00G"]
+    (failed,) = body["errors"]
+    assert failed["index"] == 1
+    assert any(d["loc"] == ["body", "households", 1, *loc[1:]] for d in failed["detail"]), failed
 
 
 def test_contract_errors_in_a_batch_point_at_the_household(client, keys):
     bad = _with(("members", 0, "relation"), "spouse")
     payload = {"households": [household("H0NEW00E"), bad]}
     r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
-    assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "households", 1, "members"]
-    assert r.json()["detail"][0]["type"] == "contract.one_head"
+    assert r.status_code == 200
+    assert [x["household_id"] for x in r.json()["results"]] == ["H0NEW00E"]
+    (failed,) = r.json()["errors"]
+    assert (failed["index"], failed["household_id"]) == (1, bad["household"]["household_id"])
+    assert failed["detail"][0]["loc"] == ["body", "households", 1, "members"]
+    assert failed["detail"][0]["type"] == "contract.one_head"
 
 
-def test_duplicate_household_in_batch_is_422(client, keys):
+def test_a_batch_where_every_household_fails_reports_each(client, keys):
+    bad = _with(("members", 0, "relation"), "spouse")
+    r = client.post("/v1/score/batch", json={"households": [bad, {"household": {}}]}, headers=auth(keys["admin"]))
+    assert r.status_code == 200
+    body = r.json()
+    assert body["results"] == [] and body["model"] is None
+    assert [f["index"] for f in body["errors"]] == [0, 1]
+
+
+def test_duplicate_household_in_batch_is_reported_once(client, keys):
     payload = {"households": [household("H0NEW00F", members=False), household("H0NEW00F", members=False)]}
     r = client.post("/v1/score/batch", json=payload, headers=auth(keys["admin"]))
-    assert r.status_code == 422
-    assert r.json()["detail"][0]["type"] == "contract.unique"
+    assert r.status_code == 200
+    body = r.json()
+    assert [x["household_id"] for x in body["results"]] == ["H0NEW00F"]
+    assert [(f["index"], f["detail"][0]["type"]) for f in body["errors"]] == [(1, "contract.unique")]
 
 
 @pytest.mark.parametrize("path", ["/v1/score", "/v1/score/batch"])

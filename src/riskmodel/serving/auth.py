@@ -6,9 +6,13 @@
 | GET /v1/risk-lists/{week}        | yes   | yes     | rows in P only (a region outside P → 403)   |
 | GET /v1/households/{id}          | yes   | yes     | in P only, else 404 (existence not revealed)|
 | POST /v1/households/{id}/visits  | yes   | 403     | in P only, else 404                         |
+| GET /v1/visits, /v1/visits/{id}  | yes   | yes     | in P only (a region outside P → 403; a      |
+|                                  |       |         | visit outside P → 404)                      |
 | GET /v1/model, /v1/drift/latest  | yes   | yes     | yes                                         |
 
-Missing, unknown or revoked key → 401. Keys are looked up by their public id and checked
+A key created with a region prefix is bound to it whatever its role: an admin or analyst key
+with ``--region`` sees that region only, exactly as an office key does (the region is never
+stored without being enforced). Missing, unknown or revoked key → 401. Keys are looked up by their public id and checked
 against the stored salted hash; a verified key is cached in-process for ``auth_cache_s``.
 """
 
@@ -17,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import time
 
-from fastapi import HTTPException, Request, Security
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
 from riskmodel.store import ApiKeyInfo, sees_region
@@ -70,15 +76,17 @@ async def current_key(request: Request, raw: str | None = Security(api_key_heade
 
 
 def in_region(key: ApiKeyInfo, region_code: str | None) -> bool:
-    """Whether ``key`` may see a household in ``region_code`` (office keys: their prefix only)."""
+    """Whether ``key`` may see a household in ``region_code`` (a key with a region: that prefix only)."""
     return sees_region(key.role, key.region_prefix, region_code)
 
 
 def list_region(key: ApiKeyInfo, region: str | None) -> str | None:
-    """The region prefix a list read is restricted to; 403 when an office asks outside its own."""
-    if key.role != "office":
-        return region
+    """The region prefix a list read is restricted to; 403 when a region-bound key asks outside its own."""
     own = key.region_prefix or ""
+    if not own:
+        if key.role == "office":
+            raise HTTPException(403, "this office key has no region")
+        return region
     if region is None or own.startswith(region):
         return own
     if region.startswith(own):
@@ -89,3 +97,7 @@ def list_region(key: ApiKeyInfo, region: str | None) -> str | None:
 def require_visit_writer(key: ApiKeyInfo) -> None:
     if key.role not in VISIT_WRITERS:
         raise HTTPException(403, f"role {key.role!r} cannot record visits")
+
+
+#: The authenticated key of a request (a route parameter ``key: Key``).
+Key = Annotated[ApiKeyInfo, Depends(current_key)]

@@ -27,3 +27,11 @@ class ServingSettings(BaseSettings):
     full_validation: bool = False
     #: Seconds a verified API key is remembered in-process (revocation takes effect after this).
     auth_cache_s: float = 5.0
+    #: Time zone of "today" (the default ``as_of`` of a score, the future check of a visit date).
+    timezone: str = "Asia/Shanghai"
+    #: First and longest wait between attempts to load the model while none is loaded (backoff).
+    load_retry_initial_s: float = 1.0
+    load_retry_max_s: float = 60.0
+    #: Seconds start-up waits for the first model load attempt before listening anyway (0 = listen
+    #: at once; tests wait, so that their first request finds the model).
+    startup_wait_s: float = 0.0

@@ -57,6 +57,7 @@ class ModelHolder:
         self._lock = threading.Lock()  # one load at a time; readers never take it
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.first_attempt = threading.Event()
 
     def refresh(self) -> bool:
         """Load the alias's current version if it differs from the served one; True if swapped."""
@@ -99,23 +100,47 @@ class ModelHolder:
                 self.on_swap(loaded)
             return True
 
-    def start(self, interval_s: float) -> None:
-        """Poll the alias every ``interval_s`` seconds in a daemon thread (0 = never)."""
-        if interval_s <= 0 or self.resolver is None or self._thread is not None:
+    def status(self) -> str | None:
+        """Why no model is served yet (None once one is)."""
+        if self.current is not None:
+            return None
+        return self.last_error or "loading the model (first attempt under way)"
+
+    def start(self, interval_s: float, *, retry_initial_s: float = 1.0, retry_max_s: float = 60.0) -> None:
+        """Load in a daemon thread, retrying with backoff until a model is loaded; then poll the
+        alias every ``interval_s`` seconds (0 = never).
+
+        The server listens meanwhile: ``/healthz`` answers and ``/readyz`` says why it is not
+        ready (a registry that is down can keep a client waiting for minutes per attempt).
+        """
+        if self._thread is not None:
             return
         self._stop.clear()
+        self.first_attempt = threading.Event()
 
         def loop():
+            delay = retry_initial_s
+            while self.current is None:
+                self.refresh()
+                self.first_attempt.set()
+                if self.current is not None:
+                    break
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, retry_max_s)
+            if interval_s <= 0 or self.resolver is None:
+                return
             while not self._stop.wait(interval_s):
                 self.refresh()
 
-        self._thread = threading.Thread(target=loop, name="riskmodel-model-poller", daemon=True)
+        self._thread = threading.Thread(target=loop, name="riskmodel-model-loader", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop polling; a load stuck on an unreachable registry is left behind (daemon thread)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=1)
             self._thread = None
 
 

@@ -20,9 +20,14 @@ import pyarrow as pa
 from riskmodel.contract import ContractError, Panel, Policy
 from riskmodel.contract.columns import Columns
 from riskmodel.contract.schema import CATEGORY_ZH, TABLES
-from riskmodel.contract.validate import Problems, check_tables, empty_frame
+from riskmodel.contract.validate import RULES, Problems, check_tables, empty_frame
 from riskmodel.listing import DEFAULT_POLICY, shown_measures, shown_risk_types
 from riskmodel.serving.schemas import CHILD_TABLES
+from riskmodel.serving.views import risk_type_items
+
+#: Why a household sent with nothing but its registration gets no measures.
+NO_DATA_NOTE = ("no members, income, medical, assistance, event or monitoring records were sent: "
+                "no measures are suggested (无任何记录，不提出帮扶措施)")
 
 
 class PayloadError(Exception):
@@ -202,7 +207,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
         else:
             base, key, j = origin[prob.table][prob.row - 1]
             loc = [*base, key] + ([] if j is None else [j]) + ([prob.column] if prob.column else [])
-        errors.append(_err(loc, prob.message or prob.rule, f"contract.{prob.rule}", prob.value))
+        message = prob.message or (RULES[prob.rule].text if prob.rule in RULES else f"breaks rule {prob.rule}")
+        errors.append(_err(loc, message, f"contract.{prob.rule}", prob.value))
     for i, p in enumerate(payloads):
         heads = sum(m.relation == "head" for m in (p.members or []))
         if p.members and heads != 1:
@@ -223,6 +229,7 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
     panel = build_panel(payloads, prefix, full=full_validation)
     as_ofs = [p.as_of or default_as_of for p in payloads]
     ids = [p.household.household_id for p in payloads]
+    empty = {p.household.household_id for p in payloads if not any(getattr(p, t) for t in CHILD_TABLES)}
     by_date: dict[dt.date, list[str]] = {}
     for hid, day in zip(ids, as_ofs):
         by_date.setdefault(day, []).append(hid)
@@ -233,7 +240,7 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
         columns = {c: v.tolist() for c, v in scored.items()}
         for i in range(len(columns["household_id"])):
             rec = {c: v[i] for c, v in columns.items()}
-            results[str(rec["household_id"])] = _response(rec, day, loaded)
+            results[str(rec["household_id"])] = _response(rec, day, loaded, no_data=str(rec["household_id"]) in empty)
     missing = [i for i, hid in enumerate(ids) if hid not in results]
     if missing:
         single = len(prefix) == 1
@@ -245,17 +252,11 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
     return [results[hid] for hid in ids]
 
 
-def _num(v) -> float | None:
-    if v is None or (isinstance(v, float) and v != v):
-        return None
-    return float(v)
-
-
 def _str(v) -> str | None:
     return None if v is None or (isinstance(v, float) and v != v) else str(v)
 
 
-def _response(rec: dict, as_of: dt.date, loaded) -> dict:
+def _response(rec: dict, as_of: dt.date, loaded, *, no_data: bool = False) -> dict:
     from riskmodel.features.spec import risk_types as risk_type_map
 
     rt_map = risk_type_map()
@@ -275,9 +276,9 @@ def _response(rec: dict, as_of: dt.date, loaded) -> dict:
         "band": _str(rec.get("band")),
         "category": category,
         "category_zh": _str(rec.get("category_zh")) or CATEGORY_ZH.get(category or ""),
-        "risk_types": [{"code": c, "zh": rt_map[c].zh, "en": rt_map[c].en, "contribution": _num(contrib.get(c))}
-                       for c in codes if c in rt_map],
-        "measures": [str(m) for m in measures],
+        "risk_types": risk_type_items(codes, contrib),
+        "measures": [] if no_data else [str(m) for m in measures],
+        "measures_note": NO_DATA_NOTE if no_data else None,
         "model": {"name": loaded.name, "version": loaded.version},
     }
 
@@ -285,7 +286,7 @@ def _response(rec: dict, as_of: dt.date, loaded) -> dict:
 def panel_payloads(panel: Panel, household_ids, *, as_of=None) -> list[dict]:
     """Score-request JSON objects for households of a ``Panel`` (demo, benchmark, tests).
 
-    The inverse of what the API reads: contract columns, ISO dates, no monitoring rows.
+    The inverse of what the API reads: contract columns, ISO dates, monitoring rows included.
     """
     import json
 
@@ -305,7 +306,7 @@ def panel_payloads(panel: Panel, household_ids, *, as_of=None) -> list[dict]:
     for hid in ids:
         tables = grouped.get(hid, {})
         payload = {"household": tables["households"][0], **{t: tables.get(t, []) for t in CHILD_TABLES}}
-        for t in ("members", "income", "assistance", "events"):
+        for t in ("members", "income", "assistance", "events", "monitoring"):
             for rec in payload[t]:
                 rec.pop("household_id", None)
         if as_of is not None:

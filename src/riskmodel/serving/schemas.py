@@ -11,23 +11,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
-from pydantic_core import core_schema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic_core import PydanticCustomError, core_schema
 
+from riskmodel.contract.plausible import DATE_MAX, DATE_MIN, id_problem, personal_data_problem, text_problem
 from riskmodel.contract.schema import TABLES, Column
 from riskmodel.store.models import VISIT_OUTCOMES
 
-#: Tables a score request carries, besides ``household`` (monitoring is the outcome: never sent).
-CHILD_TABLES = ("members", "income", "medical_claims", "assistance", "events")
+#: Tables a score request carries besides ``household``. ``monitoring`` is the household's
+#: earlier identification history: the model reads it (monitored before, days since the risk
+#: was eliminated), so a client that leaves it out gets a different score than the weekly list.
+CHILD_TABLES = ("members", "income", "medical_claims", "assistance", "events", "monitoring")
 #: Most rows per table and household: far above real households, small enough to bound work.
-MAX_ROWS = {"members": 50, "income": 600, "medical_claims": 2000, "assistance": 500, "events": 500}
+MAX_ROWS = {"members": 50, "income": 600, "medical_claims": 2000, "assistance": 500, "events": 500,
+            "monitoring": 100}
 ID_MAX = 64
 
 
-#: ISO date and month text; years 0001-9999 (``date`` has no year 0).
-_YEAR = r"([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+#: ISO date and month text within the contract's plausible range (1900-01-01 … 2100-12-31).
+_YEAR = r"(19[0-9]{2}|20[0-9]{2}|2100)"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ISO_MONTH_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
+_RANGE = f"between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
 
 
 class _Iso:
@@ -44,15 +49,38 @@ class _Iso:
     def __get_pydantic_core_schema__(self, source, handler) -> core_schema.CoreSchema:
         if self.kind == "date":
             inner = core_schema.chain_schema([core_schema.str_schema(pattern=ISO_DATE_PATTERN),
-                                              core_schema.date_schema()])
-            message = "expected an ISO date YYYY-MM-DD"
+                                              core_schema.date_schema(ge=DATE_MIN, le=DATE_MAX)])
+            message = f"expected an ISO date YYYY-MM-DD {_RANGE}"
         else:
             inner = core_schema.str_schema(pattern=ISO_MONTH_PATTERN)
-            message = "expected an ISO month YYYY-MM"
+            message = f"expected an ISO month YYYY-MM {_RANGE}"
         return core_schema.custom_error_schema(inner, "iso_format", custom_error_message=message)
 
 
-IsoDate = Annotated[dt.date, _Iso("date"), WithJsonSchema({"type": "string", "format": "date"})]
+#: What a valid date looks like, for the OpenAPI document (the parser also rejects 2024-02-30).
+DATE_DOC_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+IsoDate = Annotated[dt.date, _Iso("date"), WithJsonSchema({"type": "string", "format": "date",
+                                                            "pattern": DATE_DOC_PATTERN, "examples": ["2024-07-01"]})]
+
+
+def _checked_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("contract.pseudonymous_id", "identifier {problem}", {"problem": problem})
+    return value
+
+
+def _checked_text(value: str) -> str:
+    problem = text_problem(value) or personal_data_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("contract.free_text", "text {problem}", {"problem": problem})
+    return value
+
+
+#: A pseudonymous identifier: not blank or invisible, no control characters, not ID-number- or phone-shaped.
+Identifier = Annotated[str, Field(min_length=1, max_length=ID_MAX), AfterValidator(_checked_id)]
+#: Free text stored or scored: no NUL or lone surrogates, nothing ID-number- or phone-shaped.
+FreeText = Annotated[str, AfterValidator(_checked_text)]
 IsoMonth = Annotated[str, _Iso("month"),
                      WithJsonSchema({"type": "string", "pattern": ISO_MONTH_PATTERN, "examples": ["2024-05"]})]
 
@@ -61,9 +89,9 @@ def _field_type(col: Column):
     """Python type and Field() arguments of one contract column."""
     kw: dict[str, Any] = {"description": " · ".join(x for x in (col.zh, col.doc) if x) or None}
     if col.kind == "id":
-        return Annotated[str, Field(min_length=1, max_length=ID_MAX, pattern=r"\S")], kw
+        return Identifier, kw
     if col.kind == "str":
-        return Annotated[str, Field(max_length=500)], kw
+        return Annotated[FreeText, Field(max_length=500)], kw
     if col.kind == "region_code":
         return Annotated[str, Field(pattern=r"^[0-9]{12}$", examples=["520322104201"])], kw
     if col.kind == "enum":
@@ -84,9 +112,10 @@ def _field_type(col: Column):
             if "ge" not in num:
                 num["ge"] = -1e12
         base = float if col.kind == "float" else int
-        return Annotated[base, Field(strict=col.kind == "int", **num)], kw
+        # strict: "1800" and true are not numbers (an integer is a valid float)
+        return Annotated[base, Field(strict=True, **num)], kw
     if col.kind == "bool":
-        return bool, kw
+        return Annotated[bool, Field(strict=True)], kw  # "yes" and 1 are not booleans
     raise AssertionError(col.kind)
 
 
@@ -113,8 +142,9 @@ IncomeRow = _model_for("income", "IncomeRow", nested=True)
 MedicalClaimRow = _model_for("medical_claims", "MedicalClaimRow", nested=True)
 AssistanceRow = _model_for("assistance", "AssistanceRow", nested=True)
 EventRow = _model_for("events", "EventRow", nested=True)
+MonitoringRow = _model_for("monitoring", "MonitoringRow", nested=True)
 ROW_MODELS = {"members": MemberRow, "income": IncomeRow, "medical_claims": MedicalClaimRow,
-              "assistance": AssistanceRow, "events": EventRow}
+              "assistance": AssistanceRow, "events": EventRow, "monitoring": MonitoringRow}
 
 EXAMPLE_HOUSEHOLD = {
     "household": {"household_id": "H7F3A91C", "region_code": "520322104201", "household_type": "alleviated",
@@ -152,7 +182,8 @@ HouseholdPayload = create_model(
     __doc__="One household's contract data. Child rows may omit household_id (it is the household's).",
     household=(HouseholdRow, Field(description="the households row (农户)")),
     **{name: _list(model, name) for name, model in ROW_MODELS.items()},
-    as_of=(IsoDate | None, Field(default=None, description="score as of this date (default: today, UTC)")),
+    as_of=(IsoDate | None, Field(default=None, description=(
+        "score as of this date (default: today in the service's time zone, Asia/Shanghai unless configured)"))),
 )
 
 
@@ -167,40 +198,7 @@ def batch_payload(max_households: int) -> type[BaseModel]:
     )
 
 
-# --- responses ---------------------------------------------------------------------------
-
-class RiskTypeOut(BaseModel):
-    code: str = Field(examples=["illness"])
-    zh: str = Field(examples=["因病"])
-    en: str = Field(examples=["illness"])
-    contribution: float | None = Field(default=None, description="summed feature contributions (log-odds)")
-
-
-class ModelRef(BaseModel):
-    name: str
-    version: str
-
-
-class ScoreOut(BaseModel):
-    household_id: str
-    region_code: str
-    as_of: dt.date
-    score: float = Field(description="model score (higher = more at risk)")
-    probability: float = Field(description="calibrated probability of identification within the horizon")
-    band: str | None = Field(default=None, description=(
-        "high | medium | low: where the score would rank in the latest weekly scores of the same model "
-        "version (high = within the capacity share, medium = within 5x); null before any weekly run"))
-    category: str | None = Field(default=None, description="suggested category: unstable | marginal | sudden")
-    category_zh: str | None = Field(default=None, examples=["边缘易致贫户"])
-    risk_types: list[RiskTypeOut] = Field(description="main risk types, main first, with contributions")
-    measures: list[str] = Field(description="suggested assistance measures (from the one risk-type map)")
-    model: ModelRef
-
-
-class BatchOut(BaseModel):
-    results: list[ScoreOut]
-    model: ModelRef
-
+# --- visits ------------------------------------------------------------------------------
 
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -208,15 +206,7 @@ class VisitIn(BaseModel):
          "note": "住院自付较高，已协助申请医疗救助"}]})
     visited_on: IsoDate
     outcome: Literal[VISIT_OUTCOMES]  # type: ignore[valid-type]
-    measures: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=20)
-    note: str = Field(default="", max_length=2000, description="free text; keep names and ID numbers out")
-
-
-class VisitOut(BaseModel):
-    id: int
-    household_id: str
-    visited_on: dt.date
-    outcome: str
-    measures: list[str]
-    note: str
-    recorded_at: dt.datetime
+    measures: list[Annotated[FreeText, Field(min_length=1, max_length=200)]] = Field(default_factory=list,
+                                                                                    max_length=20)
+    note: FreeText = Field(default="", max_length=2000, description=(
+        "free text; no names, ID numbers or phone numbers (ID-number- and phone-shaped text is refused)"))

@@ -18,11 +18,12 @@ from riskmodel.store.repository import (
     RISK_LIST_COLUMNS,
     VISIT_COLUMNS,
     ApiKeyInfo,
+    IdempotencyConflict,
     Store,
     StoreError,
 )
 
 __all__ = [
     "HISTORY_COLUMNS", "PRECISION_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES",
-    "ApiKeyInfo", "LoginThrottled", "Store", "StoreError", "UserInfo", "sees_region",
+    "ApiKeyInfo", "IdempotencyConflict", "LoginThrottled", "Store", "StoreError", "UserInfo", "sees_region",
 ]

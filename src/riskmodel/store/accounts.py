@@ -80,10 +80,15 @@ def check_scope(role: str, region_prefix: str | None) -> str | None:
 
 
 def sees_region(role: str, region_prefix: str | None, region_code: str | None) -> bool:
-    """Whether an account (API key or user) may see a household in ``region_code``."""
-    if role != "office":
-        return True
-    return region_code is not None and region_code.startswith(region_prefix or "\0")
+    """Whether an account (API key or user) may see a household in ``region_code``.
+
+    An account with a region prefix sees that region only, whatever its role: a region is never
+    stored without being enforced (an analyst key created with ``--region`` is bound to it). An
+    office account without one sees nothing.
+    """
+    if region_prefix:
+        return region_code is not None and region_code.startswith(region_prefix)
+    return role != "office"
 
 
 def _token_hash(token: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("admin", "analyst", "office")
+#: What a visit found; ``not_home`` = nobody met (the household is still to be visited).
 VISIT_OUTCOMES = ("confirmed_at_risk", "not_at_risk", "already_assisted", "not_home")
 
 
@@ -118,9 +119,14 @@ class Visit(Base):
     measures: Mapped[list] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text)
     key_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("api_keys.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
     """Set when recorded through the office pages (``key_id`` when through the API)."""
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    """The household's region when the visit was recorded (lets an office sync its own visits)."""
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    """The client's ``Idempotency-Key``: a retried POST returns the visit it already recorded."""
+    __table_args__ = (UniqueConstraint("key_id", "idempotency_key", name="uq_visits_key_idempotency"),)
 
 
 class VisitPrecision(Base):

@@ -8,24 +8,21 @@ plain dataclasses, dicts or DataFrames, never ORM objects, so callers need no se
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
-import math
 import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from riskmodel.contract.regions import VILLAGE_PATTERN, county_of, township_of
+from riskmodel.contract.regions import county_of, township_of
 from riskmodel.listing import top_count
 from riskmodel.store.accounts import AccountsMixin, check_scope
 from riskmodel.store.models import (
@@ -39,6 +36,23 @@ from riskmodel.store.models import (
     ScoreRow,
     Visit,
     VisitPrecision,
+)
+
+from riskmodel.store.values import (
+    ApiKeyInfo,
+    IdempotencyConflict,
+    StoreError,
+    _check_frame,
+    _checked_day,
+    _checked_text,
+    _day,
+    _hash,
+    _now,
+    _optional,
+    _plain,
+    _rows_for_week,
+    _utc,
+    _visit_dict,
 )
 
 KEY_PREFIX = "rk"
@@ -56,143 +70,9 @@ HISTORY_COLUMNS = (
 #: Observed precision of visits per office and week (``Store.visit_precision``).
 PRECISION_COLUMNS = ("week", "level", "office_code", "visited", "confirmed", "identified", "not_home", "precision",
                      "identified_share", "matured", "as_of")
-VISIT_COLUMNS = ("id", "household_id", "visited_on", "outcome", "measures", "note", "key_id", "recorded_at")
+VISIT_COLUMNS = ("id", "household_id", "region_code", "visited_on", "outcome", "measures", "note", "key_id",
+                 "recorded_at")
 ACCESS_COLUMNS = ("id", "key_id", "user_id", "household_id", "endpoint", "accessed_at")
-
-
-class StoreError(ValueError):
-    """Input a store method cannot accept (names the column and the rule)."""
-
-
-@dataclass(frozen=True)
-class ApiKeyInfo:
-    """An API key as the service sees it (never the secret)."""
-
-    id: int
-    key_id: str
-    name: str | None
-    role: str
-    region_prefix: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
-
-
-def _day(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
-
-
-def _hash(salt: str, secret: str) -> str:
-    # Keys carry 256 random bits, so a salted SHA-256 cannot be brute-forced and keeps
-    # per-request authentication cheap (a slow KDF only helps low-entropy passwords).
-    return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
-
-
-def _plain(value):
-    """numpy/pandas scalars and containers → JSON-safe Python values (NaN → None)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _codes(value) -> list[str] | None:
-    """A list of codes/measures given as a list or a ';'-separated string."""
-    value = _plain(value)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(";") if v.strip()]
-    return [str(v) for v in value]
-
-
-def _contrib(value) -> dict | None:
-    value = _plain(value)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return json.loads(value)
-    return dict(value)
-
-
-def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None:
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise StoreError(f"{what}: required column(s) missing: {', '.join(missing)}")
-    for col in required:
-        bad = df[col].isna().to_numpy()
-        if bad.any():
-            raise StoreError(f"{what}: row {int(np.flatnonzero(bad)[0]) + 1}, column {col}: value is empty")
-    region = df["region_code"].astype(str)
-    bad = ~region.str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise StoreError(f"{what}: row {i + 1}, column region_code, value {region.iloc[i]!r}: "
-                         "region_code is exactly 12 digits")
-    dup = df["household_id"].duplicated().to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise StoreError(f"{what}: row {i + 1}, column household_id, value {df['household_id'].iloc[i]!r}: "
-                         "a household appears once per week")
-
-
-def _optional(df: pd.DataFrame, col: str, n: int, convert=None) -> list:
-    if col not in df.columns:
-        return [None] * n
-    values = df[col].astype(object).tolist()
-    return [convert(v) if convert else _plain(v) for v in values]
-
-
-def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
-    n = len(df)
-    hh = df["household_id"].astype(str).tolist()
-    region = df["region_code"].astype(str).tolist()
-    probability = _optional(df, "probability", n)
-    cols = {
-        "as_of": [as_of] * n, "household_id": hh, "region_code": region,
-        "score": [float(v) for v in df["score"].to_numpy(dtype=float)],
-        "probability": probability,
-        "band": _optional(df, "band", n, lambda v: None if _plain(v) is None else str(v)),
-        "category": _optional(df, "category", n, lambda v: None if _plain(v) is None else str(v)),
-        "risk_types": _optional(df, "risk_types", n, _codes),
-        "contributions": _optional(df, "contributions", n, _contrib),
-        "measures": _optional(df, "measures", n, _codes),
-        "model_version": [None if run_meta.get("model_version") is None else str(run_meta["model_version"])] * n,
-        "run_id": [run_meta.get("run_id")] * n,
-        **extra,
-    }
-    keys = list(cols)
-    return [dict(zip(keys, values)) for values in zip(*cols.values())]
 
 
 class Store(AccountsMixin):
@@ -227,7 +107,9 @@ class Store(AccountsMixin):
             if not memory:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs = {"poolclass": StaticPool} if memory else {}
-            engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+            # hide_parameters: a failing statement's message never carries what a client sent
+            engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
+                                   hide_parameters=True, **kwargs)
 
             @event.listens_for(engine, "connect")
             def _sqlite_pragmas(dbapi_conn, _record):
@@ -252,7 +134,7 @@ class Store(AccountsMixin):
             if not self.schema.replace("_", "").isalnum():
                 raise StoreError(f"schema name {self.schema!r}: letters, digits and _ only")
             connect_args["options"] = f"-csearch_path={self.schema}"
-        return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args)
+        return create_engine(self.url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -391,7 +273,7 @@ class Store(AccountsMixin):
         ``run_meta``: ``model_name``, ``model_version``, ``run_id`` and anything else (kept as JSON).
         Readers see either the old list or the new one, never a mix.
         """
-        as_of = _day(as_of)
+        as_of = _checked_day(as_of, "risk list as_of")
         run_meta = dict(run_meta or {})
         df = rows_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "rank", "score"), "risk list")
@@ -444,8 +326,10 @@ class Store(AccountsMixin):
         return {"as_of": _day(r.as_of), "model_name": r.model_name, "model_version": r.model_version,
                 "run_id": r.run_id, "n_rows": r.n_rows, "meta": r.meta or {}, "created_at": _utc(r.created_at)}
 
-    def risk_list(self, as_of, region_prefix: str | None = None) -> pd.DataFrame:
-        """Week ``as_of``'s list, by rank, restricted to region codes starting with ``region_prefix``.
+    def risk_list(self, as_of, region_prefix: str | None = None, *, offset: int = 0,
+                  limit: int | None = None) -> pd.DataFrame:
+        """Week ``as_of``'s list, by rank, restricted to region codes starting with ``region_prefix``
+        (rows ``offset`` … ``offset + limit`` of it; all by default).
 
         Raises ``KeyError`` when no list is stored for that week (an empty frame means the
         week exists but has no household in the region).
@@ -455,6 +339,10 @@ class Store(AccountsMixin):
         stmt = select(*cols).where(RiskListRow.as_of == as_of).order_by(RiskListRow.rank, RiskListRow.household_id)
         if region_prefix:
             stmt = stmt.where(RiskListRow.region_code.startswith(region_prefix, autoescape=True))
+        if offset:
+            stmt = stmt.offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with self._read() as conn:
             if conn.execute(select(RiskListRun.as_of).where(RiskListRun.as_of == as_of)).first() is None:
                 raise KeyError(f"no risk list stored for week {as_of.isoformat()}")
@@ -464,6 +352,14 @@ class Store(AccountsMixin):
         out["new_on_list"] = out["new_on_list"].astype("boolean")
         return out
 
+    def risk_list_count(self, as_of, region_prefix: str | None = None) -> int:
+        """Households on week ``as_of``'s list in the region (0 when none or no such week)."""
+        stmt = select(func.count()).select_from(RiskListRow).where(RiskListRow.as_of == _day(as_of))
+        if region_prefix:
+            stmt = stmt.where(RiskListRow.region_code.startswith(region_prefix, autoescape=True))
+        with self._read() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
     # --- scores ----------------------------------------------------------------------------
 
     def replace_scores(self, as_of, scores_df: pd.DataFrame, run_meta: Mapping | None = None) -> int:
@@ -472,7 +368,7 @@ class Store(AccountsMixin):
         Needs ``household_id, region_code, score``; optional ``probability, rank, band,
         category, risk_types, contributions, measures``. One transaction; returns row count.
         """
-        as_of = _day(as_of)
+        as_of = _checked_day(as_of, "scores as_of")
         run_meta = dict(run_meta or {})
         df = scores_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "score"), "scores")
@@ -546,22 +442,82 @@ class Store(AccountsMixin):
     # --- visits ----------------------------------------------------------------------------
 
     def add_visit(self, household_id: str, visited_on, outcome: str, measures: Iterable[str] = (),
-                  note: str = "", key_id: int | None = None, *, user_id: int | None = None) -> dict:
+                  note: str = "", key_id: int | None = None, *, user_id: int | None = None,
+                  region_code: str | None = None, idempotency_key: str | None = None) -> dict:
         """Record a visit outcome durably; returns the stored row (with ``id``, ``recorded_at``).
 
-        ``key_id`` when recorded over the API, ``user_id`` when through the office pages.
+        With an ``idempotency_key`` (per API key), a repeated call returns the visit already
+        recorded under it instead of writing a second one; the same key with other content is
+        a ``StoreError``. Dates, notes and ids are checked here, so a read never fails on a row.
+        ``key_id`` when recorded over the API, ``user_id`` when through the office pages;
+        ``region_code`` defaults to the household's latest known region.
         """
         if outcome not in VISIT_OUTCOMES:
             raise StoreError(f"visit outcome {outcome!r}: allowed {', '.join(VISIT_OUTCOMES)}")
-        row = {"household_id": str(household_id), "visited_on": _day(visited_on), "outcome": outcome,
-               "measures": [str(m) for m in measures], "note": note or "", "key_id": key_id,
-               "recorded_at": _now()}
-        with self._write() as conn:
-            row["id"] = conn.execute(insert(Visit).values(**row, user_id=user_id).returning(Visit.id)).scalar_one()
+        row = {"household_id": _checked_text(str(household_id), "visit household_id", identifier=True),
+               "region_code": region_code or self.household_region(str(household_id)), "visited_on": _checked_day(visited_on, "visit visited_on"),
+               "outcome": outcome, "measures": [_checked_text(str(m), "visit measures") for m in measures],
+               "note": _checked_text(note or "", "visit note"), "key_id": key_id, "recorded_at": _now(),
+               "idempotency_key": idempotency_key}
+        if idempotency_key is not None:
+            _checked_text(idempotency_key, "Idempotency-Key", identifier=True)
+            earlier = self._visit_by_idempotency(key_id, idempotency_key)
+            if earlier is not None:
+                return self._replayed(earlier, row)
+        try:
+            with self._write() as conn:
+                row["id"] = conn.execute(insert(Visit).values(**row, user_id=user_id).returning(Visit.id)).scalar_one()
+        except IntegrityError:
+            earlier = self._visit_by_idempotency(key_id, idempotency_key) if idempotency_key else None
+            if earlier is None:
+                raise
+            return self._replayed(earlier, row)  # a concurrent retry won the race
         return {c: row[c] for c in VISIT_COLUMNS}
 
+    def _visit_by_idempotency(self, key_id: int | None, idempotency_key: str) -> dict | None:
+        key_cond = Visit.key_id.is_(None) if key_id is None else Visit.key_id == key_id
+        with self._read() as conn:
+            r = conn.execute(select(*[getattr(Visit, c) for c in VISIT_COLUMNS])
+                             .where(key_cond, Visit.idempotency_key == idempotency_key)).first()
+        return None if r is None else _visit_dict(r)
+
+    @staticmethod
+    def _replayed(earlier: dict, row: dict) -> dict:
+        same = all(earlier[c] == row[c] for c in ("household_id", "visited_on", "outcome", "measures", "note"))
+        if not same:
+            raise IdempotencyConflict("Idempotency-Key already used for a different visit")
+        return earlier
+
+    def visit(self, visit_id: int) -> dict | None:
+        """One visit by id, or None."""
+        with self._read() as conn:
+            r = conn.execute(select(*[getattr(Visit, c) for c in VISIT_COLUMNS]).where(Visit.id == visit_id)).first()
+        return None if r is None else _visit_dict(r)
+
+    def visit_records(self, *, household_id: str | None = None, region_prefix: str | None = None,
+                      recorded_since: dt.datetime | None = None, after_id: int | None = None,
+                      limit: int | None = None) -> list[dict]:
+        """Visits as plain records (dates as ``date``), by id: for the API and the cadres' app sync."""
+        stmt = select(*[getattr(Visit, c) for c in VISIT_COLUMNS]).order_by(Visit.id)
+        if household_id is not None:
+            stmt = stmt.where(Visit.household_id == household_id)
+        if region_prefix:
+            stmt = stmt.where(Visit.region_code.startswith(region_prefix, autoescape=True))
+        if recorded_since is not None:
+            stmt = stmt.where(Visit.recorded_at >= recorded_since)
+        if after_id is not None:
+            stmt = stmt.where(Visit.id > after_id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self._read() as conn:
+            return [_visit_dict(r) for r in conn.execute(stmt)]
+
     def visits(self, since=None, household_id: str | None = None) -> pd.DataFrame:
-        """Visit outcomes (``visited_on >= since``), oldest first: the feedback training reads."""
+        """Visit outcomes (``visited_on >= since``), oldest first: the feedback training reads.
+
+        A date pandas cannot hold (from before writes were range-checked) reads as NaT rather
+        than failing every later read.
+        """
         stmt = select(*[getattr(Visit, c) for c in VISIT_COLUMNS]).order_by(Visit.visited_on, Visit.id)
         if since is not None:
             stmt = stmt.where(Visit.visited_on >= _day(since))
@@ -570,8 +526,8 @@ class Store(AccountsMixin):
         with self._read() as conn:
             rows = conn.execute(stmt).all()
         out = pd.DataFrame(rows, columns=list(VISIT_COLUMNS))
-        out["visited_on"] = pd.to_datetime(out["visited_on"])
-        out["recorded_at"] = pd.to_datetime(out["recorded_at"], utc=True)
+        out["visited_on"] = pd.to_datetime(out["visited_on"], errors="coerce")
+        out["recorded_at"] = pd.to_datetime(out["recorded_at"], utc=True, errors="coerce")
         return out
 
     def household_regions(self, household_ids: Iterable[str]) -> dict[str, str]:
@@ -625,7 +581,7 @@ class Store(AccountsMixin):
         json.dumps(summary)  # fail here, clearly, rather than inside the driver
         with self._write() as conn:
             return conn.execute(insert(DriftSummary).values(
-                as_of=_day(as_of), model_version=None if model_version is None else str(model_version),
+                as_of=_checked_day(as_of, "drift summary as_of"), model_version=None if model_version is None else str(model_version),
                 summary=summary, created_at=_now()).returning(DriftSummary.id)).scalar_one()
 
     def latest_drift(self) -> dict | None:

@@ -1,0 +1,22 @@
+"""Request-scoped access to the app's store and services (set up once by ``create_app``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from riskmodel.serving.service import ScoringService
+from riskmodel.store import Store
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_scoring(request: Request) -> ScoringService:
+    return request.app.state.scoring
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+ScoringDep = Annotated[ScoringService, Depends(get_scoring)]

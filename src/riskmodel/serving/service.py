@@ -1,0 +1,193 @@
+"""Scoring over HTTP: what the score routes call (the routes only read the request and answer).
+
+Single requests are scored by the dynamic batcher on the event loop; batch requests in a
+worker thread, one batch at a time per process. A batch reports per household: households
+that break the contract are listed in ``errors`` (with the same 422 details a single request
+would get) and the others are scored. Only a request that is not a batch at all (broken JSON,
+no ``households``, too many, a bad top-level ``as_of``) is one 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import pydantic_core
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from riskmodel.listing import ListPolicy, band_at_cutoffs
+from riskmodel.serving.auth import in_region
+from riskmodel.serving.batching import ScoreBatcher
+from riskmodel.serving.config import ServingSettings
+from riskmodel.serving.errors import ApiError, clean_errors
+from riskmodel.serving.model_holder import LoadedModel, ModelHolder
+from riskmodel.serving.payload import PayloadError, score_payloads
+from riskmodel.serving.schemas import HouseholdPayload
+from riskmodel.store import ApiKeyInfo, Store
+
+#: Seconds a week's band cut-offs are reused before the store is asked again.
+BAND_CACHE_S = 300
+_BATCH_LOC = ["body", "households"]
+
+
+class ScoringService:
+    """The served model, its bands and the two ways in (single requests and batches)."""
+
+    def __init__(self, store: Store, holder: ModelHolder, serving: ServingSettings, *, capacity_share: float,
+                 batch_model: type[BaseModel], metrics=None):
+        self.store = store
+        self.holder = holder
+        self.serving = serving
+        self.capacity_share = capacity_share
+        self.batch_model = batch_model
+        self.metrics = metrics
+        self.tz = ZoneInfo(serving.timezone)
+        self.batcher = ScoreBatcher(self.score_now, serving.coalesce_max)
+        self._bands: dict[str, tuple[float, dict | None]] = {}
+        self._batch_lock = threading.Lock()
+
+    def today(self) -> dt.date:
+        """Today where the offices are (``RISKMODEL_SERVE_TIMEZONE``, Asia/Shanghai by default)."""
+        return dt.datetime.now(self.tz).date()
+
+    def loaded(self) -> LoadedModel:
+        loaded = self.holder.current
+        if loaded is None:
+            raise ApiError(503, "no model loaded yet (see /readyz)")
+        return loaded
+
+    def _banded(self, results: list[dict], loaded: LoadedModel) -> list[dict]:
+        """Band each result as it would rank in the latest stored week of the same model version.
+
+        The scorer's own band is relative to the households scored together, meaningless for
+        one household; the weekly run's stored scores give the real cut-offs (None until then).
+        """
+        hit = self._bands.get(loaded.version)
+        if hit is None or hit[0] < time.monotonic():
+            policy = ListPolicy(capacity_share=float(getattr(loaded.scorer, "capacity_share", self.capacity_share)))
+            hit = (time.monotonic() + BAND_CACHE_S, self.store.score_cutoffs(policy.band_shares, loaded.version))
+            self._bands[loaded.version] = hit
+        cut = hit[1]
+        for r, band in zip(results, band_at_cutoffs([r["score"] for r in results], cut and cut["cutoffs"])):
+            r["band"] = band
+        return results
+
+    def score_now(self, payloads: Sequence, prefix: list, default_as_of: dt.date) -> list[dict]:
+        """Score payloads with the model loaded right now (one version for all of them)."""
+        loaded = self.loaded()
+        if self.metrics is not None:
+            self.metrics.batch.observe(len(payloads))
+        return self._banded(score_payloads(loaded, payloads, prefix, default_as_of,
+                                           full_validation=self.serving.full_validation), loaded)
+
+    @staticmethod
+    def check_region(key: ApiKeyInfo, payloads) -> None:
+        for p in payloads:
+            if not in_region(key, p.household.region_code):
+                raise ApiError(403, "this key may only score households in its own region")
+
+    async def score_one(self, key: ApiKeyInfo, payload) -> dict:
+        """One household, scored with whatever arrives with it (``PayloadError`` if it breaks the contract)."""
+        self.check_region(key, [payload])
+        self.loaded()
+        result = await self.batcher.submit(payload, self.today())
+        if self.metrics is not None:
+            self.metrics.scored.inc()
+        return result
+
+    def score_batch(self, key: ApiKeyInfo, body: bytes) -> dict:
+        """Validate, score and report one batch request, one batch at a time per process.
+
+        All of it off the event loop, so single scores keep flowing meanwhile (LightGBM releases
+        the GIL); one at a time, because concurrent batches only take turns at the GIL.
+        """
+        with self._batch_lock:
+            good, as_of, failures = self._parse_batch(body)
+            self.check_region(key, [p for _, p in good])
+            results: dict[int, dict] = {}
+            model = None
+            if good:
+                self.loaded()
+                results = self._score_batch(good, as_of or self.today(), failures)
+            if results:
+                model = next(iter(results.values()))["model"]
+                if self.metrics is not None:
+                    self.metrics.scored.inc(len(results))
+            return {"results": [results[i] for i in sorted(results)],
+                    "errors": sorted(failures, key=lambda f: f["index"]), "model": model}
+
+    def _parse_batch(self, body: bytes) -> tuple[list[tuple[int, object]], dt.date | None, list[dict]]:
+        """The households that validate (with their index), the batch's ``as_of`` and the failures."""
+        try:
+            payload = self.batch_model.model_validate_json(body)
+            return list(enumerate(payload.households)), payload.as_of, []
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_context=False)
+        per: dict[int, list[dict]] = {}
+        whole = []
+        for e in errors:
+            loc = e["loc"]
+            if len(loc) >= 2 and loc[0] == "households" and isinstance(loc[1], int):
+                per.setdefault(loc[1], []).append({**e, "loc": ("body", *loc)})
+            else:
+                whole.append({**e, "loc": ("body", *loc)})
+        if whole:
+            raise RequestValidationError(clean_errors(whole))
+        raw = pydantic_core.from_json(body)  # parsed before, or there would be a whole-body error
+        households = raw["households"]
+        good, failures = [], []
+        for i, item in enumerate(households):
+            if i in per:
+                failures.append(_failure(i, item, per[i]))
+            else:
+                good.append((i, HouseholdPayload.model_validate_json(pydantic_core.to_json(item))))
+        as_of = raw.get("as_of")
+        return good, None if as_of is None else dt.date.fromisoformat(as_of), failures
+
+    def _score_batch(self, good: list[tuple[int, object]], as_of: dt.date, failures: list[dict]) -> dict[int, dict]:
+        """Score the households; those the contract rejects move to ``failures`` and the rest are rescored."""
+        pending = list(good)
+        while pending:
+            try:
+                scored = self.score_now([p for _, p in pending], _BATCH_LOC, as_of)
+                return {i: r for (i, _), r in zip(pending, scored)}
+            except PayloadError as err:
+                blamed: dict[int, list[dict]] = {}
+                for e in err.errors:
+                    loc = e["loc"]
+                    if len(loc) > 2 and isinstance(loc[2], int):
+                        blamed.setdefault(loc[2], []).append(e)
+                if not blamed:  # problems not attributable to a household: score each alone
+                    return self._score_each(pending, as_of, failures)
+                keep = []
+                for j, (i, p) in enumerate(pending):
+                    if j in blamed:
+                        item = {"household": {"household_id": p.household.household_id}}
+                        failures.append(_failure(i, item, [{**e, "loc": [*_BATCH_LOC, i, *e["loc"][3:]]}
+                                                           for e in blamed[j]]))
+                    else:
+                        keep.append((i, p))
+                pending = keep
+        return {}
+
+    def _score_each(self, pending, as_of, failures) -> dict[int, dict]:
+        out = {}
+        for i, p in pending:
+            try:
+                out[i] = self.score_now([p], _BATCH_LOC, as_of)[0]
+            except PayloadError as err:
+                failures.append(_failure(i, {"household": {"household_id": p.household.household_id}},
+                                         [{**e, "loc": [*_BATCH_LOC, i, *e["loc"][3:]]} for e in err.errors]))
+        return out
+
+
+def _failure(index: int, item, errors: list[dict]) -> dict:
+    hid = None
+    if isinstance(item, dict) and isinstance(item.get("household"), dict):
+        hid = item["household"].get("household_id")
+    return {"index": index, "household_id": hid[:64].encode("utf-8", "replace").decode() if isinstance(hid, str)
+            else None, "detail": clean_errors(errors)}

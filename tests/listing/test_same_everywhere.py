@@ -73,7 +73,7 @@ def test_every_listed_household_reads_the_same_in_every_output(week):
         assert (s["rank"], s["band"], list(s["risk_types"]), list(s["measures"])) == (rank, band, types, measures)
         # the API: the household's latest week, and a fresh score of its data as of the same date
         latest = client.get(f"/v1/households/{hid}", headers=auth).json()["latest"]
-        assert (latest["list_rank"], latest["band"], latest["risk_types"], latest["measures"]) == (
+        assert (latest["rank"], latest["band"], [t["code"] for t in latest["risk_types"]], latest["measures"]) == (
             rank, band, types, measures)
         scored = client.post("/v1/score", json=panel_payloads(panel, [hid], as_of=WEEK)[0], headers=auth)
         assert scored.status_code == 200, scored.text

@@ -79,3 +79,29 @@ def test_real_models_swap_when_the_alias_moves(real_client, synth_panel):
     after = c.post("/v1/score", json=payload, headers=auth(key)).json()
     assert (before["model"]["version"], after["model"]["version"]) == ("1", "2")
     assert after["score"] == pytest.approx(before["score"])  # same fitted model, new version label
+
+
+def test_a_household_monitored_before_scores_the_same_over_http_on_the_list_and_in_the_pyfunc(real_client,
+                                                                                               synth_panel):
+    """The 返贫 group itself: its monitoring history is part of the payload, so the door does not matter."""
+    from riskmodel.training.pyfunc import RiskmodelPyfunc, panel_to_records
+
+    c, key, _store, app, _ = real_client
+    mon = synth_panel.monitoring
+    before = mon[(mon["reported_on"] <= AS_OF) & mon["eliminated_on"].notna() & (mon["eliminated_on"] <= AS_OF)]
+    eligible = set(Scorer(app.state.holder.current.scorer.model).score(synth_panel, AS_OF)["household_id"].astype(str))
+    hid = next(h for h in before["household_id"].astype(str) if h in eligible)
+    payload = panel_payloads(synth_panel, [hid], as_of=AS_OF)[0]
+    assert payload["monitoring"]  # sent with its history
+    over_http = c.post("/v1/score", json=payload, headers=auth(key))
+    assert over_http.status_code == 200, over_http.text[:2000]
+    scorer = app.state.holder.current.scorer
+    listed = scorer.score(synth_panel, AS_OF).set_index("household_id")
+    listed.index = listed.index.astype(str)
+    pyfunc = RiskmodelPyfunc()
+    pyfunc.scorer = scorer
+    via_pyfunc = pyfunc.predict(None, panel_to_records(synth_panel, [hid]), {"as_of": AS_OF})
+    assert over_http.json()["score"] == pytest.approx(listed.loc[hid, "score"])
+    assert float(via_pyfunc["score"].iloc[0]) == pytest.approx(listed.loc[hid, "score"])
+    without_history = c.post("/v1/score", json={**payload, "monitoring": []}, headers=auth(key)).json()
+    assert without_history["score"] != pytest.approx(listed.loc[hid, "score"])  # the history matters

@@ -115,6 +115,10 @@ def clean_errors(errors: list[dict]) -> list[dict]:
     return out
 
 
+class CleanedValidationError(RequestValidationError):
+    """A 422 whose problems are already bounded and JSON-safe (answered as they are)."""
+
+
 def _validate_now(model: type[BaseModel], body: bytes):
     try:
         return model.model_validate_json(body)
@@ -126,7 +130,7 @@ def _validate_now(model: type[BaseModel], body: bytes):
         if n > MAX_ERRORS:
             cleaned.append({"loc": ["body"], "type": "too_many_errors",
                             "msg": f"{n - MAX_ERRORS} more problems not listed (fix these first)"})
-        raise RequestValidationError(cleaned) from None
+        raise CleanedValidationError(cleaned) from None
 
 
 async def validated(model: type[BaseModel], body: bytes):
@@ -154,7 +158,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
-        return _json(422, clean_errors(list(exc.errors())))
+        errors = list(exc.errors())
+        return _json(422, errors if isinstance(exc, CleanedValidationError) else clean_errors(errors))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):

@@ -69,6 +69,8 @@ class Observe:
         try:
             await self.app(scope, receive, send_status)
         except Exception as exc:  # noqa: BLE001 - answered here, logged without its message
+            if _is_body_limit_signal(exc):
+                raise  # Starlette's body-size limit aborts the request this way (it answers the 413)
             unhandled(exc, getattr(scope.get("route"), "path", "unmatched"))
             status = 500
             if not started:
@@ -83,3 +85,10 @@ class Observe:
             self.metrics.latency.labels(route).observe(elapsed)
             log.info("%s %s %s %.1fms key=%s", scope["method"], route, status, elapsed * 1000,
                      (scope.get("state") or {}).get("key_id", "-"))
+
+
+def _is_body_limit_signal(exc: BaseException) -> bool:
+    """Starlette's request-body limit signals "too large" and "413 already sent" with private exceptions."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_body_limit_signal(e) for e in exc.exceptions)
+    return type(exc).__module__ == "starlette.middleware.body_limit"

@@ -16,14 +16,13 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import pydantic_core
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from riskmodel.listing import ListPolicy, band_at_cutoffs
 from riskmodel.serving.auth import in_region
 from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.config import ServingSettings
-from riskmodel.serving.errors import ApiError, clean_errors
+from riskmodel.serving.errors import ApiError, CleanedValidationError, clean_errors
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder
 from riskmodel.serving.payload import PayloadError, score_payloads
 from riskmodel.serving.schemas import HouseholdPayload
@@ -136,7 +135,7 @@ class ScoringService:
             else:
                 whole.append({**e, "loc": ("body", *loc)})
         if whole:
-            raise RequestValidationError(clean_errors(whole))
+            raise CleanedValidationError(clean_errors(whole))
         raw = pydantic_core.from_json(body)  # parsed before, or there would be a whole-body error
         households = raw["households"]
         good, failures = [], []

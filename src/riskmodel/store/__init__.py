@@ -16,12 +16,12 @@ from riskmodel.store.repository import (
     HISTORY_COLUMNS,
     PRECISION_COLUMNS,
     RISK_LIST_COLUMNS,
-    VISIT_COLUMNS,
     ApiKeyInfo,
-    IdempotencyConflict,
     Store,
     StoreError,
 )
+from riskmodel.store.values import IdempotencyConflict
+from riskmodel.store.visits import VISIT_COLUMNS
 
 __all__ = [
     "HISTORY_COLUMNS", "PRECISION_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES",

@@ -59,6 +59,13 @@ class FakeScorer:
         hh["measures"] = [["临时救助"] if m else None for m in mask]
         return hh.reset_index(drop=True)
 
+    def score_features(self, feats, panel, as_of, *, explain=None) -> pd.DataFrame:
+        """``score`` for the households of an already built feature frame (the weekly run's path)."""
+        out = self.score(panel, as_of, explain=explain)
+        out = out[out["household_id"].isin(set(feats["household_id"]))].reset_index(drop=True)
+        out["rank"] = np.arange(1, len(out) + 1)
+        return out
+
     def columns(self, panel, as_of, *, explain=None) -> dict:
         return {c: v.to_numpy() for c, v in self.score(panel, as_of, explain=explain).items()}
 

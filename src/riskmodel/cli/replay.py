@@ -31,8 +31,14 @@ def replay(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
         task = progress.add_task("season replay")
+
+        def tell(msg: str) -> None:
+            progress.update(task, description=msg)
+            if not console.is_terminal:  # a log file gets one line per step
+                console.print(msg, highlight=False, markup=False)
+
         try:
-            report = replay_job(data_dir, cfg, out, progress=lambda msg: progress.update(task, description=msg))
+            report = replay_job(data_dir, cfg, out, progress=tell)
         except (ValueError, FileNotFoundError) as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
             raise typer.Exit(1) from None

@@ -187,3 +187,67 @@ def precision_summary(table: pd.DataFrame, as_of) -> dict:
 
     last_week = county.loc[(county["week"] >= t - pd.Timedelta(days=7)) & (county["week"] < t)] if len(county) else county
     return {"last_week": totals(last_week), "to_date": totals(county)}
+
+
+# --- performance on matured weeks -----------------------------------------------------------
+
+def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, scorer, horizon_weeks: int,
+                    decay: DecayThresholds) -> dict:
+    """Reports for earlier weeks (folders ``weeks`` of ``out_dir``) whose labels matured by the cut-off."""
+    import json
+
+    from riskmodel.labels import outcomes
+    from riskmodel.monitoring import writers
+
+    horizon = pd.Timedelta(weeks=horizon_weeks)
+    matured = [w for w in weeks if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < t]
+    written, reports = {}, {}
+    known = None  # the point-in-time view costs seconds on a big panel: only when a week needs labels
+    for w in matured:
+        path = out_dir / "performance" / f"{w}.json"
+        if path.exists():
+            reports[w] = json.loads(path.read_text("utf-8"))
+            continue
+        wdir = out_dir / w
+        scores = pd.read_parquet(wdir / "scores.parquet")
+        listed = writers.read_json_list(wdir / "risk_list.json")
+        header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
+        if known is None:
+            known = panel.as_of(cutoff)
+        labels = outcomes(known, pd.Timestamp(w), horizon_weeks)
+        report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,
+                  "model_version": header.get("model_version"),
+                  **week_performance(scores, listed["household_id"] if len(listed) else [], labels)}
+        written[w] = report
+        reports[w] = report
+    latest = reports[max(reports)] if reports else None
+    reasons: list[str] = []
+    reference = None
+    if latest is not None:
+        meta_metrics = (getattr(scorer, "meta", None) or {}).get("metrics") or {}
+        if meta_metrics.get("pr_auc"):
+            reference = {"pr_auc": meta_metrics.get("pr_auc"), "recall_at_capacity": meta_metrics.get("recall_at_capacity"),
+                         "source": "model test metrics"}
+        else:
+            same = [r for w, r in sorted(reports.items()) if r.get("model_version") == latest.get("model_version")]
+            if same and same[0]["as_of"] != latest["as_of"]:
+                reference = {**same[0], "source": f"first matured week of this model version ({same[0]['as_of']})"}
+        reasons = judge_decay(latest, reference, decay)
+    return {
+        "written": written,
+        "summary": {"matured_weeks": sorted(reports), "latest": None if latest is None else latest["as_of"],
+                    "latest_metrics": None if latest is None else {
+                        k: latest.get(k) for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc",
+                                                   "positives", "listed")},
+                    "reference": None if reference is None else {k: reference.get(k) for k in
+                                                                 ("pr_auc", "recall_at_capacity", "source")},
+                    "decay_reasons": reasons},
+    }
+
+
+def alerts(drift_summary: dict, perf: dict) -> dict:
+    drift_reasons = [f"drift: {r}" for r in drift_summary.get("reasons", [])]
+    decay_reasons = [f"decay: {r}" for r in perf["summary"]["decay_reasons"]]
+    return {"as_of": drift_summary["as_of"], "drift_alert": bool(drift_summary.get("alert")),
+            "decay_alert": bool(decay_reasons), "retrain_recommended": bool(drift_reasons or decay_reasons),
+            "reasons": drift_reasons + decay_reasons}

@@ -164,8 +164,23 @@ def plot(visits: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def _model_ranking(panel: Panel, cfg: ReplayConfig, progress) -> tuple[Ranking, str]:
-    from riskmodel.monitoring.weekly import score_households
+class _WeekFeatures:
+    """The feature matrix of the latest week asked for, shared by the model and 八必访."""
+
+    def __init__(self, panel: Panel):
+        self.panel = panel
+        self._week: pd.Timestamp | None = None
+        self._feats: pd.DataFrame | None = None
+
+    def __call__(self, t: pd.Timestamp) -> pd.DataFrame:
+        if self._week != t:
+            from riskmodel.features import build_features
+
+            self._week, self._feats = t, build_features(self.panel, t)
+        return self._feats
+
+
+def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig, progress) -> tuple[Ranking, str]:
     from riskmodel.scoring import Scorer
 
     if cfg.model_uri is not None:
@@ -177,30 +192,33 @@ def _model_ranking(panel: Panel, cfg: ReplayConfig, progress) -> tuple[Ranking, 
         from riskmodel.training.pipeline import fit_recipe
 
         start = pd.Timestamp(cfg.start)
-        train = TrainConfig()
         if progress is not None:
             progress(f"training the default recipe at {start:%Y-%m-%d}")
-        fitted = fit_recipe(panel.as_of(start), start, train)
+        fitted = fit_recipe(panel.as_of(start), start, TrainConfig())
         scorer = Scorer(fitted.lightgbm, capacity_share=cfg.capacity_share, meta={"policy": panel.policy.model_dump()})
         note = f"LightGBM, default recipe trained at {start:%Y-%m-%d} on what was reported by then"
 
     def rank(t: pd.Timestamp) -> pd.DataFrame:
-        return score_households(panel, scorer, t)[1][["household_id", "score"]]
+        return scorer.score_features(features(t), panel, t)[["household_id", "score"]]
 
     return rank, note
 
 
-def _rule_ranking(panel: Panel, name: str) -> Ranking | None:
+def _rule_rankings(panel: Panel, features: _WeekFeatures) -> tuple[dict[str, Ranking], dict[str, str]]:
     import riskmodel.rules as rules
 
-    screen = getattr(rules, name, None)
-    if screen is None:
-        return None
-
-    def rank(t: pd.Timestamp) -> pd.DataFrame:
-        return screen(panel, t).rename(columns={"rule_score": "score"})[["household_id", "score"]]
-
-    return rank
+    out: dict[str, Ranking] = {
+        "dept_screen": lambda t: rules.dept_screen(panel, t).rename(columns={"rule_score": "score"})[
+            ["household_id", "score"]]}
+    notes = {"dept_screen": "部门筛查预警 rules (riskmodel.rules.dept_screen)"}
+    scores = getattr(rules, "must_visit_scores", None)
+    if scores is None:
+        notes["must_visit"] = "riskmodel.rules.must_visit is not in this version: left out"
+    else:
+        out["must_visit"] = lambda t: scores(features(t)).rename(columns={"rule_score": "score"})[
+            ["household_id", "score"]]
+        notes["must_visit"] = "八必访 (riskmodel.rules.must_visit, on the same week's features)"
+    return out, notes
 
 
 def replay_job(data_dir, cfg: ReplayConfig, out_dir, progress: Callable[[str], None] | None = None) -> dict:
@@ -218,15 +236,11 @@ def replay_job(data_dir, cfg: ReplayConfig, out_dir, progress: Callable[[str], N
     end = panel.cutoff()
     if mondays[-1] + pd.Timedelta(days=cfg.visit_day) > end:
         raise ValueError(f"replay: the season ends {mondays[-1]:%Y-%m-%d}, after the data's cut-off {end:%Y-%m-%d}")
-    model_rank, model_note = _model_ranking(panel, cfg, progress)
-    rankings: dict[str, Ranking] = {"model": model_rank}
-    notes = {"model": model_note, "dept_screen": "部门筛查预警 rules (riskmodel.rules.dept_screen)"}
-    for name in ("dept_screen", "must_visit"):
-        rank = _rule_ranking(panel, name)
-        if rank is not None:
-            rankings[name] = rank
-        else:
-            notes[name] = f"riskmodel.rules.{name} is not in this version: left out"
+    features = _WeekFeatures(panel)
+    model_rank, model_note = _model_ranking(panel, features, cfg, progress)
+    rules_rank, rules_notes = _rule_rankings(panel, features)
+    rankings: dict[str, Ranking] = {"model": model_rank, **rules_rank}
+    notes = {"model": model_note, **rules_notes}
     hardship = hardship_by_month(truth, mondays[0], mondays[-1] + pd.Timedelta(days=cfg.visit_day))
     visits = run_season(panel, rankings, hardship, cfg, progress)
     table = season_table(visits, panel.monitoring, end)

@@ -47,13 +47,8 @@ from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
 from riskmodel.monitoring.drift import DriftThresholds, compute_drift
-from riskmodel.monitoring.performance import (
-    DecayThresholds,
-    judge_decay,
-    observed_precision,
-    precision_summary,
-    week_performance,
-)
+from riskmodel.monitoring.performance import DecayThresholds, matured_reports, observed_precision, precision_summary
+from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
 from riskmodel.scoring import Scorer
 
@@ -316,10 +311,10 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
                                          risk_types(), run.monitoring, loaded.client)
     step("performance")
     cutoff = min(loaded.cutoff, run.as_of)
-    perf = _performance(loaded.panel, run.out_dir, run.as_of, cutoff, loaded.scorer, run.horizon_weeks,
-                        run.monitoring.decay)
+    perf = matured_reports(loaded.panel, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, loaded.scorer,
+                           run.horizon_weeks, run.monitoring.decay)
     precision = _observed(run, loaded, cutoff, follow["visits"])
-    alerts = _alerts(drift_summary, perf)
+    alerts = week_alerts(drift_summary, perf)
     drift_summary = {**drift_summary, "retrain_recommended": alerts["retrain_recommended"],
                      "model_name": scorer_model_name(loaded.scorer), "model_version": _version(loaded.scorer)}
     step("write")
@@ -548,66 +543,6 @@ def _reference_note(scorer, ref: pd.DataFrame) -> str:
         note += (f": {len(ref):,} rows from {dates.nunique()} as-of dates "
                  f"{dates.min():%Y-%m-%d} … {dates.max():%Y-%m-%d}")
     return note
-
-
-# --- performance on matured weeks -----------------------------------------------------------
-
-def _performance(panel, out_dir: Path, t, cutoff, scorer, horizon_weeks: int, decay: DecayThresholds) -> dict:
-    """Reports for earlier weeks whose labels matured by this run's cut-off."""
-    from riskmodel.labels import outcomes
-
-    horizon = pd.Timedelta(weeks=horizon_weeks)
-    matured = [w for w in _weeks(out_dir) if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < t]
-    written, reports = {}, {}
-    known = None  # the point-in-time view costs seconds on a big panel: only when a week needs labels
-    for w in matured:
-        path = out_dir / "performance" / f"{w}.json"
-        if path.exists():
-            reports[w] = json.loads(path.read_text("utf-8"))
-            continue
-        wdir = out_dir / w
-        scores = pd.read_parquet(wdir / "scores.parquet")
-        listed = writers.read_json_list(wdir / "risk_list.json")
-        header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
-        if known is None:
-            known = panel.as_of(cutoff)
-        labels = outcomes(known, pd.Timestamp(w), horizon_weeks)
-        report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,
-                  "model_version": header.get("model_version"),
-                  **week_performance(scores, listed["household_id"] if len(listed) else [], labels)}
-        written[w] = report
-        reports[w] = report
-    latest = reports[max(reports)] if reports else None
-    reasons: list[str] = []
-    reference = None
-    if latest is not None:
-        meta_metrics = (getattr(scorer, "meta", None) or {}).get("metrics") or {}
-        if meta_metrics.get("pr_auc"):
-            reference = {"pr_auc": meta_metrics.get("pr_auc"), "recall_at_capacity": meta_metrics.get("recall_at_capacity"),
-                         "source": "model test metrics"}
-        else:
-            same = [r for w, r in sorted(reports.items()) if r.get("model_version") == latest.get("model_version")]
-            if same and same[0]["as_of"] != latest["as_of"]:
-                reference = {**same[0], "source": f"first matured week of this model version ({same[0]['as_of']})"}
-        reasons = judge_decay(latest, reference, decay)
-    return {
-        "written": written,
-        "summary": {"matured_weeks": sorted(reports), "latest": None if latest is None else latest["as_of"],
-                    "latest_metrics": None if latest is None else {
-                        k: latest.get(k) for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc",
-                                                   "positives", "listed")},
-                    "reference": None if reference is None else {k: reference.get(k) for k in
-                                                                 ("pr_auc", "recall_at_capacity", "source")},
-                    "decay_reasons": reasons},
-    }
-
-
-def _alerts(drift_summary: dict, perf: dict) -> dict:
-    drift_reasons = [f"drift: {r}" for r in drift_summary.get("reasons", [])]
-    decay_reasons = [f"decay: {r}" for r in perf["summary"]["decay_reasons"]]
-    return {"as_of": drift_summary["as_of"], "drift_alert": bool(drift_summary.get("alert")),
-            "decay_alert": bool(decay_reasons), "retrain_recommended": bool(drift_reasons or decay_reasons),
-            "reasons": drift_reasons + decay_reasons}
 
 
 # --- MLflow ---------------------------------------------------------------------------------

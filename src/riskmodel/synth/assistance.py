@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from riskmodel.contract.schema import RISK_TYPES
+from riskmodel.synth import params
 from riskmodel.synth.codes import PG, RT
 from riskmodel.synth.state import NONE, day, jan_first
 
@@ -63,24 +64,25 @@ def help_identified(sim: Simulation, hh, ident, L):
     rng = sim.rng
     g = sim.g(sim.current_month)[hh]
     r = L["r"][hh]
-    need = (sim.support.dibao[hh] == 0) & (sim.support.tekun[hh] == 0) & (r < 0.95) & (rng.random(hh.size) < 0.6)
+    need = (sim.support.dibao[hh] == 0) & (sim.support.tekun[hh] == 0) & (r < params.HELP_DIBAO_BELOW) & (rng.random(hh.size) < params.HELP_DIBAO_P)
     h = hh[need]
-    amount = np.clip((sim.cal.line[sim.current_month] * 1.05 - L["income_pc"][h]) * L["size"][h] / 12, 150, 1500)
+    amount = np.clip((sim.cal.line[sim.current_month] * params.DIBAO_TOP_UP - L["income_pc"][h]) * L["size"][h] / 12,
+                     *params.DIBAO_MONTHLY_RANGE)
     start_dibao(sim, h, sim.lag(ident[need], 20, 70), amount, g[need])
     p = sim.people.present()
     workers = np.bincount(sim.people.household[p], weights=((sim.people.labor_skill[p] <= 2) & (sim.cal.month_year[sim.current_month] - sim.people.birth_year[p] <= 65)
                                                  & (sim.cal.month_year[sim.current_month] - sim.people.birth_year[p] >= 16)).astype(float),
                           minlength=sim.H)[hh]
-    job = (workers > 0) & (sim.support.public_job[hh] == 0) & (rng.random(hh.size) < 0.35)
+    job = (workers > 0) & (sim.support.public_job[hh] == 0) & (rng.random(hh.size) < params.HELP_PUBLIC_JOB_P)
     st = sim.lag(ident[job], 30, 90)
-    amt = np.round(rng.uniform(500, 800, job.sum()), 0)
+    amt = np.round(rng.uniform(*params.PUBLIC_JOB_MONTHLY, job.sum()), 0)
     en = st + 365
     sim.r_assist.add(hh=hh[job], member=-1, program=PG["public_job"], start=st, end=en, amount=amt,
                       reported=sim.lag(st, 5, 30))
     sim.support.public_job[hh[job]] = amt
     sim.support.public_job_end[hh[job]] = en
-    tr = rng.random(hh.size) < 0.35
-    sim.one_off(hh[tr], "temporary_relief", sim.lag(ident[tr], 10, 40), rng.uniform(1000, 5000, tr.sum()))
+    tr = rng.random(hh.size) < params.HELP_TEMPORARY_RELIEF_P
+    sim.one_off(hh[tr], "temporary_relief", sim.lag(ident[tr], 10, 40), rng.uniform(*params.TEMPORARY_RELIEF, tr.sum()))
 
 
 def start_dibao(sim: Simulation, hh, start, amount, g):
@@ -90,29 +92,32 @@ def start_dibao(sim: Simulation, hh, start, amount, g):
 
 
 def assistance(sim: Simulation, m, ms, ml, year, moy, L):
+    """低保 applications and exits, 防贫保险 payouts, September 教育资助, yearly dividend spells."""
     rng, H = sim.rng, sim.H
     g = sim.g(m)
     r = L["r"]
     alive = ~sim.hh.dissolved
     # 低保 applications by households in need (not only monitored ones)
-    apply_ = alive & (sim.support.dibao == 0) & (sim.support.tekun == 0) & (r < 0.85) & (
-        rng.random(H) < np.where(sim.hh.alleviated | sim.process.monitored, 0.12, 0.05))
+    apply_ = alive & (sim.support.dibao == 0) & (sim.support.tekun == 0) & (r < params.DIBAO_APPLY_BELOW) & (
+        rng.random(H) < np.where(sim.hh.alleviated | sim.process.monitored, *params.DIBAO_APPLY_MONTHLY))
     h = np.flatnonzero(apply_)
     if h.size:
-        amount = np.clip((sim.cal.line[m] * 1.05 - L["income_pc"][h]) * L["size"][h] / 12, 150, 1500)
+        amount = np.clip((sim.cal.line[m] * params.DIBAO_TOP_UP - L["income_pc"][h]) * L["size"][h] / 12,
+                         *params.DIBAO_MONTHLY_RANGE)
         start_dibao(sim, h, sim.lag(ms + rng.integers(0, ml, h.size), 20, 60), amount, g[h])
     # 低保 ends when the household is well above the line without it
     without = r - 12 * sim.support.dibao * g / np.maximum(L["size"], 1) / sim.cal.line[m]
-    stop = np.flatnonzero((sim.support.dibao > 0) & (sim.support.dibao_start < ms) & (without > 1.6) & (rng.random(H) < 0.06))
+    stop = np.flatnonzero((sim.support.dibao > 0) & (sim.support.dibao_start < ms) & (without > params.DIBAO_EXIT_ABOVE)
+                           & (rng.random(H) < params.DIBAO_EXIT_MONTHLY))
     if stop.size:
         end_spells(sim, stop, "dibao", ms + rng.integers(0, ml, stop.size))
     # 防贫保险: medical costs over 10,000 yuan in a year
-    ins = np.flatnonzero(alive & (sim.hh.alleviated | sim.process.monitored) & (sim.burden.medical > 10000)
+    ins = np.flatnonzero(alive & (sim.hh.alleviated | sim.process.monitored) & (sim.burden.medical > params.INSURANCE_FROM)
                          & (sim.support.paid_insurance_year != year) & (rng.random(H) < 0.5))
     if ins.size:
         sim.support.paid_insurance_year[ins] = year
         sim.one_off(ins, "poverty_insurance", ms + rng.integers(30, 90, ins.size),
-                      0.4 * (sim.burden.medical[ins] - 10000))
+                      params.INSURANCE_SHARE * (sim.burden.medical[ins] - params.INSURANCE_FROM))
     # 教育资助: each September for students of alleviated, 低保 and monitored households
     if moy == 9:
         p = sim.people.present()
@@ -123,7 +128,7 @@ def assistance(sim: Simulation, m, ms, ml, year, moy, L):
         senior = (age >= 16) & (age <= 18) & (track >= 1)
         college = (age >= 19) & (age <= 22) & (track == 1)
         st = elig & (senior | college)
-        amt = np.where(college[st], 400.0, 170.0)
+        amt = np.where(college[st], *params.EDUCATION_AID_MONTHLY)
         start = np.full(st.sum(), ms, dtype=np.int64)
         end = np.full(st.sum(), day(dt.date(year + 1, 6, 30)), dtype=np.int64)
         sim.r_assist.add(hh=hh[st], member=p[st], program=PG["education_aid"], start=start, end=end,

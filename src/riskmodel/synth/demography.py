@@ -95,7 +95,7 @@ def _person_attributes(sim: Simulation, hh, age) -> dict[str, np.ndarray]:
     earn = np.zeros(n)
     earn[migrant] = params.MIGRANT_MONTHLY_WAGE[2020].value * rng.lognormal(-0.03, 0.25, migrant.sum())
     local = able & ~migrant & (rng.random(n) < 0.6)
-    earn[local] = 1800 * rng.lognormal(-0.05, 0.3, local.sum())
+    earn[local] = params.LOCAL_MONTHLY_WAGE_2020 * rng.lognormal(-0.05, 0.3, local.sum())
     odd = (skill == 2) & (age <= 75) & (rng.random(n) < 0.4)
     earn[odd] = 600 * rng.lognormal(-0.1, 0.4, odd.sum())
     earn[skill == 0] *= 1.25
@@ -220,11 +220,13 @@ def member_left(sim: Simulation, idx, lday, reason):
 
 
 def deaths(sim: Simulation, m, ms, ml, year):
+    """Deaths (Gompertz, higher with chronic illness or severe disability): funeral costs, lost earnings."""
     rng = sim.rng
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    q = np.minimum(0.6, np.exp(-10.3 + 0.094 * age)) + np.where(age == 0, 0.005, 0)
-    q = q * np.where(sim.people.chronic[p], 1.6, 1.0) * np.where((sim.people.disability_grade[p] >= 1) & (sim.people.disability_grade[p] <= 2), 1.5, 1.0)
+    q = np.minimum(0.6, np.exp(params.MORTALITY_GOMPERTZ[0] + params.MORTALITY_GOMPERTZ[1] * age)) + np.where(age == 0, params.INFANT_MORTALITY, 0)
+    severe = (sim.people.disability_grade[p] >= 1) & (sim.people.disability_grade[p] <= 2)
+    q = q * np.where(sim.people.chronic[p], params.MORTALITY_CHRONIC, 1.0) * np.where(severe, params.MORTALITY_SEVERE_DISABILITY, 1.0)
     dead = p[rng.random(len(p)) < annual_to_monthly(q)]
     if dead.size == 0:
         return
@@ -232,7 +234,7 @@ def deaths(sim: Simulation, m, ms, ml, year):
     hh = sim.people.household[dead]
     g = sim.g(m)[hh]
     earn = sim.people.earnings[dead] * sim.people.work_capacity[dead]
-    funeral = 8000 * g * rng.lognormal(0, 0.4, dead.size)
+    funeral = params.FUNERAL_COST * g * rng.lognormal(0, 0.4, dead.size)
     sim.burden.losses += np.bincount(hh, weights=funeral, minlength=sim.H)
     np.add.at(sim.burden.by_cause[:, RT["labor"]], hh, (12 * earn * g).astype(np.float32))
     np.add.at(sim.burden.by_cause[:, RT["other"]], hh, (0.2 * funeral).astype(np.float32))
@@ -247,13 +249,14 @@ def deaths(sim: Simulation, m, ms, ml, year):
 
 
 def demography(sim: Simulation, m, ms, ml, year):
+    """Births, marriages (daughters out, daughters-in-law in), household splits and moves away."""
     rng = sim.rng
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
     rel = sim.people.relation[p]
     # births
     mother_ok = (sim.people.sex[p] == 1) & (age >= 20) & (age <= 40) & np.isin(rel, [REL["head"], REL["spouse"], REL["other"]])
-    mothers = p[mother_ok & (rng.random(p.size) < annual_to_monthly(0.06))]
+    mothers = p[mother_ok & (rng.random(p.size) < annual_to_monthly(params.BIRTH_YEARLY))]
     if mothers.size:
         hh = sim.people.household[mothers]
         bday = ms + rng.integers(0, ml, mothers.size)
@@ -267,7 +270,7 @@ def demography(sim: Simulation, m, ms, ml, year):
     age = year - sim.people.birth_year[p]
     rel = sim.people.relation[p]
     single = np.isin(rel, [REL["child"], REL["grandchild"]]) & (age >= 22) & (age <= 32)
-    wed = p[single & (rng.random(p.size) < annual_to_monthly(0.09))]
+    wed = p[single & (rng.random(p.size) < annual_to_monthly(params.MARRIAGE_YEARLY))]
     if wed.size:
         wday = ms + rng.integers(0, ml, wed.size)
         out = sim.people.sex[wed] == 1
@@ -276,16 +279,16 @@ def demography(sim: Simulation, m, ms, ml, year):
         if sons.size:
             add_members(sim, sim.people.household[sons], REL["other"], 1, sim.people.birth_year[sons] + rng.integers(-1, 4, sons.size),
                               wday[~out], skill=1, edu=2,
-                              earn=np.where(rng.random(sons.size) < 0.5, 1800.0 * sim.hh.income_scale[sim.people.household[sons]], 0.0))
+                              earn=np.where(rng.random(sons.size) < 0.5, params.LOCAL_MONTHLY_WAGE_2020 * sim.hh.income_scale[sim.people.household[sons]], 0.0))
     # sons setting up their own household, and moves away
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    split = p[(sim.people.relation[p] == REL["child"]) & (age >= 25) & (rng.random(p.size) < annual_to_monthly(0.02))]
+    split = p[(sim.people.relation[p] == REL["child"]) & (age >= 25) & (rng.random(p.size) < annual_to_monthly(params.SPLIT_YEARLY))]
     if split.size:
         member_left(sim, split, ms + rng.integers(0, ml, split.size), "split")
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    mv = p[(age >= 18) & (age <= 40) & (sim.people.relation[p] != REL["head"]) & (rng.random(p.size) < annual_to_monthly(0.004))]
+    mv = p[(age >= 18) & (age <= 40) & (sim.people.relation[p] != REL["head"]) & (rng.random(p.size) < annual_to_monthly(params.MIGRATION_YEARLY))]
     if mv.size:
         member_left(sim, mv, ms + rng.integers(0, ml, mv.size), "migration")
 

@@ -47,8 +47,8 @@ def expected_pushes(sim: Simulation, m: int) -> np.ndarray:
     rate = inpatient_rate_of(sim, p, age, m) / 12
     pin = np.where(sim.hh.alleviated[hh], sim.process.push_probability[True], sim.process.push_probability[False])
     chronic_push = sim.people.chronic[p] & np.isin(sim.people.chronic_group[p], (DG["renal"], DG["cancer"]))
-    per_member = rate * pin + chronic_push * 0.45
-    return np.bincount(hh, weights=per_member, minlength=sim.H) + 0.002
+    per_member = rate * pin + chronic_push * params.CHRONIC_PUSH
+    return np.bincount(hh, weights=per_member, minlength=sim.H) + params.BASE_PUSH
 
 
 def epidemic(sim: Simulation, m: int) -> bool:
@@ -57,11 +57,11 @@ def epidemic(sim: Simulation, m: int) -> bool:
 
 def inpatient_rate_of(sim: Simulation, p, age, m):
     rate = inpatient_rate(age, sim.people.chronic[p], sim.people.disability_grade[p] > 0)
-    return rate * (2.0 if epidemic(sim, m) else 1.0)
+    return rate * (params.EPIDEMIC_INPATIENT if epidemic(sim, m) else 1.0)
 
 
 def cost_growth(sim: Simulation, year: int) -> float:
-    return 1.03 ** (year - 2020)
+    return params.COST_GROWTH ** (year - 2020)
 
 
 def health(sim: Simulation, m, ms, ml, year):
@@ -81,12 +81,12 @@ def _chronic_registrations(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """New chronic conditions (门诊慢特病认定): lower work capacity, a registration event."""
     rng, H = sim.rng, sim.H
     # chronic illness registration (门诊慢特病认定)
-    annual = (0.003 + 0.0007 * np.maximum(age - 30, 0)) * (1.5 if epi else 1.0)
+    annual = (params.CHRONIC_ONSET[0] + params.CHRONIC_ONSET[1] * np.maximum(age - 30, 0)) * (params.EPIDEMIC_CHRONIC if epi else 1.0)
     new = p[~sim.people.chronic[p] & (rng.random(len(p)) < annual_to_monthly(annual))]
     if new.size:
         sim.people.chronic[new] = True
         sim.people.chronic_group[new] = rng.choice(len(DIAGNOSIS_GROUPS), new.size, p=params.CHRONIC_GROUP_P)
-        sim.people.work_capacity[new] *= 0.8
+        sim.people.work_capacity[new] *= params.CHRONIC_CAPACITY
         d = ms + rng.integers(0, ml, new.size)
         sim.event(sim.people.household[new], new, "chronic_registered", d, lag=(10, 60))
         np.add.at(sim.burden.by_cause[:, RT["illness"]], sim.people.household[new], np.float32(2000))
@@ -101,15 +101,15 @@ def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
     mem = p[hit]
     if mem.size:
         a = age[hit]
-        adult = np.array([.06, .13, .03, .03, .14, 0, .13, .48])
-        child = np.array([0, 0, 0, .01, .22, 0, .03, .74])
+        adult = params.INPATIENT_GROUP_ADULT
+        child = params.INPATIENT_GROUP_CHILD
         u = rng.random(mem.size)
         grp = np.where(a >= 15, np.searchsorted(np.cumsum(adult), u * adult.sum()),
                        np.searchsorted(np.cumsum(child), u * child.sum())).astype(np.int8)
-        own = sim.people.chronic[mem] & (rng.random(mem.size) < 0.6)
+        own = sim.people.chronic[mem] & (rng.random(mem.size) < params.CHRONIC_OWN_STAY)
         grp = np.where(own, sim.people.chronic_group[mem], grp)
         cost = params.INPATIENT_MEDIAN[grp] * rng.lognormal(0, 0.6, mem.size) * cg
-        share = sim.share(mem, 0.80, 0.58) - np.where(grp == DG["cancer"], 0.08, 0)
+        share = sim.share(mem, 0.80, 0.58) - np.where(grp == DG["cancer"], params.CANCER_SHARE_CUT, 0)
         service = ms + rng.integers(0, ml, mem.size)
         hh, oop, reported = sim.claims(mem, service, KIND["inpatient"], grp, cost, share)
         injury = grp == DG["injury"]
@@ -121,16 +121,16 @@ def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
         big = oop >= thr
         sim.process.pushes.append((hh[big], reported[big], 1))
         poor = sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]
-        mr = poor & (oop > 2000) & (rng.random(mem.size) < 0.6)
+        mr = poor & (oop > params.MEDICAL_RELIEF_FROM) & (rng.random(mem.size) < params.MEDICAL_RELIEF_P)
         sim.one_off(hh[mr], "medical_relief", sim.lag(reported[mr], 15, 60),
-                      oop[mr] * rng.uniform(0.3, 0.6, mr.sum()))
+                      oop[mr] * rng.uniform(*params.MEDICAL_RELIEF_SHARE, mr.sum()))
 
 
 def _outpatient_claims(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """Chronic and ordinary outpatient claims; the yearly outpatient alert."""
     rng, H = sim.rng, sim.H
     # chronic outpatient (门诊慢特病) and ordinary outpatient claims
-    ch = p[sim.people.chronic[p] & (rng.random(len(p)) < 0.6)]
+    ch = p[sim.people.chronic[p] & (rng.random(len(p)) < params.CHRONIC_OUTPATIENT_MONTHLY)]
     out_oop = np.zeros(H)
     out_rep = np.zeros(H, dtype=np.int64)
     if ch.size:
@@ -142,10 +142,10 @@ def _outpatient_claims(sim: Simulation, p, age, m, ms, ml, cg, epi):
         np.add.at(sim.burden.by_cause[:, RT["illness"]], hh, oop.astype(np.float32))
         out_oop += np.bincount(hh, weights=oop, minlength=H)
         np.maximum.at(out_rep, hh, reported)
-    op = p[rng.random(len(p)) < 0.03]
+    op = p[rng.random(len(p)) < params.OUTPATIENT_MONTHLY]
     if op.size:
         grp = np.where(rng.random(op.size) < 0.9, DG["acute_other"], DG["injury"]).astype(np.int8)
-        cost = 250 * rng.lognormal(0, 0.6, op.size) * cg
+        cost = params.OUTPATIENT_COST * rng.lognormal(0, 0.6, op.size) * cg
         share = sim.share(op, 0.65, 0.5)
         service = ms + rng.integers(0, ml, op.size)
         hh, oop, reported = sim.claims(op, service, KIND["outpatient"], grp, cost, share, lag=(2, 30))
@@ -162,12 +162,12 @@ def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """New disabilities (残疾认定): capacity, subsidies, pushes for grades 1–2."""
     rng, H = sim.rng, sim.H
     # disability certification (残疾认定)
-    annual = (0.0015 + 0.00025 * np.maximum(age - 40, 0)) * np.where(sim.people.chronic[p], 2.0, 1.0)
+    annual = (params.DISABILITY_ONSET[0] + params.DISABILITY_ONSET[1] * np.maximum(age - 40, 0)) * np.where(sim.people.chronic[p], 2.0, 1.0)
     new = p[(sim.people.disability_grade[p] == 0) & (rng.random(len(p)) < annual_to_monthly(annual))]
     if new.size:
-        grade = rng.choice([1, 2, 3, 4], new.size, p=[.12, .23, .30, .35]).astype(np.int8)
+        grade = rng.choice([1, 2, 3, 4], new.size, p=params.DISABILITY_GRADE_P).astype(np.int8)
         sim.people.disability_grade[new] = grade
-        sim.people.work_capacity[new] *= np.where(grade <= 2, 0.2, 0.6)
+        sim.people.work_capacity[new] *= np.where(grade <= 2, *params.DISABILITY_CAPACITY)
         d = ms + rng.integers(0, ml, new.size)
         hh = sim.people.household[new]
         sim.event(hh, new, "disability_certified", d, grade, lag=(10, 45))
@@ -176,10 +176,10 @@ def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
         severe = grade <= 2
         sim.process.pushes.append((hh[severe], rep[severe], 3))
         care = severe & (rng.random(new.size) < 0.8)
-        sim.people.disability_care[new[care]] = 100.0
+        sim.people.disability_care[new[care]] = params.DISABILITY_CARE
         sim.people.disability_care_start[new[care]] = sim.lag(rep[care], 20, 80)
         poor = (sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]) & (rng.random(new.size) < 0.8)
-        sim.people.disability_living[new[poor]] = 90.0
+        sim.people.disability_living[new[poor]] = params.DISABILITY_LIVING
         sim.people.disability_living_start[new[poor]] = sim.lag(rep[poor], 20, 80)
 
 
@@ -187,11 +187,11 @@ def _accidents(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """Accidents (意外事故): losses, injury claims, sick months, temporary relief."""
     rng, H = sim.rng, sim.H
     # accidents (意外事故)
-    acc = p[(age >= 15) & (age <= 75) & (rng.random(len(p)) < annual_to_monthly(0.006))]
+    acc = p[(age >= 15) & (age <= 75) & (rng.random(len(p)) < annual_to_monthly(params.ACCIDENT_YEARLY))]
     if acc.size:
         hh = sim.people.household[acc]
         d = ms + rng.integers(0, ml, acc.size)
-        loss = 5000 * rng.lognormal(0, 0.8, acc.size) * cg
+        loss = params.ACCIDENT_LOSS * rng.lognormal(0, 0.8, acc.size) * cg
         sim.event(hh, acc, "accident", d, 0, np.round(loss, 0), lag=(5, 40))
         sim.burden.losses += np.bincount(hh, weights=loss, minlength=H)
         np.add.at(sim.burden.by_cause[:, RT["accident"]], hh, loss.astype(np.float32))

@@ -105,10 +105,11 @@ def latent(sim: Simulation, m: int):
 
 
 def education_cost(sim: Simulation, p, hh, age, m):
+    """Yearly school costs by household (senior high, vocational school, college), halved by 教育资助."""
     track = sim.people.school_track[p]
-    cost = np.where((age >= 16) & (age <= 18) & (track == 1), 3500.0, 0.0)
-    cost += np.where((age >= 16) & (age <= 18) & (track == 2), 2500.0, 0.0)
-    cost += np.where((age >= 19) & (age <= 22) & (track == 1), 16000.0, 0.0)
+    cost = np.where((age >= 16) & (age <= 18) & (track == 1), params.SCHOOL_COST["senior"], 0.0)
+    cost += np.where((age >= 16) & (age <= 18) & (track == 2), params.SCHOOL_COST["vocational"], 0.0)
+    cost += np.where((age >= 19) & (age <= 22) & (track == 1), params.SCHOOL_COST["college"], 0.0)
     aid = np.where(sim.hh.alleviated[hh] | sim.process.monitored[hh], 0.5, 0.0)
     return np.bincount(hh, weights=cost * (1 - aid), minlength=sim.H) * sim.cal.growth[False][m]
 

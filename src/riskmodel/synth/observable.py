@@ -55,9 +55,10 @@ BURDEN_MONTHS = 36         # older burdens are below 5 % of their amount
 RECURRING = ("dibao", "tekun", "public_job", "industry_dividend", "disability_living", "disability_care")
 RELIEF = ("temporary_relief", "medical_relief", "poverty_insurance")
 #: losses the generator books without a reported amount (engine._hazards)
-FIXED_LOSS = {"water_unsafe": 2500.0, "uninsured": 3000.0, "school_dropout": 4000.0}
+FIXED_LOSS = {"water_unsafe": params.WATER_LOSS, "uninsured": params.UNINSURED_LOSS,
+              "school_dropout": params.DROPOUT_LOSS}
 #: yearly school costs by recorded stage (engine._education_cost), halved for alleviated and monitored
-SCHOOL_COST = {"senior": 3500.0, "vocational": 2500.0, "college": 16000.0}
+SCHOOL_COST = params.SCHOOL_COST
 
 
 def _days(s: pd.Series) -> np.ndarray:

@@ -147,3 +147,74 @@ ELIMINATE_MONTHLY = 0.25
 BURDEN_DECAY = 0.92               # monthly decay of medical and loss burdens (≈ a 12-month sum)
 CAUSE_DECAY = 0.95                # monthly decay of the amounts by cause (risk types)
 BUSINESS_RECOVERY = 0.08          # monthly recovery of farm income after a failure or disaster
+
+# --- shocks (assumptions, tuned to the calibration figures) --------------------------------
+JOB_LOSS_YEARLY = (0.07, 0.03)            # migrant, local workers
+JOB_LOSS_SEEN = (0.75, 0.3)               # share of job losses the HR department reports (migrant, local)
+EPIDEMIC_JOB_LOSS = 1.5
+FACTORY_TOWN_SHARE = 0.25                 # factory_closure: share of townships hit
+FACTORY_JOB_LOSS = (0.7, 0.3)             # … share of migrant, local workers there who lose their job
+BUSINESS_FAILURE_YEARLY = 0.015
+BUSINESS_FAILURE_LOSS = 12000             # median loss (2020 yuan)
+DISASTER_TOWN_YEARLY = 0.10               # chance a township is hit (before seasonality)
+DISASTER_SEVERITY_P = [.55, .30, .12, .03]
+FLOOD_SEVERITY_P = [.1, .2, .35, .35]
+DISASTER_LOSS = [1500, 5000, 15000, 40000]  # median loss by severity 1–4 (2020 yuan)
+DISASTER_LOSS_NONFARM = 0.6
+DISASTER_FARM_INCOME_LOSS = 0.12          # share of farm income lost per severity grade
+HOUSING_UNSAFE_YEARLY = (0.006, 0.002)    # alleviated, general
+WATER_UNSAFE_VILLAGE_YEARLY = 0.003
+WATER_LOSS = 2500                         # latent cost of unsafe water (no amount reported)
+UNINSURED_YEARLY = (0.004, 0.02)          # found in the January–March enrolment check
+UNINSURED_LOSS = 3000
+DROPOUT_YEARLY = (0.004, 0.002)
+DROPOUT_LOSS = 4000
+#: yearly school costs (2020 yuan) of senior high, vocational school and college; halved by 教育资助
+SCHOOL_COST = {"senior": 3500.0, "vocational": 2500.0, "college": 16000.0}
+
+# --- health (assumptions unless the published figures above are named) ---------------------
+EPIDEMIC_INPATIENT = 2.0                  # epidemic scenario: inpatient stays ×
+EPIDEMIC_CHRONIC = 1.5                    # … and chronic registrations ×
+CHRONIC_ONSET = (0.003, 0.0007)           # yearly: a + b × years over 30
+CHRONIC_OWN_STAY = 0.6                    # share of a chronic patient's stays for the condition
+CANCER_SHARE_CUT = 0.08                   # cancer stays: lower reimbursed share
+MEDICAL_RELIEF_FROM = 2000                # out-of-pocket above which 医疗救助 may pay
+MEDICAL_RELIEF_P = 0.6
+MEDICAL_RELIEF_SHARE = (0.3, 0.6)
+CHRONIC_OUTPATIENT_MONTHLY = 0.6          # chance a chronic patient claims in a month
+OUTPATIENT_MONTHLY = 0.03                 # ordinary outpatient visits per person and month
+OUTPATIENT_COST = 250                     # median (2020 yuan)
+DISABILITY_ONSET = (0.0015, 0.00025)      # yearly: a + b × years over 40 (× 2 with a chronic condition)
+DISABILITY_CARE = 100.0                   # 重度残疾人护理补贴, yuan/month
+DISABILITY_LIVING = 90.0                  # 困难残疾人生活补贴, yuan/month
+ACCIDENT_YEARLY = 0.006
+ACCIDENT_LOSS = 5000                      # median (2020 yuan)
+
+# --- demography (assumptions) ---------------------------------------------------------------
+MORTALITY_GOMPERTZ = (-10.3, 0.094)      # yearly q = exp(a + b × age), capped at 0.6
+INFANT_MORTALITY = 0.005
+MORTALITY_CHRONIC = 1.6
+MORTALITY_SEVERE_DISABILITY = 1.5
+FUNERAL_COST = 8000                       # median (2020 yuan)
+BIRTH_YEARLY = 0.06                       # women 20–40 (head, spouse, daughter-in-law)
+MARRIAGE_YEARLY = 0.09                    # children and grandchildren 22–32
+SPLIT_YEARLY = 0.02                       # sons 25+ setting up their own household
+MIGRATION_YEARLY = 0.004                  # members 18–40 moving away
+LOCAL_MONTHLY_WAGE_2020 = 1800.0          # local work (2020 yuan/month)
+
+# --- assistance (assumptions; amounts in yuan) ---------------------------------------------
+DIBAO_TOP_UP = 1.05                       # 低保 tops income up to this × the line …
+DIBAO_MONTHLY_RANGE = (150, 1500)         # … within these monthly amounts per household
+DIBAO_APPLY_BELOW = 0.85                  # resources/line under which households apply
+DIBAO_APPLY_MONTHLY = (0.12, 0.05)        # alleviated or monitored, other households
+DIBAO_EXIT_ABOVE = 1.6                    # resources/line without 低保 above which it may end
+DIBAO_EXIT_MONTHLY = 0.06
+HELP_DIBAO_BELOW = 0.95                   # after identification: 低保 if resources/line below this …
+HELP_DIBAO_P = 0.6                        # … with this chance
+HELP_PUBLIC_JOB_P = 0.35                  # 公益性岗位 for households with someone able to work
+PUBLIC_JOB_MONTHLY = (500, 800)
+HELP_TEMPORARY_RELIEF_P = 0.35
+TEMPORARY_RELIEF = (1000, 5000)
+INSURANCE_FROM = 10000                    # 防贫保险: a year's medical costs above this …
+INSURANCE_SHARE = 0.4                     # … paid at this share
+EDUCATION_AID_MONTHLY = (400.0, 170.0)    # 教育资助: college, senior high / vocational

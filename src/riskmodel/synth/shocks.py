@@ -22,25 +22,25 @@ def work(sim: Simulation, m, ms, ml, year):
     p = sim.people.present()
     earner = p[(sim.people.earnings[p] > 0) & (sim.people.months_out_of_work[p] == 0)]
     mig = sim.people.migrant[earner]
-    factor = 1.5 if epidemic(sim, m) else 1.0
-    annual = np.where(mig, 0.07, 0.03) * factor
+    factor = params.EPIDEMIC_JOB_LOSS if epidemic(sim, m) else 1.0
+    annual = np.where(mig, *params.JOB_LOSS_YEARLY) * factor
     lost = earner[rng.random(earner.size) < annual_to_monthly(annual)]
     mig_l = sim.people.migrant[lost]
     spell = np.where(mig_l, 1 + rng.geometric(1 / 4, lost.size), rng.geometric(1 / 2, lost.size))
     if sim.cfg.scenario == "factory_closure" and m == sim.cal.shock_month:
         towns = np.unique(sim.hh.township)
-        chosen = rng.permutation(towns)[: max(1, int(np.ceil(0.25 * towns.size)))]
+        chosen = rng.permutation(towns)[: max(1, int(np.ceil(params.FACTORY_TOWN_SHARE * towns.size)))]
         sim.closed_towns = np.sort(chosen)
         left = earner[~np.isin(earner, lost)]
         in_town = np.isin(sim.hh.township[sim.people.household[left]], chosen)
-        hit = left[in_town & (rng.random(left.size) < np.where(sim.people.migrant[left], 0.7, 0.3))]
+        hit = left[in_town & (rng.random(left.size) < np.where(sim.people.migrant[left], *params.FACTORY_JOB_LOSS))]
         lost = np.concatenate([lost, hit])
         spell = np.concatenate([spell, 6 + rng.geometric(1 / 4, hit.size)])
         mig_l = sim.people.migrant[lost]
     if lost.size:
         sim.people.months_out_of_work[lost] = spell.astype(np.int16)
         d = ms + rng.integers(0, ml, lost.size)
-        seen = rng.random(lost.size) < np.where(mig_l, 0.75, 0.3)
+        seen = rng.random(lost.size) < np.where(mig_l, *params.JOB_LOSS_SEEN)
         sim.event(sim.people.household[lost[seen]], lost[seen], "job_loss", d[seen], lag=(10, 60))
     out = p[sim.people.months_out_of_work[p] > 0]
     if out.size:
@@ -63,10 +63,10 @@ def _business_failures(sim: Simulation, m, ms, ml, year, moy, g, alive):
     """Business failure (产业经营失败): farm income collapses, a loss."""
     rng, H = sim.rng, sim.H
     # business failure (产业经营失败)
-    fail = np.flatnonzero(alive & sim.hh.farming & (sim.hh.business_base > 50) & (rng.random(H) < annual_to_monthly(0.015)))
+    fail = np.flatnonzero(alive & sim.hh.farming & (sim.hh.business_base > 50) & (rng.random(H) < annual_to_monthly(params.BUSINESS_FAILURE_YEARLY)))
     if fail.size:
         sim.hh.business_factor[fail] = rng.uniform(-0.3, 0.2, fail.size)
-        loss = 12000 * rng.lognormal(0, 0.7, fail.size) * g[fail]
+        loss = params.BUSINESS_FAILURE_LOSS * rng.lognormal(0, 0.7, fail.size) * g[fail]
         d = ms + rng.integers(0, ml, fail.size)
         sim.event(fail, -1, "business_failure", d, 0, np.round(loss, 0), lag=(15, 90))
         sim.burden.losses[fail] += loss
@@ -78,9 +78,9 @@ def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
     rng, H = sim.rng, sim.H
     # natural disasters: whole townships, mostly in the rainy season
     n_town = len(sim.regions.township_code)
-    town_hit = rng.random(n_town) < annual_to_monthly(0.10) * params.DISASTER_SEASON[moy - 1]
+    town_hit = rng.random(n_town) < annual_to_monthly(params.DISASTER_TOWN_YEARLY) * params.DISASTER_SEASON[moy - 1]
     share = rng.uniform(0.1, 0.5, n_town)
-    sev_p = np.array([.55, .30, .12, .03])
+    sev_p = np.array(params.DISASTER_SEVERITY_P)
     if sim.cfg.scenario == "flood" and m == sim.cal.shock_month:
         county = int(rng.integers(len(sim.regions.county_code)))
         if sim.layout is not None:  # county by county: the layout chose the flooded county
@@ -97,15 +97,15 @@ def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
             sev = rng.choice([1, 2, 3, 4], affected.size, p=sev_p)
             if flood:
                 in_c = sim.hh.county[affected] == sim.flood_county
-                sev = np.where(in_c, rng.choice([1, 2, 3, 4], affected.size, p=[.1, .2, .35, .35]), sev)
-            loss = np.array([1500, 5000, 15000, 40000])[sev - 1] * rng.lognormal(0, 0.5, affected.size) * g[affected]
-            loss *= np.where(sim.hh.farming[affected], 1.0, 0.6)
+                sev = np.where(in_c, rng.choice([1, 2, 3, 4], affected.size, p=params.FLOOD_SEVERITY_P), sev)
+            loss = np.array(params.DISASTER_LOSS)[sev - 1] * rng.lognormal(0, 0.5, affected.size) * g[affected]
+            loss *= np.where(sim.hh.farming[affected], 1.0, params.DISASTER_LOSS_NONFARM)
             d = town_day[sim.hh.township[affected]] + rng.integers(0, 3, affected.size)
             sim.event(affected, -1, "disaster", d, sev, np.round(loss, 0), lag=(5, 40))
             rep = sim.r_events._chunks["reported"][-1]
             sim.burden.losses[affected] += loss
             sim.burden.by_cause[affected, RT["disaster"]] += loss.astype(np.float32)
-            sim.hh.business_factor[affected] *= np.where(sim.hh.farming[affected], 1 - 0.12 * sev, 1.0)
+            sim.hh.business_factor[affected] *= np.where(sim.hh.farming[affected], 1 - params.DISASTER_FARM_INCOME_LOSS * sev, 1.0)
             serious = sev >= 3
             sim.process.pushes.append((affected[serious], rep[serious], 4))
             tr = serious & (rng.random(affected.size) < 0.5)
@@ -122,7 +122,7 @@ def _housing_water_insurance(sim: Simulation, m, ms, ml, year, moy, g, alive):
     """Unsafe housing (C/D级) and water, members found uninsured."""
     rng, H = sim.rng, sim.H
     # housing found unsafe (C/D级危房)
-    hs = np.flatnonzero(alive & (rng.random(H) < annual_to_monthly(np.where(sim.hh.alleviated, 0.006, 0.002))))
+    hs = np.flatnonzero(alive & (rng.random(H) < annual_to_monthly(np.where(sim.hh.alleviated, *params.HOUSING_UNSAFE_YEARLY))))
     if hs.size:
         sev = rng.choice([3, 4], hs.size)
         loss = rng.uniform(15000, 45000, hs.size)
@@ -130,24 +130,24 @@ def _housing_water_insurance(sim: Simulation, m, ms, ml, year, moy, g, alive):
         sim.burden.losses[hs] += loss
         sim.burden.by_cause[hs, RT["housing"]] += loss.astype(np.float32)
     # unsafe drinking water: whole villages
-    v_hit = rng.random(len(sim.regions.village_code)) < annual_to_monthly(0.003)
+    v_hit = rng.random(len(sim.regions.village_code)) < annual_to_monthly(params.WATER_UNSAFE_VILLAGE_YEARLY)
     if v_hit.any():
         ws = np.flatnonzero(alive & v_hit[sim.hh.village])
         sim.event(ws, -1, "water_unsafe", ms + rng.integers(0, ml, ws.size), lag=(10, 60))
-        sim.burden.losses[ws] += 2500
+        sim.burden.losses[ws] += params.WATER_LOSS
         sim.burden.by_cause[ws, RT["water"]] += 4000
     # basic medical insurance: found uninsured in the annual enrolment check (Jan–Mar)
     if moy == 1:
         n = sim.people.n
         sim.people.uninsured[:n] &= rng.random(n) < 0.4
     if moy <= 3:
-        un = np.flatnonzero(alive & (rng.random(H) < np.where(sim.hh.alleviated, 0.004, 0.02) / 3))
+        un = np.flatnonzero(alive & (rng.random(H) < np.where(sim.hh.alleviated, *params.UNINSURED_YEARLY) / 3))
         head = sim.hh.head[un]
         ok = sim.people.left[head] == NONE
         un, head = un[ok], head[ok]
         sim.people.uninsured[head] = True
         sim.event(un, head, "uninsured", ms + rng.integers(0, ml, un.size), lag=(10, 60))
-        sim.burden.losses[un] += 3000
+        sim.burden.losses[un] += params.UNINSURED_LOSS
         sim.burden.by_cause[un, RT["insurance"]] += 5000
 
 
@@ -158,9 +158,9 @@ def _school_dropout(sim: Simulation, m, ms, ml, year, moy, g, alive):
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
     kid = p[(age >= 7) & (age <= 15)]
-    drop = kid[rng.random(kid.size) < annual_to_monthly(np.where(sim.hh.alleviated[sim.people.household[kid]], 0.004, 0.002))]
+    drop = kid[rng.random(kid.size) < annual_to_monthly(np.where(sim.hh.alleviated[sim.people.household[kid]], *params.DROPOUT_YEARLY))]
     if drop.size:
         hh = sim.people.household[drop]
         sim.event(hh, drop, "school_dropout", ms + rng.integers(0, ml, drop.size), lag=(10, 60))
-        sim.burden.losses[hh] += 4000
+        sim.burden.losses[hh] += params.DROPOUT_LOSS
         sim.burden.by_cause[hh, RT["schooling"]] += 8000

@@ -333,3 +333,12 @@ def test_a_broken_policy_file_is_reported(tmp_path):
     assert report.problems.examples[0].table == "policy"
     with pytest.raises(ContractError, match="policy"):
         load(data_dir)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_ids_equal_once_stripped_are_duplicates(fmt, tmp_path):
+    tables = example_tables()
+    set_cell(tables, "medical_claims", ("claim_id", "C003"), "claim_id", " C002 ")
+    report = validate_dir(write_tables(tables, tmp_path / "d", fmt))
+    assert report.problems.rules == {"unique"}
+    assert [(p.row, p.column) for p in report.problems.examples] == [(3, "claim_id")]

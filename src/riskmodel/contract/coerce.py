@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskmodel.contract.columns import remember_distinct, repeated
 from riskmodel.contract.schema import AMOUNT_LIMIT, FIRST_DATE, KINDS, LAST_DATE, Column, Table
 from riskmodel.contract.plausible import text_problems
 
@@ -58,8 +59,8 @@ def to_arrow(values) -> pa.ChunkedArray:
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects: as the text a file would hold
             text = s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
             values = pa.chunked_array([pa.array(text.tolist(), type=pa.string())])
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
+    if pa.types.is_dictionary(values.type) and not _is_text(values.type.value_type):
+        values = values.cast(values.type.value_type)  # text dictionaries stay: checked once per value
     if pa.types.is_null(values.type):
         values = values.cast(pa.string())
     return values
@@ -72,19 +73,103 @@ def _mask(arr) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _is_text(values: pa.ChunkedArray) -> bool:
-    return pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+def _is_text(values: pa.ChunkedArray | pa.DataType) -> bool:
+    typ = values if isinstance(values, pa.DataType) else values.type
+    return pa.types.is_string(typ) or pa.types.is_large_string(typ)
 
 
-def _text(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Stripped text; empty cells become null."""
-    if not _is_text(values):
-        values = values.cast(pa.string())
-    values = pc.utf8_trim_whitespace(values)
-    empty = pc.equal(pc.binary_length(values), 0)
-    if pc.any(empty).as_py():
-        values = pc.if_else(empty, pa.scalar(None, values.type), values)
-    return values
+def _combined(values: pa.ChunkedArray) -> pa.Array:
+    return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+
+
+class Coded:
+    """A text column as the values to check and, per row, which of them it holds.
+
+    Columns that repeat values (a household id in every income row, dates, enums) are checked
+    once per distinct value (``codes``: each row's position in ``values``, -1 for null); unique
+    columns are checked row by row (``codes`` None). Every check runs on ``values`` and
+    ``rows()`` spreads its answer to the rows.
+    """
+
+    def __init__(self, raw: pa.ChunkedArray, distinct: bool, *, dictionary_ok: bool = True):
+        if pa.types.is_dictionary(raw.type) and distinct and dictionary_ok and raw.num_chunks:
+            self._from_dictionaries(raw)
+            return
+        if pa.types.is_dictionary(raw.type):
+            raw = raw.cast(raw.type.value_type)
+        arr = raw if _is_text(raw) else raw.cast(pa.string())
+        self.raw, self.codes = arr, None
+        if distinct and len(arr) and arr.num_chunks:
+            enc = pc.dictionary_encode(arr)  # one dictionary shared by every chunk
+            self.codes = np.concatenate([np.asarray(chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False),
+                                                    dtype=np.int64) for chunk in enc.chunks])
+            arr = enc.chunk(0).dictionary
+        else:
+            arr = _combined(arr) if arr.num_chunks else pa.array([], arr.type)
+        self._strip(arr)
+
+    def _from_dictionaries(self, raw: pa.ChunkedArray) -> None:
+        """A column Parquet gave as dictionaries (one per chunk): their values, concatenated, are
+        what gets checked — a value may repeat across chunks, which costs a little work, not a
+        wrong answer (only ``canonical`` needs each value once, and unique columns are not read so)."""
+        dictionaries, codes, offset = [], [], 0
+        for chunk in raw.chunks:
+            dictionary = chunk.dictionary
+            if not _is_text(dictionary):
+                dictionary = dictionary.cast(pa.string())
+            idx = np.asarray(chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            codes.append(np.where(idx < 0, -1, idx + offset))
+            dictionaries.append(dictionary.cast(pa.string()))
+            offset += len(dictionary)
+        self.raw, self.codes = None, np.concatenate(codes)
+        self._strip(pa.concat_arrays(dictionaries))
+        self.changed = True  # the rows' text exists only as dictionary codes: ``text()`` builds it
+
+    def _strip(self, arr: pa.Array) -> None:
+        trimmed = pc.utf8_trim_whitespace(arr)
+        empty = pc.equal(pc.binary_length(trimmed), 0)
+        any_empty = pc.any(empty).as_py() is True
+        # trimming only removes characters: the same total length means nothing changed
+        self.changed = any_empty or pc.sum(pc.binary_length(trimmed)).as_py() != pc.sum(pc.binary_length(arr)).as_py()
+        if any_empty:
+            trimmed = pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
+        self.values = trimmed
+
+    def rows(self, on_values: np.ndarray, fill=False) -> np.ndarray:
+        if self.codes is None:
+            return on_values
+        return np.append(on_values, np.array([fill], dtype=on_values.dtype))[self.codes]
+
+    def canonical(self) -> tuple[pa.Array, np.ndarray]:
+        """Each distinct stripped value once, and each row's position in them (-1 missing).
+
+        Positions follow the order of first appearance in the rows (as ``first_codes``).
+        """
+        if self.codes is None:
+            raise ValueError("canonical codes need distinct=True")
+        if not self.changed:
+            return self.values, self.codes
+        # the dictionary is in order of first appearance, so encoding it keeps that order
+        merged = pc.dictionary_encode(self.values)
+        at = np.asarray(merged.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return merged.dictionary, np.append(at, -1)[self.codes]
+
+    def missing(self) -> np.ndarray:
+        return self.rows(_mask(pc.is_null(self.values)), True)
+
+    def nulled(self, bad_values: np.ndarray) -> None:
+        """Make values that broke a rule missing (no later rule looks them up)."""
+        if bad_values.any():
+            self.values = pc.if_else(pa.array(bad_values), pa.scalar(None, self.values.type), self.values)
+            self.changed = True
+
+    def text(self) -> pa.Array:
+        """The column's stripped text, rows in order (the raw column itself when nothing changed)."""
+        if self.codes is None:
+            return self.values
+        if not self.changed:
+            return self.raw
+        return self.values.take(pa.array(np.where(self.codes < 0, 0, self.codes), mask=self.codes < 0))
 
 
 class Checked:
@@ -102,63 +187,68 @@ class Checked:
 
 
 def _text_kind(c: Checked) -> pd.api.extensions.ExtensionArray:
-    text = _text(c.raw)
-    empty = _mask(pc.is_null(text))
-    c.required(empty)
     col = c.col
+    coded = Coded(c.raw, distinct=True, dictionary_ok=not col.unique)
+    c.required(coded.missing())
+    if col.unique and coded.codes is not None:
+        codes = coded.canonical()[1]
+        if int(codes.max(initial=-1)) + 1 < int((codes >= 0).sum()):
+            c.report("unique", repeated(codes), "duplicate identifier")
     if col.kind in ("id", "str"):
-        found = text_problems(text)
+        found = text_problems(coded.values)
         if "visible_text" in found:
-            c.report("visible_text", found["visible_text"], "has control, zero-width or other invisible characters")
+            c.report("visible_text", coded.rows(found["visible_text"]),
+                     "has control, zero-width or other invisible characters")
         if col.kind == "id" and "pseudonymous_id" in found:
             # the value itself is personal data: never echo it
-            c.report("pseudonymous_id", found["pseudonymous_id"],
+            c.report("pseudonymous_id", coded.rows(found["pseudonymous_id"]),
                      "looks like a resident ID number or a phone number (value not shown)", show=False)
     if col.kind == "region_code":
+        text = coded.values
         digits = pc.match_substring_regex(text, "^[0-9]+$")
         right_length = pc.is_in(pc.utf8_length(text), value_set=pa.array(col.digits, pa.int32()))
-        bad = ~empty & ~(_mask(digits) & _mask(right_length))
-        c.report("region_code", bad, "expected " + " or ".join(f"{n}" for n in col.digits) + " digits")
-        if bad.any():  # unknown from here on: no rule looks it up
-            text = pc.if_else(pa.array(bad), pa.scalar(None, text.type), text)
+        bad = _mask(pc.is_valid(text)) & ~(_mask(digits) & _mask(right_length))
+        c.report("region_code", coded.rows(bad), "expected " + " or ".join(f"{n}" for n in col.digits) + " digits")
+        coded.nulled(bad)
     if col.kind == "enum":
+        text = coded.values
         codes = pc.index_in(text, value_set=pa.array(col.values, text.type))
-        bad = ~empty & _mask(pc.is_null(codes))
-        c.report("allowed_values", bad, f"allowed: {', '.join(col.values)}")
-        codes = np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int8)
+        bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(codes))
+        c.report("allowed_values", coded.rows(bad), f"allowed: {', '.join(col.values)}")
+        codes = coded.rows(np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int8), -1)
         return pd.Categorical.from_codes(codes, dtype=pandas_dtype(col), validate=False)
+    text = coded.text()
     if text.type != pa.large_string():  # pandas keeps Arrow strings as large_string
         text = text.cast(pa.large_string())
-    return pd.arrays.ArrowStringArray(text)
+    out = pd.arrays.ArrowStringArray(text)
+    if coded.codes is not None and col.kind == "id":
+        if coded.raw is not None:
+            remember_distinct(out, *coded.canonical(), canonical=True)
+        else:  # from Parquet dictionaries: a value may repeat across chunks
+            remember_distinct(out, coded.values, coded.codes, canonical=False)
+    return out
 
 
-def _days_of_text(text: pa.ChunkedArray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days since 1970 of ISO text (strict), and where the text is not a valid date or month."""
-    n = len(text)
-    shaped = text if kind == "date" else pc.binary_join_element_wise(text, "-01", "", null_handling="emit_null")
-    width = 10
-    try:  # fast path: every cell a valid ISO date (Arrow's cast is strict)
-        right = pc.all(pc.equal(pc.binary_length(shaped), width)).as_py() is not False
-        if not right:
+def _days(values: pa.Array, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Days since 1970 of (distinct, stripped) ISO text, strictly parsed, and where the text is no date."""
+    n = len(values)
+    shaped = values if kind == "date" else pc.binary_join_element_wise(values, "-01", "", null_handling="emit_null")
+    try:  # fast path: every cell a valid ISO date (Arrow's cast is strict; the length rules out extra text)
+        if pc.all(pc.equal(pc.binary_length(shaped), 10)).as_py() is False:
             raise pa.ArrowInvalid("not all ISO")
         days = shaped.cast(pa.date32()).cast(pa.int32())
-        return np.asarray(days.to_numpy(zero_copy_only=False).astype(np.float64)), np.zeros(n, dtype=bool)
+        return np.asarray(days.to_numpy(zero_copy_only=False), dtype=np.float64), np.zeros(n, dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    # slow path, only when something is wrong: each distinct value once, in Python
-    encoded = pc.dictionary_encode(shaped).combine_chunks()
-    values = encoded.dictionary.to_pylist()
-    parsed = np.full(len(values) + 1, np.nan)  # last slot: null
-    for i, v in enumerate(values):
-        if len(v) == width and v[4] == "-" and v[7] == "-" and v.replace("-", "").isascii() \
+    parsed = np.full(n, np.nan)  # slow path, only when something is wrong: one value at a time
+    for i, v in enumerate(shaped.to_pylist()):
+        if v is not None and len(v) == 10 and v[4] == "-" and v[7] == "-" and v.replace("-", "").isascii() \
                 and v.replace("-", "").isdigit():
             try:
                 parsed[i] = (dt.date.fromisoformat(v) - _EPOCH).days
             except ValueError:
                 pass
-    idx = np.asarray(pc.fill_null(encoded.indices, len(values)).to_numpy(zero_copy_only=False), dtype=np.intp)
-    days = parsed[idx]
-    return days, np.isnan(days) & (idx < len(values))
+    return parsed, np.isnan(parsed) & _mask(pc.is_valid(values))
 
 
 def _days_of_timestamps(values: pa.ChunkedArray, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -178,20 +268,21 @@ def _days_of_timestamps(values: pa.ChunkedArray, kind: str) -> tuple[np.ndarray,
 
 def _date_kind(c: Checked) -> np.ndarray:
     raw = c.raw
-    if pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type):
+    native = pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type)
+    if native:
         days, bad_type = _days_of_timestamps(raw, c.col.kind)
         empty = np.isnan(days)
     else:
-        text = _text(raw)
-        empty = _mask(pc.is_null(text))
-        days, bad_type = _days_of_text(text, c.col.kind)
+        coded = Coded(raw, distinct=True)
+        days, bad_type = _days(coded.values, c.col.kind)
+        empty, days, bad_type = coded.missing(), coded.rows(days, np.nan), coded.rows(bad_type)
     c.required(empty)
     c.report("type", bad_type, "expected a date YYYY-MM-DD" if c.col.kind == "date" else "expected a month YYYY-MM")
     with np.errstate(invalid="ignore"):
         out_of_range = ~np.isnan(days) & ~bad_type & ((days < _FIRST_DAY) | (days > _LAST_DAY))
     c.report("plausible_range", out_of_range, f"{c.col.kind} {_RANGE_TEXT}")
     days[bad_type | out_of_range] = np.nan
-    if c.col.kind == "month" and not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
+    if c.col.kind == "month" and native:
         known = ~np.isnan(days)
         months = days[known].astype("datetime64[D]").astype("datetime64[M]")
         days[known] = months.astype("datetime64[D]").astype(np.float64)
@@ -209,7 +300,7 @@ def _numbers(c: Checked) -> tuple[np.ndarray, np.ndarray]:
         values = raw.cast(pa.float64()).to_numpy(zero_copy_only=False)
         values = np.asarray(values, dtype=np.float64)
         return values, np.asarray(pc.is_null(raw, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
-    text = _text(raw)
+    text = Coded(raw, distinct=False).values
     empty = _mask(pc.is_null(text))
     try:  # fast path: every cell a plain number (or empty)
         values = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
@@ -249,7 +340,7 @@ def _bool_kind(c: Checked) -> np.ndarray:
     raw, default = c.raw, bool(c.col.default)
     if pa.types.is_boolean(raw.type):
         return np.asarray(pc.fill_null(raw, default).to_numpy(zero_copy_only=False), dtype=bool)
-    text = pc.utf8_lower(_text(raw))
+    text = pc.utf8_lower(Coded(raw, distinct=False).values)
     empty = _mask(pc.is_null(text))
     c.required(empty)
     true = _mask(pc.is_in(text, value_set=pa.array(_TRUE)))

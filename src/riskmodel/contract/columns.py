@@ -9,6 +9,8 @@ Python dicts (about 1 µs) and give exactly the same answers.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +33,38 @@ def arrow_text(s) -> pa.Array | pa.ChunkedArray:
     if hasattr(arr, "__arrow_array__") and getattr(arr, "dtype", None) == ID_DTYPE:
         return arr.__arrow_array__()
     return pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)
+
+
+#: Distinct values of id columns the loader coerced: ``id(array) -> (data, values, codes, canonical)``.
+_DISTINCT: dict[int, tuple[object, pa.Array, np.ndarray, bool]] = {}
+
+
+def remember_distinct(array, values: pa.Array, codes: np.ndarray, *, canonical: bool) -> None:
+    """Note that row ``i`` of ``array`` holds ``values[codes[i]]`` (-1: missing).
+
+    The loader finds each column's distinct values anyway (to check each once); lookups then
+    search 100k household ids instead of 3.5M income rows. ``canonical``: each value appears
+    once in ``values`` (codes are then the rows' identities, usable as key codes). Forgotten when
+    the array is.
+    """
+    key = id(array)
+    _DISTINCT[key] = (getattr(array, "_pa_array", None), values, codes, canonical)
+    weakref.finalize(array, _DISTINCT.pop, key, None)
+
+
+def distinct_of(s) -> tuple[pa.Array, np.ndarray, bool] | None:
+    """What ``remember_distinct`` noted about a column (Series or array), or None.
+
+    Only while the array still holds the data it had then (pandas' ``__setitem__`` on an Arrow
+    string array swaps its data).
+    """
+    if not _DISTINCT:
+        return None
+    array = getattr(s, "array", s)
+    hit = _DISTINCT.get(id(array))
+    if hit is None or hit[0] is not getattr(array, "_pa_array", None):
+        return None
+    return hit[1:]
 
 
 def missing(s) -> np.ndarray:
@@ -63,6 +97,10 @@ def positions(values, index) -> np.ndarray:
     """Position of each value in ``index`` (first match), -1 where absent or missing."""
     if len(values) == 0:
         return np.empty(0, dtype=np.intp)
+    known = distinct_of(values)
+    if known is not None and len(known[0]) < len(values):
+        found = positions(known[0], index)
+        return np.append(found, -1)[known[1]]
     if len(values) <= SMALL and len(index) <= SMALL:
         first: dict[str, int] = {}
         for i, key in enumerate(text_values(index)):
@@ -112,6 +150,19 @@ def first_codes(s) -> np.ndarray:
     arr = arrow_text(s)
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pc.dictionary_encode(arr).indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def repeated(codes: np.ndarray) -> np.ndarray:
+    """Rows whose (non-missing) code appeared in an earlier row: ``duplicated(keep="first")``.
+
+    ``first_codes`` (and Arrow's ``dictionary_encode``) number values in order of first
+    appearance, so a row repeats an earlier value exactly when its code is at most the largest
+    code before it.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return (codes >= 0) & (codes <= before)
 
 
 def sort_order(ids) -> np.ndarray | None:

@@ -160,7 +160,7 @@ def _read_file(path: Path, table: str, data_dir: Path) -> pa.Table:
     where = str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else path.name
     try:
         if path.suffix == ".parquet":
-            return pq.read_table(path)
+            return pq.read_table(path, read_dictionary=_as_dictionaries(path, table))
         return _read_csv(_utf8(path.read_bytes()))
     except _Undecodable as err:
         raise ContractError(_one(Problem(
@@ -170,6 +170,20 @@ def _read_file(path: Path, table: str, data_dir: Path) -> pa.Table:
     except Exception as exc:  # pyarrow raises many kinds for a broken file
         raise ContractError(_one(Problem(table, None, None, None, "unreadable",
                                          f"{where}: {type(exc).__name__}: {str(exc).strip()}"))) from None
+
+
+#: Column kinds whose text is only ever parsed or looked up, never kept as text: Parquet's own
+#: dictionaries are read as they are (no strings built, each distinct value checked once).
+_DICTIONARY_KINDS = ("enum", "date", "month")
+
+
+def _as_dictionaries(path: Path, table: str) -> list[str]:
+    """Text columns of a Parquet file to read as dictionaries (enums, dates and months)."""
+    if table not in TABLES:
+        return []
+    schema = pq.read_schema(path)
+    wanted = {c.name for c in TABLES[table].columns if c.kind in _DICTIONARY_KINDS}
+    return [f.name for f in schema if f.name in wanted and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
 
 
 def read_raw(path: Path, table: str) -> pd.DataFrame:
@@ -324,7 +338,7 @@ def _read_all(data_dir: Path, county: str | None = None
     typed, notes, unusable = coerce_all(raws, problems, unreadable=unreadable, nonempty=("households", "members"))
     rows = {name: 0 if raws[name] is None else raws[name].num_rows for name in TABLES}
     del raws
-    check_tables(typed, problems, unusable=unusable)
+    check_tables(typed, problems, unusable=unusable, unique_checked=True)
     _check_partitions(typed, reads, problems, unusable)
     return typed, _locate(problems, reads), notes, rows
 

@@ -163,7 +163,7 @@ class Panel:
             {name: (None if frames.get(name) is None else pd.DataFrame(frames[name])) for name in TABLES}, problems,
             nonempty=())  # in memory an empty table is a valid (if useless) panel; files need rows
         if check:
-            check_tables(typed, problems, unusable=unusable)
+            check_tables(typed, problems, unusable=unusable, unique_checked=True)
         if problems:
             raise ContractError(problems)
         for note in notes:

@@ -144,20 +144,30 @@ def text_problems(values: pa.Array | pa.ChunkedArray) -> dict[str, np.ndarray]:
 
     Only ``visible_text`` and ``pseudonymous_id``: empty cells are the caller's ``required``
     rule. A value is reported under one rule only (``visible_text`` first), as ``text_rule`` does.
+    The regular expressions run only where they can match: an ASCII value can only hold controls
+    (``ascii_is_printable`` answers that), and a personal number needs 11 characters or more
+    (non-ASCII values are always checked: folding full-width characters may lengthen them).
     """
     n = len(values)
     if n == 0 or values.null_count == n:
         return {}
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    forbidden = pc.match_substring_regex(values, _FORBIDDEN_RE2)
-    ascii_only = pc.all(pc.string_is_ascii(values)).as_py() is not False
-    folded = values if ascii_only else pc.utf8_normalize(values, "NFKC")
-    joined = pc.replace_substring_regex(folded, _SEPARATORS_RE2, "")
-    personal = pc.or_(pc.match_substring_regex(joined, f"{_ID_NUMBER}|{_MOBILE}"),
-                      pc.match_substring_regex(pc.replace_substring_regex(folded, r"\p{Cf}+", ""), _LANDLINE))
-    bad_chars = _mask(forbidden)
-    return {"visible_text": bad_chars, "pseudonymous_id": _mask(personal) & ~bad_chars}
+    ascii_only = _mask(pc.string_is_ascii(values))
+    bad_chars = ascii_only & ~_mask(pc.ascii_is_printable(values)) & _mask(pc.is_valid(values))
+    other = ~ascii_only & _mask(pc.is_valid(values))
+    if other.any():
+        bad_chars[other] = _mask(pc.match_substring_regex(values.filter(pa.array(other)), _FORBIDDEN_RE2))
+    candidates = (other | _mask(pc.greater_equal(pc.binary_length(values), 11))) & ~bad_chars
+    personal = np.zeros(n, dtype=bool)
+    if candidates.any():
+        sub = values.filter(pa.array(candidates))
+        folded = sub if not other[candidates].any() else pc.utf8_normalize(sub, "NFKC")
+        joined = pc.replace_substring_regex(folded, _SEPARATORS_RE2, "")
+        personal[candidates] = _mask(pc.or_(
+            pc.match_substring_regex(joined, f"{_ID_NUMBER}|{_MOBILE}"),
+            pc.match_substring_regex(pc.replace_substring_regex(folded, r"\p{Cf}+", ""), _LANDLINE)))
+    return {"visible_text": bad_chars, "pseudonymous_id": personal}
 
 
 def _mask(arr) -> np.ndarray:

@@ -18,7 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskmodel.contract.coerce import DATETIME_DTYPE, ID_DTYPE, INT_LIMIT, coerce_column, empty_column
-from riskmodel.contract.columns import Columns, arrow_text, as_columns, equals, first_codes, missing, positions
+from riskmodel.contract.columns import (
+    Columns,
+    arrow_text,
+    as_columns,
+    distinct_of,
+    equals,
+    first_codes,
+    missing,
+    positions,
+    repeated,
+)
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
     REGION_DIGITS,
@@ -213,34 +223,64 @@ def coerce_all(
     return typed, notes, unusable
 
 
-def _repeated(codes: np.ndarray) -> np.ndarray:
-    """Rows whose (non-missing) code appeared in an earlier row: ``duplicated(keep="first")``.
+def _key_part(values) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative integer codes of one key column and where it is missing.
 
-    ``first_codes`` numbers values in order of first appearance, so a row repeats an earlier
-    value exactly when its code is at most the largest code before it.
+    Dates are their day numbers (a range of days, no hashing); other columns ``first_codes``.
     """
-    if len(codes) == 0:
-        return np.zeros(0, dtype=bool)
-    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
-    return (codes >= 0) & (codes <= before)
+    known = distinct_of(values)
+    if known is not None and known[2]:  # the loader's codes: one per distinct id, -1 missing
+        codes = known[1]
+        return np.maximum(codes, 0), codes < 0
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        absent = np.isnat(values)
+        months = values.astype("datetime64[M]")
+        if (months.astype(values.dtype) == values)[~absent].all():  # first days of months: count months
+            steps = months.view(np.int64)
+        else:
+            steps = values.astype("datetime64[D]").view(np.int64)
+        low = int(steps[~absent].min()) if (~absent).any() else 0
+        return np.where(absent, 0, steps - low), absent
+    codes = first_codes(values)
+    return np.maximum(codes, 0), codes < 0
 
 
-def _key_codes(df: Columns, key: list[str]) -> np.ndarray:
-    """Codes of the combination of the ``key`` columns, -1 where any of them is missing."""
+def _all_distinct(values: np.ndarray, span: int) -> bool:
+    """Whether non-negative integer codes below ``span`` are all different, without hashing.
+
+    Arrow's hash count is slow on millions of distinct integers; rows usually come sorted
+    (one pass), else a count per code when the codes are dense, else a sort.
+    """
+    if len(values) < 2 or bool((np.diff(values) > 0).all()):
+        return True
+    if span <= 2 * len(values):
+        return int(np.bincount(values, minlength=span).max()) <= 1
+    ordered = np.sort(values)
+    return bool((np.diff(ordered) != 0).all())
+
+
+def _key_repeated(df: Columns, key: list[str]) -> np.ndarray:
+    """Rows whose combination of ``key`` values appeared in an earlier row (rows missing one never do).
+
+    One hash pass says whether there is any repeat at all; only then are the rows found.
+    """
     combined = np.zeros(len(df), dtype=np.int64)
-    missing = np.zeros(len(df), dtype=bool)
+    absent = np.zeros(len(df), dtype=bool)
     span = 1
     for name in key:
-        c = first_codes(df[name])
-        missing |= c < 0
-        width = int(c.max(initial=-1)) + 2
+        c, gone = _key_part(df[name])
+        absent |= gone
+        width = int(c.max(initial=0)) + 1
         if span * width >= 2**62:  # renumber before the product could overflow
             combined, span = first_codes(combined), len(df) + 1
-        combined = combined * width + (c + 1)
+        combined = combined * width + c
         span *= width
-    out = first_codes(combined)
-    out[missing] = -1
-    return out
+    present = combined[~absent]
+    if _all_distinct(present, span):
+        return np.zeros(len(df), dtype=bool)
+    codes = first_codes(combined)
+    codes[absent] = -1
+    return repeated(codes)
 
 
 def _values(s) -> np.ndarray:
@@ -303,12 +343,14 @@ def empty_frame(table: Table) -> pd.DataFrame:
 
 def check_tables(
     frames: dict[str, pd.DataFrame | Columns], problems: Problems, *, today: dt.date | None = None,
-    unusable: Collection[str] = (),
+    unusable: Collection[str] = (), unique_checked: bool = False,
 ) -> None:
     """Uniqueness, references and the cross-column rules over typed frames.
 
     ``unusable`` names tables that could not be read or lack required columns: rules that
     look across into them are skipped, so one broken file gives one problem, not thousands.
+    ``unique_checked``: the coercion already checked single unique columns (``coerce_all`` does,
+    from the codes it computes anyway).
     """
     year = (today or dt.date.today()).year
     usable = {name for name in frames if name not in unusable}
@@ -318,8 +360,8 @@ def check_tables(
             continue
         table = TABLES[name]
         for col in table.columns:
-            if col.unique and col.name in df:
-                problems.add_rows(name, col.name, "unique", _repeated(first_codes(df[col.name])), df[col.name],
+            if col.unique and col.name in df and not unique_checked:
+                problems.add_rows(name, col.name, "unique", repeated(first_codes(df[col.name])), df[col.name],
                                   "duplicate identifier")
             if col.references and col.name in df:
                 ref_table, ref_col = col.references
@@ -329,7 +371,7 @@ def check_tables(
                                       f"not found in {ref_table}.{ref_col}")
         if table.key:
             key = list(table.key)
-            problems.add_rows(name, ",".join(key), "key_unique", _repeated(_key_codes(df, key)), None,
+            problems.add_rows(name, ",".join(key), "key_unique", _key_repeated(df, key), None,
                               f"({', '.join(key)}) appears twice")
         if table.event_date and "reported_on" in df:
             event = _values(df[table.event_date])

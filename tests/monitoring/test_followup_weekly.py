@@ -94,3 +94,25 @@ def test_observed_precision_per_office_reaches_the_summary_and_the_store(tmp_pat
     assert got.loc[expected.index, "confirmed"].tolist() == expected["sum"].tolist()
     csv = pd.read_csv(out / W2 / "visit_precision.csv", dtype={"office_code": str})
     assert len(csv) == len(store.visit_precision())
+
+
+def test_observed_precision_is_a_metric_of_the_weekly_mlflow_run(tmp_path, panel, quick, store):
+    import mlflow
+
+    from riskmodel.settings import get_settings
+    from tests.monitoring.panels import make_scorer
+
+    scorer = make_scorer(model_version="3")
+    out = tmp_path / "out"
+    run_weekly(None, W1, out, panel=panel, scorer=scorer, config=quick, store=store, log_mlflow=False)
+    ids = writers.read_json_list(out / W1 / "risk_list.json")["household_id"].head(3).tolist()
+    for hid, outcome in zip(ids, ["confirmed_at_risk", "not_at_risk", "not_at_risk"]):
+        store.add_visit(hid, "2025-05-27", outcome)
+    run_weekly(None, W2, out, panel=panel, scorer=scorer, config=quick, store=store)
+    settings = get_settings()
+    client = mlflow.tracking.MlflowClient(settings.mlflow_tracking_uri)
+    runs = client.search_runs([client.get_experiment_by_name(settings.weekly_experiment).experiment_id])
+    metrics = runs[0].data.metrics
+    assert metrics["observed_last_week_visited"] == 3 and metrics["observed_last_week_confirmed"] == 1
+    assert metrics["observed_last_week_precision"] == pytest.approx(1 / 3, abs=1e-6)
+    assert metrics["observed_to_date_visited"] == 3

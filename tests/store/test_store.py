@@ -216,3 +216,17 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with s.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_writes_inside_a_transaction_commit_together_or_not_at_all(store):
+    store.migrate()
+    with pytest.raises(RuntimeError, match="killed"):
+        with store.transaction() as tx:
+            tx.replace_risk_list("2024-07-01", week_rows(), {"run_id": "a"})
+            tx.save_drift_summary("2024-07-01", {"alert": False})
+            raise RuntimeError("killed")
+    assert store.risk_list_run("2024-07-01") is None and store.latest_drift() is None
+    with store.transaction() as tx:
+        tx.replace_risk_list("2024-07-01", week_rows(), {"run_id": "a"})
+        tx.save_drift_summary("2024-07-01", {"alert": False})
+    assert store.risk_list_run("2024-07-01")["run_id"] == "a" and store.latest_drift()["summary"] == {"alert": False}

@@ -18,6 +18,8 @@ def replay(
     weeks: int = typer.Option(26, "--weeks", min=1, max=104),
     out: Path = typer.Option(Path("replay"), "--out", help="folder for replay.json and replay.png"),
     model: str = typer.Option(None, "--model", help="MLflow model URI (default: train the default recipe at --from)"),
+    train_on: Path = typer.Option(None, "--train-on", help="train the model on this panel instead of DATA_DIR "
+                                                           "(another sample of the same generator)"),
     capacity_share: float = typer.Option(None, "--capacity-share", help="visits per week as a share of eligible"),
     cooldown_weeks: int = typer.Option(13, "--cooldown-weeks", min=0),
 ) -> None:
@@ -27,6 +29,7 @@ def replay(
 
     console = Console(stderr=True)
     cfg = ReplayConfig(start=parse_date(start, "--from"), weeks=weeks, model_uri=model, cooldown_weeks=cooldown_weeks,
+                       train_dir=train_on,
                        capacity_share=capacity_share or get_settings().capacity_share)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:

@@ -53,6 +53,9 @@ class ReplayConfig(BaseModel):
     horizon_weeks: int = Field(HORIZON_WEEKS, ge=1)
     model_uri: str | None = None
     """None: train the default recipe at ``start`` on what was reported by then."""
+    train_dir: Path | None = None
+    """Train on this panel instead (another sample of the same generator: a big panel's replay
+    without the memory of training on it)."""
 
     def mondays(self) -> list[pd.Timestamp]:
         return list(pd.date_range(pd.Timestamp(self.start), periods=self.weeks, freq="7D"))
@@ -194,9 +197,16 @@ def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig, pro
         start = pd.Timestamp(cfg.start)
         if progress is not None:
             progress(f"training the default recipe at {start:%Y-%m-%d}")
-        fitted = fit_recipe(panel.as_of(start), start, TrainConfig())
+        source = panel
+        if cfg.train_dir is not None:
+            from riskmodel.contract import load
+
+            source = load(cfg.train_dir)
+        fitted = fit_recipe(source.as_of(start), start, TrainConfig())
+        del source
         scorer = Scorer(fitted.lightgbm, capacity_share=cfg.capacity_share, meta={"policy": panel.policy.model_dump()})
-        note = f"LightGBM, default recipe trained at {start:%Y-%m-%d} on what was reported by then"
+        note = f"LightGBM, default recipe trained at {start:%Y-%m-%d} on what was reported by then" + (
+            f" in {cfg.train_dir.name} (another panel of the same generator)" if cfg.train_dir is not None else "")
 
     def rank(t: pd.Timestamp) -> pd.DataFrame:
         return scorer.score_features(features(t), panel, t)[["household_id", "score"]]

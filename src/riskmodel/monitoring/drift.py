@@ -24,8 +24,12 @@ Designed against false alarms, because an alert that fires every week gets ignor
   the households hit recently (disaster, job loss, hospital stay …) against the same weeks a
   year earlier, and need a large ratio, a real excess and a z statistic beyond noise.
 
+- **Shocks are regional too.** A flood in one county moves few features province-wide; the
+  same indicators per county and per township (``regional_shocks``), each against its own
+  region a year earlier, name the region that was hit.
+
 The alert fires when the share of drifted features, the drift of the score distribution, or
-a shock indicator crosses its threshold (``DriftThresholds``). Pure numpy/pandas here; Evidently renders the
+a shock indicator (province-wide or regional) crosses its threshold (``DriftThresholds``). Pure numpy/pandas here; Evidently renders the
 report (``evidently_report``) and MLflow/store adapters live in the weekly run.
 """
 
@@ -76,6 +80,14 @@ class DriftThresholds:
     ≥ ``shock_excess`` (absolute) above the same window a year earlier …"""
     shock_z: float = 4.0
     """… and the two-proportion z statistic reaches this (a guard against small counts only)."""
+    regional_excess: float = 0.05
+    regional_z: float = 6.0
+    """A region's shock indicator fires when its share hit is ≥ ``shock_ratio`` × and ≥
+    ``regional_excess`` above the same region's share a year earlier, with z ≥ ``regional_z``
+    (stricter than province-wide: dozens of regions × indicators are tested every week)."""
+    min_county_households: int = 200
+    min_township_households: int = 100
+    """Regions with fewer registered households are not judged on their own (too few to tell)."""
 
     @classmethod
     def from_mapping(cls, raw: dict | None) -> DriftThresholds:
@@ -265,19 +277,82 @@ SHOCK_EVENTS = {"disaster": "disaster", "job_loss": "employment", "business_fail
                 "accident": "accident", "death": "labor", "housing_unsafe": "housing"}
 
 
-def _hit_share(panel, t: pd.Timestamp, window: pd.Timedelta) -> tuple[dict[str, float], int]:
-    registered = int((panel.households["registered_on"] <= t).sum())
+def _households_hit(panel, t: pd.Timestamp, window: pd.Timedelta) -> dict[str, np.ndarray]:
+    """Indicator → ids of the households hit in the ``window`` before ``t`` (as reported by ``t``)."""
     ev = panel.events
     recent = ((ev["event_date"] > t - window) & (ev["event_date"] <= t) & (ev["reported_on"] <= t)).to_numpy()
     ev = ev.loc[recent]
-    hit = ev.groupby(ev["event_type"].astype(str).to_numpy())["household_id"].nunique()
-    out = {k: float(hit.get(k, 0)) for k in SHOCK_EVENTS}
+    kinds = ev["event_type"].astype(str).to_numpy()
+    ids = ev["household_id"].astype(str).to_numpy()
+    out = {k: np.unique(ids[kinds == k]) for k in SHOCK_EVENTS}
     c = panel.medical_claims
     inpatient = ((c["kind"] == "inpatient") & (c["service_date"] > t - window) & (c["service_date"] <= t)
                  & (c["reported_on"] <= t)).to_numpy()
     members = c.loc[inpatient, "member_id"]
-    out["inpatient"] = float(panel.members.loc[panel.members["member_id"].isin(members), "household_id"].nunique())
-    return {k: v / max(registered, 1) for k, v in out.items()}, registered
+    out["inpatient"] = np.unique(
+        panel.members.loc[panel.members["member_id"].isin(members), "household_id"].astype(str).to_numpy())
+    return out
+
+
+def _hit_share(panel, t: pd.Timestamp, window: pd.Timedelta) -> tuple[dict[str, float], int]:
+    registered = int((panel.households["registered_on"] <= t).sum())
+    hit = _households_hit(panel, t, window)
+    return {k: len(v) / max(registered, 1) for k, v in hit.items()}, registered
+
+
+def _z(p1: float, n1: int, p0: float, n0: int) -> float:
+    """Two-proportion z statistic (pooled)."""
+    pooled = (p1 * n1 + p0 * n0) / max(n1 + n0, 1)
+    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / max(n1, 1) + 1 / max(n0, 1)))
+    return (p1 - p0) / se
+
+
+def _regional_counts(panel, t: pd.Timestamp, window: pd.Timedelta, digits: int) -> pd.DataFrame:
+    """Per region (code cut to ``digits``): registered households and households hit per indicator."""
+    hh = panel.households.loc[(panel.households["registered_on"] <= t).to_numpy()]
+    region = pd.Series(hh["region_code"].astype(str).str.slice(0, digits).to_numpy(),
+                       index=hh["household_id"].astype(str).to_numpy())
+    out = pd.DataFrame({"households": region.value_counts()})
+    for k, ids in _households_hit(panel, t, window).items():
+        hit = region.reindex(ids).dropna()
+        out[k] = hit.value_counts().reindex(out.index, fill_value=0)
+    return out
+
+
+def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """Shock indicators per county and per township against the same region a year earlier.
+
+    A flood in one county of eight hits most of its households and barely moves the
+    province's shares or any feature's distribution; the county's own share moves from a few
+    percent to most. Townships are judged only where they have ``min_township_households``
+    (counties ``min_county_households``) registered households on both dates.
+    """
+    from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS
+
+    t = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=thresholds.shock_window_days)
+    rows = []
+    for level, digits, minimum in (("county", COUNTY_DIGITS, thresholds.min_county_households),
+                                   ("township", TOWNSHIP_DIGITS, thresholds.min_township_households)):
+        cur = _regional_counts(panel, t, window, digits)
+        ref = _regional_counts(panel, t - pd.DateOffset(years=1), window, digits).reindex(cur.index, fill_value=0)
+        for region in cur.index:
+            n1, n0 = int(cur.at[region, "households"]), int(ref.at[region, "households"])
+            if min(n1, n0) < minimum:
+                continue
+            for k in [*SHOCK_EVENTS, "inpatient"]:
+                p1, p0 = cur.at[region, k] / n1, ref.at[region, k] / n0
+                z = _z(p1, n1, p0, n0)
+                ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
+                fired = bool(ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.regional_excess
+                             and z >= thresholds.regional_z)
+                rows.append({"level": level, "region": str(region), "indicator": k,
+                             "risk_type": SHOCK_EVENTS.get(k, "illness"), "households": n1,
+                             "share_reference": float(p0), "share_current": float(p1), "ratio": ratio,
+                             "z": float(z), "fired": fired})
+    cols = ["level", "region", "indicator", "risk_type", "households", "share_reference", "share_current", "ratio",
+            "z", "fired"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
@@ -295,9 +370,7 @@ def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds
     rows = []
     for k in cur:
         p1, p0 = cur[k], ref[k]
-        pooled = (p1 * n1 + p0 * n0) / max(n1 + n0, 1)
-        se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / max(n1, 1) + 1 / max(n0, 1)))
-        z = (p1 - p0) / se
+        z = _z(p1, n1, p0, n0)
         ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
         fired = bool(n0 > 0 and ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.shock_excess
                      and z >= thresholds.shock_z)
@@ -309,12 +382,14 @@ def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds
 def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str],
                   risk_types: dict[str, str], as_of, line, reference_as_of=None,
                   thresholds: DriftThresholds = DriftThresholds(), risk_type_zh: dict[str, str] | None = None,
-                  money=None, clock=None, shocks: pd.DataFrame | None = None) -> DriftResult:
+                  money=None, clock=None, shocks: pd.DataFrame | None = None,
+                  regional: pd.DataFrame | None = None) -> DriftResult:
     """Compare this week's features and scores with the reference.
 
     ``reference`` and ``current``: ``features`` columns plus ``probability`` (score drift);
     ``reference`` may carry ``as_of`` (per-row dates; enables the season filter and per-year
     income normalisation), else ``reference_as_of`` dates it. ``line``: year → monitoring line.
+    ``shocks``/``regional``: ``shock_indicators``/``regional_shocks`` of this week.
     """
     missing = [f for f in features if f not in current or f not in reference]
     if missing:
@@ -372,6 +447,10 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
             if r.fired:
                 reasons.append(f"shock: households with a recent {r.indicator} {r.share_reference:.1%} → "
                                f"{r.share_current:.1%} of households (same weeks a year earlier → now)")
+    regional_alerts = _regional_alerts(regional, zh)
+    for a in regional_alerts:
+        reasons.append(f"regional shock: {a['level']} {a['region']}: households with a recent {a['indicator']} "
+                       f"{a['share_reference']:.1%} → {a['share_current']:.1%} (same weeks a year earlier → now)")
     drifted = monitored[monitored["drifted"]].sort_values(["psi", "feature"], ascending=[False, True])
     by_type = drifted.groupby("risk_type")["feature"].count().sort_values(ascending=False)
     summary = {
@@ -389,6 +468,9 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
         "drifted_risk_types": {k: int(v) for k, v in by_type.items()},
         "shocks": [r for r in shock_rows if r["fired"]],
         "shock_indicators": shock_rows,
+        "regional_alerts": regional_alerts,
+        "regions_checked": ({} if regional is None else
+                            {lv: int(g["region"].nunique()) for lv, g in regional.groupby("level")}),
         "score_psi": _round(score_psi),
         "score_mean": {"reference": _round(float(ref["probability"].mean())) if "probability" in ref else None,
                        "current": _round(float(cur["probability"].mean())) if "probability" in cur else None},
@@ -400,6 +482,23 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
         "method": "PSI over reference-decile bins on all rows (effect size, no p-values)",
     }
     return DriftResult(per, summary, ref, cur, tuple(money), line, reference_as_of, as_of)
+
+
+def _regional_alerts(regional: pd.DataFrame | None, zh: dict[str, str]) -> list[dict]:
+    """Fired regional indicators; a township is named only when its county did not fire for it."""
+    if regional is None or not len(regional):
+        return []
+    fired = regional[regional["fired"]]
+    county_hits = {(r.region, r.indicator) for r in fired.itertuples() if r.level == "county"}
+    out = []
+    for r in fired.sort_values(["level", "z"], ascending=[True, False]).itertuples(index=False):
+        if r.level == "township" and any((r.region.startswith(c), k) == (True, r.indicator) for c, k in county_hits):
+            continue
+        out.append({"level": r.level, "region": r.region, "indicator": r.indicator, "risk_type": r.risk_type,
+                    "risk_type_zh": zh.get(r.risk_type, ""), "households": int(r.households),
+                    "share_reference": _round(r.share_reference), "share_current": _round(r.share_current),
+                    "z": _round(r.z)})
+    return out
 
 
 def _round(x) -> float | None:

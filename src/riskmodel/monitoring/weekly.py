@@ -329,7 +329,8 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
         "status": {k: int((table["status"] == k).sum()) for k in STATUSES}, "follow_up": follow["counts"],
         "counties": len(counties), "townships": int((sizes["capacity"] > 0).sum()),
         "capacity": run.capacity.as_dict(), "partitions": DASK_PARTITIONS if loaded.client is not None else 1,
-        "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference")},
+        "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference",
+                                                    "regional_alerts")},
         "performance": {**perf["summary"], "observed": precision_summary(precision, run.as_of)},
         "alerts": alerts, "store": loaded.store is not None,
     }
@@ -521,7 +522,7 @@ def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, c
                    "reasons": [], "why": "no reference: the data start less than a year before this week "
                                           "and the model carries no reference sample"}
         return summary, None, note
-    from riskmodel.monitoring.drift import shock_indicators
+    from riskmodel.monitoring.drift import regional_shocks, shock_indicators
 
     unknown = [f for f in names if f not in ref]
     if unknown:  # features added to the spec after the model was trained: compare the others
@@ -529,7 +530,8 @@ def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, c
         note += f"; {len(unknown)} newer feature(s) not in the reference left out: {', '.join(unknown[:5])}"
     result = compute_drift(ref, current, features=names, risk_types=feature_rt, as_of=t,
                            line=panel.policy.line, reference_as_of=ref_as_of, thresholds=config.drift,
-                           risk_type_zh=zh, shocks=shock_indicators(panel, t, config.drift))
+                           risk_type_zh=zh, shocks=shock_indicators(panel, t, config.drift),
+                           regional=regional_shocks(panel, t, config.drift))
     summary = {"status": "ok", **result.summary, "reference": note}
     return summary, result, note
 
@@ -553,12 +555,15 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
     from riskmodel.training.tracking import log_weekly_run
 
     drift = summary["drift"]
+    regional = drift.get("regional_alerts") or []
     tags = {"model_name": str(scorer_model_name(scorer)), "model_version": str(_version(scorer)),
-            "drift_alert": str(bool(drift.get("alert")))}
+            "drift_alert": str(bool(drift.get("alert"))),
+            "regional_alerts": "; ".join(f"{a['level']} {a['region']}: {a['indicator']}" for a in regional) or "none"}
     metrics = {"eligible": summary["eligible"], "listed": summary["listed"],
                "drift_alert": float(bool(drift.get("alert"))),
                "retrain_recommended": float(summary["alerts"]["retrain_recommended"]),
-               "share_drifted": drift.get("share_drifted"), "score_psi": drift.get("score_psi")}
+               "share_drifted": drift.get("share_drifted"), "score_psi": drift.get("score_psi"),
+               "regional_alerts": float(len(regional))}
     latest = summary["performance"].get("latest_metrics") or {}
     for k in ("recall_at_capacity", "precision_at_capacity", "pr_auc"):
         metrics[f"matured_{k}"] = latest.get(k)

@@ -1,11 +1,14 @@
 """Adapter: the drift comparison rendered as an Evidently 0.7 report (HTML and JSON).
 
-Evidently uses the same test as the alert (PSI over reference deciles, registered as the
-stat test ``riskmodel_psi``), so the report and ``drift/summary.json`` agree column by column.
-Its columns are this week's features plus ``score`` (the probability). On big weeks it runs on
-a deterministic sample (``DriftThresholds.evidently_rows`` rows per side, the smallest hashes of
-household id), the alert itself uses every row. Evidently stamps its HTML with time-based ids;
-they are replaced by sequential ones so a rerun writes identical bytes.
+One verdict: the report's stat test (``riskmodel_psi``) returns the PSI the alert computed on
+every row (``DriftResult.per_feature``; the score's from the summary) — it does not recompute
+PSI on the report's sample, where values near the threshold flip — so the report and
+``drift/summary.json`` name the same drifted columns. The report shows the columns an operator
+reads: every drifted feature, then the highest PSI up to ``DriftThresholds.evidently_columns``,
+plus ``score`` (the probability); all of them are in ``drift/features.csv``. Its distributions
+are drawn from a deterministic sample (``DriftThresholds.evidently_rows`` rows per side, the
+smallest hashes of household id). Evidently stamps its HTML with time-based ids; they are
+replaced by sequential ones so a rerun writes identical bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from riskmodel.monitoring.drift import DriftResult, DriftThresholds, deterministic_sample, psi
@@ -21,6 +25,10 @@ from riskmodel.monitoring.drift import DriftResult, DriftThresholds, determinist
 STATTEST = "riskmodel_psi"
 _UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _METRIC_VAR = re.compile(rb"metric_[0-9a-f]{32}")
+
+
+#: column → PSI computed by the alert on all rows, for the report being rendered (one at a time).
+_ALERT_PSI: dict[str, float] = {}
 
 
 def _register() -> None:
@@ -31,7 +39,9 @@ def _register() -> None:
         return
 
     def _psi(reference: pd.Series, current: pd.Series, feature_type, threshold: float):
-        value = psi(reference.to_numpy(dtype=float), current.to_numpy(dtype=float))
+        value = _ALERT_PSI.get(str(reference.name))
+        if value is None:  # a column the alert did not compute: PSI on the report's rows
+            value = psi(reference.to_numpy(dtype=float), current.to_numpy(dtype=float))
         return value, value >= threshold
 
     test = StatTest(name=STATTEST, display_name="PSI (reference deciles)",
@@ -67,7 +77,11 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
     cur = result.normalised(deterministic_sample(result.current, thresholds.evidently_rows), "current")
     clock = set(result.summary.get("clock_features_ignored", []))
     # Evidently refuses a column that is empty on either side; clock features never alert
-    cols = [f for f in features if f not in clock and ref[f].notna().any() and cur[f].notna().any()]
+    usable = [f for f in features if f not in clock and ref[f].notna().any() and cur[f].notna().any()]
+    per = result.per_feature.set_index("feature")
+    order = sorted(usable, key=lambda f: (not bool(per.at[f, "drifted"]), -float(np.nan_to_num(per.at[f, "psi"])), f))
+    n_drifted = int(sum(bool(per.at[f, "drifted"]) for f in usable))
+    cols = order[:max(thresholds.evidently_columns, n_drifted)]
 
     def frame(df: pd.DataFrame) -> pd.DataFrame:
         out = df[cols].astype(float).reset_index(drop=True)
@@ -76,6 +90,10 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
         return out
 
     r, c = frame(ref), frame(cur)
+    _ALERT_PSI.clear()
+    _ALERT_PSI.update({f: float(per.at[f, "psi"]) for f in cols})
+    if result.summary.get("score_psi") is not None:
+        _ALERT_PSI["score"] = float(result.summary["score_psi"])
     definition = DataDefinition(numerical_columns=list(r.columns))
     report = Report([DataDriftPreset(method=STATTEST, threshold=thresholds.feature_psi,
                                      drift_share=thresholds.share_drifted)])
@@ -93,6 +111,10 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
     for m in snapshot.dict()["metrics"]:
         if m["metric_name"].startswith("DriftedColumnsCount"):
             counts = {"count": float(m["value"]["count"]), "share": float(m["value"]["share"])}
+    drifted_features = counts.get("count", 0.0) - float("score" in r and _ALERT_PSI.get("score", 0.0)
+                                                         >= thresholds.score_psi)
     return {"rows": {"reference": int(len(r)), "current": int(len(c))}, "drifted_columns": counts,
-            "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in cols],
+            "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in usable],
+            "left_out_quiet": len(usable) - len(cols),
+            "agrees_with_alert": bool(int(drifted_features) == int(result.summary.get("n_drifted", -1))),
             "sampled": bool(len(r) < len(result.reference) or len(c) < len(result.current))}

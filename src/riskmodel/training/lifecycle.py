@@ -38,7 +38,9 @@ from riskmodel.training.tracking import (
 #: Back-test figures stamped on each registered version as ``backtest.<name>`` tags (a fixed set:
 #: tags never grow with use) and shown by ``riskmodel models``; ``recall_at_k`` is named with its k.
 VERSION_FIGURES = ("pr_auc", "recall_at_k", "lift_over_rule", "ece")
-BASELINES = ("logistic", "rule", "oracle")
+#: The one model a run trains or evaluates; every other column of a report is a baseline (logistic,
+#: rule screen, 八必访, oracles) and is logged as ``baseline.<name>.*``.
+MODEL = "lightgbm"
 
 
 def k_name(metric: str, share: float) -> str:
@@ -48,14 +50,14 @@ def k_name(metric: str, share: float) -> str:
 
 def mlflow_metrics(report: dict, main: str = "backtest") -> dict[str, float]:
     """The report's figures under names that say what they are: ``<main>.lightgbm.*`` for the
-    model (``backtest`` or ``model``), ``baseline.<rule|logistic|oracle>.*`` for the baselines."""
+    model (``backtest`` or ``model``), ``baseline.<logistic|rule|must_visit|oracle…>.*`` for the rest."""
     from riskmodel.training import report as rep
 
     share = report["window"]["capacity_share"]
     out = {}
     for key, value in rep.flat_metrics(report).items():
         model, metric = key.split(".", 1)
-        prefix = f"baseline.{model}" if model in BASELINES else f"{main}.{model}"
+        prefix = f"{main}.{model}" if model == MODEL else f"baseline.{model}"
         out[f"{prefix}.{k_name(metric, share)}"] = value
     return out
 

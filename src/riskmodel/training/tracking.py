@@ -242,6 +242,12 @@ def load_pyfunc_scorer(uri: str, settings: Settings | None = None):
     return model.unwrap_python_model().scorer
 
 
+def download_model(uri: str, dst: str | Path, settings: Settings | None = None) -> Path:
+    """The logged model's folder (MLmodel, requirements, code, artifacts) copied to ``dst``."""
+    with MlflowSession(settings):
+        return Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(dst)))
+
+
 def registry_alias_version(tracking_uri: str, name: str, alias: str) -> str | None:
     """The version ``alias`` points at (None when the model or alias does not exist)."""
     try:

@@ -73,8 +73,9 @@ def test_the_run_logs_fingerprints_plots_and_a_model_card(store, env):
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"model_card.md", "evaluation.json"} <= names
-    assert {"plots/pr_curve.png", "plots/calibration.png", "plots/lift.png",
-            "plots/importance_by_risk_type.png"} <= plots
+    assert {"plots/pr_curve.png", "plots/calibration.png", "plots/lift.png", "plots/importance_by_risk_type.png",
+            "plots/calibration_deciles.png", "plots/pr_curve_by_date.png", "plots/lift_by_date.png",
+            "plots/score_distribution.png", "plots/importance.png"} <= plots
     card = Path(client.download_artifacts(run.info.run_id, "model_card.md", str(store["root"]))).read_text("utf-8")
     assert "Intended use" in card and "Recall@k by subgroup" in card
     assert "H0" not in card  # aggregates only: no household ids

@@ -176,25 +176,29 @@ def _log_datasets(data_dir, meta: dict, result, report: dict | None) -> None:
 
 
 def log_plots(rep, frame: pd.DataFrame, report: dict) -> None:
-    """The plots a data scientist reads at a glance (see ``report``)."""
+    """The plots a data scientist reads at a glance (``report`` and ``plots``)."""
+    from riskmodel.training import plots
+
     models = list(report["models"])
-    probabilistic = [m for m in models if m != "rule"]
-    for name, fig in (("pr_curve", rep.pr_curve_figure(frame, models)),
+    probabilistic = [m for m in models if f"p_{m}" in frame and m not in ("rule", "must_visit")]
+    ranked = [m for m in models if f"s_{m}" in frame]
+    for name, fig in (("pr_curve", rep.pr_curve_figure(frame, ranked)),
                       ("calibration", rep.calibration_figure(frame, probabilistic)),
-                      ("lift", rep.lift_figure(report))):
+                      ("calibration_deciles", plots.calibration_deciles_figure(frame, probabilistic)),
+                      ("lift", rep.lift_figure(report)),
+                      ("pr_curve_by_date", plots.pr_curve_by_date_figure(frame, ranked)),
+                      ("lift_by_date", plots.lift_by_date_figure(frame, ranked)),
+                      ("score_distribution", plots.score_distribution_figure(frame, MODEL))):
         log_figure(fig, f"plots/{name}.png")
-    for name in ("pr_curve_by_date", "lift_by_date", "calibration_deciles", "score_distribution"):
-        make = getattr(rep, f"{name}_figure", None)
-        if make is not None:
-            log_figure(make(frame, probabilistic if name == "calibration_deciles" else models), f"plots/{name}.png")
 
 
 def log_importance(rep, model) -> None:
+    from riskmodel.training import plots
+
     imp = rep.importance_by_risk_type(model)
     log_figure(rep.importance_figure(imp), "plots/importance_by_risk_type.png")
+    log_figure(plots.importance_figure(model, imp), "plots/importance.png")
     log_json_artifact({k: float(v) for k, v in imp.items()}, "importance_by_risk_type.json")
-    if hasattr(rep, "feature_importance_figure"):
-        log_figure(rep.feature_importance_figure(model), "plots/importance_by_feature.png")
 
 
 def _log_model(scorer, settings: Settings) -> str:

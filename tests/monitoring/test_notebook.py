@@ -17,3 +17,6 @@ def test_drift_notebook_runs_and_shows_a_quiet_baseline_and_an_alerting_flood(tm
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "baseline → no alert" in printed
     assert "flood → ['shock: households with a recent disaster" in printed
+    assert "baseline → no regional alert" in printed
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert images >= 3  # per-feature PSI, regional shares, a distribution

@@ -13,19 +13,11 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.training.metrics import capacity_curve, reliability
+from riskmodel.training.report import _plt
 
 LABELS = {"lightgbm": "LightGBM", "logistic": "logistic", "rule": "rule screen", "must_visit": "must-visit (ba bi fang)",
           "oracle": "oracle", "oracle_observable": "oracle (observable)", "champion": "champion",
           "challenger": "challenger"}
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def calibration_deciles_figure(frame: pd.DataFrame, models: list[str]):
@@ -53,19 +45,20 @@ def calibration_deciles_figure(frame: pd.DataFrame, models: list[str]):
     return fig
 
 
-def _dates(frame: pd.DataFrame) -> list:
-    return sorted(pd.unique(frame["as_of"]))
+def _by_date(frame: pd.DataFrame):
+    """A figure with one panel per as-of date, and (axis, date, that date's rows) for each."""
+    plt = _plt()
+    dates = sorted(pd.unique(frame["as_of"]))
+    fig, axes = plt.subplots(1, len(dates), figsize=(3.2 * len(dates), 3.2), squeeze=False, sharey=True)
+    return fig, axes[0], [(ax, t, frame.loc[(frame["as_of"] == t).to_numpy()]) for ax, t in zip(axes[0], dates)]
 
 
 def pr_curve_by_date_figure(frame: pd.DataFrame, models: list[str]):
     """One precision-recall panel per as-of date."""
     from sklearn.metrics import precision_recall_curve
 
-    plt = _plt()
-    dates = _dates(frame)
-    fig, axes = plt.subplots(1, len(dates), figsize=(3.2 * len(dates), 3.2), squeeze=False, sharey=True)
-    for ax, t in zip(axes[0], dates):
-        part = frame.loc[(frame["as_of"] == t).to_numpy()]
+    fig, axes, panels = _by_date(frame)
+    for ax, t, part in panels:
         y = part["label"].to_numpy()
         if y.min(initial=1) != y.max(initial=0):
             for m in models:
@@ -73,27 +66,24 @@ def pr_curve_by_date_figure(frame: pd.DataFrame, models: list[str]):
                 ax.plot(r, p, lw=1, label=LABELS.get(m, m))
         ax.set_title(f"{pd.Timestamp(t).date()} ({int(y.sum())} later identified)", fontsize=9)
         ax.set_xlabel("recall")
-    axes[0][0].set_ylabel("precision")
-    axes[0][-1].legend(fontsize=7)
+    axes[0].set_ylabel("precision")
+    axes[-1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
 def lift_by_date_figure(frame: pd.DataFrame, models: list[str]):
     """Recall by list size, one panel per as-of date."""
-    plt = _plt()
-    dates = _dates(frame)
-    fig, axes = plt.subplots(1, len(dates), figsize=(3.2 * len(dates), 3.2), squeeze=False, sharey=True)
-    for ax, t in zip(axes[0], dates):
-        part = frame.loc[(frame["as_of"] == t).to_numpy()]
+    fig, axes, panels = _by_date(frame)
+    for ax, t, part in panels:
         for m in models:
             curve = capacity_curve(part, m)
             xs = sorted(curve)
             ax.plot([100 * x for x in xs], [curve[x] for x in xs], marker="o", ms=3, lw=1, label=LABELS.get(m, m))
         ax.set_title(str(pd.Timestamp(t).date()), fontsize=9)
         ax.set_xlabel("list size (% of eligible)")
-    axes[0][0].set_ylabel("recall")
-    axes[0][-1].legend(fontsize=7)
+    axes[0].set_ylabel("recall")
+    axes[-1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 

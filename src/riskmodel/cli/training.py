@@ -64,7 +64,8 @@ def print_report(report: dict) -> None:
         table.add_column(h, justify="left" if i == 0 else "right")
     for r in rows:
         table.add_row(*r)
-    console.print(table)
+    # six models with per-date intervals: never squeeze the names into wrapped fragments
+    console.print(table, width=max(console.width, 40 + 30 * (len(header) - 1)))
 
 
 def train(

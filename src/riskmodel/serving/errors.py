@@ -119,7 +119,7 @@ class CleanedValidationError(RequestValidationError):
     """A 422 whose problems are already bounded and JSON-safe (answered as they are)."""
 
 
-def _validate_now(model: type[BaseModel], body: bytes):
+def validate_now(model: type[BaseModel], body: bytes):
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -141,8 +141,8 @@ async def validated(model: type[BaseModel], body: bytes):
     Errors are 422 problems whose ``loc`` starts with ``body``.
     """
     if len(body) <= INLINE_BODY_BYTES:
-        return _validate_now(model, body)
-    return await run_in_threadpool(_validate_now, model, body)
+        return validate_now(model, body)
+    return await run_in_threadpool(validate_now, model, body)
 
 
 def _json(status: int, items: list[dict], headers: dict | None = None) -> JSONResponse:

@@ -1,10 +1,14 @@
 """Scoring over HTTP: what the score routes call (the routes only read the request and answer).
 
 Single requests are scored by the dynamic batcher on the event loop; batch requests in a
-worker thread, one batch at a time per process. A batch reports per household: households
-that break the contract are listed in ``errors`` (with the same 422 details a single request
-would get) and the others are scored. Only a request that is not a batch at all (broken JSON,
-no ``households``, too many, a bad top-level ``as_of``) is one 422.
+worker thread, one batch at a time per process.
+
+A batch that breaks the OpenAPI schema anywhere (broken JSON, a wrong type or value in any
+household, too many households) is one 422, as the schema promises — a client's encoding bug,
+not a household's data. A schema-valid batch always scores: households that break the
+contract's cross-row rules (one head, costs that balance, references, eligibility on the
+as-of date) are listed in ``errors`` with the details a single request would get, and the
+others are scored.
 """
 
 from __future__ import annotations
@@ -15,14 +19,13 @@ import time
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-import pydantic_core
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from riskmodel.listing import ListPolicy, band_at_cutoffs
 from riskmodel.serving.auth import in_region
 from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.config import ServingSettings
-from riskmodel.serving.errors import ApiError, CleanedValidationError, clean_errors
+from riskmodel.serving.errors import ApiError, clean_errors, validate_now
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder
 from riskmodel.serving.payload import PayloadError, score_payloads
 from riskmodel.serving.schemas import HouseholdPayload
@@ -120,32 +123,10 @@ class ScoringService:
                     "errors": sorted(failures, key=lambda f: f["index"]), "model": model}
 
     def _parse_batch(self, body: bytes) -> tuple[list[tuple[int, object]], dt.date | None, list[dict]]:
-        """The households that validate (with their index), the batch's ``as_of`` and the failures."""
-        try:
-            payload = self.batch_model.model_validate_json(body)
-            return list(enumerate(payload.households)), payload.as_of, []
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False, include_context=False)
-        per: dict[int, list[dict]] = {}
-        whole = []
-        for e in errors:
-            loc = e["loc"]
-            if len(loc) >= 2 and loc[0] == "households" and isinstance(loc[1], int):
-                per.setdefault(loc[1], []).append({**e, "loc": ("body", *loc)})
-            else:
-                whole.append({**e, "loc": ("body", *loc)})
-        if whole:
-            raise CleanedValidationError(clean_errors(whole))
-        raw = pydantic_core.from_json(body)  # parsed before, or there would be a whole-body error
-        households = raw["households"]
-        good, failures = [], []
-        for i, item in enumerate(households):
-            if i in per:
-                failures.append(_failure(i, item, per[i]))
-            else:
-                good.append((i, HouseholdPayload.model_validate_json(pydantic_core.to_json(item))))
-        as_of = raw.get("as_of")
-        return good, None if as_of is None else dt.date.fromisoformat(as_of), failures
+        """The households (with their index) and the batch's ``as_of``; a body that breaks the
+        OpenAPI schema anywhere is one 422, as the schema promises."""
+        payload = validate_now(self.batch_model, body)
+        return list(enumerate(payload.households)), payload.as_of, []
 
     def _score_batch(self, good: list[tuple[int, object]], as_of: dt.date, failures: list[dict]) -> dict[int, dict]:
         """Score the households; those the contract rejects move to ``failures`` and the rest are rescored."""

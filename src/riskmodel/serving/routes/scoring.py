@@ -47,9 +47,11 @@ async def score(request: Request, key: Key, scoring: ScoringDep):
 async def score_batch(request: Request, key: Key, scoring: ScoringDep):
     """Score several households in one request (all with one model version).
 
-    Each household is either scored (`results`, in request order) or reported in `errors` with
-    the same details a single request would get; one bad household does not stop the others.
-    A body that is not a batch (broken JSON, no or too many households) is one 422.
+    A body that breaks this schema anywhere (broken JSON, a wrong type or value in any household,
+    too many households) is one 422. A schema-valid batch is scored household by household: one
+    that breaks the contract's cross-row rules (one head, costs that balance, references,
+    registered after `as_of`) is reported in `errors` with the details a single request would
+    get, and the others are scored (`results`, in request order).
     """
     out = await run_in_threadpool(scoring.score_batch, key, await request.body())
     headers = {"X-Model-Version": out["model"]["version"]} if out["model"] else None

@@ -14,6 +14,7 @@ import math
 import traceback
 from typing import Any
 
+import pydantic_core
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -119,7 +120,41 @@ class CleanedValidationError(RequestValidationError):
     """A 422 whose problems are already bounded and JSON-safe (answered as they are)."""
 
 
+#: Most keys in one JSON object and items in one array of a request body (far above any
+#: contract row or payload): pydantic would otherwise build one error per unknown key, and
+#: 100,000 of them held the GIL (so the event loop, even from a thread) for seconds.
+MAX_OBJECT_KEYS = 64
+MAX_ARRAY_ITEMS = 5000
+
+
+def _shape_problem(value) -> dict | None:
+    """The first object with too many keys or array with too many items, walking the parsed body."""
+    stack = [(value, ("body",))]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, dict):
+            if len(node) > MAX_OBJECT_KEYS:
+                return {"loc": list(loc), "type": "too_many_keys",
+                        "msg": f"object with {len(node)} keys (at most {MAX_OBJECT_KEYS})"}
+            stack.extend((v, (*loc, _text(str(k)))) for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            if len(node) > MAX_ARRAY_ITEMS:
+                return {"loc": list(loc), "type": "too_long",
+                        "msg": f"array with {len(node)} items (at most {MAX_ARRAY_ITEMS})"}
+            stack.extend((v, (*loc, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+    return None
+
+
 def validate_now(model: type[BaseModel], body: bytes):
+    """``body`` validated (any thread); a large body's shape is bounded first (see ``MAX_OBJECT_KEYS``)."""
+    if len(body) > INLINE_BODY_BYTES:
+        try:
+            parsed = pydantic_core.from_json(body, cache_strings=False)  # unique keys: caching only costs
+        except ValueError:
+            parsed = None  # the validator reports it (json_invalid)
+        problem = _shape_problem(parsed)
+        if problem is not None:
+            raise CleanedValidationError([problem])
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

@@ -182,7 +182,9 @@ def log_dataset(dates: pd.DataFrame, *, name: str, source: str, digest: str, con
     """Record which data a run used as an MLflow dataset input: the as-of dates and their role
     (no household rows), the data's content fingerprint as digest, the data folder as source."""
     first, last = str(dates["as_of"].min())[:10], str(dates["as_of"].max())[:10]
-    ds = mlflow.data.from_pandas(dates.astype({"as_of": str}), source=source, name=name, digest=digest[:36])
+    with warnings.catch_warnings():  # MLflow registers its local-file source twice and says so each time
+        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted in multiple ways")
+        ds = mlflow.data.from_pandas(dates.astype({"as_of": str}), source=source, name=name, digest=digest[:36])
     mlflow.log_input(ds, context=context, tags={"as_of_first": first, "as_of_last": last,
                                                 "as_of_dates": str(len(dates))})
 

@@ -6,8 +6,9 @@ incomes and identification, and this file's own hazards — disasters in the rai
 (June–September, 1.2 % of households a month, 0.2 % otherwise), job losses after the Spring
 Festival (January–February, 1.5 % a month, 0.4 % otherwise), reported 2–30 days late.
 
-Measured quiet-week rate (regional alerts, 52 weekly as-of dates of 2024 on this panel
-without the flood): stated by ``test_a_year_of_ordinary_weeks_rarely_raises_a_regional_alert``.
+Measured quiet-week rate (regional alerts on 52 weekly as-of dates of 2024, this panel without the
+flood, default thresholds): 52 of 52 weeks quiet (``pytest tests/monitoring/test_drift_regional.py -s``
+prints it); the test allows at most two noisy weeks.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def reference_features(panel: Panel, as_of) -> pd.DataFrame:
     view = panel.as_of(t)
     line = panel.policy.line(t.year)
     households = _records(view.households)
-    members = _records(view.members)
+    # skills and schooling as the latest member_status row known at t says, else as registered
+    members = _records(view.members if view.member_status is None else view.member_attributes(t))
     member_hh = {m["member_id"]: m["household_id"] for m in members}
     members_by = _by(members, "household_id")
     income_by = _by(_records(view.income), "household_id")

@@ -154,8 +154,12 @@ def _as_of(panel: Panel, t: pd.Timestamp, ids) -> _AsOf:
                  float(panel.policy.line(t.year)), ids, len(ids))
 
 
-def _members(ctx: _AsOf, members: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Household composition at t; also each member's household position (joined by t, else -1)."""
+def _members(ctx: _AsOf, members: Columns, status=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Household composition at t; also each member's household position (joined by t, else -1).
+
+    ``status``: members' ``labor_skill`` and ``in_school`` as of t from ``member_status``
+    (``Panel.member_attributes``), in the members' row order; None: the registration's values.
+    """
     joined = members["joined_on"] <= ctx.t
     code_all = np.full(len(members), -1, dtype=np.intp)
     idx = np.flatnonzero(joined)
@@ -166,10 +170,10 @@ def _members(ctx: _AsOf, members: Columns) -> tuple[dict[str, np.ndarray], np.nd
     current = m & ~left_known
     birth_year = _float(members["birth_year"])
     age = ctx.year - birth_year
-    skill = _enum_codes(members["labor_skill"], LABOR_SKILLS)
+    skill = _enum_codes(members["labor_skill"] if status is None else status["labor_skill"], LABOR_SKILLS)
     capable = (skill == LABOR_SKILLS.index("skilled")) | (skill == LABOR_SKILLS.index("ordinary"))
     working = (age >= WORKING_AGE[0]) & (age <= WORKING_AGE[1])
-    school = _enum_codes(members["in_school"], IN_SCHOOL)
+    school = _enum_codes(members["in_school"] if status is None else status["in_school"], IN_SCHOOL)
 
     def cnt(mask: np.ndarray) -> np.ndarray:
         return ctx.count(code_all[mask])
@@ -521,7 +525,11 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     members, claims = panel.columns("members"), panel.columns("medical_claims")
     claim_rows, claim_member = _claim_members(ctx, claims, members)
     _release(ctx)
-    part, member_code = _members(ctx, members)
+    status = panel.member_status
+    # the latest yearly update known at t replaces the registration's stale values
+    attrs = panel.member_attributes(t) if status is not None and len(status) else None
+    part, member_code = _members(ctx, members, attrs)
+    del attrs
     size = part["hh_size"]
     put(part)
     part, monthly_12m = _income(ctx, panel.columns("income"), size)

@@ -198,7 +198,8 @@ def test_cli_scores_every_eligible_household_and_evaluates_a_registered_model(st
     assert r.exit_code == 0, r.output
     assert "Rule screen" in r.output and "recall@k" in r.output
     body = json.loads(report.read_text("utf-8"))
-    assert body["window"]["start"] == CUTOFF and set(body["models"]) == {"lightgbm", "logistic", "rule", "oracle"}
+    assert body["window"]["start"] == CUTOFF and set(body["models"]) == {"lightgbm", "logistic", "rule", "must_visit",
+                                                                                 "oracle", "oracle_observable"}
 
     r = runner.invoke(app, ["models"])
     assert r.exit_code == 0 and "champion" in r.output and "registry and alias history agree" in r.output

@@ -65,7 +65,8 @@ def print_report(report: dict) -> None:
     for r in rows:
         table.add_row(*r)
     # six models with per-date intervals: never squeeze the names into wrapped fragments
-    console.print(table, width=max(console.width, 40 + 30 * (len(header) - 1)))
+    wide = Console(width=max(console.width, 40 + 30 * (len(header) - 1)), highlight=False)
+    wide.print(table)
 
 
 def train(

@@ -61,3 +61,18 @@ def _quick_password_hashing(monkeypatch):
     from riskmodel.store import accounts
 
     monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def synth_parts_dir(synth_dir, tmp_path_factory):
+    """The ``synth_dir`` panel rewritten in the county-partitioned layout (same rows, same policy)."""
+    import shutil
+
+    from riskmodel.contract import atomic_dir, load, write_panel
+    from riskmodel.contract.policy import POLICY_FILE
+
+    out = tmp_path_factory.mktemp("synth_parts") / "panel"
+    with atomic_dir(out) as staging:
+        write_panel(load(synth_dir).tables(), staging, partitioned=True)
+        shutil.copy(synth_dir / POLICY_FILE, staging / POLICY_FILE)
+    return out

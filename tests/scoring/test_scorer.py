@@ -10,21 +10,8 @@ import pytest
 
 from riskmodel.contract import RISK_TYPES
 from riskmodel.labels import eligible
-from riskmodel.scoring import Scorer
-from riskmodel.training.config import TrainConfig
-from riskmodel.training.pipeline import fit_recipe
 
 AS_OF = pd.Timestamp("2024-06-30")
-FAST = TrainConfig(step_weeks=8, fit_periods=3, calibration_periods=2, num_boost_round=30,
-                   lightgbm={"num_leaves": 7, "min_data_in_leaf": 20})
-
-
-@pytest.fixture(scope="module")
-def scorer(synth_panel) -> Scorer:
-    fitted = fit_recipe(synth_panel.as_of("2024-03-31"), "2024-03-31", FAST)
-    return Scorer(fitted.lightgbm, model_name="riskmodel", model_version="7", capacity_share=0.02)
-
-
 @pytest.fixture(scope="module")
 def scored(scorer, synth_panel) -> pd.DataFrame:
     return scorer.score(synth_panel, AS_OF, explain=5)

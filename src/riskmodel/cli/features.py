@@ -27,12 +27,19 @@ def features(
 ) -> None:
     """Write one row per eligible household: household_id, region_code and the features."""
     from riskmodel.features import build_features
+    from riskmodel.features.counties import features_by_county, is_partitioned
 
     t = _as_of(as_of)
     console = Console(stderr=True)
     try:
-        with console.status("loading and validating the data directory"):
-            panel = load(data_dir)
+        if is_partitioned(data_dir):  # one county in memory at a time
+            with console.status(f"loading, validating and building features county by county as of {t:%Y-%m-%d}"):
+                table = features_by_county(data_dir, t)
+        else:
+            with console.status("loading and validating the data directory"):
+                panel = load(data_dir)
+            with console.status(f"building features as of {t:%Y-%m-%d}"):
+                table = build_features(panel, t)
     except FileNotFoundError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -41,8 +48,6 @@ def features(
         for line in exc.problems.summary_lines():
             console.print(f"  - {line}", markup=False, highlight=False)
         raise typer.Exit(1) from None
-    with console.status(f"building features as of {t:%Y-%m-%d}"):
-        table = build_features(panel, t)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     os.close(fd)

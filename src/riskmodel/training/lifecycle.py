@@ -307,11 +307,15 @@ def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | 
               explain: int = 0) -> pd.DataFrame:
     """Score every eligible household and write ``household_id, score, probability, rank, region_code``
     (plus band and category) to a CSV, atomically."""
+    from riskmodel.features.counties import is_partitioned
     from riskmodel.scoring import load_scorer
+    from riskmodel.scoring.counties import score_by_county
 
     scorer = load_scorer(model_uri)
-    panel = load(data_dir)
-    scored = scorer.score(panel, pd.Timestamp(as_of), explain=explain or None)
+    if is_partitioned(data_dir):  # one county in memory at a time, ranked over all of them
+        scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None)
+    else:
+        scored = scorer.score(load(data_dir), pd.Timestamp(as_of), explain=explain or None)
     cols = ["household_id", "score", "probability", "rank", "region_code", "band", "category"]
     frame = scored[cols].copy()
     if explain:

@@ -1,0 +1,56 @@
+"""Features of a county-partitioned data directory, one county in memory at a time.
+
+A province's panel does not fit one process; a household's features depend only on its own
+rows, so building them county by county and stacking the tables gives ``build_features`` of the
+whole panel while only the largest county is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from riskmodel.contract import ContractError, Panel, counties, load
+from riskmodel.contract.io import find_table
+from riskmodel.contract.validate import Problem, Problems
+from riskmodel.features.build import build_features
+
+
+def is_partitioned(data_dir: str | Path) -> bool:
+    """Whether the households table is a county-partitioned folder (then work goes county by county)."""
+    source = find_table(Path(data_dir), "households")
+    return source is not None and source.partitioned
+
+
+def county_panels(data_dir: str | Path, *, loader: Callable[..., Panel] = load) -> Iterator[tuple[str, Panel]]:
+    """Each county's validated panel in code order; the previous one is released before the next loads."""
+    for county in counties(data_dir):
+        yield county, loader(data_dir, county=county)
+
+
+def unique_households(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` unchanged when its household ids are unique, else the ``ContractError`` naming them.
+
+    ``load(county=…)`` checks keys within a county only; a household filed under two counties
+    would otherwise be listed twice.
+    """
+    twice = frame["household_id"].duplicated(keep=False)
+    if twice.any():
+        problems = Problems()
+        for hid in pd.unique(frame.loc[twice, "household_id"].astype(str)):
+            problems.add(Problem("households", None, "household_id", hid, "duplicate_key",
+                                 "the household is in more than one county partition"))
+        raise ContractError(problems)
+    return frame
+
+
+def features_by_county(data_dir: str | Path, as_of, *, loader: Callable[..., Panel] = load) -> pd.DataFrame:
+    """``build_features(load(data_dir), as_of)`` built one county at a time (same rows, order, dtypes)."""
+    parts = [build_features(panel, as_of) for _county, panel in county_panels(data_dir, loader=loader)]
+    if not parts:
+        return build_features(loader(data_dir), as_of)
+    table = pd.concat(parts, ignore_index=True)
+    order = table["household_id"].astype(str).to_numpy().argsort(kind="stable")
+    return unique_households(table.iloc[order].reset_index(drop=True))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from riskmodel.contract import load
+from riskmodel.features import build_features
+from riskmodel.features.counties import features_by_county
 from riskmodel.scoring.counties import score_by_county
 from riskmodel.training.lifecycle import score_job
 
@@ -31,3 +32,22 @@ def test_score_job_writes_the_same_csv_for_both_layouts(scorer, synth_dir, synth
     score_job(synth_dir, as_of=AS_OF, out=tmp_path / "single.csv", explain=20)
     score_job(synth_parts_dir, as_of=AS_OF, out=tmp_path / "parts.csv", explain=20)
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "single.csv").read_bytes()
+
+
+def test_a_two_worker_cluster_scores_the_counties_like_one_process(scorer, synth_panel, synth_dir, synth_parts_dir,
+                                                                    tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr("riskmodel.scoring.load_scorer", lambda uri=None: scorer)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        got = score_by_county(scorer, synth_parts_dir, AS_OF, explain=40, client=client)
+        features = features_by_county(synth_parts_dir, AS_OF, client=client)
+        assert len(client.scheduler_info()["workers"]) == 2
+        score_job(synth_parts_dir, as_of=AS_OF, out=tmp_path / "cluster.csv", explain=20,
+                  scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(got, scorer.score(synth_panel, AS_OF, explain=40))
+    pd.testing.assert_frame_equal(features, build_features(synth_panel, AS_OF))
+    score_job(synth_dir, as_of=AS_OF, out=tmp_path / "single.csv", explain=20)
+    assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "single.csv").read_bytes()
+    with pytest.raises(ValueError, match="county-partitioned"):
+        score_job(synth_dir, as_of=AS_OF, out=tmp_path / "x.csv", scheduler=cluster.scheduler_address)

@@ -109,12 +109,19 @@ def score(
     model: str = typer.Option(None, "--model", help="model URI (default: models:/<model_name>@champion)"),
     out: Path = typer.Option(..., "--out", help="CSV to write"),
     explain: int = typer.Option(0, "--explain", help="add risk types for the top N rows"),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address (tcp://host:8786): its workers score the counties "
+                                       "of a partitioned data directory"),
 ) -> None:
     """Score every eligible household: household_id, score, probability, rank, region_code (+ band, category)."""
     from riskmodel.training.lifecycle import score_job
 
     t = parse_date(as_of, "--as-of")
-    frame = score_job(data_dir, as_of=t, out=out, model_uri=model, explain=explain)
+    try:
+        frame = score_job(data_dir, as_of=t, out=out, model_uri=model, explain=explain, scheduler=scheduler)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     console.print(f"wrote {len(frame):,} households to {out}")
 
 

@@ -46,9 +46,24 @@ def unique_households(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def features_by_county(data_dir: str | Path, as_of, *, loader: Callable[..., Panel] = load) -> pd.DataFrame:
-    """``build_features(load(data_dir), as_of)`` built one county at a time (same rows, order, dtypes)."""
-    parts = [build_features(panel, as_of) for _county, panel in county_panels(data_dir, loader=loader)]
+def county_features(data_dir: str | Path, county: str, as_of) -> pd.DataFrame:
+    """One county loaded, validated and featured where the task runs (a Dask worker reads its own files)."""
+    return build_features(load(data_dir, county=county), as_of)
+
+
+def features_by_county(data_dir: str | Path, as_of, *, loader: Callable[..., Panel] = load,
+                       client=None) -> pd.DataFrame:
+    """``build_features(load(data_dir), as_of)`` built one county at a time (same rows, order, dtypes).
+
+    With a ``distributed.Client`` each county is a task on the cluster reading its own partition
+    (``data_dir`` must be readable by the workers); only the feature rows come back.
+    """
+    if client is not None:
+        names = counties(data_dir)
+        parts = client.gather(client.map(county_features, [str(data_dir)] * len(names), names,
+                                         as_of=pd.Timestamp(as_of), pure=False))
+    else:
+        parts = [build_features(panel, as_of) for _county, panel in county_panels(data_dir, loader=loader)]
     if not parts:
         return build_features(loader(data_dir), as_of)
     table = pd.concat(parts, ignore_index=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodel.contract import Panel, load
+from riskmodel.contract import Panel, counties, load
 from riskmodel.features.counties import county_panels, unique_households
 from riskmodel.listing import ListPolicy, bands
 from riskmodel.listing.policy import ranked
@@ -37,14 +37,31 @@ def merge_ranked(parts: list[pd.DataFrame], policy: ListPolicy, explain: Iterabl
     return frame
 
 
+def score_county(data_dir: str | Path, county: str, scorer, as_of: pd.Timestamp, explain) -> pd.DataFrame:
+    """One county loaded, validated and scored where the task runs (a Dask worker reads its own files)."""
+    return scorer.score(load(data_dir, county=county), as_of, explain=explain)
+
+
 def score_by_county(scorer, data_dir: str | Path, as_of, *, explain: Iterable[str] | int | None = None,
-                    loader: Callable[..., Panel] = load) -> pd.DataFrame:
-    """``scorer.score(load(data_dir), as_of, explain=explain)`` computed one county at a time."""
+                    loader: Callable[..., Panel] = load, client=None) -> pd.DataFrame:
+    """``scorer.score(load(data_dir), as_of, explain=explain)`` computed one county at a time.
+
+    With a ``distributed.Client`` each county is a task on the cluster: workers load their county
+    from ``data_dir`` (a path they can read) and the scorer is sent once to each worker, not with
+    every task; only the scored rows come back.
+    """
     t = pd.Timestamp(as_of)
     if explain is not None and not isinstance(explain, (int, np.integer, str)):
         explain = list(explain)  # asked of every county
-    parts = [scorer.score(panel, t, explain=explain)
-             for _county, panel in county_panels(data_dir, loader=loader)]
+    if client is not None:
+        names = counties(data_dir)
+        remote = client.scatter(scorer, broadcast=True)
+        futures = client.map(score_county, [str(data_dir)] * len(names), names, scorer=remote, as_of=t,
+                             explain=explain, pure=False)
+        parts = client.gather(futures)
+    else:
+        parts = [scorer.score(panel, t, explain=explain)
+                 for _county, panel in county_panels(data_dir, loader=loader)]
     if not parts:
         return scorer.score(loader(data_dir), t, explain=explain)
     return merge_ranked(parts, scorer.list_policy, explain)

@@ -304,16 +304,27 @@ def models_job(settings: Settings | None = None) -> dict:
 
 
 def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | None = None,
-              explain: int = 0) -> pd.DataFrame:
+              explain: int = 0, scheduler: str | None = None) -> pd.DataFrame:
     """Score every eligible household and write ``household_id, score, probability, rank, region_code``
-    (plus band and category) to a CSV, atomically."""
+    (plus band and category) to a CSV, atomically. ``scheduler``: a Dask scheduler address whose
+    workers score the counties of a partitioned ``data_dir`` (a path they can read)."""
     from riskmodel.features.counties import is_partitioned
     from riskmodel.scoring import load_scorer
     from riskmodel.scoring.counties import score_by_county
 
+    partitioned = is_partitioned(data_dir)
+    if scheduler is not None and not partitioned:
+        raise ValueError("--scheduler needs a county-partitioned data directory (households/county=…/)")
     scorer = load_scorer(model_uri)
-    if is_partitioned(data_dir):  # one county in memory at a time, ranked over all of them
-        scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None)
+    if partitioned:  # one county in memory at a time, ranked over all of them
+        if scheduler is not None:
+            from distributed import Client
+
+            with Client(scheduler) as client:
+                scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None,
+                                         client=client)
+        else:
+            scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None)
     else:
         scored = scorer.score(load(data_dir), pd.Timestamp(as_of), explain=explain or None)
     cols = ["household_id", "score", "probability", "rank", "region_code", "band", "category"]

@@ -35,6 +35,7 @@ _EPOCH = dt.date(1970, 1, 1)
 _FIRST_DAY = (FIRST_DATE - _EPOCH).days
 _LAST_DAY = (LAST_DATE - _EPOCH).days
 _NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
 _UNIT_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": _NS_PER_DAY}
 _RANGE_TEXT = f"outside {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}"
 
@@ -186,14 +187,30 @@ class Checked:
             self.report("required", empty, "")
 
 
+def _all_different(values: pa.Array) -> bool:
+    """Whether the non-missing values are all different, without a hash table.
+
+    Hashing millions of distinct strings is the slowest step of a load; ids usually come in
+    order (one comparison per row), else a sort finds any repeat.
+    """
+    present = values.drop_null() if values.null_count else values
+    n = len(present)
+    if n < 2 or pc.all(pc.less(present.slice(0, n - 1), present.slice(1))).as_py():
+        return True
+    ordered = present.take(pc.sort_indices(present))
+    return not pc.any(pc.equal(ordered.slice(0, n - 1), ordered.slice(1))).as_py()
+
+
 def _text_kind(c: Checked) -> pd.api.extensions.ExtensionArray:
     col = c.col
-    coded = Coded(c.raw, distinct=True, dictionary_ok=not col.unique)
+    # unique ids are checked row by row: hashing millions of distinct strings costs more than it saves
+    coded = Coded(c.raw, distinct=not col.unique)
     c.required(coded.missing())
-    if col.unique and coded.codes is not None:
-        codes = coded.canonical()[1]
-        if int(codes.max(initial=-1)) + 1 < int((codes >= 0).sum()):
-            c.report("unique", repeated(codes), "duplicate identifier")
+    if col.unique:
+        values = coded.values
+        if not _all_different(values):
+            codes = pc.dictionary_encode(values).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            c.report("unique", repeated(np.asarray(codes, dtype=np.int64)), "duplicate identifier")
     if col.kind in ("id", "str"):
         found = text_problems(coded.values)
         if "visible_text" in found:
@@ -267,30 +284,34 @@ def _days_of_timestamps(values: pa.ChunkedArray, kind: str) -> tuple[np.ndarray,
 
 
 def _date_kind(c: Checked) -> np.ndarray:
-    raw = c.raw
+    """Dates and months: each distinct text parsed and range-checked once, the rows filled in one gather."""
+    raw, kind = c.raw, c.col.kind
     native = pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type)
     if native:
-        days, bad_type = _days_of_timestamps(raw, c.col.kind)
-        empty = np.isnan(days)
+        days, bad_type = _days_of_timestamps(raw, kind)
+        c.required(np.isnan(days))
+
+        def spread(per_unit, fill):
+            return per_unit
     else:
         coded = Coded(raw, distinct=True)
-        days, bad_type = _days(coded.values, c.col.kind)
-        empty, days, bad_type = coded.missing(), coded.rows(days, np.nan), coded.rows(bad_type)
-    c.required(empty)
-    c.report("type", bad_type, "expected a date YYYY-MM-DD" if c.col.kind == "date" else "expected a month YYYY-MM")
+        days, bad_type = _days(coded.values, kind)
+        c.required(coded.missing())
+        spread = coded.rows
+    if bad_type.any():
+        c.report("type", spread(bad_type, False), "expected a date YYYY-MM-DD" if kind == "date"
+                 else "expected a month YYYY-MM")
     with np.errstate(invalid="ignore"):
         out_of_range = ~np.isnan(days) & ~bad_type & ((days < _FIRST_DAY) | (days > _LAST_DAY))
-    c.report("plausible_range", out_of_range, f"{c.col.kind} {_RANGE_TEXT}")
+    if out_of_range.any():
+        c.report("plausible_range", spread(out_of_range, False), f"{kind} {_RANGE_TEXT}")
     days[bad_type | out_of_range] = np.nan
-    if c.col.kind == "month" and native:
-        known = ~np.isnan(days)
-        months = days[known].astype("datetime64[D]").astype("datetime64[M]")
-        days[known] = months.astype("datetime64[D]").astype(np.float64)
     nat = np.isnan(days)
-    ns = np.where(nat, 0, days).astype(np.int64) * _NS_PER_DAY
-    out = ns.view(DATETIME_DTYPE)
-    out[nat] = np.datetime64("NaT")
-    return out
+    whole = np.where(nat, 0, days).astype(np.int64)
+    if kind == "month" and native:  # a timestamp names its month
+        whole = whole.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
+    ns = np.where(nat, _NAT, whole * _NS_PER_DAY)
+    return spread(ns, _NAT).view(DATETIME_DTYPE)
 
 
 def _numbers(c: Checked) -> tuple[np.ndarray, np.ndarray]:

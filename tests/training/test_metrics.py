@@ -75,3 +75,64 @@ def test_lead_time_is_weeks_from_first_inside_capacity_to_identification():
     assert np.isnan(got["c"])                      # week 2 < identified - 26 weeks (week 3)
     s = lead_summary(leads)
     assert s["found"] == 1 and s["median_lead_weeks"] == pytest.approx(17.0)
+
+
+def _two_dates() -> pd.DataFrame:
+    """Within each date the model ranks the one positive first, but date B's scores are all lower."""
+    rows = []
+    for date, offset in (("2024-01-01", 0.5), ("2024-02-01", 0.0)):
+        for i in range(10):
+            rows.append({"as_of": pd.Timestamp(date), "household_id": f"H{i}", "county": "C1", "label": int(i == 0),
+                         "s_model": offset + (0.4 if i == 0 else 0.01 * i), "s_flat": 0.5})
+    return pd.DataFrame(rows)
+
+
+def test_per_date_metrics_average_over_dates_instead_of_pooling_them():
+    from riskmodel.training.metrics import per_date_metrics
+
+    frame = _two_dates()
+    per = per_date_metrics(frame, ["model"], 0.1)["model"]
+    assert per["roc_auc"] == pytest.approx(1.0) and per["pr_auc"] == pytest.approx(1.0)
+    assert per["recall_at_k"] == pytest.approx(1.0)  # k = 1 per date, the positive first on both
+    pooled = model_metrics(frame, "model", 0.1, {})
+    assert pooled["roc_auc"] < 1.0  # date B's positive (0.4) ranks below date A's negatives (0.5+)
+
+
+def test_bootstrap_intervals_hold_the_estimate_and_a_model_equal_to_the_reference_has_ratio_one():
+    from riskmodel.training.metrics import bootstrap_per_date
+
+    rng = np.random.default_rng(3)
+    frame = pd.concat([_two_dates()] * 1, ignore_index=True)
+    frame["s_noisy"] = frame["s_model"] + rng.normal(0, 0.2, len(frame))
+    frame["s_ref"] = frame["s_noisy"]
+    out = bootstrap_per_date(frame, ["noisy", "ref"], 0.2, reference="ref", replicates=50, seed=1)
+    for k in ("roc_auc", "recall_at_k"):
+        v = out["noisy"][k]
+        assert v["lo"] <= v["mean"] <= v["hi"] or np.isnan(v["mean"])
+        assert out["noisy"][f"ratio_{k}"]["lo"] == pytest.approx(1.0)
+        assert out["noisy"][f"ratio_{k}"]["hi"] == pytest.approx(1.0)
+    again = bootstrap_per_date(frame, ["noisy", "ref"], 0.2, reference="ref", replicates=50, seed=1)
+    assert again == out  # a seed gives the same intervals
+
+
+def test_bootstrap_weights_decide_who_fills_the_list():
+    from riskmodel.training.metrics import per_date_metrics
+
+    frame = _two_dates().iloc[:10].reset_index(drop=True)  # one date, ten households
+    frame["s_model"] = np.where(frame["household_id"] == "H0", 0.55, 0.5 + 0.01 * np.arange(10))  # H9 on top
+    w = np.ones(len(frame))
+    assert per_date_metrics(frame, ["model"], 0.1, weights=w)["model"]["recall_at_k"] == 0.0  # k = 1: H9
+    w[frame["household_id"].isin(["H6", "H7", "H8", "H9"]).to_numpy()] = 0  # not drawn: k = ceil(0.1 × 6) = 1
+    assert per_date_metrics(frame, ["model"], 0.1, weights=w)["model"]["recall_at_k"] == pytest.approx(1.0)
+    w[:] = 1
+    w[frame["household_id"].to_numpy() == "H5"] = 12  # H5 drawn 12 times: 21 copies, k = 3, H9, H8, H7
+    assert per_date_metrics(frame, ["model"], 0.1, weights=w)["model"]["recall_at_k"] == 0.0
+
+
+def test_worst_bin_is_the_largest_over_confidence():
+    from riskmodel.training.metrics import worst_bin_ratio
+
+    y = np.array([1] + [0] * 19 + [1] * 10 + [0] * 10)
+    p = np.array([0.2] * 20 + [0.5] * 20)
+    assert worst_bin_ratio(y, p, bins=2) == pytest.approx(4.0)    # 0.2 predicted, 0.05 observed
+    assert worst_bin_ratio(np.zeros(4), np.full(4, 0.1), bins=1) == np.inf  # p > 0, no positive at all

@@ -214,7 +214,7 @@ def _in_process(single: list[bytes], batch_ids: list[str], panel) -> dict[str, f
     """What one scoring call costs inside the server, without HTTP: best of 5 rounds, in ms."""
     import datetime as dt
 
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
     from riskmodel.serving.model_holder import LoadedModel
     from riskmodel.serving.payload import panel_payloads, score_payloads
     from riskmodel.serving.schemas import HouseholdPayload

@@ -9,7 +9,7 @@ def test_weekly_command_writes_the_week_and_points_to_the_files(tmp_path, scorer
     from riskmodel.synth import generate_to
 
     data = generate_to(tmp_path / "data", households=300, start="2022-01-01", end="2024-12-31", seed=3)
-    monkeypatch.setattr("riskmodel.scoring.load_scorer", lambda uri=None: scorer)
+    monkeypatch.setattr("riskmodel.training.scorers.load_scorer", lambda uri=None: scorer)
     cap = tmp_path / "capacity.yaml"
     cap.write_text("share: 0.05\n", "utf-8")
     runner = CliRunner()

@@ -28,7 +28,7 @@ IDENTIFIERS = {"household_id", "member_id", "region_code", "village_code"}
 def trained(tmp_path_factory):
     """Baseline and flood panels (2,000 households, 2021 to mid-2025) and a model trained at CUTOFF."""
     from riskmodel.contract import load
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
     from riskmodel.synth import generate_to
     from riskmodel.training.lifecycle import train_job
 

@@ -87,7 +87,7 @@ def test_first_promotion_makes_the_challenger_champion(store):
 
 
 def test_champion_loads_in_a_fresh_process_and_scores(store, env, synth_panel):
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
     from riskmodel.training.pyfunc import panel_to_records
 
     ids = sorted(synth_panel.households["household_id"].astype(str))[:60]

@@ -267,7 +267,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
 
         panel = load(data_dir)
     if scorer is None:
-        from riskmodel.scoring import load_scorer
+        from riskmodel.training.scorers import load_scorer
 
         scorer = load_scorer(model_uri)
     client, own_client = _client(scheduler)
@@ -588,7 +588,7 @@ def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_ur
 
         kwargs["panel"] = load(data_dir)
     if kwargs.get("scorer") is None:
-        from riskmodel.scoring import load_scorer
+        from riskmodel.training.scorers import load_scorer
 
         kwargs["scorer"] = load_scorer(model_uri)
     out = []

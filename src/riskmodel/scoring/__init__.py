@@ -1,4 +1,5 @@
-"""``Scorer``: a loaded model that scores a ``Panel`` as of a date; ``load_scorer`` gets one.
+"""``Scorer``: a loaded model that scores a ``Panel`` as of a date (``riskmodel.training.scorers.load_scorer`` gets
+one from the MLflow registry).
 
 The weekly run, the API and the MLflow pyfunc all score through this one class, so the HTTP
 service, ``mlflow models serve`` and the weekly lists agree row for row.
@@ -20,7 +21,6 @@ and ``measures`` (None elsewhere).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -90,7 +90,7 @@ class Scorer:
     def score_features(self, feats: pd.DataFrame, panel: Panel, as_of: pd.Timestamp, *,
                        explain: Iterable[str] | int | None = None) -> pd.DataFrame:
         """``score`` for an already built feature frame (``build_features(panel, as_of)``)."""
-        from riskmodel.training.model import feature_matrix
+        from riskmodel.features.matrix import feature_matrix
 
         X = feature_matrix(feats, self.model.feature_names_) if len(feats) else None
         return pd.DataFrame(self._score(feats["household_id"].array, feats["region_code"].array, X, panel,
@@ -139,7 +139,7 @@ class Scorer:
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Risk types, contributions and measures for the feature rows given (shown rows only)."""
-        from riskmodel.training.model import feature_matrix
+        from riskmodel.features.matrix import feature_matrix
 
         return pd.DataFrame(self._reasons(feature_matrix(X, self.model.feature_names_)), index=X.index)
 
@@ -191,33 +191,4 @@ class Scorer:
                    model_version=model_version, capacity_share=float(meta.get("capacity_share", CAPACITY_SHARE)), meta=meta)
 
 
-_CACHE: dict[tuple[str, str], Scorer] = {}
-_LOCK = threading.Lock()
-
-
-def load_scorer(model_uri: str | None = None) -> Scorer:
-    """The scorer behind an MLflow model URI (default ``models:/<model_name>@champion``).
-
-    Artifacts are loaded once per resolved model version and cached, so calling this on
-    every request is cheap; an alias that moves resolves to the new version on the next call.
-    """
-    from riskmodel.settings import get_settings
-    from riskmodel.training.tracking import load_pyfunc_scorer, resolve_model_uri
-
-    settings = get_settings()
-    uri = model_uri or f"models:/{settings.model_name}@champion"
-    resolved, version = resolve_model_uri(uri, settings)
-    key = (settings.mlflow_tracking_uri, resolved)
-    with _LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    scorer = load_pyfunc_scorer(resolved, settings)
-    if version is not None:
-        scorer.model_version = version
-    with _LOCK:
-        _CACHE[key] = scorer
-    return scorer
-
-
-__all__ = ["OUTPUT_COLUMNS", "Scorer", "load_scorer"]
+__all__ = ["OUTPUT_COLUMNS", "Scorer"]

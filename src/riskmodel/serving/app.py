@@ -79,7 +79,7 @@ def _local_docs(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, scorer_loader=None, store: Store | None = None, *,
                serving: ServingSettings | None = None, version_resolver=None, model_info=None) -> FastAPI:
     """The API. Defaults: store from ``settings.database_url``; model ``models:/<name>@champion``
-    loaded with ``riskmodel.scoring.load_scorer`` and followed as the alias moves.
+    loaded with ``riskmodel.training.scorers.load_scorer`` and followed as the alias moves.
 
     ``scorer_loader(model_uri) -> Scorer``, ``version_resolver() -> version | None`` and
     ``model_info(version) -> dict`` are injectable (tests use fakes).
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     follows_alias = re.fullmatch(rf"models:/{re.escape(name)}@[\w-]+", model_uri) is not None
     if scorer_loader is None:
         def scorer_loader(uri: str):
-            from riskmodel.scoring import load_scorer
+            from riskmodel.training.scorers import load_scorer
 
             return load_scorer(uri)
     if version_resolver is None and follows_alias:

@@ -18,7 +18,7 @@ from typing import Any
 log = logging.getLogger("riskmodel.serving")
 
 ScorerLoader = Callable[[str], Any]
-"""``model_uri -> Scorer`` (``riskmodel.scoring.load_scorer`` in production)."""
+"""``model_uri -> Scorer`` (``riskmodel.training.scorers.load_scorer`` in production)."""
 VersionResolver = Callable[[], "str | None"]
 """Returns the version the alias points at now (None: no such alias yet)."""
 

@@ -234,7 +234,7 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
     reported by then, evaluate on later dates). With ``model_uri``: evaluate that model on the
     as-of dates after its training cut-off, with the logistic baseline fit at the same cut-off.
     """
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
 
     settings = settings or get_settings()
     cfg = TrainConfig.load(config_path)
@@ -309,7 +309,7 @@ def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | 
     (plus band and category) to a CSV, atomically. ``scheduler``: a Dask scheduler address whose
     workers score the counties of a partitioned ``data_dir`` (a path they can read)."""
     from riskmodel.features.counties import is_partitioned
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
     from riskmodel.scoring.counties import score_by_county
 
     partitioned = is_partitioned(data_dir)

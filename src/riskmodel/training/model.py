@@ -11,21 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def feature_matrix(X: pd.DataFrame | np.ndarray, names: list[str]) -> np.ndarray:
-    """The model's feature matrix: columns ``names`` of a frame (or an array already in that order)."""
-    if isinstance(X, np.ndarray):
-        if X.ndim != 2 or X.shape[1] != len(names):
-            raise ValueError(f"feature matrix must have {len(names)} columns, got shape {X.shape}")
-        return X
-    cols, k = X.columns, len(names)
-    if len(cols) >= k and cols[len(cols) - k:].tolist() == names:  # build_features' layout: no reindexing
-        return X.iloc[:, len(cols) - k:].to_numpy(dtype=np.float64, na_value=np.nan)
-    missing = [c for c in names if c not in X.columns]
-    if missing:
-        raise ValueError(f"feature frame lacks model features {missing[:10]} (feature spec changed since training?)")
-    return X[names].to_numpy(dtype=np.float64, na_value=np.nan)
-
+from riskmodel.features.matrix import feature_matrix
 
 #: Pseudo-rows at the base rate added to each isotonic step (a Beta prior). Plain isotonic
 #: gives the top step the rate of its few calibration rows — 0.44 for the top 0.1 % of a

@@ -55,7 +55,7 @@ def _figures(metrics: dict, share: float) -> dict:
 def compare_versions(data_dir, *, champion: str | None = None, challenger: str | None = None, cutoff=None,
                      config_path=None, progress: Progress = _noop, settings: Settings | None = None) -> dict:
     """Champion vs challenger on data neither saw; the gate's verdict. Moves nothing."""
-    from riskmodel.scoring import load_scorer
+    from riskmodel.training.scorers import load_scorer
 
     settings = settings or get_settings()
     cfg = TrainConfig.load(config_path)

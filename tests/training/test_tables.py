@@ -7,7 +7,8 @@ import pytest
 
 from riskmodel.contract import Panel
 from riskmodel.features import build_features, feature_names
-from riskmodel.labels import as_of_dates, outcomes, training_table
+from riskmodel.labels import outcomes
+from riskmodel.training.tables import as_of_dates, training_table
 
 from tests.features.handmade import AS_OF, frames
 from tests.features.randpanel import drop_future_panel, random_panel

@@ -1,4 +1,8 @@
-"""Training tables: features and mature labels over many as-of dates, never past the cut-off."""
+"""Training tables: features and mature labels over many as-of dates, never past the cut-off.
+
+Here, in training, and not in ``labels``: the features need eligibility from ``labels``, so
+a table of both can only sit above them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from riskmodel.contract import Panel
-from riskmodel.labels.outcome import outcomes
-from riskmodel.listing.policy import HORIZON_WEEKS
+from riskmodel.features import build_features, feature_names
+from riskmodel.labels import outcomes
+from riskmodel.listing import HORIZON_WEEKS
 
 
 def as_of_dates(start, end, every_weeks: int = 4) -> pd.DatetimeIndex:
@@ -33,8 +38,6 @@ def training_table(
     as-of date is used only if its label window ends by the cut-off, so no label window
     crosses it. ``progress(done, total)`` is called after each date.
     """
-    from riskmodel.features import build_features, feature_names  # features imports labels
-
     cut = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     horizon = pd.Timedelta(weeks=horizon_weeks)
     known = panel.as_of(cut)

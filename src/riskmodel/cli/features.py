@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from riskmodel.atomic import atomic_path
 from riskmodel.contract import ContractError, load
 
 
@@ -48,15 +47,8 @@ def features(
         for line in exc.problems.summary_lines():
             console.print(f"  - {line}", markup=False, highlight=False)
         raise typer.Exit(1) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         table.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     console.print(f"{len(table):,} eligible households × {table.shape[1] - 2} features → {out}", highlight=False)
 
 

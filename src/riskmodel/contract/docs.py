@@ -6,13 +6,13 @@ committed file with ``render_markdown()``.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from riskmodel.atomic import write_atomic
 
 from riskmodel.contract.schema import (
     AMOUNT_LIMIT,
@@ -162,15 +162,7 @@ def render_markdown() -> str:
 
 def write(path: str | Path) -> None:
     """Write the rendered page atomically."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(render_markdown())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, render_markdown())
 
 
 if __name__ == "__main__":

@@ -8,9 +8,6 @@ the household's region code.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from riskmodel.atomic import atomic_dir, atomic_path
 from riskmodel.contract.columns import arrow_text, positions
 from riskmodel.contract.schema import COUNTY_DIGITS, KINDS, TABLES, Table
 
@@ -63,9 +61,7 @@ def write_table(df: pd.DataFrame, path: Path, table: Table) -> None:
     """Write one table atomically (temp file in the same folder, then rename)."""
     path = Path(path)
     frame = to_file_frame(table, df)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         schema = _arrow_schema(table)
         if path.suffix != ".parquet":
             # money to the fen, as the CSV files offices exchange carry it
@@ -75,37 +71,9 @@ def write_table(df: pd.DataFrame, path: Path, table: Table) -> None:
         arrow = pa.Table.from_pandas(frame, schema=pa.schema([schema.field(c) for c in frame.columns]),
                                      preserve_index=False)
         if path.suffix == ".parquet":
-            pq.write_table(arrow, tmp, compression="zstd")
+            pq.write_table(arrow, str(tmp), compression="zstd")
         else:
-            pacsv.write_csv(arrow, tmp, pacsv.WriteOptions(quoting_style="needed"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class atomic_dir:
-    """Context manager yielding a temp folder that replaces ``target`` on success only."""
-
-    def __init__(self, target: str | Path):
-        self.target = Path(target)
-
-    def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            pacsv.write_csv(arrow, str(tmp), pacsv.WriteOptions(quoting_style="needed"))
 
 
 def partition_path(data_dir: str | Path, table: str, county: str) -> Path:

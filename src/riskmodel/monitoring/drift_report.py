@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.atomic import atomic_path
 from riskmodel.monitoring.drift import DriftResult, DriftThresholds, deterministic_sample, psi
 
 STATTEST = "riskmodel_psi"
@@ -102,10 +103,9 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
         snapshot = report.run(current_data=Dataset.from_pandas(c, data_definition=definition),
                               reference_data=Dataset.from_pandas(r, data_definition=definition))
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp_html = out_dir / ".report.html.tmp"
-    snapshot.save_html(str(tmp_html))
-    (out_dir / "report.html").write_bytes(_pin_ids(tmp_html.read_bytes()))
-    tmp_html.unlink()
+    with atomic_path(out_dir / "report.html") as tmp:
+        snapshot.save_html(str(tmp))
+        tmp.write_bytes(_pin_ids(tmp.read_bytes()))
     (out_dir / "report.json").write_text(snapshot.json(), encoding="utf-8")
     counts = {}
     for m in snapshot.dict()["metrics"]:

@@ -17,27 +17,22 @@ week or the new one, and a rerun repairs whatever a kill interrupted.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
-import fcntl
-import json
 import os
 import shutil
 import tempfile
-import time
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict
+
+from riskmodel.atomic import OLD_PREFIX as _OLD
+from riskmodel.atomic import replace_dir, write_atomic
 
 LOCK_NAME = ".weekly.lock"
 _STAGING = ".staging-"
-_OLD = ".old-"
 _JOURNAL = ".publish-"
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
 
 
 class RunLocked(RuntimeError):
@@ -48,20 +43,15 @@ class RunLocked(RuntimeError):
 def run_lock(out_dir: Path, timeout: float | None = None):
     """Hold ``OUT_DIR/.weekly.lock`` (blocking; ``timeout`` seconds then ``RunLocked``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(out_dir / LOCK_NAME, timeout=-1 if timeout is None else timeout, thread_local=False)
     try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise RunLocked(f"{out_dir}: another weekly run is writing here (lock {LOCK_NAME})") from None
-                time.sleep(0.1)
+        lock.acquire()
+    except Timeout:
+        raise RunLocked(f"{out_dir}: another weekly run is writing here (lock {LOCK_NAME})") from None
+    try:
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        lock.release()
 
 
 class Journal(BaseModel):
@@ -140,44 +130,8 @@ def staging(out_dir: Path, name: str):
         raise
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
+#: Make a staged folder visible as the week's folder in one step (``riskmodel.atomic``).
+publish = replace_dir
 
 
-def publish(tmp: Path, target: Path) -> None:
-    """Make ``tmp`` visible as ``target`` in one step, discarding the previous ``target``."""
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    if _exchange(tmp, target):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous week's files
-        return
-    old = target.with_name(f"{_OLD}{target.name}.{os.getpid()}")
-    os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a single file via a temp file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["LOCK_NAME", "Journal", "RunLocked", "publish", "recover", "run_lock", "staging", "write_atomic"]

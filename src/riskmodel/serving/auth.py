@@ -19,10 +19,10 @@ against the stored salted hash; a verified key is cached in-process for ``auth_c
 from __future__ import annotations
 
 import hashlib
-import time
 
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
@@ -40,19 +40,14 @@ class KeyCache:
 
     def __init__(self, ttl_s: float):
         self.ttl_s = ttl_s
-        self._items: dict[str, tuple[float, ApiKeyInfo]] = {}
+        self._items: TTLCache[str, ApiKeyInfo] | None = TTLCache(maxsize=10_000, ttl=ttl_s) if ttl_s > 0 else None
 
     def get(self, digest: str) -> ApiKeyInfo | None:
-        hit = self._items.get(digest)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
+        return None if self._items is None else self._items.get(digest)
 
     def put(self, digest: str, info: ApiKeyInfo) -> None:
-        if self.ttl_s > 0:
-            if len(self._items) > 10_000:
-                self._items.clear()
-            self._items[digest] = (time.monotonic() + self.ttl_s, info)
+        if self._items is not None:
+            self._items[digest] = info
 
 
 async def current_key(request: Request, raw: str | None = Security(api_key_header)) -> ApiKeyInfo:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from cachetools import TTLCache
 from pydantic import BaseModel
 
 from riskmodel.listing import ListPolicy, band_at_cutoffs
@@ -49,7 +49,8 @@ class ScoringService:
         self.metrics = metrics
         self.tz = ZoneInfo(serving.timezone)
         self.batcher = ScoreBatcher(self.score_now, serving.coalesce_max)
-        self._bands: dict[str, tuple[float, dict | None]] = {}
+        self._bands: TTLCache[str, dict | None] = TTLCache(maxsize=16, ttl=BAND_CACHE_S)
+        self._bands_lock = threading.Lock()  # TTLCache is not thread-safe; batches score in a worker thread
         self._batch_lock = threading.Lock()
 
     def today(self) -> dt.date:
@@ -68,12 +69,14 @@ class ScoringService:
         The scorer's own band is relative to the households scored together, meaningless for
         one household; the weekly run's stored scores give the real cut-offs (None until then).
         """
-        hit = self._bands.get(loaded.version)
-        if hit is None or hit[0] < time.monotonic():
+        with self._bands_lock:
+            cached = self._bands.get(loaded.version, self._bands)  # the cache itself: not cached
+        if cached is self._bands:
             policy = ListPolicy(capacity_share=float(getattr(loaded.scorer, "capacity_share", self.capacity_share)))
-            hit = (time.monotonic() + BAND_CACHE_S, self.store.score_cutoffs(policy.band_shares, loaded.version))
-            self._bands[loaded.version] = hit
-        cut = hit[1]
+            cached = self.store.score_cutoffs(policy.band_shares, loaded.version)
+            with self._bands_lock:
+                self._bands[loaded.version] = cached
+        cut = cached
         for r, band in zip(results, band_at_cutoffs([r["score"] for r in results], cut and cut["cutoffs"])):
             r["band"] = band
         return results

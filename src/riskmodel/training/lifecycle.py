@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from riskmodel.atomic import write_atomic
 from riskmodel.contract import load, load_truth
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
@@ -71,19 +71,6 @@ def version_tags(report: dict | None) -> dict[str, str]:
     w = report["window"]
     tags["backtest.window"] = f"{w['eval_dates'][0]}..{w['eval_dates'][-1]} (trained at {w['start']})"
     return tags
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _params(cfg: TrainConfig) -> dict[str, str]:
@@ -331,9 +318,9 @@ def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | 
     frame = scored[cols].copy()
     if explain:
         frame["risk_types"] = [";".join(v) if isinstance(v, list) else "" for v in scored["risk_types"]]
-    _write_atomic(Path(out), frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    write_atomic(Path(out), frame.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     return frame
 
 
 def write_json(obj, path: str | Path) -> None:
-    _write_atomic(Path(path), json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_atomic(Path(path), json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -151,7 +151,7 @@ def test_concurrent_runs_of_the_same_week_both_succeed_and_agree(tmp_path, panel
 def test_backfill_runs_weeks_in_order_and_chains_previous_weeks(tmp_path, panel, scorer, quick):
     seen = []
     out = run_backfill(None, "2025-05-12", "2025-06-02", tmp_path, panel=panel, scorer=scorer, config=quick,
-                       progress=seen.append)
+                       progress=lambda stage, done, total: seen.append(stage))
     weeks = [s["as_of"] for s in out]
     assert weeks == ["2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"]
     assert [s["previous_as_of"] for s in out] == [None, *weeks[:-1]]

@@ -71,6 +71,6 @@ def test_rows_are_the_features_and_outcomes_of_each_date():
 
 def test_no_usable_date_gives_an_empty_table_with_the_columns(panel):
     calls = []
-    table = training_table(panel, [AS_OF], horizon_weeks=26, cutoff="2024-09-05", progress=lambda i, n: calls.append(i))
+    table = training_table(panel, [AS_OF], horizon_weeks=26, cutoff="2024-09-05", progress=lambda stage, i, n: calls.append(i))
     assert len(table) == 0 and calls == []
     assert list(table.columns) == ["as_of", "household_id", "region_code", *feature_names(), "label"]

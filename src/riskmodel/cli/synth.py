@@ -65,7 +65,7 @@ def synth(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("simulating months", total=None)
-        result = generate(config, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        result = generate(config, progress=lambda stage, done, total: bar.update(task, completed=done, total=total))
         bar.update(task, description="writing files")
         write(result, out, format.value)
     rows = ", ".join(f"{name} {len(df):,}" for name, df in result.tables.items())

@@ -43,11 +43,11 @@ def weekly(
                   console=console, transient=True) as progress:
         task = progress.add_task("weekly run", total=len(STEPS))
 
-        def tick(step: str) -> None:
-            if step.startswith("week "):
-                progress.reset(task, description=step)
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage.startswith("week "):
+                progress.reset(task, description=stage)
             else:
-                progress.update(task, description=step, advance=1 if step in STEPS[1:] else 0)
+                progress.update(task, description=stage, completed=done, total=total)
 
         try:
             if backfill is not None:

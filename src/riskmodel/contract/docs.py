@@ -13,7 +13,6 @@ from pathlib import Path
 import yaml
 
 from riskmodel.atomic import write_atomic
-
 from riskmodel.contract.schema import (
     AMOUNT_LIMIT,
     FIRST_DATE,

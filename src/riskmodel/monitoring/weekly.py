@@ -28,7 +28,6 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +49,8 @@ from riskmodel.monitoring.drift import DriftThresholds, compute_drift
 from riskmodel.monitoring.performance import DecayThresholds, matured_reports, observed_precision, precision_summary
 from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
+from riskmodel.plain import plain
+from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer
 
 if TYPE_CHECKING:
@@ -224,12 +225,8 @@ def _store(store) -> Store | None:
     return s
 
 
-def _jsonable(obj):
-    return json.loads(json.dumps(obj, ensure_ascii=False, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
-
-
 def _dump(obj) -> str:
-    return json.dumps(_jsonable(obj), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    return json.dumps(plain(obj), ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
 
 
 def _reached(point: str) -> None:
@@ -237,7 +234,7 @@ def _reached(point: str) -> None:
 
 
 def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=None, store=None,
-               scheduler=None, progress: Callable[[str], None] | None = None, *, scorer=None, panel=None,
+               scheduler=None, progress: Progress = no_progress, *, scorer=None, panel=None,
                config: WeeklyConfig | None = None, lock_timeout: float | None = None,
                log_mlflow: bool | None = None) -> dict:
     """Run one week (see module docstring); returns the run summary (also in ``run_summary.json``).
@@ -254,8 +251,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
 
     def step(name: str) -> None:
         marks.append((name, time.perf_counter()))
-        if progress is not None:
-            progress(name)
+        progress(name, STEPS.index(name) if name in STEPS else len(STEPS), len(STEPS))
 
     step(STEPS[0])
     run = WeekRun(as_of=pd.Timestamp(as_of).normalize(), out_dir=Path(out_dir), model_uri=model_uri,
@@ -578,7 +574,7 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
 # --- backfill -------------------------------------------------------------------------------
 
 def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_uri: str | None = None,
-                 progress: Callable[[str], None] | None = None, **kwargs) -> list[dict]:
+                 progress: Progress = no_progress, **kwargs) -> list[dict]:
     """Run the weeks ``start, start + 7 days, … <= end`` in order (oldest first)."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
@@ -592,8 +588,8 @@ def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_ur
 
         kwargs["scorer"] = load_scorer(model_uri)
     out = []
-    for t in pd.date_range(start, end, freq=f"{every_days}D"):
-        if progress is not None:
-            progress(f"week {t:%Y-%m-%d}")
+    weeks = pd.date_range(start, end, freq=f"{every_days}D")
+    for i, t in enumerate(weeks):
+        progress(f"week {t:%Y-%m-%d}", i, len(weeks))
         out.append(run_weekly(data_dir, t, out_dir, model_uri=model_uri, **kwargs))
     return out

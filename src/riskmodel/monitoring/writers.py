@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.listing.followup import OUTCOME_ZH, STATUS_ZH
+from riskmodel.plain import plain
 
 #: Chinese headers of the people-facing files, in column order.
 HEADERS_ZH = {
@@ -85,20 +86,10 @@ def write_csv(lists: pd.DataFrame, path: Path) -> None:
     path.write_bytes(csv_bytes(lists))
 
 
-def _jsonable(value):
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is pd.NA or value is None or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:
     """Machine-readable list: run header, township capacities and rows (English keys, codes)."""
-    rows = [{k: _jsonable(v) for k, v in rec.items()} for rec in lists.to_dict("records")]
-    doc = {**header, "townships": [{k: _jsonable(v) for k, v in r.items()} for r in sizes.to_dict("records")],
+    rows = [{k: plain(v) for k, v in rec.items()} for rec in lists.to_dict("records")]
+    doc = {**header, "townships": [{k: plain(v) for k, v in r.items()} for r in sizes.to_dict("records")],
            "rows": rows}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 

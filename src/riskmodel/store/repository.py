@@ -23,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from riskmodel.contract.regions import county_of, township_of
 from riskmodel.listing import top_count
+from riskmodel.plain import plain
 from riskmodel.store.accounts import AccountsMixin, check_scope
 from riskmodel.store.models import (
     AccessLog,
@@ -45,7 +46,6 @@ from riskmodel.store.values import (
     _hash,
     _now,
     _optional,
-    _plain,
     _rows_for_week,
     _utc,
 )
@@ -282,21 +282,21 @@ class Store(AccountsMixin, VisitsMixin):
                 previous_rank = [prev.get(h) for h in df["household_id"].astype(str)]
                 new_on_list = [r is None for r in previous_rank]
             if "previous_rank" in df.columns:
-                previous_rank = _optional(df, "previous_rank", n, lambda v: None if _plain(v) is None else int(v))
+                previous_rank = _optional(df, "previous_rank", n, lambda v: None if plain(v) is None else int(v))
             if "new_on_list" in df.columns:
-                new_on_list = _optional(df, "new_on_list", n, lambda v: None if _plain(v) is None else bool(v))
+                new_on_list = _optional(df, "new_on_list", n, lambda v: None if plain(v) is None else bool(v))
             extra = {
                 "rank": [int(v) for v in df["rank"].to_numpy()],
                 "county_code": county_of(region).tolist(), "township_code": township_of(region).tolist(),
                 "new_on_list": new_on_list, "previous_rank": previous_rank,
-                "status": _optional(df, "status", n, lambda v: None if _plain(v) is None else str(v)),
-                "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if _plain(v) is None else str(v)),
-                "visited_on": _optional(df, "visited_on", n, lambda v: None if _plain(v) is None else _day(v)),
+                "status": _optional(df, "status", n, lambda v: None if plain(v) is None else str(v)),
+                "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if plain(v) is None else str(v)),
+                "visited_on": _optional(df, "visited_on", n, lambda v: None if plain(v) is None else _day(v)),
             }
             rows = _rows_for_week(df, as_of, run_meta, extra)
             conn.execute(delete(RiskListRow).where(RiskListRow.as_of == as_of))
             conn.execute(delete(RiskListRun).where(RiskListRun.as_of == as_of))
-            meta = {k: _plain(v) for k, v in run_meta.items() if k not in ("model_name", "model_version", "run_id")}
+            meta = {k: plain(v) for k, v in run_meta.items() if k not in ("model_name", "model_version", "run_id")}
             conn.execute(insert(RiskListRun).values(
                 as_of=as_of, model_name=run_meta.get("model_name"),
                 model_version=None if run_meta.get("model_version") is None else str(run_meta["model_version"]),
@@ -366,7 +366,7 @@ class Store(AccountsMixin, VisitsMixin):
         df = scores_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "score"), "scores")
         n = len(df)
-        extra = {"rank": _optional(df, "rank", n, lambda v: None if _plain(v) is None else int(v)),
+        extra = {"rank": _optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)),
                  "model_name": [run_meta.get("model_name")] * n}
         rows = _rows_for_week(df, as_of, run_meta, extra)
         with self._write() as conn:
@@ -450,7 +450,7 @@ class Store(AccountsMixin, VisitsMixin):
 
     def replace_visit_precision(self, as_of, table: pd.DataFrame) -> int:
         """Replace every office-week row with ``table`` (``PRECISION_COLUMNS`` but ``as_of``)."""
-        rows = [{**{c: _plain(r[c]) for c in PRECISION_COLUMNS if c != "as_of"}, "as_of": _day(as_of)}
+        rows = [{**{c: plain(r[c]) for c in PRECISION_COLUMNS if c != "as_of"}, "as_of": _day(as_of)}
                 for r in table.to_dict("records")]
         for r in rows:
             r["week"] = _day(r["week"])
@@ -479,7 +479,7 @@ class Store(AccountsMixin, VisitsMixin):
 
     def save_drift_summary(self, as_of, summary_dict: Mapping, model_version: str | None = None) -> int:
         """Store a week's drift summary (JSON-safe dict); returns its id."""
-        summary = _plain(dict(summary_dict))
+        summary = plain(dict(summary_dict))
         json.dumps(summary)  # fail here, clearly, rather than inside the driver
         with self._write() as conn:
             return conn.execute(insert(DriftSummary).values(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from riskmodel.contract.plausible import date_problem, id_problem, personal_data_problem, text_problem
 from riskmodel.contract.regions import VILLAGE_PATTERN
+from riskmodel.plain import plain
 
 
 class StoreError(ValueError):
@@ -102,26 +102,9 @@ def _hash(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
 
 
-def _plain(value):
-    """numpy/pandas scalars and containers → JSON-safe Python values (NaN → None)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
 def _codes(value) -> list[str] | None:
     """A list of codes/measures given as a list or a ';'-separated string."""
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return None
     if isinstance(value, str):
@@ -130,7 +113,7 @@ def _codes(value) -> list[str] | None:
 
 
 def _contrib(value) -> dict | None:
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return None
     if isinstance(value, str):
@@ -163,7 +146,7 @@ def _optional(df: pd.DataFrame, col: str, n: int, convert=None) -> list:
     if col not in df.columns:
         return [None] * n
     values = df[col].astype(object).tolist()
-    return [convert(v) if convert else _plain(v) for v in values]
+    return [convert(v) if convert else plain(v) for v in values]
 
 
 def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
@@ -175,8 +158,8 @@ def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: d
         "as_of": [as_of] * n, "household_id": hh, "region_code": region,
         "score": [float(v) for v in df["score"].to_numpy(dtype=float)],
         "probability": probability,
-        "band": _optional(df, "band", n, lambda v: None if _plain(v) is None else str(v)),
-        "category": _optional(df, "category", n, lambda v: None if _plain(v) is None else str(v)),
+        "band": _optional(df, "band", n, lambda v: None if plain(v) is None else str(v)),
+        "category": _optional(df, "category", n, lambda v: None if plain(v) is None else str(v)),
         "risk_types": _optional(df, "risk_types", n, _codes),
         "contributions": _optional(df, "contributions", n, _contrib),
         "measures": _optional(df, "measures", n, _codes),

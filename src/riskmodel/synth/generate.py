@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 from riskmodel.contract import Policy, atomic_dir, write_panel
 from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
+from riskmodel.progress import Progress
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.engine import simulate
 from riskmodel.synth.observable import observable_oracle
 from riskmodel.synth.tables import build_tables
 from riskmodel.synth.truth import to_arrow as truth_to_arrow
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,21 @@ class SynthResult:
 
 
 def generate(config: SynthConfig | None = None, *, progress: Progress | None = None, **overrides) -> SynthResult:
-    """Simulate a panel. Same config → identical frames. ``progress(done, total)`` is called per month."""
+    """Simulate a panel. Same config → identical frames. ``progress("months", done, total)`` is called per month."""
     config = config or SynthConfig()
     if overrides:
         config = SynthConfig(**{**config.model_dump(), **overrides})
+    months = None if progress is None else (lambda done, total: progress("months", done, total))
     if config.partitioned:
-        return _by_county(config, progress)
-    sim = simulate(config, progress)
+        return _by_county(config, months)
+    sim = simulate(config, months)
     tables, truth = build_tables(sim, config.seed)
     months = sim.truth["month_day"].astype("datetime64[D]")
     truth["p_identified_26w_observable"] = observable_oracle(tables, sim.policy, months, config.seed).reshape(-1)
     return SynthResult(config, tables, truth, sim.policy)
 
 
-def _by_county(config: SynthConfig, progress: Progress | None) -> SynthResult:
+def _by_county(config: SynthConfig, progress: Callable[[int, int], None] | None) -> SynthResult:
     """The county-by-county panel in memory (the same rows ``write_partitioned`` writes)."""
     from riskmodel.synth.partitioned import counties, regions_table
 

@@ -24,7 +24,6 @@ labels always come from ``panel.as_of(cutoff)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,17 +41,14 @@ from riskmodel.training.metrics import (
     per_date_metrics,
     ratio,
 )
+from riskmodel.progress import Progress
+from riskmodel.progress import no_progress as _noop
 from riskmodel.training.model import CalibratedLightGBM, LogisticBaseline
 
-Progress = Callable[[str, int, int], None]
 #: Subgroups reported for recall@k: label → column of the evaluation frame.
 SUBGROUPS = {"household_type": "household_type", "any_disabled": "any_disabled", "elderly_only": "elderly_only",
              "county": "county"}
 PROBABILISTIC = ("lightgbm", "logistic", "oracle")
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel, TABLES
 from riskmodel.contract.io import to_file_frame
+from riskmodel.plain import plain
 
 HOUSEHOLD_COLUMNS = TABLES["households"].names
 NESTED_TABLES = ("members", "income", "medical_claims", "assistance", "events", "monitoring")
@@ -76,9 +76,8 @@ def records_to_panel(records: pd.DataFrame, policy=None) -> Panel:
 
 
 def _jsonable(v):
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    return json.dumps(v, ensure_ascii=False)
+    v = plain(v)
+    return None if v is None else json.dumps(v, ensure_ascii=False)
 
 
 def encode_output(scored: pd.DataFrame) -> pd.DataFrame:

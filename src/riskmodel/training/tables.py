@@ -6,7 +6,7 @@ a table of both can only sit above them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -14,6 +14,7 @@ from riskmodel.contract import Panel
 from riskmodel.features import build_features, feature_names
 from riskmodel.labels import outcomes
 from riskmodel.listing import HORIZON_WEEKS
+from riskmodel.progress import Progress, no_progress
 
 
 def as_of_dates(start, end, every_weeks: int = 4) -> pd.DatetimeIndex:
@@ -30,13 +31,13 @@ def training_table(
     horizon_weeks: int = HORIZON_WEEKS,
     cutoff=None,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = no_progress,
 ) -> pd.DataFrame:
     """Rows (as_of, household_id, region_code, <features>, label) with mature labels only.
 
     Only records reported by ``cutoff`` (default: the panel's cut-off) are ever read, and an
     as-of date is used only if its label window ends by the cut-off, so no label window
-    crosses it. ``progress(done, total)`` is called after each date.
+    crosses it. ``progress("training table", done, total)`` is called after each date.
     """
     cut = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     horizon = pd.Timedelta(weeks=horizon_weeks)
@@ -52,8 +53,7 @@ def training_table(
         feats.insert(0, "as_of", t)
         feats["label"] = labels["label"].to_numpy()
         parts.append(feats)
-        if progress is not None:
-            progress(i, len(usable))
+        progress("training table", i, len(usable))
     if not parts:
         cols = ["as_of", "household_id", "region_code", *feature_names(), "label"]
         empty = build_features(known, cut).iloc[:0]

@@ -1,14 +1,15 @@
 """Region codes (统计用区划代码): a village's 12 digits start with its township's 9 and its
-county's 6. The widths are defined here once; lists, capacities, the store and the API's
-region scopes cut codes with these."""
+county's 6 (the widths are the schema's ``REGION_DIGITS``). Lists, capacities, the store and
+the API's region scopes cut codes with these."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-COUNTY_DIGITS = 6
-TOWNSHIP_DIGITS = 9
-VILLAGE_DIGITS = 12
+from riskmodel.contract.schema import COUNTY_DIGITS, REGION_DIGITS
+
+TOWNSHIP_DIGITS = REGION_DIGITS["township"]
+VILLAGE_DIGITS = REGION_DIGITS["village"]
 #: A region prefix an office key or a list query may name: a county or a township.
 PREFIX_DIGITS = (COUNTY_DIGITS, TOWNSHIP_DIGITS)
 VILLAGE_PATTERN = rf"\d{{{VILLAGE_DIGITS}}}"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from riskmodel.contract.regions import county_of
 from riskmodel.contract.schema import ONE_OFF_PROGRAMS
 
 OUTCOMES = ("confirmed_at_risk", "not_at_risk", "already_assisted", "not_home")
@@ -157,7 +158,7 @@ def visit_facts(latest: pd.DataFrame, tables: Mapping[str, pd.DataFrame], as_of,
     ids = visited_on.index
     return pd.DataFrame({
         "household_id": ids.to_numpy(dtype=object),
-        "county_code": ids.map(region).astype(str).str[:6].to_numpy(),
+        "county_code": county_of(ids.map(region).astype(str)).to_numpy(),
         "visited_on": visited_on.to_numpy(),
         "outcome": latest["outcome"].to_numpy(),
         "reported_since": ids.isin(list(news)), "assisted": ids.isin(assisted), "identified": ids.isin(identified),

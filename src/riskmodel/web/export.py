@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from riskmodel.contract.regions import TOWNSHIP_DIGITS
 from riskmodel.monitoring import writers
 
 
@@ -39,7 +40,7 @@ def county_workbook(out_dir: str | None, as_of: dt.date, county: str, prefix: st
         return None
     rows["previous_rank"] = rows["previous_rank"].astype("Int64")  # JSON null made it float
     sizes = pd.DataFrame(doc["townships"])
-    sizes = sizes[sizes["township_code"].astype(str).str.startswith(scope[:9])]
+    sizes = sizes[sizes["township_code"].astype(str).str.startswith(scope[:TOWNSHIP_DIGITS])]
     sizes = sizes[sizes["county_code"].astype(str) == county].reset_index(drop=True)
     region = ("县代码", county) if scope == county else ("区划代码", scope)
     data = writers.list_workbook(rows, header, sizes, region=region)

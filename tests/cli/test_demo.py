@@ -29,7 +29,8 @@ def test_demo_generates_trains_promotes_and_writes_the_weekly_lists(tmp_path):
     sheet = load_workbook(books[0], read_only=True).worksheets[0]
     assert any("户" in str(c.value) or "风险" in str(c.value) for row in sheet.iter_rows(max_row=3) for c in row)
     report = json.loads((tmp_path / "demo" / "evaluation.json").read_text("utf-8"))
-    assert report, "evaluation JSON written"
+    assert {"lightgbm", "logistic", "rule"} <= set(report["models"])
+    assert 0 < report["models"]["lightgbm"]["pr_auc"] <= 1
     assert "champion" in proc.stdout
     key_line = next(line for line in proc.stdout.splitlines() if line.startswith("demo API key"))
     assert key_line.split()[-1].startswith("rk_")

@@ -24,6 +24,8 @@ class FakeScorer:
     """Scores by out-of-pocket medical cost, member count and events: deterministic, vectorised."""
 
     model_name = "riskmodel"
+    capacity_share = 0.02
+    reference = None
 
     def __init__(self, version: str = "1", delay_s: float = 0.0):
         self.model_version = version
@@ -68,6 +70,10 @@ class FakeScorer:
 
     def columns(self, panel, as_of, *, explain=None) -> dict:
         return {c: v.to_numpy() for c, v in self.score(panel, as_of, explain=explain).items()}
+
+    def score_features(self, feats, panel, as_of, *, explain=None) -> pd.DataFrame:
+        """The weekly run's entry: the fake needs no features, it scores the panel's households."""
+        return self.score(panel, as_of, explain=explain)
 
 
 class Registry:

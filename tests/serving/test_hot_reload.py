@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import uvicorn
-from tests.serving.serving_fakes import Registry, auth, household
+from tests.serving.serving_fakes import FakeScorer, Registry, auth, household
 
 from riskmodel.serving import ServingSettings, create_app
 
@@ -123,7 +123,7 @@ def test_a_new_version_is_warmed_up_before_requests_see_it():
     from riskmodel.serving.model_holder import ModelHolder
 
     seen: list[tuple[str, object]] = []
-    holder = ModelHolder(lambda uri: uri, "models:/riskmodel@champion", name="riskmodel",
+    holder = ModelHolder(lambda uri: FakeScorer(), "models:/riskmodel@champion", name="riskmodel",
                          resolver=lambda: "3", warm=lambda loaded: seen.append((loaded.version, holder.current)))
     assert holder.refresh()
     assert seen == [("3", None)]  # warmed while the previous model (none) was still served
@@ -136,6 +136,22 @@ def test_a_failing_warm_up_does_not_stop_the_model_loading():
     def broken(loaded):
         raise ValueError("example does not score")
 
-    holder = ModelHolder(lambda uri: uri, "models:/riskmodel@champion", name="riskmodel", resolver=lambda: "4",
+    holder = ModelHolder(lambda uri: FakeScorer(), "models:/riskmodel@champion", name="riskmodel", resolver=lambda: "4",
                          warm=broken)
     assert holder.refresh() and holder.current.version == "4"
+
+
+def test_a_loader_that_returns_no_scorer_is_a_load_error():
+    from riskmodel.serving.model_holder import ModelHolder
+
+    holder = ModelHolder(lambda uri: uri, "models:/riskmodel@champion", name="riskmodel", resolver=lambda: "5")
+    assert not holder.refresh() and holder.current is None
+    assert holder.last_error == "TypeError: models:/riskmodel/5: the loader returned a str, not a scorer"
+
+
+def test_the_scorer_and_the_test_fakes_keep_one_protocol():
+    from tests.monitoring.panels import make_scorer
+
+    from riskmodel.scoring import ScorerProtocol
+
+    assert isinstance(make_scorer(), ScorerProtocol) and isinstance(FakeScorer(), ScorerProtocol)

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from riskmodel.contract import load, load_truth, validate_dir
 from riskmodel.synth import SynthConfig, generate, generate_to, write
@@ -222,7 +223,7 @@ def test_the_oracle_ranks_well_and_is_not_a_certainty(synth_dir, synth_panel):
 
 def test_config_is_frozen_and_checked():
     cfg = SynthConfig(households=100)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         cfg.households = 5
     with pytest.raises(ValueError):
         SynthConfig(start="2024-01-01", end="2023-01-01")

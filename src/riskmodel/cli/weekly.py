@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -36,7 +37,11 @@ def weekly(
     cfg = WeeklyConfig()
     if config is not None:
         raw = yaml.safe_load(config.read_text("utf-8")) or {}
-        cfg = WeeklyConfig.from_mapping(raw.get("monitoring", raw))
+        try:
+            cfg = WeeklyConfig.model_validate(raw.get("monitoring", raw))
+        except ValidationError as exc:
+            console.print(f"[red]error:[/red] {config.name}: {exc}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
     db = get_settings().database_url if store else None
     common = dict(model_uri=model, capacity=capacity, store=db, scheduler=scheduler, config=cfg)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

@@ -1,10 +1,10 @@
 """Fast lookups on contract-typed columns (ids are ``string[pyarrow]``).
 
 One place for the Arrow tricks the validator, the feature pipeline and the explanations share:
-pandas 2.x converts Arrow strings to Python objects for ``isin``/``get_indexer``, ~10× slower
-on millions of ids. At the other end, the API scores panels of one household, where every
-Arrow or pandas call is a fixed cost of 15–200 µs; so lookups on small inputs go through
-Python dicts (about 1 µs) and give exactly the same answers.
+pandas 2.x converts Arrow strings to Python objects for ``isin``/``get_indexer``, an order of
+magnitude slower on millions of ids. At the other end, the API scores panels of one household,
+where every Arrow or pandas call has a fixed cost far above a dict lookup; so lookups on small
+inputs go through Python dicts and give exactly the same answers.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def equals(s, *values: str) -> np.ndarray:
 class Columns:
     """A typed table's columns as arrays, each taken out of its frame once.
 
-    The first read of a pandas column builds a Series (30–100 µs on the machines here); the
+    The first read of a pandas column builds a Series (a fixed cost per column); the
     API's one-household panels read about a hundred columns per request between the checks,
     the features and the category rule, so those read them through this. numpy dtypes come
     back as numpy arrays (zero-copy), the others as pandas arrays (Arrow strings,

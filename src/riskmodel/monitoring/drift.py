@@ -36,10 +36,11 @@ report (``evidently_report``) and MLflow/store adapters live in the weekly run.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 #: Name prefixes of features measured in yuan (normalised by the monitoring line). Ratios and
 #: shares (``income_line_ratio_*``, ``income_share_*``, ``oop_income_ratio_*``) are unitless already.
@@ -49,9 +50,10 @@ MONEY_PREFIXES = ("income_pc_", "income_yoy_change_", "income_volatility_", "oop
 CLOCK_PREFIXES = ("days_since_", "days_registered", "years_since_")
 
 
-@dataclass(frozen=True)
-class DriftThresholds:
+class DriftThresholds(BaseModel):
     """Configurable alert thresholds (defaults are the usual PSI conventions)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     feature_psi: float = 0.2
     """A feature is drifted when its PSI reaches this."""
@@ -91,14 +93,6 @@ class DriftThresholds:
     min_county_households: int = 200
     min_township_households: int = 100
     """Regions with fewer registered households are not judged on their own (too few to tell)."""
-
-    @classmethod
-    def from_mapping(cls, raw: dict | None) -> DriftThresholds:
-        raw = dict(raw or {})
-        unknown = set(raw) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"drift thresholds: unknown keys {sorted(unknown)}")
-        return cls(**raw)
 
 
 @dataclass
@@ -481,7 +475,7 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
         "reference_rows_used": season_note,
         "money_features_normalised": sorted(money),
         "clock_features_ignored": sorted(clock),
-        "thresholds": asdict(thresholds),
+        "thresholds": thresholds.model_dump(),
         "method": "PSI over reference-decile bins on all rows (effect size, no p-values)",
     }
     return DriftResult(per, summary, ref, cur, tuple(money), line, reference_as_of, as_of)

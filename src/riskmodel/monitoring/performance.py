@@ -10,16 +10,17 @@ else the first matured week of the same model version), so it shows long before 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 from sklearn.metrics import average_precision_score
 
 
-@dataclass(frozen=True)
-class DecayThresholds:
+class DecayThresholds(BaseModel):
     """Retraining is recommended when a matured week falls below these."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     pr_auc_ratio: float = 0.8
     """PR-AUC below this share of the reference PR-AUC."""
@@ -30,14 +31,6 @@ class DecayThresholds:
     """Observed/predicted positive rate outside [low, high]."""
     min_positives: int = 20
     """Fewer identified households than this: report, but do not judge decay."""
-
-    @classmethod
-    def from_mapping(cls, raw: dict | None) -> DecayThresholds:
-        raw = dict(raw or {})
-        unknown = set(raw) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"decay thresholds: unknown keys {sorted(unknown)}")
-        return cls(**raw)
 
 
 def _r(x: float) -> float | None:
@@ -110,7 +103,7 @@ def judge_decay(week: dict, reference: dict | None, thresholds: DecayThresholds 
 
 
 def thresholds_dict(t: DecayThresholds) -> dict:
-    return asdict(t)
+    return t.model_dump()
 
 
 # --- observed precision of visits -----------------------------------------------------------
@@ -191,7 +184,7 @@ def precision_summary(table: pd.DataFrame, as_of) -> dict:
 
 # --- performance on matured weeks -----------------------------------------------------------
 
-def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, scorer, horizon_weeks: int,
+def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, horizon_weeks: int,
                     decay: DecayThresholds) -> dict:
     """Reports for earlier weeks (folders ``weeks`` of ``out_dir``) whose labels matured by the cut-off."""
     import json
@@ -224,14 +217,9 @@ def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, scorer, h
     reasons: list[str] = []
     reference = None
     if latest is not None:
-        meta_metrics = (getattr(scorer, "meta", None) or {}).get("metrics") or {}
-        if meta_metrics.get("pr_auc"):
-            reference = {"pr_auc": meta_metrics.get("pr_auc"), "recall_at_capacity": meta_metrics.get("recall_at_capacity"),
-                         "source": "model test metrics"}
-        else:
-            same = [r for w, r in sorted(reports.items()) if r.get("model_version") == latest.get("model_version")]
-            if same and same[0]["as_of"] != latest["as_of"]:
-                reference = {**same[0], "source": f"first matured week of this model version ({same[0]['as_of']})"}
+        same = [r for w, r in sorted(reports.items()) if r.get("model_version") == latest.get("model_version")]
+        if same and same[0]["as_of"] != latest["as_of"]:
+            reference = {**same[0], "source": f"first matured week of this model version ({same[0]['as_of']})"}
         reasons = judge_decay(latest, reference, decay)
     return {
         "written": written,

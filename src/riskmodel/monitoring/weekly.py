@@ -51,7 +51,7 @@ from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
 from riskmodel.plain import plain
 from riskmodel.progress import Progress, no_progress
-from riskmodel.scoring import Scorer
+from riskmodel.scoring import Scorer, ScorerProtocol
 
 if TYPE_CHECKING:
     from riskmodel.store import Store
@@ -68,23 +68,15 @@ STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "
 SCORE_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category")
 
 
-@dataclass(frozen=True)
-class WeeklyConfig:
+class WeeklyConfig(BaseModel):
     """Thresholds for drift and decay alerts (``monitoring:`` section of a YAML, or defaults)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     drift: DriftThresholds = DriftThresholds()
     decay: DecayThresholds = DecayThresholds()
     evidently: bool = True
-    """Render the Evidently HTML/JSON report (about 10 s whatever the size; the alert does not need it)."""
-
-    @classmethod
-    def from_mapping(cls, raw: dict | None) -> WeeklyConfig:
-        raw = dict(raw or {})
-        unknown = set(raw) - {"drift", "decay", "evidently"}
-        if unknown:
-            raise ValueError(f"monitoring config: unknown keys {sorted(unknown)} (allowed: drift, decay, evidently)")
-        return cls(DriftThresholds.from_mapping(raw.get("drift")), DecayThresholds.from_mapping(raw.get("decay")),
-                   bool(raw.get("evidently", True)))
+    """Render the Evidently HTML/JSON report (the alert does not need it)."""
 
 
 # --- scoring as per-household maps ---------------------------------------------------------
@@ -127,7 +119,7 @@ def score_households(panel, scorer, as_of, *, client=None, n_partitions: int = D
         feats = pd.concat([f for f, _ in done], ignore_index=True)
         scores = pd.concat([s for _, s in done], ignore_index=True)
     feats = feats.sort_values("household_id", kind="mergesort", ignore_index=True)
-    return feats, _rerank(scores, getattr(scorer, "capacity_share", None))
+    return feats, _rerank(scores, scorer.capacity_share)
 
 
 def _client(scheduler):
@@ -171,10 +163,10 @@ def training_reference(scorer) -> pd.DataFrame | None:
     """The reference sample logged with the model (``Scorer.reference``), if it has one.
 
     Models trained by ``train_job`` carry one (``riskmodel.training.reference``: training
-    snapshots with as-of dates, scores and probabilities, no identifiers); older models and
-    stand-ins do not, and the weekly run falls back to the same date a year earlier.
+    snapshots with as-of dates, scores and probabilities, no identifiers); older models do
+    not, and the weekly run falls back to the same date a year earlier.
     """
-    ref = getattr(scorer, "reference", None)  # stand-in scorers in tests may lack the attribute
+    ref = scorer.reference
     if callable(ref):
         ref = ref()
     return ref.copy() if isinstance(ref, pd.DataFrame) and len(ref) else None
@@ -307,7 +299,7 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
                                          risk_types(), run.monitoring, loaded.client)
     step("performance")
     cutoff = min(loaded.cutoff, run.as_of)
-    perf = matured_reports(loaded.panel, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, loaded.scorer,
+    perf = matured_reports(loaded.panel, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff,
                            run.horizon_weeks, run.monitoring.decay)
     precision = _observed(run, loaded, cutoff, follow["visits"])
     alerts = week_alerts(drift_summary, perf)
@@ -484,12 +476,12 @@ def _publish(run: WeekRun, loaded: Loaded, tmp: Path, copies, table, contributio
     journal.finish(run.out_dir, _reached)
 
 
-def scorer_model_name(scorer) -> str | None:
-    return getattr(scorer, "model_name", None)
+def scorer_model_name(scorer: ScorerProtocol) -> str | None:
+    return scorer.model_name
 
 
-def _version(scorer) -> str | None:
-    v = getattr(scorer, "model_version", None)
+def _version(scorer: ScorerProtocol) -> str | None:
+    v = scorer.model_version
     return None if v is None else str(v)
 
 

@@ -21,6 +21,7 @@ and ``measures`` (None elsewhere).
 from __future__ import annotations
 
 import json
+from typing import Protocol, runtime_checkable
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,6 +39,25 @@ OUTPUT_COLUMNS = ("household_id", "region_code", "score", "probability", "rank",
 #: line, as features.yaml defines them (NaN for a model without them or a household without income).
 PROJECTED_INCOME = {"projected_income_pc": "projected_income_pc_year",
                     "projected_income_line_ratio": "projected_income_line_ratio"}
+
+
+@runtime_checkable
+class ScorerProtocol(Protocol):
+    """What the weekly run, the API and the pages read of a scorer: ``Scorer`` and the test
+    fakes alike (a fake without one of these fails at once, not in a hidden branch)."""
+
+    model_name: str
+    model_version: str | None
+    capacity_share: float
+    #: The drift reference sample: a DataFrame, a callable returning one, or None.
+    reference: object
+
+    def score(self, panel: Panel, as_of, *, explain: Iterable[str] | int | None = None) -> pd.DataFrame: ...
+
+    def columns(self, panel: Panel, as_of, *, explain: Iterable[str] | int | None = None) -> dict[str, object]: ...
+
+    def score_features(self, feats: pd.DataFrame, panel: Panel, as_of, *,
+                       explain: Iterable[str] | int | None = None) -> pd.DataFrame: ...
 
 
 class Scorer:
@@ -191,4 +211,4 @@ class Scorer:
                    model_version=model_version, capacity_share=float(meta.get("capacity_share", CAPACITY_SHARE)), meta=meta)
 
 
-__all__ = ["OUTPUT_COLUMNS", "Scorer"]
+__all__ = ["OUTPUT_COLUMNS", "Scorer", "ScorerProtocol"]

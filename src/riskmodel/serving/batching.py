@@ -1,7 +1,7 @@
 """Dynamic batching of single-household score requests, on the event loop's own thread.
 
-Scoring one household costs a fixed ~5 ms (building a panel, the contract's cross-row checks,
-the feature pipeline, LightGBM, reasons) plus well under a millisecond per extra household.
+Scoring one household has a fixed cost (building a panel, the contract's cross-row checks,
+the feature pipeline, LightGBM, reasons) far above the cost of each extra household.
 A request's job is queued and a flush is scheduled for the loop's next turn, so every
 request that arrived with it is scored in the same call; while a batch is being scored the
 loop is busy, the requests arriving meanwhile wait in the socket buffers and all of them make

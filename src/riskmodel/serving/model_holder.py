@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from riskmodel.scoring import ScorerProtocol
+
 log = logging.getLogger("riskmodel.serving")
 
 ScorerLoader = Callable[[str], Any]
@@ -77,9 +79,11 @@ class ModelHolder:
                         return False
                     uri = f"models:/{self.name}/{version}"
                 scorer = self.loader(uri)
-                version = str(version if version is not None else getattr(scorer, "model_version", "unknown"))
+                if not isinstance(scorer, ScorerProtocol):
+                    raise TypeError(f"{uri}: the loader returned a {type(scorer).__name__}, not a scorer")
+                version = str(version if version is not None else (scorer.model_version or "unknown"))
                 extra = self.info(version) if self.info else {}
-                loaded = LoadedModel(scorer, str(getattr(scorer, "model_name", self.name)), version, uri,
+                loaded = LoadedModel(scorer, str(scorer.model_name or self.name), version, uri,
                                      dt.datetime.now(dt.timezone.utc), extra)
             except Exception as exc:  # keep serving the old model; /readyz and the log say why
                 self.last_error = f"{type(exc).__name__}: {exc}"

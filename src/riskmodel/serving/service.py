@@ -34,6 +34,7 @@ from riskmodel.store import ApiKeyInfo, Store
 #: Seconds a week's band cut-offs are reused before the store is asked again.
 BAND_CACHE_S = 300
 _BATCH_LOC = ["body", "households"]
+_MISSING = object()
 
 
 class ScoringService:
@@ -70,9 +71,9 @@ class ScoringService:
         one household; the weekly run's stored scores give the real cut-offs (None until then).
         """
         with self._bands_lock:
-            cached = self._bands.get(loaded.version, self._bands)  # the cache itself: not cached
-        if cached is self._bands:
-            policy = ListPolicy(capacity_share=float(getattr(loaded.scorer, "capacity_share", self.capacity_share)))
+            cached = self._bands.get(loaded.version, _MISSING)
+        if cached is _MISSING:
+            policy = ListPolicy(capacity_share=float(loaded.scorer.capacity_share))
             cached = self.store.score_cutoffs(policy.band_shares, loaded.version)
             with self._bands_lock:
                 self._bands[loaded.version] = cached

@@ -184,7 +184,7 @@ def model_panel(store, holder) -> dict:
     loaded = holder.current if holder is not None else None
     metrics = {}
     if loaded is not None:
-        metrics = loaded.info.get("metrics") or getattr(loaded.scorer, "metrics", None) or {}
+        metrics = loaded.info.get("metrics") or {}
     drift = store.latest_drift()
     summary = (drift or {}).get("summary") or {}
     features = summary.get("drifted_features") or []

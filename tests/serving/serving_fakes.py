@@ -71,10 +71,6 @@ class FakeScorer:
     def columns(self, panel, as_of, *, explain=None) -> dict:
         return {c: v.to_numpy() for c, v in self.score(panel, as_of, explain=explain).items()}
 
-    def score_features(self, feats, panel, as_of, *, explain=None) -> pd.DataFrame:
-        """The weekly run's entry: the fake needs no features, it scores the panel's households."""
-        return self.score(panel, as_of, explain=explain)
-
 
 class Registry:
     """Stands in for the MLflow registry: an alias pointing at a version, and a loader."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from riskmodel.cli import contract, demo, features, serving, synth, training, users, visits, weekly
+from riskmodel.cli import contract, demo, features, replay, serving, synth, training, users, visits, weekly
 
 app = typer.Typer(
     name="riskmodel",
@@ -20,7 +20,7 @@ def _root() -> None:
 
 
 #: The stage modules, each with ``register(app)`` (tests/cli/test_app.py checks none is left out).
-STAGES = (contract, synth, features, training, serving, users, weekly, visits, demo)
+STAGES = (contract, synth, features, training, serving, users, weekly, visits, replay, demo)
 for _stage in STAGES:
     _stage.register(app)
 

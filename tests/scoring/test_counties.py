@@ -28,7 +28,7 @@ def test_named_households_are_explained_wherever_their_county(scorer, synth_pane
 
 
 def test_score_job_writes_the_same_csv_for_both_layouts(scorer, synth_dir, synth_parts_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("riskmodel.scoring.load_scorer", lambda uri=None: scorer)
+    monkeypatch.setattr("riskmodel.training.scorers.load_scorer", lambda uri=None: scorer)
     score_job(synth_dir, as_of=AS_OF, out=tmp_path / "single.csv", explain=20)
     score_job(synth_parts_dir, as_of=AS_OF, out=tmp_path / "parts.csv", explain=20)
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "single.csv").read_bytes()
@@ -37,7 +37,7 @@ def test_score_job_writes_the_same_csv_for_both_layouts(scorer, synth_dir, synth
 def test_a_two_worker_cluster_scores_the_counties_like_one_process(scorer, synth_panel, synth_dir, synth_parts_dir,
                                                                     tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr("riskmodel.scoring.load_scorer", lambda uri=None: scorer)
+    monkeypatch.setattr("riskmodel.training.scorers.load_scorer", lambda uri=None: scorer)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         got = score_by_county(scorer, synth_parts_dir, AS_OF, explain=40, client=client)

@@ -187,7 +187,7 @@ def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig, pro
     from riskmodel.scoring import Scorer
 
     if cfg.model_uri is not None:
-        from riskmodel.scoring import load_scorer
+        from riskmodel.training.scorers import load_scorer
 
         scorer, note = load_scorer(cfg.model_uri), f"model {cfg.model_uri}"
     else:

@@ -160,16 +160,20 @@ def test_lookups_through_the_loaders_distinct_values_give_the_same_answers(tmp_p
     from riskmodel.contract.columns import distinct_of
     from riskmodel.contract.example import example_tables, write_tables
 
-    panel = load(write_tables(example_tables(), tmp_path / "d", "parquet"))
+    tables = example_tables()
+    tables["income"] = pd.concat([tables["income"]] * 20, ignore_index=True)  # more rows than the small path
+    tables["income"]["month"] = [f"{2000 + i // 12}-{i % 12 + 1:02d}" for i in range(len(tables["income"]))]
+    tables["income"]["reported_on"] = "2024-01-01"
+    panel = load(write_tables(tables, tmp_path / "d", "parquet"))
     ids = panel.income["household_id"]
     assert distinct_of(ids) is not None  # the loader noted H001 H001 H002 H003's distinct values
     index = panel.households["household_id"]
     plain = pd.array(list(ids), dtype=ID_DTYPE)
     assert distinct_of(plain) is None
-    assert positions(ids, index).tolist() == positions(plain, index).tolist() == [0, 0, 1, 2]
+    assert positions(ids, index).tolist() == positions(plain, index).tolist() == [0, 0, 1, 2] * 20
     ids.array[0] = "H003"  # data swapped in place: the noted values no longer apply
     assert distinct_of(ids) is None
-    assert positions(ids, index).tolist() == [2, 0, 1, 2]
+    assert positions(ids, index).tolist() == [2, 0, 1, 2] + [0, 0, 1, 2] * 19
 
 
 def test_distinct_values_of_a_column_with_empty_and_padded_cells_point_at_the_right_rows():
@@ -180,7 +184,7 @@ def test_distinct_values_of_a_column_with_empty_and_padded_cells_point_at_the_ri
     tables = example_tables()
     spells = tables["assistance"]
     # empty, padded and repeated member ids: the loader strips and encodes them
-    tables["assistance"] = pd.concat([spells] * 3, ignore_index=True)
+    tables["assistance"] = pd.concat([spells] * 30, ignore_index=True)  # more rows than the small path takes
     tables["assistance"].loc[3, "member_id"] = " M002 "
     panel = Panel.from_frames(tables)  # raises if any member_in_household/references lookup went wrong
     member_ids = panel.assistance["member_id"]
@@ -188,4 +192,4 @@ def test_distinct_values_of_a_column_with_empty_and_padded_cells_point_at_the_ri
     plain = pd.array(list(member_ids), dtype=ID_DTYPE)
     index = panel.members["member_id"]
     assert positions(member_ids, index).tolist() == positions(plain, index).tolist()
-    assert member_ids.isna().sum() == 2 and member_ids.tolist()[3] == "M002"
+    assert member_ids.isna().sum() == 29 and member_ids.tolist()[3] == "M002"

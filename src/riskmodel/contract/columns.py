@@ -97,16 +97,16 @@ def positions(values, index) -> np.ndarray:
     """Position of each value in ``index`` (first match), -1 where absent or missing."""
     if len(values) == 0:
         return np.empty(0, dtype=np.intp)
-    known = distinct_of(values)
-    if known is not None and len(known[0]) < len(values):
-        found = positions(known[0], index)
-        return np.append(found, -1)[known[1]]
     if len(values) <= SMALL and len(index) <= SMALL:
         first: dict[str, int] = {}
         for i, key in enumerate(text_values(index)):
             if key is not None:
                 first.setdefault(key, i)
         return np.array([first.get(v, -1) for v in text_values(values)], dtype=np.intp)
+    known = distinct_of(values) if len(values) > SMALL else None
+    if known is not None and len(known[0]) < len(values):
+        found = positions(known[0], index)
+        return np.append(found, -1)[known[1]]
     vals, keys = arrow_text(values), arrow_text(index)
     if keys.type != vals.type:
         keys = keys.cast(vals.type)

@@ -92,11 +92,16 @@ def test_observed_precision_per_office_reaches_the_summary_and_the_store(tmp_pat
     assert len(csv) == len(store.visit_precision())
 
 
-def test_observed_precision_is_a_metric_of_the_weekly_mlflow_run(tmp_path, panel, quick, store):
+def test_observed_precision_is_a_metric_of_the_weekly_mlflow_run(tmp_path, panel, quick, store, monkeypatch):
     import mlflow
 
     from riskmodel.settings import get_settings
     from tests.monitoring.panels import make_scorer
+
+    # an absolute URI of its own: MLflow caches its database engine by URI, and the relative
+    # default would be shared with the next test that logs a weekly run
+    monkeypatch.setenv("RISKMODEL_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'own-mlflow.db'}")
+    get_settings.cache_clear()
 
     scorer = make_scorer(model_version="3")
     out = tmp_path / "out"

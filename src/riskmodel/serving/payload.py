@@ -48,6 +48,8 @@ def _err(loc: list, msg: str, typ: str, value: Any = None) -> dict:
 
 #: Child tables with a household_id column (a claim belongs to a household through its member).
 _OWNED = frozenset(t for t in CHILD_TABLES if "household_id" in TABLES[t].names)
+#: Tables whose rows belong to a household through a member (no household_id column).
+MEMBER_KEYED = frozenset(t for t in CHILD_TABLES if t not in _OWNED)
 
 
 def payload_rows(payloads: Sequence, prefix: list) -> tuple[dict[str, list], dict, list[dict]]:
@@ -66,7 +68,7 @@ def payload_rows(payloads: Sequence, prefix: list) -> tuple[dict[str, list], dic
         rows["households"].append((p.household, hid))
         origin["households"].append((base, "household", None))
         members = p.members or []
-        member_ids = {m.member_id for m in members} if p.medical_claims else set()
+        member_ids = {m.member_id for m in members} if (p.medical_claims or p.member_status) else set()
         for table in CHILD_TABLES:
             owned = table in _OWNED
             for j, row in enumerate(getattr(p, table) or []):
@@ -75,7 +77,7 @@ def payload_rows(payloads: Sequence, prefix: list) -> tuple[dict[str, list], dic
                     errors.append(_err([*base, table, j, "household_id"],
                                        f"must be the household's id {hid!r} (or left out)", "contract.household_id",
                                        own))
-                if table == "medical_claims" and row.member_id not in member_ids:
+                if table in MEMBER_KEYED and row.member_id not in member_ids:
                     errors.append(_err([*base, table, j, "member_id"], "not a member of this household (members)",
                                        "contract.references", row.member_id))
                 rows[table].append((row, hid))
@@ -298,7 +300,7 @@ def panel_payloads(panel: Panel, household_ids, *, as_of=None) -> list[dict]:
     grouped: dict[str, dict[str, list]] = {}
     for name in ("households", *CHILD_TABLES):
         frame = to_file_frame(TABLES[name], getattr(sub, name))
-        owner = frame["member_id"].map(member_hh) if name == "medical_claims" else frame["household_id"]
+        owner = frame["member_id"].map(member_hh) if name in MEMBER_KEYED else frame["household_id"]
         records = json.loads(frame.to_json(orient="records", force_ascii=False))  # NaN → null
         for hid, rec in zip(owner.astype(str), records):
             grouped.setdefault(hid, {}).setdefault(name, []).append(rec)

@@ -21,10 +21,12 @@ from riskmodel.store.models import VISIT_OUTCOMES
 #: Tables a score request carries besides ``household``. ``monitoring`` is the household's
 #: earlier identification history: the model reads it (monitored before, days since the risk
 #: was eliminated), so a client that leaves it out gets a different score than the weekly list.
-CHILD_TABLES = ("members", "income", "medical_claims", "assistance", "events", "monitoring")
+#: ``member_status`` (contract v1.1) updates members' school stage and labour capacity: the
+#: features read the latest one, so it belongs to the request for the same reason.
+CHILD_TABLES = ("members", "member_status", "income", "medical_claims", "assistance", "events", "monitoring")
 #: Most rows per table and household: far above real households, small enough to bound work.
 MAX_ROWS = {"members": 50, "income": 600, "medical_claims": 2000, "assistance": 500, "events": 500,
-            "monitoring": 100}
+            "monitoring": 100, "member_status": 500}
 ID_MAX = 64
 
 
@@ -143,8 +145,10 @@ MedicalClaimRow = _model_for("medical_claims", "MedicalClaimRow", nested=True)
 AssistanceRow = _model_for("assistance", "AssistanceRow", nested=True)
 EventRow = _model_for("events", "EventRow", nested=True)
 MonitoringRow = _model_for("monitoring", "MonitoringRow", nested=True)
+MemberStatusRow = _model_for("member_status", "MemberStatusRow", nested=True)
 ROW_MODELS = {"members": MemberRow, "income": IncomeRow, "medical_claims": MedicalClaimRow,
-              "assistance": AssistanceRow, "events": EventRow, "monitoring": MonitoringRow}
+              "assistance": AssistanceRow, "events": EventRow, "monitoring": MonitoringRow,
+              "member_status": MemberStatusRow}
 
 EXAMPLE_HOUSEHOLD = {
     "household": {"household_id": "H7F3A91C", "region_code": "520322104201", "household_type": "alleviated",

@@ -24,7 +24,9 @@ from riskmodel.contract.io import to_file_frame
 from riskmodel.plain import plain
 
 HOUSEHOLD_COLUMNS = TABLES["households"].names
-NESTED_TABLES = ("members", "income", "medical_claims", "assistance", "events", "monitoring")
+NESTED_TABLES = ("members", "member_status", "income", "medical_claims", "assistance", "events", "monitoring")
+#: Nested tables whose rows reach their household through a member (no household_id column).
+MEMBER_KEYED = ("medical_claims", "member_status")
 JSON_OUTPUT_COLUMNS = ("risk_types", "contributions", "measures")
 
 
@@ -43,7 +45,7 @@ def panel_to_records(panel: Panel, household_ids=None) -> pd.DataFrame:
     member_hh = panel.members.set_index("member_id")["household_id"]
     for name in NESTED_TABLES:
         df = to_file_frame(TABLES[name], getattr(panel, name))
-        if name == "medical_claims":
+        if name in MEMBER_KEYED:
             key = getattr(panel, name)["member_id"].map(member_hh).astype(object).to_numpy()
         else:
             key = getattr(panel, name)["household_id"].astype(object).to_numpy()
@@ -66,7 +68,7 @@ def records_to_panel(records: pd.DataFrame, policy=None) -> Panel:
         if name in records.columns:
             for hid, text in zip(records["household_id"].to_numpy(), records[name].to_numpy()):
                 items = json.loads(text) if isinstance(text, str) and text else (text or [])
-                if name == "medical_claims":
+                if name in MEMBER_KEYED:
                     rows.extend(items)
                 else:
                     rows.extend({**r, "household_id": hid} for r in items)

@@ -17,7 +17,6 @@ import pytest
 
 from tests.mlflow_store import isolated_mlflow
 
-from riskmodel.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ROOT / "training" / "fast.yaml"
@@ -35,14 +34,6 @@ def store(tmp_path_factory, training_dir):
         first = train_job(training_dir, cutoff=CUTOFF, config_path=FAST)
         promoted = promote_job(training_dir, config_path=FAST)
         yield {"env": env, "root": root, "first": first, "promoted": promoted}
-
-
-@pytest.fixture
-def env(store, monkeypatch):
-    for k, v in store["env"].items():
-        monkeypatch.setenv(k, v)
-    get_settings.cache_clear()
-    return store["env"]
 
 
 def test_training_registers_a_challenger_with_an_honest_backtest(store):

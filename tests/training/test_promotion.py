@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from riskmodel.settings import get_settings
 from tests.mlflow_store import isolated_mlflow
 
 pytestmark = pytest.mark.slow
@@ -43,14 +42,6 @@ def store(tmp_path_factory, training_dir):
         promote_job(training_dir, config_path=FAST)
         challenger = train_job(training_dir, cutoff=CUTOFF, config_path=FAST)
         yield {"env": env, "root": root, "champion": champion, "challenger": challenger, "good": good}
-
-
-@pytest.fixture
-def env(store, monkeypatch):
-    for k, v in store["env"].items():
-        monkeypatch.setenv(k, v)
-    get_settings.cache_clear()
-    return store["env"]
 
 
 def _client(env):

@@ -79,19 +79,29 @@ def replace_dir(tmp: Path, target: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(target: str | Path, *, prefix: str | None = None) -> Iterator[Path]:
-    """A fresh hidden folder beside ``target`` to fill; it replaces ``target`` if the block
-    succeeds and is removed if it fails. ``prefix``: the folder's name prefix (default
-    ``.<target name>.``)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=prefix or f".{target.name}.", dir=target.parent))
+def temp_dir(parent: str | Path, *, prefix: str) -> Iterator[Path]:
+    """A fresh folder named ``<prefix><random>`` in ``parent`` to fill; removed if the block fails,
+    kept if it succeeds (for a caller that renames it into place later, like the weekly run's
+    journal)."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextmanager
+def atomic_dir(target: str | Path, *, prefix: str | None = None) -> Iterator[Path]:
+    """A fresh hidden folder beside ``target`` to fill; it replaces ``target`` if the block
+    succeeds and is removed if it fails. ``prefix``: the folder's name prefix (default
+    ``.<target name>.``)."""
+    target = Path(target)
+    with temp_dir(target.parent, prefix=prefix or f".{target.name}.") as tmp:
+        yield tmp
     replace_dir(tmp, target)
 
 
-__all__ = ["OLD_PREFIX", "atomic_dir", "atomic_path", "replace_dir", "write_atomic"]
+__all__ = ["OLD_PREFIX", "atomic_dir", "atomic_path", "replace_dir", "temp_dir", "write_atomic"]

@@ -78,3 +78,34 @@ def test_cooldown_default_and_per_county_from_the_capacity_file(tmp_path):
     path.write_text('townships:\n  "530102001": {cooldown_weeks: 3}\n', "utf-8")
     with pytest.raises(ValueError, match=r"townships\[530102001\]: unknown keys \['cooldown_weeks'\]"):
         Capacity.load(path)
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"share": 0}, "share: Input should be greater than 0, got 0"),
+    ({"share": 1.5}, "share: Input should be less than or equal to 1, got 1.5"),
+    ({"allocate": "all"}, "allocate: Input should be 'eligible' or 'risk', got 'all'"),
+    ({"counties": {"530102": 1.5}}, "counties[530102].visits_per_week: must be a whole number of visits ≥ 0, got 1.5"),
+    ({"counties": {"530102": True}}, "counties[530102].visits_per_week: must be a whole number of visits ≥ 0, got True"),
+    ({"counties": {"5301": 3}}, "counties key '5301' must be a 6-digit region code"),
+    ({"counties": "all of them"}, "counties: Input should be a valid dictionary, got 'all of them'"),
+    ({"cooldown_weeks": 2.5}, "cooldown_weeks: cool-down must be a whole number of weeks ≥ 0, got 2.5"),
+    ({"counties": {"530102": {"visits": 3}}},
+     "counties[530102]: unknown keys ['visits'] (allowed: visits_per_week, cooldown_weeks)"),
+    ([1, 2], "must be a mapping of capacity settings, got list"),
+])
+def test_each_rule_of_the_capacity_file_is_a_clear_error_naming_the_key(raw, message):
+    with pytest.raises(ValueError) as caught:
+        Capacity.from_mapping(raw)
+    assert str(caught.value) == f"capacity: {message}"
+
+
+def test_capacity_is_a_frozen_validated_model():
+    from pydantic import ValidationError
+
+    cap = Capacity(counties={"530102": 3})
+    with pytest.raises(ValidationError, match="frozen"):
+        cap.share = 0.5
+    with pytest.raises(ValidationError, match="must be a 9-digit region code"):
+        Capacity(townships={"53010200": 3})
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        Capacity(share=2)

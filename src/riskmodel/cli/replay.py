@@ -35,7 +35,8 @@ def replay(
                   transient=True) as progress:
         task = progress.add_task("season replay")
 
-        def tell(msg: str) -> None:
+        def tell(stage: str, done: int, total: int) -> None:
+            msg = f"{stage} ({done}/{total})"
             progress.update(task, description=msg)
             if not console.is_terminal:  # a log file gets one line per step
                 console.print(msg, highlight=False, markup=False)

@@ -58,7 +58,8 @@ def synth(
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("simulating counties", total=None)
-            write_partitioned(config, out, progress=lambda done, total: bar.update(task, completed=done, total=total))
+            write_partitioned(config, out,
+                              progress=lambda _stage, done, total: bar.update(task, completed=done, total=total))
         console.print(f"wrote {out}: {config.households:,} households in {config.n_counties} county partitions",
                       highlight=False)
         return

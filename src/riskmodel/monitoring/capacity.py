@@ -15,12 +15,14 @@ default 13; per county as ``counties: {"530102": {cooldown_weeks: 8}}``), see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import core_schema
 
 from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS, county_of, township_of
 from riskmodel.listing import CAPACITY_SHARE, top_count
@@ -29,61 +31,52 @@ from riskmodel.listing.followup import DEFAULT_COOLDOWN_WEEKS, Cooldown
 ALLOCATE = ("eligible", "risk")
 
 
-@dataclass(frozen=True)
-class Capacity:
+class _Rule:
+    """A pydantic-core constraint whose failure is one error with this module's wording (the
+    file's readers see "must be a 9-digit region code", not pydantic's pattern)."""
+
+    def __init__(self, inner: core_schema.CoreSchema, rule: str, message: str):
+        self.inner, self.rule, self.message = inner, rule, message
+
+    def __get_pydantic_core_schema__(self, source, handler) -> core_schema.CoreSchema:
+        return core_schema.custom_error_schema(self.inner, self.rule, custom_error_message=self.message)
+
+
+def _code(digits: int) -> _Rule:
+    return _Rule(core_schema.str_schema(pattern=rf"^[0-9]{{{digits}}}$"), "region_code",
+                 f"must be a {digits}-digit region code")
+
+
+CountyCode = Annotated[str, _code(COUNTY_DIGITS)]
+TownshipCode = Annotated[str, _code(TOWNSHIP_DIGITS)]
+#: Visits per week: a whole number ≥ 0 (1.5 and true are not).
+Visits = Annotated[int, _Rule(core_schema.int_schema(strict=True, ge=0), "whole_number",
+                              "must be a whole number of visits ≥ 0")]
+CooldownWeeks = Annotated[int, _Rule(core_schema.int_schema(strict=True, ge=0), "whole_number",
+                                     "cool-down must be a whole number of weeks ≥ 0")]
+
+
+class Capacity(BaseModel):
     """Visits per week: a default share plus per-county and per-township overrides."""
 
-    share: float = CAPACITY_SHARE
-    counties: dict[str, int] = field(default_factory=dict)
-    townships: dict[str, int] = field(default_factory=dict)
-    allocate: str = "eligible"
-    cooldown: Cooldown = Cooldown()
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def __post_init__(self) -> None:
-        if not 0 < self.share <= 1:
-            raise ValueError(f"capacity: share must be in (0, 1], got {self.share}")
-        if self.allocate not in ALLOCATE:
-            raise ValueError(f"capacity: allocate must be one of {ALLOCATE}, got {self.allocate!r}")
-        for level, table, digits in (("counties", self.counties, COUNTY_DIGITS),
-                                     ("townships", self.townships, TOWNSHIP_DIGITS)):
-            for code, visits in table.items():
-                if not (isinstance(code, str) and len(code) == digits and code.isdigit()):
-                    raise ValueError(f"capacity: {level} key {code!r} must be a {digits}-digit region code")
-                if not isinstance(visits, (int, np.integer)) or isinstance(visits, bool) or visits < 0:
-                    raise ValueError(f"capacity: {level}[{code}] must be a whole number of visits ≥ 0, got {visits!r}")
+    share: float = Field(default=CAPACITY_SHARE, gt=0, le=1, allow_inf_nan=False)
+    counties: dict[CountyCode, Visits] = Field(default_factory=dict)
+    townships: dict[TownshipCode, Visits] = Field(default_factory=dict)
+    allocate: Literal["eligible", "risk"] = "eligible"
+    cooldown: Cooldown = Cooldown()
 
     @classmethod
     def from_mapping(cls, raw: dict | None, *, default_share: float = CAPACITY_SHARE) -> Capacity:
-        raw = dict(raw or {})
-        unknown = set(raw) - {"share", "counties", "townships", "allocate", "cooldown_weeks"}
-        if unknown:
-            raise ValueError(f"capacity: unknown keys {sorted(unknown)} "
-                             "(allowed: share, counties, townships, allocate, cooldown_weeks)")
-        cooldown: dict[str, int] = {}
-
-        def visits(level: str) -> dict[str, int]:
-            table = raw.get(level) or {}
-            if not isinstance(table, dict):
-                raise ValueError(f"capacity: {level} must map region codes to visits per week")
-            out = {}
-            for code, value in table.items():
-                if isinstance(value, dict):  # {visits_per_week: n, cooldown_weeks: w}
-                    extra = set(value) - {"visits_per_week", "cooldown_weeks"}
-                    if extra or (level == "townships" and "cooldown_weeks" in value):
-                        raise ValueError(f"capacity: {level}[{code}]: unknown keys {sorted(extra or {'cooldown_weeks'})}"
-                                         " (allowed: visits_per_week" + (", cooldown_weeks)" if level == "counties"
-                                                                         else ")"))
-                    if "cooldown_weeks" in value:
-                        cooldown[str(code)] = value["cooldown_weeks"]
-                    if "visits_per_week" not in value:
-                        continue
-                    value = value["visits_per_week"]
-                out[str(code)] = value
-            return out
-
-        return cls(share=float(raw.get("share", default_share)), counties=visits("counties"),
-                   townships=visits("townships"), allocate=str(raw.get("allocate", "eligible")),
-                   cooldown=Cooldown(raw.get("cooldown_weeks", DEFAULT_COOLDOWN_WEEKS), cooldown))
+        """The capacity file's mapping (``serving/capacity.yaml``) as a ``Capacity``; ``ValueError``
+        naming the key and the rule if it is not one."""
+        if raw is not None and not isinstance(raw, dict):
+            raise ValueError(f"capacity: must be a mapping of capacity settings, got {type(raw).__name__}")
+        try:
+            return CapacityFile.model_validate({"share": default_share, **(raw or {})}).capacity()
+        except ValidationError as exc:
+            raise ValueError(f"capacity: {_problems(exc)}") from None
 
     @classmethod
     def load(cls, path: str | Path, *, default_share: float = CAPACITY_SHARE) -> Capacity:
@@ -100,6 +93,76 @@ class Capacity:
     def as_dict(self) -> dict:
         return {"share": self.share, "allocate": self.allocate, "counties": dict(sorted(self.counties.items())),
                 "townships": dict(sorted(self.townships.items())), "cooldown": self.cooldown.as_dict()}
+
+
+def _entry(value: Any) -> Any:
+    """A bare number of visits is short for ``{visits_per_week: n}``."""
+    return value if isinstance(value, dict) else {"visits_per_week": value}
+
+
+class _TownshipEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    visits_per_week: Visits
+
+
+class _CountyEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    visits_per_week: Visits | None = None
+    """None: the county keeps the share rule (an entry with only a cool-down)."""
+    cooldown_weeks: CooldownWeeks | None = None
+
+
+class CapacityFile(BaseModel):
+    """``serving/capacity.yaml`` as written: a share, a default cool-down, the allocation rule and
+    per-county (visits, cool-down) and per-township (visits) entries."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share: float = Field(default=CAPACITY_SHARE, gt=0, le=1, allow_inf_nan=False)
+    cooldown_weeks: CooldownWeeks = DEFAULT_COOLDOWN_WEEKS
+    allocate: Literal["eligible", "risk"] = "eligible"
+    counties: dict[CountyCode, Annotated[_CountyEntry, BeforeValidator(_entry)]] | None = None
+    townships: dict[TownshipCode, Annotated[_TownshipEntry, BeforeValidator(_entry)]] | None = None
+
+    def capacity(self) -> Capacity:
+        counties, townships = self.counties or {}, self.townships or {}
+        return Capacity(share=self.share, allocate=self.allocate,
+                        counties={c: e.visits_per_week for c, e in counties.items() if e.visits_per_week is not None},
+                        townships={t: e.visits_per_week for t, e in townships.items()},
+                        cooldown=Cooldown(self.cooldown_weeks, {c: e.cooldown_weeks for c, e in counties.items()
+                                                                if e.cooldown_weeks is not None}))
+
+
+def _where(loc: tuple) -> str:
+    """``counties[530102].cooldown_weeks`` from a pydantic location."""
+    out = ""
+    for i, part in enumerate(loc):
+        if i == 1 and loc[0] in ("counties", "townships"):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problems(exc: ValidationError) -> str:
+    """The errors of one validation as sentences naming the key and the rule."""
+    unknown: dict[tuple, list[str]] = {}
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            unknown.setdefault(loc[:-1], []).append(str(loc[-1]))
+        elif loc[-1:] == ("[key]",):
+            lines.append(f"{loc[0]} key {loc[1]!r} {err['msg']}")
+        else:
+            lines.append(f"{_where(loc)}: {err['msg']}, got {err['input']!r}")
+    for parent, names in unknown.items():
+        model = CapacityFile if not parent else _CountyEntry if parent[0] == "counties" else _TownshipEntry
+        where = f"{_where(parent)}: " if parent else ""
+        lines.append(f"{where}unknown keys {sorted(names)} (allowed: {', '.join(model.model_fields)})")
+    return "; ".join(lines)
 
 
 def resolve_capacity(capacity, *, default_share: float) -> Capacity:

@@ -33,6 +33,7 @@ from riskmodel.listing import CAPACITY_SHARE, HORIZON_WEEKS
 from riskmodel.listing.followup import DEFAULT_COOLDOWN_WEEKS, Cooldown, decide, latest_visits, visit_facts
 from riskmodel.monitoring.capacity import Capacity, list_sizes
 from riskmodel.monitoring.lists import select
+from riskmodel.progress import Progress, no_progress
 
 #: A ranking: as of a date, ``household_id`` and ``score`` (higher first) for eligible households.
 Ranking = Callable[[pd.Timestamp], pd.DataFrame]
@@ -89,7 +90,7 @@ def _visits_of_week(panel: Panel, t: pd.Timestamp, eligible: pd.DataFrame, sizes
 
 
 def run_season(panel: Panel, rankings: dict[str, Ranking], hardship: dict[pd.Period, set[str]], cfg: ReplayConfig,
-               progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+               progress: Progress = no_progress) -> pd.DataFrame:
     """Every visit of the season for each ranking: ``method, week, household_id, region_code,
     visited_on, outcome, hit``."""
     from riskmodel.labels import eligible as eligible_ids
@@ -100,8 +101,7 @@ def run_season(panel: Panel, rankings: dict[str, Ranking], hardship: dict[pd.Per
                         index=panel.households["household_id"].astype(str))
     state = {m: {"visits": [], "identified": set()} for m in rankings}
     for i, t in enumerate(cfg.mondays()):
-        if progress is not None:
-            progress(f"week {i + 1}/{cfg.weeks} {t:%Y-%m-%d}")
+        progress(f"week of {t:%Y-%m-%d}", i + 1, cfg.weeks)
         ids = pd.Index(eligible_ids(panel, t)).astype(str)
         eligible = pd.DataFrame({"household_id": ids.to_numpy(), "region_code": regions.reindex(ids).to_numpy()})
         sizes = list_sizes(eligible.assign(probability=0.0), cap)  # the same visits for every ranking
@@ -183,7 +183,8 @@ class _WeekFeatures:
         return self._feats
 
 
-def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig, progress) -> tuple[Ranking, str]:
+def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig,
+                   progress: Progress) -> tuple[Ranking, str]:
     from riskmodel.scoring import Scorer
 
     if cfg.model_uri is not None:
@@ -195,8 +196,7 @@ def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig, pro
         from riskmodel.training.pipeline import fit_recipe
 
         start = pd.Timestamp(cfg.start)
-        if progress is not None:
-            progress(f"training the default recipe at {start:%Y-%m-%d}")
+        progress(f"training the default recipe at {start:%Y-%m-%d}", 0, 1)
         source = panel
         if cfg.train_dir is not None:
             from riskmodel.contract import load
@@ -231,12 +231,12 @@ def _rule_rankings(panel: Panel, features: _WeekFeatures) -> tuple[dict[str, Ran
     return out, notes
 
 
-def replay_job(data_dir, cfg: ReplayConfig, out_dir, progress: Callable[[str], None] | None = None) -> dict:
+def replay_job(data_dir, cfg: ReplayConfig, out_dir, progress: Progress = no_progress) -> dict:
     """Run the season for every ranking; write ``replay.json`` and ``replay.png`` into ``out_dir``."""
     import json
 
     from riskmodel.contract import load, load_truth
-    from riskmodel.monitoring.rundir import write_atomic
+    from riskmodel.atomic import write_atomic
 
     panel = load(data_dir)
     truth = load_truth(data_dir)

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict
 
 from riskmodel.atomic import OLD_PREFIX as _OLD
-from riskmodel.atomic import replace_dir, write_atomic
+from riskmodel.atomic import replace_dir, temp_dir, write_atomic
 
 LOCK_NAME = ".weekly.lock"
 _STAGING = ".staging-"
@@ -118,16 +117,10 @@ def recover(out_dir: Path, committed: Callable[[Journal], bool | None] | None = 
     return done
 
 
-@contextmanager
-def staging(out_dir: Path, name: str):
-    """A fresh hidden folder in ``out_dir``; removed if the block fails."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{name}.", dir=out_dir))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def staging(out_dir: Path, name: str) -> AbstractContextManager[Path]:
+    """A fresh hidden folder in ``out_dir``, removed if the block fails; the journal swaps it in
+    (``riskmodel.atomic.temp_dir``)."""
+    return temp_dir(out_dir, prefix=f"{_STAGING}{name}.")
 
 
 #: Make a staged folder visible as the week's folder in one step (``riskmodel.atomic``).

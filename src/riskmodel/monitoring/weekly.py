@@ -24,6 +24,7 @@ the same result as in one process.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -54,7 +55,7 @@ from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
 if TYPE_CHECKING:
-    from riskmodel.store import Store
+    from riskmodel.store import StoreProtocol
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Last week's list is the latest earlier run at most this many days before.
@@ -141,7 +142,7 @@ def _weeks(out_dir: Path) -> list[str]:
     return sorted(p.name for p in out_dir.iterdir() if _WEEK.fullmatch(p.name) and (p / "risk_list.json").exists())
 
 
-def previous_list(out_dir: Path, as_of: pd.Timestamp, store=None) -> tuple[pd.DataFrame | None, str | None]:
+def previous_list(out_dir: Path, as_of: pd.Timestamp, store: StoreProtocol | None = None) -> tuple[pd.DataFrame | None, str | None]:
     """Last week's list rows (``household_id, rank``) from the output folder, else the store."""
     earliest = as_of - pd.Timedelta(days=PREVIOUS_MAX_DAYS)
     for week in reversed(_weeks(out_dir)):
@@ -198,7 +199,7 @@ class Loaded:
 
     panel: Panel
     scorer: Scorer
-    store: Store | None
+    store: StoreProtocol | None
     client: object | None
     """A ``distributed.Client`` or None (one process)."""
 
@@ -207,14 +208,16 @@ class Loaded:
         return self.panel.cutoff()
 
 
-def _store(store) -> Store | None:
+def _store(store: StoreProtocol | str | os.PathLike | None) -> StoreProtocol | None:
+    """The run's store: one given (``Store`` or any ``StoreProtocol``), or a ``Store`` opened and
+    migrated from a database URL."""
+    if not isinstance(store, (str, os.PathLike)):
+        return store
     from riskmodel.store import Store
 
-    if store is None or isinstance(store, Store):
-        return store
-    s = Store(str(store))
-    s.migrate()
-    return s
+    opened = Store(str(store))
+    opened.migrate()
+    return opened
 
 
 def _dump(obj) -> str:
@@ -232,7 +235,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     """Run one week (see module docstring); returns the run summary (also in ``run_summary.json``).
 
     ``capacity``: ``None`` (settings share), a YAML path, a mapping or a ``Capacity``.
-    ``store``: a ``Store`` or database URL (None: files only). ``scheduler``: Dask scheduler
+    ``store``: a ``StoreProtocol`` (``Store``) or database URL (None: files only). ``scheduler``: Dask scheduler
     address or ``distributed.Client``. ``scorer``/``panel``: already loaded ones (backfill,
     tests). ``log_mlflow``: default when the model has a registry version.
     """
@@ -272,7 +275,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     return summary
 
 
-def _committed(store: Store | None):
+def _committed(store: StoreProtocol | None):
     if store is None:
         return None
 

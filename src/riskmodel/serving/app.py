@@ -31,7 +31,7 @@ from riskmodel.serving.routes import ROUTERS
 from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, HouseholdPayload, VisitIn, batch_payload
 from riskmodel.serving.service import ScoringService
 from riskmodel.settings import Settings, get_settings
-from riskmodel.store import Store
+from riskmodel.store import Store, StoreProtocol
 from riskmodel.web import mount_pages
 
 DOCS_ASSETS = "/docs-assets"
@@ -76,7 +76,7 @@ def _local_docs(app: FastAPI) -> None:
                                    swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
 
 
-def create_app(settings: Settings | None = None, scorer_loader=None, store: Store | None = None, *,
+def create_app(settings: Settings | None = None, scorer_loader=None, store: StoreProtocol | None = None, *,
                serving: ServingSettings | None = None, version_resolver=None, model_info=None) -> FastAPI:
     """The API. Defaults: store from ``settings.database_url``; model ``models:/<name>@champion``
     loaded with ``riskmodel.training.scorers.load_scorer`` and followed as the alias moves.
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     """
     settings = settings or get_settings()
     serving = serving or ServingSettings()
-    store = store or Store(settings.database_url)
+    store = Store(settings.database_url) if store is None else store
     name = settings.model_name
     model_uri = serving.model_uri or f"models:/{name}@{serving.alias}"
     follows_alias = re.fullmatch(rf"models:/{re.escape(name)}@[\w-]+", model_uri) is not None

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from riskmodel.serving.service import ScoringService
-from riskmodel.store import Store
+from riskmodel.store import StoreProtocol
 
 
-def get_store(request: Request) -> Store:
+def get_store(request: Request) -> StoreProtocol:
     return request.app.state.store
 
 
@@ -18,5 +18,5 @@ def get_scoring(request: Request) -> ScoringService:
     return request.app.state.scoring
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+StoreDep = Annotated[StoreProtocol, Depends(get_store)]
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]

@@ -29,7 +29,7 @@ from riskmodel.serving.errors import ApiError, clean_errors, validate_now
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder
 from riskmodel.serving.payload import PayloadError, score_payloads
 from riskmodel.serving.schemas import HouseholdPayload
-from riskmodel.store import ApiKeyInfo, Store
+from riskmodel.store import ApiKeyInfo, StoreProtocol
 
 #: Seconds a week's band cut-offs are reused before the store is asked again.
 BAND_CACHE_S = 300
@@ -40,7 +40,7 @@ _MISSING = object()
 class ScoringService:
     """The served model, its bands and the two ways in (single requests and batches)."""
 
-    def __init__(self, store: Store, holder: ModelHolder, serving: ServingSettings, *, capacity_share: float,
+    def __init__(self, store: StoreProtocol, holder: ModelHolder, serving: ServingSettings, *, capacity_share: float,
                  batch_model: type[BaseModel], metrics=None):
         self.store = store
         self.holder = holder

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import pandas as pd
 
 from riskmodel.contract.plausible import id_problem
 from riskmodel.contract.schema import CATEGORY_ZH
+from riskmodel.plain import plain
 from riskmodel.serving.auth import in_region, list_region
 from riskmodel.serving.errors import ApiError
-from riskmodel.store import ApiKeyInfo, IdempotencyConflict, Store, StoreError
+from riskmodel.store import ApiKeyInfo, IdempotencyConflict, StoreError, StoreProtocol
 
 def risk_type_items(codes, contributions) -> list[dict]:
     """Risk type codes (main first, as the list policy chose them) as the API shows them, with contributions."""
@@ -33,16 +33,6 @@ def risk_type_items(codes, contributions) -> list[dict]:
     return out
 
 
-def _plain(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        return value.item()
-    return value
-
-
 def _shown(row: dict) -> dict:
     """A stored list or score row with its reasons in the API's shape."""
     category = row.get("category")
@@ -51,7 +41,7 @@ def _shown(row: dict) -> dict:
             "measures": [str(m) for m in (row.get("measures") or [])]}
 
 
-def resolve_week(store: Store, week: str) -> dt.date:
+def resolve_week(store: StoreProtocol, week: str) -> dt.date:
     """``latest``, an ISO week (``2024-W27``) or a date, to a stored list's as-of date (404 if none)."""
     weeks = store.risk_list_weeks()
     if week == "latest":
@@ -74,7 +64,8 @@ def resolve_week(store: Store, week: str) -> dt.date:
     return day
 
 
-def risk_list_page(store: Store, key: ApiKeyInfo, week: str, region: str | None, page: int, size: int) -> dict:
+def risk_list_page(store: StoreProtocol, key: ApiKeyInfo, week: str, region: str | None, page: int,
+                   size: int) -> dict:
     """One page of a stored weekly list in the key's region, access-logged per household shown."""
     prefix = list_region(key, region)
     day = resolve_week(store, week)
@@ -84,7 +75,7 @@ def risk_list_page(store: Store, key: ApiKeyInfo, week: str, region: str | None,
     run = store.risk_list_run(day) or {}
     items = []
     for rec in df.drop(columns=["as_of"]).to_dict("records"):
-        item = _shown({k: _plain(v) for k, v in rec.items()})
+        item = _shown({k: plain(v) for k, v in rec.items()})
         item.pop("contributions", None)
         items.append(item)
     return {"as_of": day, "region": prefix, "model_name": run.get("model_name"),
@@ -92,7 +83,7 @@ def risk_list_page(store: Store, key: ApiKeyInfo, week: str, region: str | None,
             "page": page, "size": size, "count": len(items), "items": items}
 
 
-def visible_region(store: Store, key: ApiKeyInfo, household_id: str) -> str:
+def visible_region(store: StoreProtocol, key: ApiKeyInfo, household_id: str) -> str:
     """The household's region, or 404 when unknown or outside the key's region (existence not revealed)."""
     problem = id_problem(household_id)
     if problem is not None:
@@ -107,13 +98,13 @@ def visit_out(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("key_id", "idempotency_key")}
 
 
-def household_view(store: Store, key: ApiKeyInfo, household_id: str) -> dict:
+def household_view(store: StoreProtocol, key: ApiKeyInfo, household_id: str) -> dict:
     """Latest week with reasons and measures as listed, the score history, and recorded visits."""
     region = visible_region(store, key, household_id)
     history = store.household_history(household_id)
     visits = store.visit_records(household_id=household_id)
     store.log_access(key.id, household_id, "household")
-    weeks = [{k: _plain(v) for k, v in rec.items()} for rec in history.to_dict("records")]
+    weeks = [{k: plain(v) for k, v in rec.items()} for rec in history.to_dict("records")]
     for w in weeks:
         w["rank"] = w.pop("list_rank")
     latest = None
@@ -125,7 +116,7 @@ def household_view(store: Store, key: ApiKeyInfo, household_id: str) -> dict:
             "visits": [visit_out(v) for v in visits]}
 
 
-def record_visit(store: Store, key: ApiKeyInfo, household_id: str, visit, idempotency_key: str | None,
+def record_visit(store: StoreProtocol, key: ApiKeyInfo, household_id: str, visit, idempotency_key: str | None,
                  today: dt.date) -> dict:
     """Store a visit of a household the key may see (the date not in the future)."""
     region = visible_region(store, key, household_id)
@@ -141,8 +132,8 @@ def record_visit(store: Store, key: ApiKeyInfo, household_id: str, visit, idempo
     return visit_out(row)
 
 
-def visits_page(store: Store, key: ApiKeyInfo, since: dt.datetime | None, region: str | None, after: int | None,
-                limit: int) -> dict:
+def visits_page(store: StoreProtocol, key: ApiKeyInfo, since: dt.datetime | None, region: str | None,
+                after: int | None, limit: int) -> dict:
     """Visits recorded since a time in the key's region, by id (``next_after`` continues)."""
     prefix = list_region(key, region)
     rows = store.visit_records(region_prefix=prefix, recorded_since=since, after_id=after, limit=limit + 1)
@@ -152,7 +143,7 @@ def visits_page(store: Store, key: ApiKeyInfo, since: dt.datetime | None, region
     return {"items": [visit_out(r) for r in rows], "next_after": rows[-1]["id"] if more else None}
 
 
-def one_visit(store: Store, key: ApiKeyInfo, visit_id: int) -> dict:
+def one_visit(store: StoreProtocol, key: ApiKeyInfo, visit_id: int) -> dict:
     row = store.visit(visit_id)
     if row is None or not in_region(key, row["region_code"]):
         raise ApiError(404, "visit not found")

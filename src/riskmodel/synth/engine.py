@@ -25,6 +25,7 @@ import numpy as np
 
 from riskmodel.contract.policy import Policy
 from riskmodel.contract.schema import ONE_OFF_PROGRAMS
+from riskmodel.progress import Progress, no_progress
 from riskmodel.synth import assistance as assist
 from riskmodel.synth import demography, health, identification, income, shocks
 from riskmodel.synth.codes import EV, PG
@@ -217,7 +218,7 @@ class Simulation:
         return np.where(self.people.uninsured[member], 0.0, share)
 
     # --- the monthly loop ----------------------------------------------------------------
-    def run(self, progress=None) -> SimOutput:
+    def run(self, progress: Progress = no_progress) -> SimOutput:
         self.setup()
         self.status = StatusCollection(self.cfg.seed if self.layout is None else [self.cfg.seed, self.county_index])
         self._records()
@@ -232,8 +233,7 @@ class Simulation:
         self.stats = {"push_src": np.zeros(10, dtype=np.int64), "channel": np.zeros(6, dtype=np.int64)}
         for m in range(self.cal.burn_in + T):
             self._month(m)
-            if progress is not None:
-                progress(m + 1, self.cal.burn_in + T)
+            progress("months", m + 1, self.cal.burn_in + T)
         return self._finish()
 
     def _records(self) -> None:
@@ -336,7 +336,7 @@ class Simulation:
                          self.status.arrays(), truth, self.policy, end, self.stats)
 
 
-def simulate(cfg: SynthConfig, progress=None, layout: CountyLayout | None = None,
+def simulate(cfg: SynthConfig, progress: Progress = no_progress, layout: CountyLayout | None = None,
              county: int | None = None) -> SimOutput:
     """Run the simulation for one config (pure: the result depends on the config only), or for one
     county of a county-by-county layout."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pyarrow.parquet as pq
 from riskmodel.contract import Policy, atomic_dir, write_panel
 from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
-from riskmodel.progress import Progress
+from riskmodel.progress import Progress, no_progress
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.engine import simulate
 from riskmodel.synth.observable import observable_oracle
@@ -31,22 +30,22 @@ class SynthResult:
     policy: Policy
 
 
-def generate(config: SynthConfig | None = None, *, progress: Progress | None = None, **overrides) -> SynthResult:
-    """Simulate a panel. Same config → identical frames. ``progress("months", done, total)`` is called per month."""
+def generate(config: SynthConfig | None = None, *, progress: Progress = no_progress, **overrides) -> SynthResult:
+    """Simulate a panel. Same config → identical frames. ``progress("months", done, total)`` is called per
+    month (``progress("counties", done, total)`` per county of a partitioned panel)."""
     config = config or SynthConfig()
     if overrides:
         config = SynthConfig(**{**config.model_dump(), **overrides})
-    months = None if progress is None else (lambda done, total: progress("months", done, total))
     if config.partitioned:
-        return _by_county(config, months)
-    sim = simulate(config, months)
+        return _by_county(config, progress)
+    sim = simulate(config, progress)
     tables, truth = build_tables(sim, config.seed)
     months = sim.truth["month_day"].astype("datetime64[D]")
     truth["p_identified_26w_observable"] = observable_oracle(tables, sim.policy, months, config.seed).reshape(-1)
     return SynthResult(config, tables, truth, sim.policy)
 
 
-def _by_county(config: SynthConfig, progress: Callable[[int, int], None] | None) -> SynthResult:
+def _by_county(config: SynthConfig, progress: Progress) -> SynthResult:
     """The county-by-county panel in memory (the same rows ``write_partitioned`` writes)."""
     from riskmodel.synth.partitioned import counties, regions_table
 
@@ -70,7 +69,7 @@ def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Pat
     return out_dir
 
 
-def generate_to(out_dir: str | Path, *, fmt: str = "parquet", progress: Progress | None = None, **config) -> Path:
+def generate_to(out_dir: str | Path, *, fmt: str = "parquet", progress: Progress = no_progress, **config) -> Path:
     """Generate a panel from keyword config (``households=…, scenario=…``) and write it to ``out_dir``."""
     result = generate(SynthConfig(**config), progress=progress)
     return write(result, out_dir, fmt)

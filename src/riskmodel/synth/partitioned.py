@@ -11,7 +11,7 @@ files; the panel differs from the single-stream one of the same seed (other rand
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from riskmodel.contract.io import TRUTH_FILE
 from riskmodel.contract.policy import POLICY_FILE
 from riskmodel.contract.writers import write_county, write_table
 from riskmodel.contract.schema import TABLES
+from riskmodel.progress import Progress, no_progress
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.engine import county_layout, simulate
 from riskmodel.synth.observable import observable_oracle
@@ -31,7 +32,6 @@ from riskmodel.synth.tables import _Ids, build_tables, household_ids
 from riskmodel.synth.truth import to_arrow as truth_to_arrow
 from riskmodel.synth.truth import truth_schema
 
-Progress = Callable[[int, int], None]
 PART = "part-0.parquet"
 
 
@@ -43,8 +43,9 @@ class County:
     policy: Policy
 
 
-def counties(config: SynthConfig, progress: Progress | None = None) -> Iterator[County]:
-    """Simulate and tabulate each county in turn (nothing of a previous county is kept)."""
+def counties(config: SynthConfig, progress: Progress = no_progress) -> Iterator[County]:
+    """Simulate and tabulate each county in turn (nothing of a previous county is kept);
+    ``progress("counties", done, total)`` after each."""
     layout = county_layout(config)
     H = config.households
     numbers = household_ids(H, config.seed)
@@ -54,7 +55,7 @@ def counties(config: SynthConfig, progress: Progress | None = None) -> Iterator[
     for c in range(C):
         rows = layout.households(c)
         if rows.stop > rows.start:
-            sim = simulate(config, None, layout, c)
+            sim = simulate(config, no_progress, layout, c)
             ids = _Ids(numbers[rows], width_h, width_m, dict(offsets))
             tables, truth = build_tables(sim, config.seed, ids)
             del tables["regions"]
@@ -66,15 +67,14 @@ def counties(config: SynthConfig, progress: Progress | None = None) -> Iterator[
             offsets["event"] += len(tables["events"])
             yield County(str(layout.regions.county_code[c]), tables, truth, sim.policy)
             del sim, tables, truth
-        if progress is not None:
-            progress(c + 1, C)
+        progress("counties", c + 1, C)
 
 
 def regions_table(config: SynthConfig) -> pd.DataFrame:
     return region_names(county_layout(config).regions, config.seed)
 
 
-def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progress | None = None) -> Path:
+def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progress = no_progress) -> Path:
     """Generate county by county into ``out_dir`` (replaced atomically): each table a folder of
     county partitions, ``regions.parquet``, ``policy.yaml`` and ``truth.parquet`` (one file,
     written a county at a time as row groups)."""

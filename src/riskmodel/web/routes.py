@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from riskmodel.store import VISIT_OUTCOMES, LoginThrottled, sees_region
+from riskmodel.store import VISIT_OUTCOMES, LoginThrottled, StoreProtocol, sees_region
 from riskmodel.store.accounts import SESSION_HOURS
 from riskmodel.web import views
 from riskmodel.web.export import county_workbook
@@ -82,7 +82,7 @@ def not_found(request: Request, session, text: str = "没有找到这个页面�
     return message(request, session, "未找到", text, 404)
 
 
-def week_of(store, request: Request) -> tuple[list[dt.date], dt.date | None]:
+def week_of(store: StoreProtocol, request: Request) -> tuple[list[dt.date], dt.date | None]:
     """Stored weeks and the one asked for (``?week=``, default the latest); None if not stored."""
     weeks = store.risk_list_weeks()
     asked = request.query_params.get("week")
@@ -95,7 +95,7 @@ def week_of(store, request: Request) -> tuple[list[dt.date], dt.date | None]:
     return weeks, day if day in weeks else None
 
 
-def visible(store, user, household_id: str) -> bool:
+def visible(store: StoreProtocol, user, household_id: str) -> bool:
     region = store.household_region(household_id)
     return region is not None and sees_region(user.role, user.region_prefix, region)
 

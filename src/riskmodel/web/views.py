@@ -12,6 +12,7 @@ import pandas as pd
 
 from riskmodel.contract.schema import CATEGORY_ZH
 from riskmodel.features.spec import risk_types
+from riskmodel.store import StoreProtocol
 from riskmodel.web import charts
 from riskmodel.web.households import household_data, identified_since, region_names
 from riskmodel.web.status import OUTCOME_ZH, STATUSES, list_status, visit_window
@@ -24,7 +25,7 @@ def region_prefix(user) -> str | None:
     return user.region_prefix if user.role == "office" else None
 
 
-def week_meta(store, as_of: dt.date) -> dict:
+def week_meta(store: StoreProtocol, as_of: dt.date) -> dict:
     return (store.risk_list_run(as_of) or {}).get("meta") or {}
 
 
@@ -33,7 +34,8 @@ def _place(names: dict[str, str], code: str) -> str:
     return f"{name}（{code}）" if name else code
 
 
-def week_rows(store, user, as_of: dt.date, weeks: list[dt.date], names: dict[str, str]) -> pd.DataFrame:
+def week_rows(store: StoreProtocol, user, as_of: dt.date, weeks: list[dt.date],
+              names: dict[str, str]) -> pd.DataFrame:
     """Week ``as_of``'s list in the user's region, labelled for the page, with each row's status."""
     rows = store.risk_list(as_of, region_prefix(user))
     start, end = visit_window(weeks, as_of)
@@ -79,7 +81,8 @@ def filter_options(rows: pd.DataFrame) -> dict:
     }
 
 
-def household_page(store, panels, household_id: str, as_of: dt.date, weeks: list[dt.date]) -> dict:
+def household_page(store: StoreProtocol, panels, household_id: str, as_of: dt.date,
+                   weeks: list[dt.date]) -> dict:
     """Everything 户详情 shows: score history, reasons, data as of the list date, visits."""
     history = store.household_history(household_id)
     history = history[history["as_of"] <= as_of]
@@ -133,7 +136,7 @@ def _township_counts(rows: pd.DataFrame, identified: set[str]) -> pd.DataFrame:
     return counts.reset_index("code", drop=True)  # in code order, labelled by name
 
 
-def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:
+def overview_page(store: StoreProtocol, panels, user, weeks: list[dt.date]) -> dict:
     """概览: per township this week, the trend over recent weeks, and (analysts) model and drift."""
     as_of = weeks[-1]
     data_dir = week_meta(store, as_of).get("data_dir")
@@ -161,7 +164,7 @@ def overview_page(store, panels, user, weeks: list[dt.date]) -> dict:
     }
 
 
-def precision_panel(store, user, names: dict[str, str]) -> dict:
+def precision_panel(store: StoreProtocol, user, names: dict[str, str]) -> dict:
     """Observed precision of visits (confirmed ÷ visited, and identified later) as the weekly run
     stored it: the office's own level, recent weeks."""
     prefix = region_prefix(user)
@@ -179,7 +182,7 @@ def precision_panel(store, user, names: dict[str, str]) -> dict:
                                                      "走访确认率（确认存在风险 ÷ 已走访）", pct=True)}
 
 
-def model_panel(store, holder) -> dict:
+def model_panel(store: StoreProtocol, holder) -> dict:
     """For analysts and admins: the served champion, its key metrics, the last drift summary."""
     loaded = holder.current if holder is not None else None
     metrics = {}

@@ -13,15 +13,14 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from riskmodel.contract import ContractError, Panel, Policy
 from riskmodel.contract.columns import Columns
 from riskmodel.contract.schema import CATEGORY_ZH, TABLES
 from riskmodel.contract.validate import RULES, Problems, check_tables, empty_frame
 from riskmodel.listing import DEFAULT_POLICY, shown_measures, shown_risk_types
+from riskmodel.serving.kinds import typed_column
 from riskmodel.serving.schemas import CHILD_TABLES
 from riskmodel.serving.views import risk_type_items
 
@@ -100,11 +99,7 @@ def payload_frames(rows: dict[str, list]) -> dict[str, pd.DataFrame]:
     return frames
 
 
-_EPOCH = dt.date(1970, 1, 1).toordinal()
-_NAT = np.iinfo(np.int64).min
-_NS_PER_DAY = 86_400_000_000_000
 _EMPTY: dict[str, Columns] = {}
-_ENUM_DTYPES: dict[tuple[str, str], tuple[pd.CategoricalDtype, dict]] = {}
 
 
 def _empty(name: str) -> Columns:
@@ -115,36 +110,6 @@ def _empty(name: str) -> Columns:
             cols[col]  # noqa: B018 - read now, so that no request pays for it
         _EMPTY[name] = cols
     return _EMPTY[name]
-
-
-def _enum(table: str, col) -> tuple[pd.CategoricalDtype, dict]:
-    key = (table, col.name)
-    if key not in _ENUM_DTYPES:
-        _ENUM_DTYPES[key] = (pd.CategoricalDtype(list(col.values)), {v: i for i, v in enumerate(col.values)})
-    return _ENUM_DTYPES[key]
-
-
-def _typed_column(table: str, col, values: list):
-    """One contract-typed column from pydantic-validated values (str, date, number, bool or None)."""
-    if col.kind in ("id", "str", "region_code"):  # pandas stores large_string: built as such, nothing to cast
-        return pd.arrays.ArrowStringArray(pa.array([None if v is None else v.strip() for v in values],
-                                                   type=pa.large_string()))
-    if col.kind == "enum":
-        dtype, index = _enum(table, col)
-        # pydantic has checked each value against the enum: the codes need no second check
-        return pd.Categorical.from_codes([-1 if v is None else index[v] for v in values], dtype=dtype, validate=False)
-    if col.kind == "date":  # via nanosecond numbers: numpy converts date objects one by one, ~20x slower
-        return np.array([_NAT if v is None else (v.toordinal() - _EPOCH) * _NS_PER_DAY for v in values],
-                        dtype=np.int64).view("datetime64[ns]")
-    if col.kind == "month":
-        return np.array(values, dtype="datetime64[M]").astype("datetime64[ns]")
-    if col.kind == "float":
-        return np.array(values, dtype="float64")
-    if col.kind == "int":  # IntegerArray from data and mask: pd.array(values, "Int64") is ~25x slower
-        return pd.arrays.IntegerArray(np.array([0 if v is None else v for v in values], dtype=np.int64),
-                                      np.array([v is None for v in values], dtype=bool))
-    default = bool(col.default)  # bool
-    return np.array([default if v is None else bool(v) for v in values], dtype=bool)
 
 
 def typed_tables(rows: dict[str, list]) -> dict[str, Columns]:
@@ -171,7 +136,7 @@ def typed_tables(rows: dict[str, list]) -> dict[str, Columns]:
                 values = [f["household_id"] or hid for f, (_, hid) in zip(fields, items)]
             else:
                 values = [f[col.name] for f in fields]
-            cols[col.name] = _typed_column(name, col, values)
+            cols[col.name] = typed_column(name, col, values)
         out[name] = Columns.of(cols, len(items))
     return out
 

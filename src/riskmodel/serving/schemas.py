@@ -8,14 +8,12 @@ cost balance, references) are checked by ``Panel.from_frames`` in the app.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from riskmodel.contract.plausible import DATE_MAX, DATE_MIN, id_problem, personal_data_problem, text_problem
-from riskmodel.contract.schema import TABLES, Column
+from riskmodel.contract.schema import TABLES
+from riskmodel.serving.kinds import FreeText, IsoDate, request_type
 from riskmodel.store.models import VISIT_OUTCOMES
 
 #: Tables a score request carries besides ``household``. ``monitoring`` is the household's
@@ -27,98 +25,6 @@ CHILD_TABLES = ("members", "member_status", "income", "medical_claims", "assista
 #: Most rows per table and household: far above real households, small enough to bound work.
 MAX_ROWS = {"members": 50, "income": 600, "medical_claims": 2000, "assistance": 500, "events": 500,
             "monitoring": 100, "member_status": 500}
-ID_MAX = 64
-
-
-#: ISO date and month text within the contract's plausible range (1900-01-01 … 2100-12-31).
-_YEAR = r"(19[0-9]{2}|20[0-9]{2}|2100)"
-ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-ISO_MONTH_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
-_RANGE = f"between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
-
-
-class _Iso:
-    """ISO text only (no timestamps, no ``2024-1-5``), checked inside pydantic-core.
-
-    A Python validator here ran about a hundred times per household (every income month has
-    two dates); a pattern chained into pydantic's date parser makes no Python call and
-    validated a batch markedly faster. Any failure is one ``iso_format`` error.
-    """
-
-    def __init__(self, kind: str):
-        self.kind = kind
-
-    def __get_pydantic_core_schema__(self, source, handler) -> core_schema.CoreSchema:
-        if self.kind == "date":
-            inner = core_schema.chain_schema([core_schema.str_schema(pattern=ISO_DATE_PATTERN),
-                                              core_schema.date_schema(ge=DATE_MIN, le=DATE_MAX)])
-            message = f"expected an ISO date YYYY-MM-DD {_RANGE}"
-        else:
-            inner = core_schema.str_schema(pattern=ISO_MONTH_PATTERN)
-            message = f"expected an ISO month YYYY-MM {_RANGE}"
-        return core_schema.custom_error_schema(inner, "iso_format", custom_error_message=message)
-
-
-#: What a valid date looks like, for the OpenAPI document (the parser also rejects 2024-02-30).
-DATE_DOC_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-IsoDate = Annotated[dt.date, _Iso("date"), WithJsonSchema({"type": "string", "format": "date",
-                                                            "pattern": DATE_DOC_PATTERN, "examples": ["2024-07-01"]})]
-
-
-def _checked_id(value: str) -> str:
-    problem = id_problem(value)
-    if problem is not None:
-        raise PydanticCustomError("contract.pseudonymous_id", "identifier {problem}", {"problem": problem})
-    return value
-
-
-def _checked_text(value: str) -> str:
-    problem = text_problem(value) or personal_data_problem(value)
-    if problem is not None:
-        raise PydanticCustomError("contract.free_text", "text {problem}", {"problem": problem})
-    return value
-
-
-#: A pseudonymous identifier: not blank or invisible, no control characters, not ID-number- or phone-shaped.
-Identifier = Annotated[str, Field(min_length=1, max_length=ID_MAX), AfterValidator(_checked_id)]
-#: Free text stored or scored: no NUL or lone surrogates, nothing ID-number- or phone-shaped.
-FreeText = Annotated[str, AfterValidator(_checked_text)]
-IsoMonth = Annotated[str, _Iso("month"),
-                     WithJsonSchema({"type": "string", "pattern": ISO_MONTH_PATTERN, "examples": ["2024-05"]})]
-
-
-def _field_type(col: Column):
-    """Python type and Field() arguments of one contract column."""
-    kw: dict[str, Any] = {"description": " · ".join(x for x in (col.zh, col.doc) if x) or None}
-    if col.kind == "id":
-        return Identifier, kw
-    if col.kind == "str":
-        return Annotated[FreeText, Field(max_length=500)], kw
-    if col.kind == "region_code":
-        return Annotated[str, Field(pattern=r"^[0-9]{12}$", examples=["520322104201"])], kw
-    if col.kind == "enum":
-        return Literal[col.values], kw  # type: ignore[valid-type]
-    if col.kind == "date":
-        return IsoDate, kw
-    if col.kind == "month":
-        return IsoMonth, kw
-    if col.kind in ("float", "int"):
-        num: dict[str, Any] = {"allow_inf_nan": False} if col.kind == "float" else {}
-        if col.min is not None:
-            num["ge"] = col.min
-        top = dt.date.today().year if col.name == "birth_year" else col.max
-        if top is not None:
-            num["le"] = top
-        if col.kind == "float":
-            num["le"] = min(num.get("le", 1e12), 1e12)  # yuan; bounds arithmetic, not the contract
-            if "ge" not in num:
-                num["ge"] = -1e12
-        base = float if col.kind == "float" else int
-        # strict: "1800" and true are not numbers (an integer is a valid float)
-        return Annotated[base, Field(strict=True, **num)], kw
-    if col.kind == "bool":
-        return Annotated[bool, Field(strict=True)], kw  # "yes" and 1 are not booleans
-    raise AssertionError(col.kind)
 
 
 def _model_for(table_name: str, model_name: str, *, nested: bool) -> type[BaseModel]:
@@ -126,7 +32,8 @@ def _model_for(table_name: str, model_name: str, *, nested: bool) -> type[BaseMo
     table = TABLES[table_name]
     fields: dict[str, Any] = {}
     for col in table.columns:
-        typ, kw = _field_type(col)
+        typ = request_type(col)
+        kw: dict[str, Any] = {"description": " · ".join(x for x in (col.zh, col.doc) if x) or None}
         optional = col.nullable or not col.required or (nested and col.name == "household_id")
         if col.name == "reported_on":
             kw["description"] = "date the record reached the monitoring office (point-in-time rule)"

@@ -45,95 +45,119 @@ def _per_household(values: pd.Series, keys: pd.Series, ids: pd.Index, how: str =
     return agg.reindex(ids, fill_value=0.0).astype(float)
 
 
+class _Screen:
+    """What every rule reads: the view as of ``t``, the eligible ids, their households and size."""
+
+    def __init__(self, panel: Panel, t: pd.Timestamp):
+        self.t = t
+        self.view = panel.as_of(t)
+        self.ids = pd.Index(eligible(panel, t), name="household_id")
+        self.households = self.view.households.set_index("household_id").reindex(self.ids)
+        self.alerts = panel.policy.dept_alerts
+        self.line = panel.policy.line(t.year)
+        members = self.view.members
+        self.present = members.loc[members["left_on"].isna().to_numpy()]
+        size = self.present.groupby(self.present["household_id"].to_numpy(), sort=False).size()
+        self.size = size.reindex(self.ids, fill_value=0).clip(lower=1).astype(float)
+
+    def count(self, frame: pd.DataFrame) -> pd.Series:
+        """Rows of ``frame`` per eligible household."""
+        return frame.groupby(frame["household_id"].to_numpy(), sort=False).size().reindex(self.ids, fill_value=0)
+
+
+#: A rule's result: the flag and how far it is exceeded (in [0, 1]) per eligible household.
+Rule = tuple[np.ndarray, np.ndarray]
+
+
+def _income_rule(s: _Screen) -> Rule:
+    """Trailing 12 reported months, annualised per person, below the year's monitoring line."""
+    month0 = s.t.to_period("M").to_timestamp() - pd.DateOffset(months=11)
+    inc = s.view.income.loc[(s.view.income["month"] >= month0).to_numpy()]
+    total = inc["wage"] + inc["business"] + inc["property"] + inc["transfer"]
+    inc_sum = _per_household(total, inc["household_id"], s.ids)
+    inc_months = s.count(inc)
+    per_capita = (inc_sum / inc_months.where(inc_months > 0) * 12.0 / s.size).to_numpy()
+    with np.errstate(invalid="ignore"):
+        flag = np.nan_to_num(per_capita, nan=np.inf) < s.line
+    return flag, np.clip(1.0 - np.nan_to_num(per_capita, nan=s.line) / s.line, 0.0, 1.0)
+
+
+def _claims(s: _Screen) -> pd.DataFrame:
+    return s.view.medical_claims.merge(s.view.members[["member_id", "household_id"]], on="member_id", how="inner",
+                                       validate="many_to_one")
+
+
+def _inpatient_rule(s: _Screen, claims: pd.DataFrame) -> Rule:
+    """Inpatient out-of-pocket of the trailing 12 months at the household type's threshold."""
+    recent = claims.loc[(claims["service_date"] > s.t - pd.Timedelta(days=365)).to_numpy()]
+    inpatient = recent.loc[(recent["kind"] == "inpatient").to_numpy()]
+    oop = _per_household(inpatient["out_of_pocket"], inpatient["household_id"], s.ids).to_numpy()
+    alleviated = (s.households["household_type"] == "alleviated").fillna(False).to_numpy(dtype=bool)
+    threshold = np.where(alleviated, s.alerts.inpatient_oop_alleviated, s.alerts.inpatient_oop_general)
+    return oop >= np.maximum(threshold, 1e-9), 1.0 - np.minimum(threshold / np.maximum(oop, 1e-9), 1.0)
+
+
+def _outpatient_rule(s: _Screen, claims: pd.DataFrame) -> Rule:
+    """Outpatient out-of-pocket in one month of the trailing 3 months at the monthly threshold."""
+    first_month = s.t.to_period("M").to_timestamp() - pd.DateOffset(months=2)
+    outp = claims.loc[(claims["kind"] != "inpatient").to_numpy() & (claims["service_date"] >= first_month).to_numpy()]
+    by_month = outp.groupby([outp["household_id"].to_numpy(), outp["service_date"].dt.to_period("M").to_numpy()],
+                            sort=False)["out_of_pocket"].sum()
+    oop = by_month.groupby(level=0).max().reindex(s.ids, fill_value=0.0).to_numpy(dtype=float)
+    threshold = s.alerts.outpatient_oop_monthly
+    return oop >= max(threshold, 1e-9), 1.0 - np.minimum(threshold / np.maximum(oop, 1e-9), 1.0)
+
+
+def _push_rules(s: _Screen) -> dict[str, Rule]:
+    """A disaster or accident push dated in the trailing ``PUSH_WINDOW_DAYS``."""
+    ev = s.view.events.loc[(s.view.events["event_date"] > s.t - pd.Timedelta(days=PUSH_WINDOW_DAYS)).to_numpy()]
+    out = {}
+    for kind in ("disaster", "accident"):
+        n = s.count(ev.loc[(ev["event_type"] == kind).to_numpy()]).to_numpy()
+        out[kind] = (n > 0, 1.0 - 1.0 / (1.0 + n))
+    return out
+
+
+def _education_rule(s: _Screen) -> Rule:
+    """Estimated yearly fees of members in non-compulsory schooling above the threshold."""
+    stage_fee = s.present["in_school"].astype(object).map(STAGE_FEES).fillna(0.0).astype(float)
+    fees = _per_household(stage_fee, s.present["household_id"], s.ids).to_numpy()
+    threshold = s.alerts.education_fees
+    return fees > threshold, 1.0 - np.minimum(threshold / np.maximum(fees, 1e-9), 1.0)
+
+
+def _ranked(ids: pd.Index, rules: dict[str, Rule]) -> pd.DataFrame:
+    """``rule_score`` lexicographic in the flags by ``SEVERITY_ORDER``, then the first flag's severity."""
+    n = len(SEVERITY_ORDER)
+    score = np.zeros(len(ids))
+    top = np.full(len(ids), None, dtype=object)
+    top_sev = np.zeros(len(ids))
+    for i, name in enumerate(SEVERITY_ORDER):
+        f = np.asarray(rules[name][0], dtype=bool)
+        score += f * 2.0 ** (n - i)
+        first = f & (top == None)  # noqa: E711  (object array comparison)
+        top[first] = name
+        top_sev[first] = rules[name][1][first]
+    score += 0.999 * np.clip(top_sev, 0.0, 1.0)
+    out = pd.DataFrame({"household_id": ids.astype("string[pyarrow]"), "rule_score": score,
+                        "top_flag": pd.array(top, dtype="string[pyarrow]")})
+    for name in SEVERITY_ORDER:
+        out[f"flag_{name}"] = np.asarray(rules[name][0], dtype=bool)
+    return out.sort_values(["rule_score", "household_id"], ascending=[False, True], kind="mergesort",
+                           ignore_index=True)
+
+
 def dept_screen(panel: Panel, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """The rule screen as of ``as_of`` for eligible households, highest ``rule_score`` first.
 
     Columns: ``household_id``, ``rule_score``, ``top_flag`` (name from ``SEVERITY_ORDER`` or
     NA) and one boolean ``flag_<name>`` per rule. Uses only records reported by ``as_of``.
     """
-    t = pd.Timestamp(as_of)
-    view = panel.as_of(t)
-    ids = pd.Index(eligible(panel, t), name="household_id")
-    hh = view.households.set_index("household_id").reindex(ids)
-    alerts = panel.policy.dept_alerts
-
-    members = view.members
-    present = members.loc[members["left_on"].isna().to_numpy()]
-    size = present.groupby(present["household_id"].to_numpy(), sort=False).size().reindex(ids, fill_value=0)
-    size = size.clip(lower=1).astype(float)
-
-    # income: trailing 12 reported months, annualised per person
-    month0 = t.to_period("M").to_timestamp() - pd.DateOffset(months=11)
-    inc = view.income.loc[(view.income["month"] >= month0).to_numpy()]
-    total = inc["wage"] + inc["business"] + inc["property"] + inc["transfer"]
-    inc_sum = _per_household(total, inc["household_id"], ids)
-    inc_months = inc.groupby(inc["household_id"].to_numpy(), sort=False).size().reindex(ids, fill_value=0)
-    per_capita = (inc_sum / inc_months.where(inc_months > 0) * 12.0 / size).to_numpy()
-    line = panel.policy.line(t.year)
-    with np.errstate(invalid="ignore"):
-        flag_income = np.nan_to_num(per_capita, nan=np.inf) < line
-    sev_income = np.clip(1.0 - np.nan_to_num(per_capita, nan=line) / line, 0.0, 1.0)
-
-    # medical out-of-pocket
-    claims = view.medical_claims.merge(
-        view.members[["member_id", "household_id"]], on="member_id", how="inner", validate="many_to_one")
-    recent = claims.loc[(claims["service_date"] > t - pd.Timedelta(days=365)).to_numpy()]
-    inpatient = recent.loc[(recent["kind"] == "inpatient").to_numpy()]
-    oop_in = _per_household(inpatient["out_of_pocket"], inpatient["household_id"], ids).to_numpy()
-    alleviated = (hh["household_type"] == "alleviated").fillna(False).to_numpy(dtype=bool)
-    threshold_in = np.where(alleviated, alerts.inpatient_oop_alleviated, alerts.inpatient_oop_general)
-    flag_inpatient = oop_in >= np.maximum(threshold_in, 1e-9)
-    sev_inpatient = 1.0 - np.minimum(threshold_in / np.maximum(oop_in, 1e-9), 1.0)
-
-    first_month = t.to_period("M").to_timestamp() - pd.DateOffset(months=2)
-    outp = claims.loc[(claims["kind"] != "inpatient").to_numpy() & (claims["service_date"] >= first_month).to_numpy()]
-    by_month = outp.groupby([outp["household_id"].to_numpy(), outp["service_date"].dt.to_period("M").to_numpy()],
-                            sort=False)["out_of_pocket"].sum()
-    oop_out = by_month.groupby(level=0).max().reindex(ids, fill_value=0.0).to_numpy(dtype=float)
-    flag_outpatient = oop_out >= max(alerts.outpatient_oop_monthly, 1e-9)
-    sev_outpatient = 1.0 - np.minimum(alerts.outpatient_oop_monthly / np.maximum(oop_out, 1e-9), 1.0)
-
-    # pushes
-    ev = view.events.loc[(view.events["event_date"] > t - pd.Timedelta(days=PUSH_WINDOW_DAYS)).to_numpy()]
-    flags_push, sev_push = {}, {}
-    for kind in ("disaster", "accident"):
-        e = ev.loc[(ev["event_type"] == kind).to_numpy()]
-        n = e.groupby(e["household_id"].to_numpy(), sort=False).size().reindex(ids, fill_value=0).to_numpy()
-        flags_push[kind] = n > 0
-        sev_push[kind] = 1.0 - 1.0 / (1.0 + n)
-
-    # education: estimated yearly fees of members in non-compulsory schooling
-    stage_fee = present["in_school"].astype(object).map(STAGE_FEES).fillna(0.0).astype(float)
-    fees = _per_household(stage_fee, present["household_id"], ids).to_numpy()
-    flag_education = fees > alerts.education_fees
-    sev_education = 1.0 - np.minimum(alerts.education_fees / np.maximum(fees, 1e-9), 1.0)
-
-    flags = {
-        "income": flag_income, "inpatient": flag_inpatient, "disaster": flags_push["disaster"],
-        "accident": flags_push["accident"], "outpatient": flag_outpatient, "education": flag_education,
-    }
-    severity = {
-        "income": sev_income, "inpatient": sev_inpatient, "disaster": sev_push["disaster"],
-        "accident": sev_push["accident"], "outpatient": sev_outpatient, "education": sev_education,
-    }
-    n = len(SEVERITY_ORDER)
-    score = np.zeros(len(ids))
-    top = np.full(len(ids), None, dtype=object)
-    top_sev = np.zeros(len(ids))
-    for i, name in enumerate(SEVERITY_ORDER):
-        f = np.asarray(flags[name], dtype=bool)
-        score += f * 2.0 ** (n - i)
-        first = f & (top == None)  # noqa: E711  (object array comparison)
-        top[first] = name
-        top_sev[first] = severity[name][first]
-    score += 0.999 * np.clip(top_sev, 0.0, 1.0)
-
-    out = pd.DataFrame({"household_id": ids.astype("string[pyarrow]"), "rule_score": score,
-                        "top_flag": pd.array(top, dtype="string[pyarrow]")})
-    for name in SEVERITY_ORDER:
-        out[f"flag_{name}"] = np.asarray(flags[name], dtype=bool)
-    return out.sort_values(["rule_score", "household_id"], ascending=[False, True], kind="mergesort",
-                           ignore_index=True)
+    s = _Screen(panel, pd.Timestamp(as_of))
+    claims = _claims(s)
+    rules = {"income": _income_rule(s), "inpatient": _inpatient_rule(s, claims), **_push_rules(s),
+             "outpatient": _outpatient_rule(s, claims), "education": _education_rule(s)}
+    return _ranked(s.ids, rules)
 
 
 from riskmodel.rules.must_visit import MUST_VISIT_ORDER, must_visit, must_visit_scores  # noqa: E402

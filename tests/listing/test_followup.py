@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from riskmodel.listing.followup import Cooldown, decide, latest_visits, status, visit_facts
+from riskmodel.listing.followup import (
+    OUTCOME_ZH,
+    OUTCOMES,
+    Cooldown,
+    decide,
+    latest_visits,
+    status,
+    visit_facts,
+    with_later_visits,
+)
 
 AS_OF = pd.Timestamp("2025-06-02")
 
@@ -123,3 +132,17 @@ def test_facts_ongoing_recurring_assistance_and_identification_after_the_visit()
     got = visit_facts(latest(), tables(assistance=asst, monitoring=mon), AS_OF)
     assert got["assisted"].tolist() == [True, False, False]
     assert got["identified"].tolist() == [True, False, False]
+
+
+def test_visits_after_the_list_date_lay_over_the_stored_status_by_the_same_precedence():
+    codes = pd.Series(["new", "carried_over", "pending", "visited", "new"], index=list("ABCDE"))
+    since = pd.Series(["not_at_risk", "confirmed_at_risk", "not_home", None, None], index=list("ABCDE"))
+    assert with_later_visits(codes, since).tolist() == ["visited", "pending", "pending", "visited", "new"]
+
+
+def test_the_outcome_vocabulary_has_one_home():
+    from riskmodel.serving.responses import Outcome
+    from riskmodel.store import VISIT_OUTCOMES
+
+    assert VISIT_OUTCOMES is OUTCOMES and set(OUTCOME_ZH) == set(OUTCOMES)
+    assert Outcome.__args__ == OUTCOMES

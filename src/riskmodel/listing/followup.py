@@ -198,3 +198,18 @@ def status(household_ids: pd.Series, decided: pd.DataFrame, previous_ids: Iterab
     before = ids.isin(pd.Index([str(i) for i in (previous_ids if previous_ids is not None else [])])).to_numpy()
     codes = np.where(pending, "pending", np.where(visited, "visited", np.where(before, "carried_over", "new")))
     return pd.Series(codes, index=household_ids.index, dtype=object)
+
+
+def with_later_visits(status_codes: pd.Series, outcome_since: pd.Series) -> pd.Series:
+    """Listed households' status codes with visits recorded after the list date laid over them,
+    by the same precedence as ``status``: a visit makes a household ``visited``, a confirmed one
+    ``pending``; ``pending`` stays. ``outcome_since``: the latest outcome recorded since, or NA.
+
+    Next week's run decides what the visit means for the list; until then the pages show it.
+    """
+    out = status_codes.astype(object).copy()
+    visited = outcome_since.notna().to_numpy()
+    out[visited & (out != "pending").to_numpy()] = "visited"
+    out[(outcome_since == "confirmed_at_risk").to_numpy()] = "pending"
+    return out
+

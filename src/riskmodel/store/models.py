@@ -11,9 +11,12 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from riskmodel.listing.followup import OUTCOMES
+
 ROLES = ("admin", "analyst", "office")
-#: What a visit found; ``not_home`` = nobody met (the household is still to be visited).
-VISIT_OUTCOMES = ("confirmed_at_risk", "not_at_risk", "already_assisted", "not_home")
+#: What a visit found (``not_home`` = nobody met: still to be visited): the follow-up rules'
+#: vocabulary, defined once in ``listing.followup.OUTCOMES``.
+VISIT_OUTCOMES = OUTCOMES
 
 
 class Base(DeclarativeBase):

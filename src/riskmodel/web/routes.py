@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from riskmodel.listing.followup import OUTCOME_ZH
 from riskmodel.store import VISIT_OUTCOMES, LoginThrottled, StoreProtocol, sees_region
 from riskmodel.store.accounts import SESSION_HOURS
 from riskmodel.web import views
@@ -33,7 +34,6 @@ from riskmodel.web.session import (
     signed_in,
     to_login,
 )
-from riskmodel.web.status import OUTCOME_ZH
 from riskmodel.web.visits import parse_visit
 
 HERE = Path(__file__).parent

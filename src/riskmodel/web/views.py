@@ -12,10 +12,11 @@ import pandas as pd
 
 from riskmodel.contract.schema import CATEGORY_ZH
 from riskmodel.features.spec import risk_types
+from riskmodel.listing.followup import OUTCOME_ZH
 from riskmodel.store import StoreProtocol
 from riskmodel.web import charts
 from riskmodel.web.households import household_data, identified_since, region_names
-from riskmodel.web.status import OUTCOME_ZH, STATUSES, list_status, visit_window
+from riskmodel.web.status import STATUSES, list_status, visit_window
 
 BAND_ZH = {"high": "高", "medium": "中", "low": "低"}
 TREND_WEEKS = 8

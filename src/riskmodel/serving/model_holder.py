@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from riskmodel.scoring import ScorerProtocol
@@ -35,6 +35,7 @@ class LoadedModel:
     info: dict = field(default_factory=dict)
 
 
+@dataclass(eq=False)
 class ModelHolder:
     """Holds the loaded model; ``refresh()`` loads the alias's version if it moved.
 
@@ -43,23 +44,21 @@ class ModelHolder:
     loads once.
     """
 
-    def __init__(self, loader: ScorerLoader, model_uri: str, *, name: str,
-                 resolver: VersionResolver | None = None, info: Callable[[str], dict] | None = None,
-                 on_swap: Callable[[LoadedModel], None] | None = None,
-                 warm: Callable[[LoadedModel], None] | None = None):
-        self.loader = loader
-        self.warm = warm
-        self.model_uri = model_uri
-        self.name = name
-        self.resolver = resolver
-        self.info = info
-        self.on_swap = on_swap
-        self.current: LoadedModel | None = None
-        self.last_error: str | None = None
-        self._lock = threading.Lock()  # one load at a time; readers never take it
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.first_attempt = threading.Event()
+    loader: ScorerLoader
+    model_uri: str
+    _: KW_ONLY
+    name: str
+    resolver: VersionResolver | None = None
+    info: Callable[[str], dict] | None = None
+    on_swap: Callable[[LoadedModel], None] | None = None
+    warm: Callable[[LoadedModel], None] | None = None
+    current: LoadedModel | None = field(default=None, init=False)
+    last_error: str | None = field(default=None, init=False)
+    first_attempt: threading.Event = field(default_factory=threading.Event, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    """One load at a time; readers never take it."""
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def refresh(self) -> bool:
         """Load the alias's current version if it differs from the served one; True if swapped."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from zoneinfo import ZoneInfo
 
 from cachetools import TTLCache
@@ -27,6 +28,7 @@ from riskmodel.serving.batching import ScoreBatcher
 from riskmodel.serving.config import ServingSettings
 from riskmodel.serving.errors import ApiError, clean_errors, validate_now
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder
+from riskmodel.serving.observe import Metrics
 from riskmodel.serving.payload import PayloadError, score_payloads
 from riskmodel.serving.schemas import HouseholdPayload
 from riskmodel.store import ApiKeyInfo, StoreProtocol
@@ -37,22 +39,28 @@ _BATCH_LOC = ["body", "households"]
 _MISSING = object()
 
 
+@dataclass(eq=False)
 class ScoringService:
     """The served model, its bands and the two ways in (single requests and batches)."""
 
-    def __init__(self, store: StoreProtocol, holder: ModelHolder, serving: ServingSettings, *, capacity_share: float,
-                 batch_model: type[BaseModel], metrics=None):
-        self.store = store
-        self.holder = holder
-        self.serving = serving
-        self.capacity_share = capacity_share
-        self.batch_model = batch_model
-        self.metrics = metrics
-        self.tz = ZoneInfo(serving.timezone)
-        self.batcher = ScoreBatcher(self.score_now, serving.coalesce_max)
-        self._bands: TTLCache[str, dict | None] = TTLCache(maxsize=16, ttl=BAND_CACHE_S)
-        self._bands_lock = threading.Lock()  # TTLCache is not thread-safe; batches score in a worker thread
-        self._batch_lock = threading.Lock()
+    store: StoreProtocol
+    holder: ModelHolder
+    serving: ServingSettings
+    _: KW_ONLY
+    capacity_share: float
+    batch_model: type[BaseModel]
+    metrics: Metrics | None = None
+    tz: ZoneInfo = field(init=False)
+    batcher: ScoreBatcher = field(init=False)
+    _bands: TTLCache[str, dict | None] = field(
+        default_factory=lambda: TTLCache(maxsize=16, ttl=BAND_CACHE_S), init=False, repr=False)
+    _bands_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    """TTLCache is not thread-safe; batches score in a worker thread."""
+    _batch_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.serving.timezone)
+        self.batcher = ScoreBatcher(self.score_now, self.serving.coalesce_max)
 
     def today(self) -> dt.date:
         """Today where the offices are (``RISKMODEL_SERVE_TIMEZONE``, Asia/Shanghai by default)."""

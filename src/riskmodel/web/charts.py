@@ -24,6 +24,29 @@ def _fmt(value: float, pct: bool) -> str:
     return f"{value:.1%}" if pct else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}")
 
 
+def _axis(w: int, h: int, left: int, bottom: int, top: int, hi: float) -> list[str]:
+    """The base line and the top value of a vertical bar chart."""
+    return [f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#999"/>',
+            f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {_FONT}>{_fmt(hi, False)}</text>']
+
+
+def _x_labels(labels: Sequence[str], left: int, slot: float, y: float) -> list[str]:
+    """One label under each bar slot, at most about 12 of them."""
+    n = len(labels)
+    return [f'<text x="{left + (i + .5) * slot:.1f}" y="{y}" text-anchor="middle" {_FONT}>{escape(labels[i])}</text>'
+            for i in range(n) if n <= 12 or i % max(1, n // 12) == 0]
+
+
+def _legend(names: Sequence[str], left: int, h: int) -> list[str]:
+    """A colour box and name per series along the bottom."""
+    out, lx = [], left
+    for k, name in enumerate(names):
+        out.append(f'<rect x="{lx}" y="{h - 16}" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
+                   f'<text x="{lx + 14}" y="{h - 7}" {_FONT}>{escape(name)}</text>')
+        lx += 24 + 11 * len(name)  # CJK characters are about as wide as the font size
+    return out
+
+
 def line_chart(labels: Sequence[str], values: Sequence[float | None], title: str, *, pct: bool = False) -> Markup:
     """One series over time (e.g. a household's probability by week); gaps stay gaps."""
     w, h, left, bottom, top = 560, 180, 48, 30, 12
@@ -95,8 +118,7 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
     totals = [sum(max(0.0, float(s[i])) for s in series.values()) for i in range(n)]
     hi = max(totals) * 1.05 or 1.0
     slot = (w - left - 10) / n
-    body = [f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#999"/>',
-            f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {_FONT}>{_fmt(hi, False)}</text>']
+    body = _axis(w, h, left, bottom, top, hi)
     for i in range(n):
         base = h - bottom
         for k, values in enumerate(series.values()):
@@ -105,14 +127,7 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
             base -= bar
             body.append(f'<rect x="{left + i * slot + 2:.1f}" y="{base:.1f}" width="{max(slot - 4, 1):.1f}" '
                         f'height="{bar:.1f}" fill="{COLORS[k % len(COLORS)]}"><title>{_fmt(v, False)}</title></rect>')
-        if n <= 12 or i % max(1, n // 12) == 0:
-            body.append(f'<text x="{left + (i + .5) * slot:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
-                        f'{_FONT}>{escape(labels[i])}</text>')
-    lx = left
-    for k, name in enumerate(series):
-        body.append(f'<rect x="{lx}" y="{h - 16}" width="10" height="10" fill="{COLORS[k % len(COLORS)]}"/>'
-                    f'<text x="{lx + 14}" y="{h - 7}" {_FONT}>{escape(name)}</text>')
-        lx += 24 + 11 * len(name)  # CJK characters are about as wide as the font size
+    body += _x_labels(labels, left, slot, h - bottom + 14) + _legend(series, left, h)
     return _svg(w, h, body, title)
 
 
@@ -125,8 +140,7 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
     hi = float(math.ceil(max([float(v) for s in series.values() for v in s] + [1.0]) * 1.1))  # counts: whole numbers
     slot = (w - left - 10) / n
     bar = max((slot - 6) / k, 1)
-    body = [f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#999"/>',
-            f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {_FONT}>{_fmt(hi, False)}</text>']
+    body = _axis(w, h, left, bottom, top, hi)
     for i in range(n):
         for j, values in enumerate(series.values()):
             v = float(values[i])
@@ -134,12 +148,5 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], titl
             body.append(f'<rect x="{left + i * slot + 3 + j * bar:.1f}" y="{h - bottom - height:.1f}" '
                         f'width="{bar:.1f}" height="{height:.1f}" fill="{COLORS[j % len(COLORS)]}">'
                         f'<title>{escape(labels[i])} {escape(list(series)[j])}: {v:g}</title></rect>')
-        if n <= 12 or i % max(1, n // 12) == 0:
-            body.append(f'<text x="{left + (i + .5) * slot:.1f}" y="{h - bottom + 14}" text-anchor="middle" '
-                        f'{_FONT}>{escape(labels[i])}</text>')
-    lx = left
-    for j, name in enumerate(series):
-        body.append(f'<rect x="{lx}" y="{h - 16}" width="10" height="10" fill="{COLORS[j % len(COLORS)]}"/>'
-                    f'<text x="{lx + 14}" y="{h - 7}" {_FONT}>{escape(name)}</text>')
-        lx += 24 + 11 * len(name)
+    body += _x_labels(labels, left, slot, h - bottom + 14) + _legend(series, left, h)
     return _svg(w, h, body, title)

@@ -155,61 +155,58 @@ def _income(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     return income
 
 
+def _reported(records: dict[str, np.ndarray], end: int, when: str, *order: str) -> dict[str, np.ndarray]:
+    """Every column of ``records`` for the rows with ``when`` on or before ``end``, in ``np.lexsort``
+    order of the ``order`` columns (the last one sorts first)."""
+    k = records[when] <= end
+    rows = np.lexsort(tuple(records[c][k] for c in order))
+    return {c: v[k][rows] for c, v in records.items()}
+
+
 def _claims(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Medical claims reported by the end, numbered by service date."""
-    end = sim.end_day
-    cl = sim.claims
-    k = cl["reported"] <= end
-    order = np.lexsort((cl["member"][k], cl["service"][k]))
-    claims = pd.DataFrame({
-        "claim_id": ids.numbered("C", "claim", int(k.sum())),
-        "member_id": ids.person(cl["member"][k][order]),
-        "service_date": _dates(cl["service"][k][order]),
-        "kind": _cat(cl["kind"][k][order], CLAIM_KINDS),
-        "diagnosis_group": _cat(cl["group"][k][order], DIAGNOSIS_GROUPS),
-        "total_cost": cl["total"][k][order],
-        "reimbursed": cl["reimbursed"][k][order],
-        "out_of_pocket": cl["oop"][k][order],
-        "reported_on": _dates(cl["reported"][k][order]),
+    cl = _reported(sim.claims, sim.end_day, "reported", "member", "service")
+    return pd.DataFrame({
+        "claim_id": ids.numbered("C", "claim", len(cl["reported"])),
+        "member_id": ids.person(cl["member"]),
+        "service_date": _dates(cl["service"]),
+        "kind": _cat(cl["kind"], CLAIM_KINDS),
+        "diagnosis_group": _cat(cl["group"], DIAGNOSIS_GROUPS),
+        "total_cost": cl["total"],
+        "reimbursed": cl["reimbursed"],
+        "out_of_pocket": cl["oop"],
+        "reported_on": _dates(cl["reported"]),
     })
-    return claims
 
 
 def _assistance(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Assistance spells reported by the end."""
-    end, hh_col = sim.end_day, ids.household
-    a = sim.assistance
-    k = a["reported"] <= end
-    order = np.lexsort((a["program"][k], a["member"][k], a["hh"][k], a["start"][k]))
-    amem = a["member"][k][order]
-    assistance = pd.DataFrame({
-        "household_id": hh_col(a["hh"][k][order]),
-        "member_id": ids.optional_person(amem),
-        "program": _cat(a["program"][k][order], PROGRAMS),
-        "start_date": _dates(a["start"][k][order]),
-        "end_date": _dates(a["end"][k][order], end),
-        "monthly_amount": np.round(a["amount"][k][order], 2),
-        "reported_on": _dates(a["reported"][k][order]),
+    end = sim.end_day
+    a = _reported(sim.assistance, end, "reported", "program", "member", "hh", "start")
+    return pd.DataFrame({
+        "household_id": ids.household(a["hh"]),
+        "member_id": ids.optional_person(a["member"]),
+        "program": _cat(a["program"], PROGRAMS),
+        "start_date": _dates(a["start"]),
+        "end_date": _dates(a["end"], end),
+        "monthly_amount": np.round(a["amount"], 2),
+        "reported_on": _dates(a["reported"]),
     })
-    return assistance
 
 
 def _events(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Events reported by the end, numbered by date."""
-    end, hh_col = sim.end_day, ids.household
-    e = sim.events
-    k = e["reported"] <= end
-    order = np.lexsort((e["type"][k], e["hh"][k], e["date"][k]))
-    sev = e["severity"][k][order]
+    e = _reported(sim.events, sim.end_day, "reported", "type", "hh", "date")
+    sev = e["severity"]
     events = pd.DataFrame({
-        "event_id": ids.numbered("E", "event", int(k.sum())),
-        "household_id": hh_col(e["hh"][k][order]),
-        "member_id": ids.optional_person(e["member"][k][order]),
-        "event_type": _cat(e["type"][k][order], EVENT_TYPES),
-        "event_date": _dates(e["date"][k][order]),
+        "event_id": ids.numbered("E", "event", len(e["reported"])),
+        "household_id": ids.household(e["hh"]),
+        "member_id": ids.optional_person(e["member"]),
+        "event_type": _cat(e["type"], EVENT_TYPES),
+        "event_date": _dates(e["date"]),
         "severity": pd.array(np.where(sev > 0, sev, 0), dtype="Int64"),
-        "loss_amount": e["loss"][k][order],
-        "reported_on": _dates(e["reported"][k][order]),
+        "loss_amount": e["loss"],
+        "reported_on": _dates(e["reported"]),
     })
     events.loc[sev <= 0, "severity"] = pd.NA
     return events
@@ -217,35 +214,28 @@ def _events(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 def _monitoring(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Monitoring rows reported by the end; elimination after it is not known yet."""
-    end, hh_col = sim.end_day, ids.household
-    mo = sim.monitoring
-    k = mo["rep"] <= end
-    order = np.lexsort((mo["hh"][k], mo["id"][k]))
-    monitoring = pd.DataFrame({
-        "household_id": hh_col(mo["hh"][k][order]),
-        "identified_on": _dates(mo["id"][k][order]),
-        "category": _cat(mo["cat"][k][order], CATEGORIES),
-        "risk_types": pd.Series(mo["rt"][k][order].astype(str), dtype=ID),
-        "eliminated_on": _dates(mo["elim"][k][order], end),
-        "reported_on": _dates(mo["rep"][k][order]),
+    end = sim.end_day
+    mo = _reported(sim.monitoring, end, "rep", "hh", "id")
+    return pd.DataFrame({
+        "household_id": ids.household(mo["hh"]),
+        "identified_on": _dates(mo["id"]),
+        "category": _cat(mo["cat"], CATEGORIES),
+        "risk_types": pd.Series(mo["rt"].astype(str), dtype=ID),
+        "eliminated_on": _dates(mo["elim"], end),
+        "reported_on": _dates(mo["rep"]),
     })
-    return monitoring
 
 
 def _member_status(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
     """Yearly member status rows reported by the end."""
-    end = sim.end_day
-    st = sim.member_status
-    k = st["reported"] <= end
-    order = np.lexsort((st["effective"][k], st["member"][k]))
-    member_status = pd.DataFrame({
-        "member_id": ids.person(st["member"][k][order]),
-        "effective_on": _dates(st["effective"][k][order]),
-        "in_school": _cat(st["in_school"][k][order], IN_SCHOOL),
-        "labor_skill": _cat(st["skill"][k][order], LABOR_SKILLS),
-        "reported_on": _dates(st["reported"][k][order]),
+    st = _reported(sim.member_status, sim.end_day, "reported", "effective", "member")
+    return pd.DataFrame({
+        "member_id": ids.person(st["member"]),
+        "effective_on": _dates(st["effective"]),
+        "in_school": _cat(st["in_school"], IN_SCHOOL),
+        "labor_skill": _cat(st["skill"], LABOR_SKILLS),
+        "reported_on": _dates(st["reported"]),
     })
-    return member_status
 
 
 def _truth(sim: SimOutput, hid: pd.Series) -> pd.DataFrame:

@@ -76,6 +76,27 @@ def _local_docs(app: FastAPI) -> None:
                                    swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")
 
 
+def _registry_loader(uri: str):
+    from riskmodel.training.scorers import load_scorer
+
+    return load_scorer(uri)
+
+
+def _on_swap(metrics: Metrics):
+    """Count the swap; after the first, freeze what is loaded: it lives as long as the process
+    (libraries, the model), and out of the collector's view full collections stay short."""
+    frozen = []
+
+    def swapped(loaded: LoadedModel) -> None:
+        metrics.swapped(loaded)
+        if not frozen:
+            frozen.append(True)
+            gc.collect()
+            gc.freeze()
+
+    return swapped
+
+
 def create_app(settings: Settings | None = None, scorer_loader=None, store: StoreProtocol | None = None, *,
                serving: ServingSettings | None = None, version_resolver=None, model_info=None) -> FastAPI:
     """The API. Defaults: store from ``settings.database_url``; model ``models:/<name>@champion``
@@ -90,28 +111,13 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     name = settings.model_name
     model_uri = serving.model_uri or f"models:/{name}@{serving.alias}"
     follows_alias = re.fullmatch(rf"models:/{re.escape(name)}@[\w-]+", model_uri) is not None
-    if scorer_loader is None:
-        def scorer_loader(uri: str):
-            from riskmodel.training.scorers import load_scorer
-
-            return load_scorer(uri)
+    scorer_loader = scorer_loader or _registry_loader
     if version_resolver is None and follows_alias:
         version_resolver = mlflow_resolver(settings.mlflow_tracking_uri, name, model_uri.rsplit("@", 1)[1])
         model_info = model_info or mlflow_info(settings.mlflow_tracking_uri, name)
     metrics = Metrics()
-    frozen = []
-
-    def swapped(loaded: LoadedModel) -> None:
-        metrics.swapped(loaded)
-        if not frozen:
-            # Everything loaded so far (libraries, the model) lives as long as the process: move it
-            # out of the collector's view, so full collections stay short (tail latency).
-            frozen.append(True)
-            gc.collect()
-            gc.freeze()
-
     holder = ModelHolder(scorer_loader, model_uri, name=name, resolver=version_resolver, info=model_info,
-                         on_swap=swapped, warm=lambda loaded: _warm(loaded, scoring))
+                         on_swap=_on_swap(metrics), warm=lambda loaded: _warm(loaded, scoring))
     BatchPayload = batch_payload(serving.max_batch)
     scoring = ScoringService(store, holder, serving, capacity_share=settings.capacity_share,
                              batch_model=BatchPayload, metrics=metrics)

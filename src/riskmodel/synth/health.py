@@ -25,18 +25,19 @@ def inpatient_push_probability(seed: int, policy: Policy) -> dict[bool, float]:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7771]))
     k = 20000
     groups = rng.choice(len(DIAGNOSIS_GROUPS), k, p=params.INPATIENT_GROUP_PUSH)
-    cost = params.INPATIENT_MEDIAN[groups] * rng.lognormal(0, 0.6, k) * 1.2
+    cost = params.INPATIENT_MEDIAN[groups] * rng.lognormal(0, params.INPATIENT_COST_SIGMA, k) * params.PUSH_COST_GROWTH
     pol = policy.dept_alerts
     return {
-        True: float((cost * (1 - 0.80) >= pol.inpatient_oop_alleviated).mean()),
-        False: float((cost * (1 - 0.58) >= pol.inpatient_oop_general).mean()),
+        True: float((cost * (1 - params.INPATIENT_SHARE[0]) >= pol.inpatient_oop_alleviated).mean()),
+        False: float((cost * (1 - params.INPATIENT_SHARE[1]) >= pol.inpatient_oop_general).mean()),
     }
 
 
 def inpatient_rate(age: np.ndarray, chronic: np.ndarray, disabled: np.ndarray) -> np.ndarray:
     """Yearly inpatient stays of a person (outside an epidemic)."""
-    rate = (0.05 + 0.005 * np.maximum(age - 35, 0)) * np.where(chronic, 1.8, 1.0)
-    return rate * np.where(disabled, 1.4, 1.0)
+    a, b = params.INPATIENT_YEARLY
+    rate = (a + b * np.maximum(age - params.INPATIENT_AGE_FROM, 0)) * np.where(chronic, params.INPATIENT_CHRONIC, 1.0)
+    return rate * np.where(disabled, params.INPATIENT_DISABLED, 1.0)
 
 
 def expected_pushes(sim: Simulation, m: int) -> np.ndarray:
@@ -88,8 +89,9 @@ def _chronic_registrations(sim: Simulation, p, age, m, ms, ml, cg, epi):
         sim.people.chronic_group[new] = rng.choice(len(DIAGNOSIS_GROUPS), new.size, p=params.CHRONIC_GROUP_P)
         sim.people.work_capacity[new] *= params.CHRONIC_CAPACITY
         d = ms + rng.integers(0, ml, new.size)
-        sim.event(sim.people.household[new], new, "chronic_registered", d, lag=(10, 60))
-        np.add.at(sim.burden.by_cause[:, RT["illness"]], sim.people.household[new], np.float32(2000))
+        sim.event(sim.people.household[new], new, "chronic_registered", d, lag=params.LAG["chronic_registered"])
+        np.add.at(sim.burden.by_cause[:, RT["illness"]], sim.people.household[new],
+                  np.float32(params.CHRONIC_REGISTRATION_BURDEN))
 
 
 def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
@@ -108,21 +110,22 @@ def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
                        np.searchsorted(np.cumsum(child), u * child.sum())).astype(np.int8)
         own = sim.people.chronic[mem] & (rng.random(mem.size) < params.CHRONIC_OWN_STAY)
         grp = np.where(own, sim.people.chronic_group[mem], grp)
-        cost = params.INPATIENT_MEDIAN[grp] * rng.lognormal(0, 0.6, mem.size) * cg
-        share = sim.share(mem, 0.80, 0.58) - np.where(grp == DG["cancer"], params.CANCER_SHARE_CUT, 0)
+        cost = params.INPATIENT_MEDIAN[grp] * rng.lognormal(0, params.INPATIENT_COST_SIGMA, mem.size) * cg
+        share = sim.share(mem, *params.INPATIENT_SHARE) - np.where(grp == DG["cancer"], params.CANCER_SHARE_CUT, 0)
         service = ms + rng.integers(0, ml, mem.size)
-        hh, oop, reported = sim.claims(mem, service, KIND["inpatient"], grp, cost, share)
+        hh, oop, reported = sim.claims(mem, service, KIND["inpatient"], grp, cost, share, lag=params.LAG["claim"])
         injury = grp == DG["injury"]
         np.add.at(sim.burden.by_cause[:, RT["illness"]], hh[~injury], oop[~injury].astype(np.float32))
         np.add.at(sim.burden.by_cause[:, RT["accident"]], hh[injury], oop[injury].astype(np.float32))
-        sim.people.months_sick[mem] = np.maximum(sim.people.months_sick[mem], np.where(grp == DG["cancer"], 3, 1))
+        sim.people.months_sick[mem] = np.maximum(sim.people.months_sick[mem], np.where(
+            grp == DG["cancer"], params.SICK_MONTHS["cancer_stay"], params.SICK_MONTHS["stay"]))
         pol = sim.policy.dept_alerts
         thr = np.where(sim.hh.alleviated[hh], pol.inpatient_oop_alleviated, pol.inpatient_oop_general)
         big = oop >= thr
         sim.process.pushes.append((hh[big], reported[big], 1))
         poor = sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]
         mr = poor & (oop > params.MEDICAL_RELIEF_FROM) & (rng.random(mem.size) < params.MEDICAL_RELIEF_P)
-        sim.one_off(hh[mr], "medical_relief", sim.lag(reported[mr], 15, 60),
+        sim.one_off(hh[mr], "medical_relief", sim.lag(reported[mr], *params.LAG["medical_relief"]),
                       oop[mr] * rng.uniform(*params.MEDICAL_RELIEF_SHARE, mr.sum()))
 
 
@@ -135,20 +138,23 @@ def _outpatient_claims(sim: Simulation, p, age, m, ms, ml, cg, epi):
     out_rep = np.zeros(H, dtype=np.int64)
     if ch.size:
         grp = sim.people.chronic_group[ch]
-        cost = params.CHRONIC_OUT_MEDIAN[grp] * rng.lognormal(0, 0.5, ch.size) * cg
-        share = sim.share(ch, 0.80, 0.62)
+        cost = params.CHRONIC_OUT_MEDIAN[grp] * rng.lognormal(0, params.CHRONIC_OUTPATIENT_SIGMA, ch.size) * cg
+        share = sim.share(ch, *params.CHRONIC_OUTPATIENT_SHARE)
         service = ms + rng.integers(0, ml, ch.size)
-        hh, oop, reported = sim.claims(ch, service, KIND["outpatient_chronic"], grp, cost, share, lag=(2, 30))
+        hh, oop, reported = sim.claims(ch, service, KIND["outpatient_chronic"], grp, cost, share,
+                                       lag=params.LAG["outpatient_claim"])
         np.add.at(sim.burden.by_cause[:, RT["illness"]], hh, oop.astype(np.float32))
         out_oop += np.bincount(hh, weights=oop, minlength=H)
         np.maximum.at(out_rep, hh, reported)
     op = p[rng.random(len(p)) < params.OUTPATIENT_MONTHLY]
     if op.size:
-        grp = np.where(rng.random(op.size) < 0.9, DG["acute_other"], DG["injury"]).astype(np.int8)
-        cost = params.OUTPATIENT_COST * rng.lognormal(0, 0.6, op.size) * cg
-        share = sim.share(op, 0.65, 0.5)
+        grp = np.where(rng.random(op.size) < params.OUTPATIENT_ACUTE_SHARE, DG["acute_other"],
+                       DG["injury"]).astype(np.int8)
+        cost = params.OUTPATIENT_COST * rng.lognormal(0, params.OUTPATIENT_COST_SIGMA, op.size) * cg
+        share = sim.share(op, *params.OUTPATIENT_SHARE)
         service = ms + rng.integers(0, ml, op.size)
-        hh, oop, reported = sim.claims(op, service, KIND["outpatient"], grp, cost, share, lag=(2, 30))
+        hh, oop, reported = sim.claims(op, service, KIND["outpatient"], grp, cost, share,
+                                       lag=params.LAG["outpatient_claim"])
         out_oop += np.bincount(hh, weights=oop, minlength=H)
         np.maximum.at(out_rep, hh, reported)
     # the outpatient alert fires once a year per household, not every month
@@ -162,7 +168,8 @@ def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """New disabilities (残疾认定): capacity, subsidies, pushes for grades 1–2."""
     rng, H = sim.rng, sim.H
     # disability certification (残疾认定)
-    annual = (params.DISABILITY_ONSET[0] + params.DISABILITY_ONSET[1] * np.maximum(age - 40, 0)) * np.where(sim.people.chronic[p], 2.0, 1.0)
+    annual = ((params.DISABILITY_ONSET[0] + params.DISABILITY_ONSET[1] * np.maximum(age - 40, 0))
+              * np.where(sim.people.chronic[p], params.DISABILITY_CHRONIC, 1.0))
     new = p[(sim.people.disability_grade[p] == 0) & (rng.random(len(p)) < annual_to_monthly(annual))]
     if new.size:
         grade = rng.choice([1, 2, 3, 4], new.size, p=params.DISABILITY_GRADE_P).astype(np.int8)
@@ -170,37 +177,41 @@ def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
         sim.people.work_capacity[new] *= np.where(grade <= 2, *params.DISABILITY_CAPACITY)
         d = ms + rng.integers(0, ml, new.size)
         hh = sim.people.household[new]
-        sim.event(hh, new, "disability_certified", d, grade, lag=(10, 45))
+        sim.event(hh, new, "disability_certified", d, grade, lag=params.LAG["disability_certified"])
         rep = sim.r_events._chunks["reported"][-1]
-        np.add.at(sim.burden.by_cause[:, RT["disability"]], hh, (6000.0 * (5 - grade) / 2).astype(np.float32))
+        np.add.at(sim.burden.by_cause[:, RT["disability"]], hh,
+                  (params.DISABILITY_BURDEN * (5 - grade) / 2).astype(np.float32))
         severe = grade <= 2
         sim.process.pushes.append((hh[severe], rep[severe], 3))
-        care = severe & (rng.random(new.size) < 0.8)
+        care = severe & (rng.random(new.size) < params.DISABILITY_CARE_P)
         sim.people.disability_care[new[care]] = params.DISABILITY_CARE
-        sim.people.disability_care_start[new[care]] = sim.lag(rep[care], 20, 80)
-        poor = (sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh]) & (rng.random(new.size) < 0.8)
+        sim.people.disability_care_start[new[care]] = sim.lag(rep[care], *params.LAG["disability_subsidy"])
+        poor = ((sim.hh.alleviated[hh] | (sim.support.dibao[hh] > 0) | sim.process.monitored[hh])
+                & (rng.random(new.size) < params.DISABILITY_LIVING_P))
         sim.people.disability_living[new[poor]] = params.DISABILITY_LIVING
-        sim.people.disability_living_start[new[poor]] = sim.lag(rep[poor], 20, 80)
+        sim.people.disability_living_start[new[poor]] = sim.lag(rep[poor], *params.LAG["disability_subsidy"])
 
 
 def _accidents(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """Accidents (意外事故): losses, injury claims, sick months, temporary relief."""
     rng, H = sim.rng, sim.H
     # accidents (意外事故)
-    acc = p[(age >= 15) & (age <= 75) & (rng.random(len(p)) < annual_to_monthly(params.ACCIDENT_YEARLY))]
+    lo, hi = params.ACCIDENT_AGES
+    acc = p[(age >= lo) & (age <= hi) & (rng.random(len(p)) < annual_to_monthly(params.ACCIDENT_YEARLY))]
     if acc.size:
         hh = sim.people.household[acc]
         d = ms + rng.integers(0, ml, acc.size)
-        loss = params.ACCIDENT_LOSS * rng.lognormal(0, 0.8, acc.size) * cg
-        sim.event(hh, acc, "accident", d, 0, np.round(loss, 0), lag=(5, 40))
+        loss = params.ACCIDENT_LOSS * rng.lognormal(0, params.ACCIDENT_LOSS_SIGMA, acc.size) * cg
+        sim.event(hh, acc, "accident", d, 0, np.round(loss, 0), lag=params.LAG["accident"])
         sim.burden.losses += np.bincount(hh, weights=loss, minlength=H)
         np.add.at(sim.burden.by_cause[:, RT["accident"]], hh, loss.astype(np.float32))
-        inj = rng.random(acc.size) < 0.6
+        inj = rng.random(acc.size) < params.ACCIDENT_INJURY_P
         if inj.any():
-            cost = params.INPATIENT_MEDIAN[DG["injury"]] * rng.lognormal(0, 0.6, inj.sum()) * cg
+            cost = params.INPATIENT_MEDIAN[DG["injury"]] * rng.lognormal(0, params.INPATIENT_COST_SIGMA, inj.sum()) * cg
             h2, oop, rep = sim.claims(acc[inj], d[inj], KIND["inpatient"], DG["injury"], cost,
-                                        sim.share(acc[inj], 0.75, 0.5))
+                                      sim.share(acc[inj], *params.ACCIDENT_SHARE), lag=params.LAG["claim"])
             np.add.at(sim.burden.by_cause[:, RT["accident"]], h2, oop.astype(np.float32))
-        sim.people.months_sick[acc] = np.maximum(sim.people.months_sick[acc], 2)
-        tr = rng.random(acc.size) < 0.3
-        sim.one_off(hh[tr], "temporary_relief", sim.lag(d[tr], 20, 70), rng.uniform(1000, 5000, tr.sum()))
+        sim.people.months_sick[acc] = np.maximum(sim.people.months_sick[acc], params.SICK_MONTHS["accident"])
+        tr = rng.random(acc.size) < params.ACCIDENT_RELIEF_P
+        sim.one_off(hh[tr], "temporary_relief", sim.lag(d[tr], *params.LAG["accident_relief"]),
+                    rng.uniform(*params.TEMPORARY_RELIEF, tr.sum()))

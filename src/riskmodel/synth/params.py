@@ -189,6 +189,39 @@ DISABILITY_CARE = 100.0                   # 重度残疾人护理补贴, yuan/mo
 DISABILITY_LIVING = 90.0                  # 困难残疾人生活补贴, yuan/month
 ACCIDENT_YEARLY = 0.006
 ACCIDENT_LOSS = 5000                      # median (2020 yuan)
+#: yearly inpatient stays of a person: a + b × years over INPATIENT_AGE_FROM (outside an epidemic) …
+INPATIENT_YEARLY = (0.05, 0.005)
+INPATIENT_AGE_FROM = 35
+INPATIENT_CHRONIC = 1.8                   # … × with a chronic condition
+INPATIENT_DISABLED = 1.4                  # … × with a disability
+#: reimbursed share of a claim (alleviated or monitored or 低保, other households): the mean of a beta
+INPATIENT_SHARE = (REIMBURSED_SHARE_ALLEVIATED.value, REIMBURSED_SHARE_GENERAL.value)
+CHRONIC_OUTPATIENT_SHARE = (0.80, 0.62)
+OUTPATIENT_SHARE = (0.65, 0.5)
+ACCIDENT_SHARE = (0.75, 0.5)
+#: lognormal sigma of costs around their medians
+INPATIENT_COST_SIGMA = 0.6
+CHRONIC_OUTPATIENT_SIGMA = 0.5
+OUTPATIENT_COST_SIGMA = 0.6
+ACCIDENT_LOSS_SIGMA = 0.8
+PUSH_COST_GROWTH = 1.2                    # costs above 2020 assumed when estimating the push probability
+OUTPATIENT_ACUTE_SHARE = 0.9              # ordinary outpatient claims for acute illness (the rest injuries)
+CHRONIC_REGISTRATION_BURDEN = 2000        # latent illness burden a chronic registration adds (yuan)
+DISABILITY_BURDEN = 6000.0                # latent disability burden, × (5 − grade) / 2
+DISABILITY_CHRONIC = 2.0                  # disability onset × with a chronic condition
+DISABILITY_CARE_P = 0.8                   # severe (grade 1–2) disabled who get the care subsidy
+DISABILITY_LIVING_P = 0.8                 # poor disabled who get the living subsidy
+SICK_MONTHS = {"stay": 1, "cancer_stay": 3, "accident": 2}   # months out of work
+ACCIDENT_AGES = (15, 75)
+ACCIDENT_INJURY_P = 0.6                   # accidents with an inpatient injury claim
+ACCIDENT_RELIEF_P = 0.3                   # accidents followed by 临时救助
+
+# --- reporting lags: days from the event (or service, or month end) until it reaches the data ---
+LAG = {
+    "claim": (2, 40), "outpatient_claim": (2, 30), "chronic_registered": (10, 60), "disability_certified": (10, 45),
+    "accident": (5, 40), "medical_relief": (15, 60), "disability_subsidy": (20, 80), "accident_relief": (20, 70),
+    "income_survey": (20, 92),
+}
 
 # --- demography (assumptions) ---------------------------------------------------------------
 MORTALITY_GOMPERTZ = (-10.3, 0.094)      # yearly q = exp(a + b × age), capped at 0.6

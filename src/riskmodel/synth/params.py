@@ -235,6 +235,32 @@ SPLIT_YEARLY = 0.02                       # sons 25+ setting up their own househ
 MIGRATION_YEARLY = 0.004                  # members 18–40 moving away
 LOCAL_MONTHLY_WAGE_2020 = 1800.0          # local work (2020 yuan/month)
 
+# --- income sources and the survey (assumptions; 2020 yuan a month unless said) ------------------
+EARNINGS_SHARE = 0.92                     # wage a household member's earnings give at 2020 levels
+FARMING_P = (0.65, 0.7)                   # households that farm (alleviated, general)
+FARM_INCOME = (450, -0.1, 0.6, 1.5)       # median × lognormal(mu, sigma) × working adults / 1.5 (at least half one)
+FARM_ADULT_AGES = (20, 75)                # ages counted as working adults for farming
+PROPERTY_P = 0.45                         # households with property income …
+PROPERTY_INCOME = (40, 0.9)               # … median and lognormal sigma
+REMITTANCE = (250, 60, 0.7)               # remittances to households with (without) elderly: medians, sigma
+ELDERLY_AGE = 60
+INCOME_SIGMA = (0.30, 0.42)               # spread of per-capita income around the type's mean (alleviated, general)
+#: 低保 households before the panel: a logistic in per-capita income (share, midpoint, scale)
+DIBAO_START = ((0.55, 8500), (0.05, 9000), 1500)
+DIBAO_START_SHARE = 0.3                   # share of income that is 低保
+TEKUN_P = 0.3                             # alone, elderly and unable to work alleviated people in 特困 support
+TEKUN_SHARE = 0.45
+INCOME_SCALE_RANGE = (0.05, 20)           # bounds of the scaling of sources to the drawn total
+GROWTH_BEFORE = 1.08                      # yearly income growth before the first published year
+SURVEY_P = (0.9, 0.72)                    # households in the monthly income survey (alleviated, general)
+#: survey noise: lognormal (mu, sigma) of wage, property, transfers; business ± 0.15 × |level| + 10
+WAGE_NOISE = (-0.01, 0.15)
+PROPERTY_NOISE = (-0.02, 0.2)
+TRANSFER_NOISE = (-0.005, 0.1)
+BUSINESS_NOISE = (0.15, 10)
+EDUCATION_AID_SHARE = 0.5                 # share of school costs 教育资助 pays (alleviated or monitored)
+SCHOOL_AGES = {"senior": (16, 18), "college": (19, 22)}
+
 # --- assistance (assumptions; amounts in yuan) ---------------------------------------------
 DIBAO_TOP_UP = 1.05                       # 低保 tops income up to this × the line …
 DIBAO_MONTHLY_RANGE = (150, 1500)         # … within these monthly amounts per household

@@ -171,6 +171,24 @@ DROPOUT_YEARLY = (0.004, 0.002)
 DROPOUT_LOSS = 4000
 #: yearly school costs (2020 yuan) of senior high, vocational school and college; halved by 教育资助
 SCHOOL_COST = {"senior": 3500.0, "vocational": 2500.0, "college": 16000.0}
+#: months out of work after a job loss: base + geometric(1 / mean) (migrant, local, factory closure)
+JOB_SPELL = {"migrant": (1, 4), "local": 2, "factory": (6, 4)}
+BUSINESS_FAILURE_MIN_INCOME = 50          # farms with a smaller monthly income do not fail visibly
+BUSINESS_FAILURE_FACTOR = (-0.3, 0.2)     # farm income after a failure, × the usual (uniform)
+BUSINESS_FAILURE_SIGMA = 0.7
+DISASTER_HOUSEHOLD_SHARE = (0.1, 0.5)     # households affected in a township hit (uniform) …
+FLOOD_HOUSEHOLD_SHARE = (0.5, 0.8)        # … and in the flood scenario's county
+DISASTER_LOSS_SIGMA = 0.5
+DISASTER_RELIEF_P = 0.5                   # serious (severity 3–4) disasters followed by 临时救助
+DISASTER_HOUSE_P = 0.3                    # severity-4 disasters that leave the house unsafe …
+DISASTER_HOUSE_LOSS = (20000, 50000)      # … at this loss (uniform)
+HOUSING_UNSAFE_LOSS = (15000, 45000)      # other houses found unsafe (uniform)
+UNINSURED_STAYS = 0.4                     # the uninsured still uninsured after January's enrolment
+COMPULSORY_SCHOOL_AGES = (7, 15)
+#: latent burdens (yuan) by cause that have no reported amount
+WATER_BURDEN = 4000
+UNINSURED_BURDEN = 5000
+DROPOUT_BURDEN = 8000
 
 # --- health (assumptions unless the published figures above are named) ---------------------
 EPIDEMIC_INPATIENT = 2.0                  # epidemic scenario: inpatient stays ×
@@ -220,7 +238,9 @@ ACCIDENT_RELIEF_P = 0.3                   # accidents followed by 临时救助
 LAG = {
     "claim": (2, 40), "outpatient_claim": (2, 30), "chronic_registered": (10, 60), "disability_certified": (10, 45),
     "accident": (5, 40), "medical_relief": (15, 60), "disability_subsidy": (20, 80), "accident_relief": (20, 70),
-    "income_survey": (20, 92),
+    "income_survey": (20, 92), "job_loss": (10, 60), "business_failure": (15, 90), "disaster": (5, 40),
+    "disaster_relief": (10, 45), "disaster_house_found": (10, 40), "disaster_house": (5, 30),
+    "housing_unsafe": (10, 60), "water_unsafe": (10, 60), "uninsured": (10, 60), "school_dropout": (10, 60),
 }
 
 # --- demography (assumptions) ---------------------------------------------------------------

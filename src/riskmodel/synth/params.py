@@ -241,6 +241,9 @@ LAG = {
     "income_survey": (20, 92), "job_loss": (10, 60), "business_failure": (15, 90), "disaster": (5, 40),
     "disaster_relief": (10, 45), "disaster_house_found": (10, 40), "disaster_house": (5, 30),
     "housing_unsafe": (10, 60), "water_unsafe": (10, 60), "uninsured": (10, 60), "school_dropout": (10, 60),
+    "help_dibao": (20, 70), "help_public_job": (30, 90), "public_job": (5, 30), "help_relief": (10, 40),
+    "dibao_application": (20, 60), "education_aid": (20, 60), "dividend": (10, 40), "spell": (5, 40),
+    "disability_spell": (10, 60), "pension_premium": (10, 60),
 }
 
 # --- demography (assumptions) ---------------------------------------------------------------
@@ -297,3 +300,15 @@ TEMPORARY_RELIEF = (1000, 5000)
 INSURANCE_FROM = 10000                    # 防贫保险: a year's medical costs above this …
 INSURANCE_SHARE = 0.4                     # … paid at this share
 EDUCATION_AID_MONTHLY = (400.0, 170.0)    # 教育资助: college, senior high / vocational
+SPELLS_FROM_YEAR = 2016                   # programmes in force at the start began after this year's start
+DIVIDEND = (0.55, (20, 80))               # alleviated households with a 产业/资产收益分红, monthly yuan (uniform)
+DISABILITY_LIVING_START_P = 0.85          # poor disabled receiving the living subsidy at the start
+DISABILITY_CARE_START_P = 0.9             # severely disabled receiving the care subsidy at the start
+PENSION_PREMIUM_AGES = (16, 59)           # alleviated people whose pension premium is paid (not at school)
+PENSION_PREMIUM_MONTHLY = 8.33            # 代缴养老保险 (100 yuan a year)
+PENSION_AGE = 60
+CHRONIC_START_BURDEN = (2500, (0.25, 0.45))   # latent yearly cost of a chronic condition at the start, out-of-pocket share
+HELP_WORKER_AGES = (16, 65)               # household members who can take a 公益性岗位 (labour skill ≤ 2)
+PUBLIC_JOB_DAYS = 365
+INSURANCE_PAY_P = 0.5                     # 防贫保险 claims paid in a month once due
+INSURANCE_PAY_DAYS = (30, 90)             # days from the month's start to the payout

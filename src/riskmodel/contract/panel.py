@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.columns import Columns, positions
+from riskmodel.contract.columns import Columns, as_columns, positions, positions_at
 from riskmodel.contract.policy import Policy
 from riskmodel.contract.schema import TABLES
 from riskmodel.contract.validate import ContractError, Problems, check_tables, coerce_all, empty_frame
@@ -172,42 +172,61 @@ class Panel:
         return cls(**typed, policy=policy or Policy.default())
 
 
+def latest_status(member_ids, status, t: str | pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``member_status`` row holds each member's attributes as of ``t``: (member rows, status rows).
+
+    ``member_ids``: the members' id column; ``status``: the member_status table (frame or
+    ``Columns``). The row used is the one with the largest ``effective_on`` among rows with
+    ``reported_on <= t`` and ``effective_on <= t`` (``t`` None: all rows); members without such a
+    row are left out. Plain arrays, so that the API's one-household panels build no frame.
+    """
+    none = np.zeros(0, dtype=np.intp)
+    status = as_columns(status)
+    if not len(status) or not len(member_ids):
+        return none, none
+    effective = np.asarray(status["effective_on"], dtype="datetime64[ns]")
+    if t is None:
+        idx = np.arange(len(status))
+    else:
+        t64 = np.datetime64(pd.Timestamp(t).to_datetime64(), "ns")
+        idx = np.flatnonzero((np.asarray(status["reported_on"], dtype="datetime64[ns]") <= t64) & (effective <= t64))
+    member = positions_at(status["member_id"], idx, member_ids)
+    found = member >= 0
+    idx, member = idx[found], member[found]
+    if not len(idx):
+        return none, none
+    # the last row per member after sorting by effective date ((member, effective_on) is unique)
+    order = np.lexsort((effective[idx].view(np.int64), member))
+    idx, member = idx[order], member[order]
+    last = np.append(member[1:] != member[:-1], True)
+    return member[last], idx[last]
+
+
 def member_attributes(members: pd.DataFrame, member_status: pd.DataFrame,
                       t: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Each member's attributes as of ``t``: the latest ``member_status`` row, else the ``members`` row.
 
-    The latest row is the one with the largest ``effective_on`` among rows with
-    ``reported_on <= t`` and ``effective_on <= t`` (``t`` None: all rows). Returns a copy of
-    ``members`` (same rows, order and index) with ``in_school`` and ``labor_skill`` replaced, and
-    ``status_on``: the ``effective_on`` of the row used (NaT where the values are the
-    registration's, which the contract calls stale). Features use this rather than reading
+    The latest row is ``latest_status``'. Returns a copy of ``members`` (same rows, order and
+    index) with ``in_school`` and ``labor_skill`` replaced, and ``status_on``: the
+    ``effective_on`` of the row used (NaT where the values are the registration's, which the
+    contract calls stale). Features use this rule (``latest_status``) rather than reading
     ``members.in_school`` directly.
     """
     out = members.copy()
     out["status_on"] = pd.Series(np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]"), index=out.index)
-    status = member_status
-    if t is not None and len(status):
-        t = pd.Timestamp(t)
-        status = status.loc[((status["reported_on"] <= t) & (status["effective_on"] <= t)).to_numpy()]
-    if not len(status) or not len(out):
+    found, rows = latest_status(members["member_id"], member_status, t)
+    if not len(found):
         return out
-    # the last row per member after sorting by effective date ((member, effective_on) is unique)
-    latest = status.sort_values("effective_on", kind="stable").drop_duplicates("member_id", keep="last")
-    where = positions(out["member_id"], latest["member_id"])
-    found = where >= 0
-    if not found.any():
-        return out
-    rows = where[found]
     for name in STATUS_COLUMNS:
         values = out[name].to_numpy(copy=True) if not isinstance(out[name].dtype, pd.CategoricalDtype) else None
         if values is None:  # categorical: replace codes (same categories in both tables)
             codes = out[name].cat.codes.to_numpy(copy=True)
-            codes[found] = latest[name].cat.codes.to_numpy()[rows]
+            codes[found] = member_status[name].cat.codes.to_numpy()[rows]
             out[name] = pd.Categorical.from_codes(codes, dtype=out[name].dtype)
         else:
-            values[found] = latest[name].to_numpy()[rows]
+            values[found] = member_status[name].to_numpy()[rows]
             out[name] = values
     status_on = out["status_on"].to_numpy(copy=True)
-    status_on[found] = latest["effective_on"].to_numpy()[rows]
+    status_on[found] = np.asarray(member_status["effective_on"], dtype="datetime64[ns]")[rows]
     out["status_on"] = status_on
     return out

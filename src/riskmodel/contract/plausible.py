@@ -63,7 +63,7 @@ class _Shape:
         self._re = re.compile(pattern)
 
     def search(self, text: str) -> re.Match | None:
-        folded = _fold(text)
+        folded = text if text.isascii() else _fold(text)  # NFKC leaves ASCII as is; no ASCII is Cf
         return self._re.search(_SEPARATORS_RE.sub("", folded) if self.joined else folded)
 
 
@@ -82,6 +82,8 @@ def date_problem(value: dt.date) -> str | None:
 
 def personal_data_problem(text: str) -> str | None:
     """Why a text may not be stored: it contains an ID-number- or phone-shaped run (value not echoed)."""
+    if len(text) < 11 and text.isascii():  # every shape needs 11 characters (folding may lengthen non-ASCII)
+        return None
     if ID_NUMBER_IN_TEXT.search(text):
         return "contains what looks like a resident ID number (not allowed; value not shown)"
     if PHONE_IN_TEXT.search(text) or LANDLINE_IN_TEXT.search(text):
@@ -90,6 +92,8 @@ def personal_data_problem(text: str) -> str | None:
 
 
 def _forbidden(text: str, categories: tuple[str, ...], allowed: str = "") -> str | None:
+    if text.isascii() and text.isprintable():  # printable ASCII is in no forbidden category
+        return None
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in categories and ch not in allowed:

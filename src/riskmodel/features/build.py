@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
+from riskmodel.contract.panel import latest_status
 from riskmodel.contract.columns import (
     Columns,
     enum_lookup,
@@ -154,11 +155,24 @@ def _as_of(panel: Panel, t: pd.Timestamp, ids) -> _AsOf:
                  float(panel.policy.line(t.year)), ids, len(ids))
 
 
-def _members(ctx: _AsOf, members: Columns, status=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _status_codes(ctx: _AsOf, members: Columns, status: Columns) -> dict[str, np.ndarray]:
+    """Members' ``labor_skill`` and ``in_school`` codes as of t: the latest ``member_status`` row
+    known at t (``contract.panel.latest_status``), else the registration's values."""
+    out = {"labor_skill": _enum_codes(members["labor_skill"], LABOR_SKILLS),
+           "in_school": _enum_codes(members["in_school"], IN_SCHOOL)}
+    found, rows = latest_status(members["member_id"], status, ctx.t)
+    if len(found):
+        for name, values in (("labor_skill", LABOR_SKILLS), ("in_school", IN_SCHOOL)):
+            codes = out[name] = np.array(out[name], dtype=np.int64)
+            codes[found] = _enum_codes(status[name], values)[rows]
+    return out
+
+
+def _members(ctx: _AsOf, members: Columns, status: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Household composition at t; also each member's household position (joined by t, else -1).
 
-    ``status``: members' ``labor_skill`` and ``in_school`` as of t from ``member_status``
-    (``Panel.member_attributes``), in the members' row order; None: the registration's values.
+    ``status``: the member_status table; members' ``labor_skill`` and ``in_school`` are the
+    latest update known at t (the registration's values are stale).
     """
     joined = members["joined_on"] <= ctx.t
     code_all = np.full(len(members), -1, dtype=np.intp)
@@ -170,10 +184,11 @@ def _members(ctx: _AsOf, members: Columns, status=None) -> tuple[dict[str, np.nd
     current = m & ~left_known
     birth_year = _float(members["birth_year"])
     age = ctx.year - birth_year
-    skill = _enum_codes(members["labor_skill"] if status is None else status["labor_skill"], LABOR_SKILLS)
+    codes = _status_codes(ctx, members, status)
+    skill = codes["labor_skill"]
     capable = (skill == LABOR_SKILLS.index("skilled")) | (skill == LABOR_SKILLS.index("ordinary"))
     working = (age >= WORKING_AGE[0]) & (age <= WORKING_AGE[1])
-    school = _enum_codes(members["in_school"] if status is None else status["in_school"], IN_SCHOOL)
+    school = codes["in_school"]
 
     def cnt(mask: np.ndarray) -> np.ndarray:
         return ctx.count(code_all[mask])
@@ -525,11 +540,7 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     members, claims = panel.columns("members"), panel.columns("medical_claims")
     claim_rows, claim_member = _claim_members(ctx, claims, members)
     _release(ctx)
-    status = panel.member_status
-    # the latest yearly update known at t replaces the registration's stale values
-    attrs = panel.member_attributes(t) if status is not None and len(status) else None
-    part, member_code = _members(ctx, members, attrs)
-    del attrs
+    part, member_code = _members(ctx, members, panel.columns("member_status"))
     size = part["hh_size"]
     put(part)
     part, monthly_12m = _income(ctx, panel.columns("income"), size)

@@ -10,11 +10,12 @@ from riskmodel.serving.service import ScoringService
 from riskmodel.store import StoreProtocol
 
 
-def get_store(request: Request) -> StoreProtocol:
+# ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop per request
+async def get_store(request: Request) -> StoreProtocol:
     return request.app.state.store
 
 
-def get_scoring(request: Request) -> ScoringService:
+async def get_scoring(request: Request) -> ScoringService:
     return request.app.state.scoring
 
 

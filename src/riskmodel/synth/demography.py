@@ -27,11 +27,13 @@ def create_people(sim: Simulation) -> None:
 def _household_members(sim: Simulation):
     """Household sizes, relations to the head, ages and sex."""
     rng, H, alv = sim.rng, sim.H, sim.hh.alleviated
-    size = np.where(alv, rng.choice(np.arange(1, 7), H, p=[.46, .38, .07, .05, .03, .01]),
-                    rng.choice(np.arange(1, 7), H, p=[.15, .38, .22, .15, .07, .03]))
-    head_age = np.where(alv, np.where(size == 1, rng.normal(71, 9, H), rng.normal(63, 12, H)),
-                        rng.normal(54, 12, H))
-    head_age = np.clip(head_age, 24, 95).round()
+    size_a, size_g = params.HOUSEHOLD_SIZE_P
+    size = np.where(alv, rng.choice(np.arange(1, 7), H, p=size_a), rng.choice(np.arange(1, 7), H, p=size_g))
+    head = params.HEAD_AGE
+    head_age = np.where(alv, np.where(size == 1, rng.normal(*head["alleviated_alone"], H),
+                                      rng.normal(*head["alleviated"], H)),
+                        rng.normal(*head["general"], H))
+    head_age = np.clip(head_age, *params.HEAD_AGE_RANGE).round()
     n = int(size.sum())
     hh = np.repeat(np.arange(H), size)
     first = np.cumsum(size) - size
@@ -41,25 +43,28 @@ def _household_members(sim: Simulation):
     rel = np.full(n, REL["child"], dtype=np.int8)
     rel[slot == 0] = REL["head"]
     s1 = slot == 1
-    spouse = s1 & (u < np.where(ha < 80, 0.8, 0.5))
+    spouse = s1 & (u < np.where(ha < 80, *params.SPOUSE_P))
     rel[spouse] = REL["spouse"]
-    rel[s1 & ~spouse & (ha < 50)] = REL["parent"]
+    parent_second, parent_later = params.PARENT_HEAD_MAX_AGE
+    rel[s1 & ~spouse & (ha < parent_second)] = REL["parent"]
     later = slot >= 2
-    rel[later & (u >= 0.7) & (u < 0.9) & (ha >= 50)] = REL["grandchild"]
-    rel[later & (u >= 0.9) & (ha <= 62)] = REL["parent"]
-    rel[later & (u >= 0.97)] = REL["sibling"]
+    grandchild_from, parent_from, sibling_from = params.RELATION_DRAW
+    rel[later & (u >= grandchild_from) & (u < parent_from) & (ha >= params.GRANDCHILD_HEAD_MIN_AGE)] = REL["grandchild"]
+    rel[later & (u >= parent_from) & (ha <= parent_later)] = REL["parent"]
+    rel[later & (u >= sibling_from)] = REL["sibling"]
+    gap = params.AGE_GAP
     age = np.empty(n)
     k = rel == REL["head"]; age[k] = ha[k]
-    k = rel == REL["spouse"]; age[k] = ha[k] + rng.normal(-2, 3, k.sum())
-    k = rel == REL["child"]; age[k] = ha[k] - rng.uniform(22, 36, k.sum())
-    k = rel == REL["grandchild"]; age[k] = ha[k] - rng.uniform(46, 62, k.sum())
-    k = rel == REL["parent"]; age[k] = ha[k] + rng.uniform(22, 30, k.sum())
-    k = rel == REL["sibling"]; age[k] = ha[k] + rng.normal(0, 6, k.sum())
+    k = rel == REL["spouse"]; age[k] = ha[k] + rng.normal(*gap["spouse"], k.sum())
+    k = rel == REL["child"]; age[k] = ha[k] - rng.uniform(*gap["child"], k.sum())
+    k = rel == REL["grandchild"]; age[k] = ha[k] - rng.uniform(*gap["grandchild"], k.sum())
+    k = rel == REL["parent"]; age[k] = ha[k] + rng.uniform(*gap["parent"], k.sum())
+    k = rel == REL["sibling"]; age[k] = ha[k] + rng.normal(*gap["sibling"], k.sum())
     neg = age < 0
     age[neg] = rng.integers(0, 6, neg.sum())
     age = np.clip(age, 0, 99).round()
     sex = np.where(rng.random(n) < 0.5, 0, 1).astype(np.int8)  # 0 = M, 1 = F
-    head_m = rng.random(n) < np.where(alv[hh], 0.72, 0.84)
+    head_m = rng.random(n) < np.where(alv[hh], *params.HEAD_MALE_P)
     sex[rel == REL["head"]] = np.where(head_m, 0, 1)[rel == REL["head"]]
     hs = np.zeros(H, dtype=np.int8); hs[hh[rel == REL["head"]]] = sex[rel == REL["head"]]
     sex[rel == REL["spouse"]] = 1 - hs[hh[rel == REL["spouse"]]]
@@ -71,34 +76,40 @@ def _person_attributes(sim: Simulation, hh, age) -> dict[str, np.ndarray]:
     rng, alv = sim.rng, sim.hh.alleviated
     n = len(hh)
     # disability (calibrated shares by type, more likely with age)
-    f = 0.4 + age / 50.0
+    f = params.DISABILITY_AGE[0] + age / params.DISABILITY_AGE[1]
     target = np.where(alv[hh], params.DISABLED_SHARE_ALLEVIATED.value, params.DISABLED_SHARE_GENERAL.value)
     mean_f = np.where(alv[hh], f[alv[hh]].mean() if alv.any() else 1, f[~alv[hh]].mean() if (~alv).any() else 1)
     disabled = rng.random(n) < target * f / mean_f
-    grade = np.where(disabled, rng.choice([1, 2, 3, 4], n, p=[.12, .23, .30, .35]), 0).astype(np.int8)
-    p_chronic = np.clip(0.01 + 0.006 * np.maximum(age - 30, 0), 0, 0.45) * np.where(alv[hh], 1.3, 1.0)
+    grade = np.where(disabled, rng.choice([1, 2, 3, 4], n, p=params.DISABILITY_GRADE_P), 0).astype(np.int8)
+    a, b, cap, alleviated = params.CHRONIC_PREVALENCE
+    p_chronic = np.clip(a + b * np.maximum(age - 30, 0), 0, cap) * np.where(alv[hh], alleviated, 1.0)
     chronic = rng.random(n) < p_chronic
     cgroup = np.where(chronic, rng.choice(len(DIAGNOSIS_GROUPS), n, p=params.CHRONIC_GROUP_P), -1).astype(np.int8)
-    track = rng.choice([0, 1, 2], n, p=[.2, .5, .3]).astype(np.int8)
+    track = rng.choice([0, 1, 2], n, p=params.SCHOOL_TRACK_P).astype(np.int8)
     edu = education_levels(age, track, rng)
     in_school = school_stage(age, track)
-    working = (age >= 16) & (age <= 59) & (in_school == 0)
+    w_lo, w_hi = params.WORKING_AGES
+    working = (age >= w_lo) & (age <= w_hi) & (in_school == 0)
     skill = np.full(n, 3, dtype=np.int8)  # 0 skilled, 1 ordinary, 2 weak, 3 none
     draw = rng.random(n)
-    skill[working] = np.where(draw < 0.2, 0, np.where(draw < 0.85, 1, 2))[working]
-    old = (age >= 60) & (age <= 75)
-    skill[old] = np.where(draw < 0.3, 1, np.where(draw < 0.9, 2, 3))[old]
+    skilled, ordinary = params.SKILL_WORKING
+    skill[working] = np.where(draw < skilled, 0, np.where(draw < ordinary, 1, 2))[working]
+    o_lo, o_hi = params.ELDERLY_WORKING_AGES
+    old = (age >= o_lo) & (age <= o_hi)
+    ordinary, weak = params.SKILL_ELDERLY
+    skill[old] = np.where(draw < ordinary, 1, np.where(draw < weak, 2, 3))[old]
     skill[(grade >= 1) & (grade <= 2)] = 3
     skill[(grade >= 3) & (skill < 2)] = 2
     able = skill <= 1
-    migrant = able & (age <= 55) & (rng.random(n) < np.where(alv[hh], 0.35, 0.5))
+    migrant = able & (age <= params.MIGRANT_MAX_AGE) & (rng.random(n) < np.where(alv[hh], *params.MIGRANT_P))
     earn = np.zeros(n)
-    earn[migrant] = params.MIGRANT_MONTHLY_WAGE[2020].value * rng.lognormal(-0.03, 0.25, migrant.sum())
-    local = able & ~migrant & (rng.random(n) < 0.6)
-    earn[local] = params.LOCAL_MONTHLY_WAGE_2020 * rng.lognormal(-0.05, 0.3, local.sum())
-    odd = (skill == 2) & (age <= 75) & (rng.random(n) < 0.4)
-    earn[odd] = 600 * rng.lognormal(-0.1, 0.4, odd.sum())
-    earn[skill == 0] *= 1.25
+    earn[migrant] = params.MIGRANT_MONTHLY_WAGE[2020].value * rng.lognormal(*params.MIGRANT_WAGE_NOISE, migrant.sum())
+    local = able & ~migrant & (rng.random(n) < params.LOCAL_WORK_P)
+    earn[local] = params.LOCAL_MONTHLY_WAGE_2020 * rng.lognormal(*params.LOCAL_WAGE_NOISE, local.sum())
+    odd_p, odd_median, odd_mu, odd_sigma = params.ODD_JOBS
+    odd = (skill == 2) & (age <= o_hi) & (rng.random(n) < odd_p)
+    earn[odd] = odd_median * rng.lognormal(odd_mu, odd_sigma, odd.sum())
+    earn[skill == 0] *= params.SKILLED_PREMIUM
 
     return dict(grade=grade, chronic=chronic, cgroup=cgroup, track=track, edu=edu, in_school=in_school,
                 skill=skill, earn=earn, migrant=migrant)
@@ -110,7 +121,8 @@ def _allocate_people(sim: Simulation, hh, rel, age, sex, grade, chronic, cgroup,
     H, n = sim.H, len(hh)
     year0 = sim.cfg.start.year
 
-    cap = int(n * (1.08 + 0.03 * ((sim.cal.months + sim.cal.burn_in) / 12))) + 64
+    room, per_year, spare = params.PEOPLE_ROOM
+    cap = int(n * (room + per_year * ((sim.cal.months + sim.cal.burn_in) / 12))) + spare
     sim.people.capacity = cap
     sim.people.n = n
 
@@ -138,7 +150,8 @@ def _allocate_people(sim: Simulation, hh, rel, age, sex, grade, chronic, cgroup,
     sim.people.months_out_of_work = alloc(np.int16, 0)       # months out of work (job loss)
     sim.people.months_sick = alloc(np.int16, 0)      # months unable to work (illness, accident)
     sim.people.work_capacity = alloc(float, 1.0)     # earning capacity after disability / chronic illness
-    sim.people.work_capacity[:n] = np.where(chronic, 0.8, 1.0) * np.where(grade == 0, 1.0, np.where(grade <= 2, 0.2, 0.6))
+    sim.people.work_capacity[:n] = (np.where(chronic, params.CHRONIC_CAPACITY, 1.0)
+                                    * np.where(grade == 0, 1.0, np.where(grade <= 2, *params.DISABILITY_CAPACITY)))
     sim.people.uninsured = alloc(bool, False)
     sim.people.disability_living = alloc(float, 0.0); sim.people.disability_living_start = alloc(np.int32, NONE)   # disability_living
     sim.people.disability_care = alloc(float, 0.0); sim.people.disability_care_start = alloc(np.int32, NONE)   # disability_care
@@ -152,12 +165,11 @@ def education_levels(age, track, rng):
     n = len(age)
     u = rng.random(n)
     edu = np.zeros(n, dtype=np.int8)  # index into EDUCATION
-    cuts_old = np.array([.45, .85, .98, .99, 1.0])     # none, primary, junior, senior, vocational
-    cuts_mid = np.array([.12, .50, .88, .95, 1.0])
-    cuts_young = np.array([.02, .14, .62, .77, .92])    # then college
-    def pick(cuts):
-        return np.searchsorted(cuts, u, side="right").astype(np.int8)
-    edu = np.where(age >= 70, pick(cuts_old), np.where(age >= 45, pick(cuts_mid), pick(cuts_young)))
+    cuts = params.EDUCATION_CUTS
+
+    def pick(cohort):
+        return np.searchsorted(np.array(cuts[cohort]), u, side="right").astype(np.int8)
+    edu = np.where(age >= 70, pick(70), np.where(age >= 45, pick(45), pick(0)))
     edu = np.minimum(edu, 5)
     # the young: by age and track
     edu = np.where(age < 7, 0, edu)
@@ -178,7 +190,7 @@ def add_members(sim: Simulation, hh, rel, sex, by, joined, skill=3, earn=0.0, ed
     sim.people.household[idx] = hh; sim.people.relation[idx] = rel; sim.people.sex[idx] = sex; sim.people.birth_year[idx] = by
     sim.people.joined[idx] = joined; sim.people.labor_skill[idx] = skill; sim.people.earnings[idx] = earn; sim.people.education[idx] = edu
     sim.people.in_school[idx] = 0; sim.people.left[idx] = NONE; sim.people.left_reason[idx] = -1; sim.people.disability_grade[idx] = 0
-    sim.people.chronic[idx] = False; sim.people.chronic_group[idx] = -1; sim.people.school_track[idx] = sim.rng.choice([0, 1, 2], k, p=[.2, .5, .3])
+    sim.people.chronic[idx] = False; sim.people.chronic_group[idx] = -1; sim.people.school_track[idx] = sim.rng.choice([0, 1, 2], k, p=params.SCHOOL_TRACK_P)
     sim.people.migrant[idx] = False; sim.people.months_out_of_work[idx] = 0; sim.people.months_sick[idx] = 0; sim.people.work_capacity[idx] = 1.0
     sim.people.uninsured[idx] = False; sim.people.disability_living[idx] = 0; sim.people.disability_living_start[idx] = NONE; sim.people.disability_care[idx] = 0
     sim.people.disability_care_start[idx] = NONE; sim.people.pension_premium_start[idx] = NONE
@@ -198,7 +210,7 @@ def member_left(sim: Simulation, idx, lday, reason):
             st = start[open_]
             en = np.maximum(lday[np.isin(idx, open_)], st)
             sim.r_assist.add(hh=sim.people.household[open_], member=open_, program=PG[prog], start=st, end=en,
-                              amount=amt[open_], reported=sim.lag(st, 10, 60))
+                             amount=amt[open_], reported=sim.lag(st, *params.LAG["disability_spell"]))
             start[open_] = NONE
             amt[open_] = 0.0
     open_ = idx[sim.people.pension_premium_start[idx] != NONE]
@@ -206,7 +218,7 @@ def member_left(sim: Simulation, idx, lday, reason):
         st = sim.people.pension_premium_start[open_]
         en = np.maximum(lday[np.isin(idx, open_)], st)
         sim.r_assist.add(hh=sim.people.household[open_], member=open_, program=PG["pension_premium"], start=st,
-                          end=en, amount=8.33, reported=sim.lag(st, 10, 60))
+                         end=en, amount=params.PENSION_PREMIUM_MONTHLY, reported=sim.lag(st, *params.LAG["pension_premium"]))
         sim.people.pension_premium_start[open_] = NONE
     hh = np.unique(sim.people.household[idx])
     size = np.bincount(sim.people.household[sim.people.present()], minlength=sim.H)
@@ -224,7 +236,8 @@ def deaths(sim: Simulation, m, ms, ml, year):
     rng = sim.rng
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    q = np.minimum(0.6, np.exp(params.MORTALITY_GOMPERTZ[0] + params.MORTALITY_GOMPERTZ[1] * age)) + np.where(age == 0, params.INFANT_MORTALITY, 0)
+    q = (np.minimum(params.MORTALITY_CAP, np.exp(params.MORTALITY_GOMPERTZ[0] + params.MORTALITY_GOMPERTZ[1] * age))
+         + np.where(age == 0, params.INFANT_MORTALITY, 0))
     severe = (sim.people.disability_grade[p] >= 1) & (sim.people.disability_grade[p] <= 2)
     q = q * np.where(sim.people.chronic[p], params.MORTALITY_CHRONIC, 1.0) * np.where(severe, params.MORTALITY_SEVERE_DISABILITY, 1.0)
     dead = p[rng.random(len(p)) < annual_to_monthly(q)]
@@ -234,17 +247,18 @@ def deaths(sim: Simulation, m, ms, ml, year):
     hh = sim.people.household[dead]
     g = sim.g(m)[hh]
     earn = sim.people.earnings[dead] * sim.people.work_capacity[dead]
-    funeral = params.FUNERAL_COST * g * rng.lognormal(0, 0.4, dead.size)
+    funeral = params.FUNERAL_COST * g * rng.lognormal(0, params.FUNERAL_SIGMA, dead.size)
     sim.burden.losses += np.bincount(hh, weights=funeral, minlength=sim.H)
     np.add.at(sim.burden.by_cause[:, RT["labor"]], hh, (12 * earn * g).astype(np.float32))
-    np.add.at(sim.burden.by_cause[:, RT["other"]], hh, (0.2 * funeral).astype(np.float32))
-    sim.event(hh, dead, "death", dday, 0, np.round(funeral, 0), lag=(3, 30))
-    working_age = (year - sim.people.birth_year[dead]) < 60
+    np.add.at(sim.burden.by_cause[:, RT["other"]], hh, (params.FUNERAL_OTHER_BURDEN * funeral).astype(np.float32))
+    sim.event(hh, dead, "death", dday, 0, np.round(funeral, 0), lag=params.LAG["death"])
+    working_age = (year - sim.people.birth_year[dead]) < params.DEATH_PUSH_BELOW_AGE
     rep = sim.r_events._chunks["reported"][-1]
     sim.process.pushes.append((hh[working_age], rep[working_age], 0))
     earner = earn > 0
-    tr = earner & (rng.random(dead.size) < 0.3)
-    sim.one_off(hh[tr], "temporary_relief", sim.lag(dday[tr], 15, 60), rng.uniform(1000, 4000, tr.sum()))
+    relief_p, relief = params.DEATH_RELIEF
+    tr = earner & (rng.random(dead.size) < relief_p)
+    sim.one_off(hh[tr], "temporary_relief", sim.lag(dday[tr], *params.LAG["death_relief"]), rng.uniform(*relief, tr.sum()))
     member_left(sim, dead, dday, "death")
 
 
@@ -255,21 +269,26 @@ def demography(sim: Simulation, m, ms, ml, year):
     age = year - sim.people.birth_year[p]
     rel = sim.people.relation[p]
     # births
-    mother_ok = (sim.people.sex[p] == 1) & (age >= 20) & (age <= 40) & np.isin(rel, [REL["head"], REL["spouse"], REL["other"]])
+    b_lo, b_hi = params.BIRTH_AGES
+    mother_ok = (sim.people.sex[p] == 1) & (age >= b_lo) & (age <= b_hi) & np.isin(rel, [REL["head"], REL["spouse"],
+                                                                                           REL["other"]])
     mothers = p[mother_ok & (rng.random(p.size) < annual_to_monthly(params.BIRTH_YEARLY))]
     if mothers.size:
         hh = sim.people.household[mothers]
         bday = ms + rng.integers(0, ml, mothers.size)
         rel_new = np.where(sim.people.relation[mothers] == REL["other"], REL["grandchild"], REL["child"])
         kids = add_members(sim, hh, rel_new, rng.integers(0, 2, mothers.size), year, bday)
-        sim.event(hh, kids, "birth", bday, lag=(7, 60))
-        cost = params.INPATIENT_MEDIAN[DG["maternity"]] * rng.lognormal(0, 0.4, mothers.size) * cost_growth(sim, year)
-        sim.claims(mothers, bday, KIND["inpatient"], DG["maternity"], cost, sim.share(mothers, 0.85, 0.7))
+        sim.event(hh, kids, "birth", bday, lag=params.LAG["birth"])
+        cost = (params.INPATIENT_MEDIAN[DG["maternity"]] * rng.lognormal(0, params.MATERNITY_SIGMA, mothers.size)
+                * cost_growth(sim, year))
+        sim.claims(mothers, bday, KIND["inpatient"], DG["maternity"], cost, sim.share(mothers, *params.MATERNITY_SHARE),
+                   lag=params.LAG["claim"])
     # marriages: daughters marry out, sons bring a spouse in
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
     rel = sim.people.relation[p]
-    single = np.isin(rel, [REL["child"], REL["grandchild"]]) & (age >= 22) & (age <= 32)
+    m_lo, m_hi = params.MARRIAGE_AGES
+    single = np.isin(rel, [REL["child"], REL["grandchild"]]) & (age >= m_lo) & (age <= m_hi)
     wed = p[single & (rng.random(p.size) < annual_to_monthly(params.MARRIAGE_YEARLY))]
     if wed.size:
         wday = ms + rng.integers(0, ml, wed.size)
@@ -277,18 +296,23 @@ def demography(sim: Simulation, m, ms, ml, year):
         member_left(sim, wed[out], wday[out], "marriage")
         sons = wed[~out]
         if sons.size:
-            add_members(sim, sim.people.household[sons], REL["other"], 1, sim.people.birth_year[sons] + rng.integers(-1, 4, sons.size),
-                              wday[~out], skill=1, edu=2,
-                              earn=np.where(rng.random(sons.size) < 0.5, params.LOCAL_MONTHLY_WAGE_2020 * sim.hh.income_scale[sim.people.household[sons]], 0.0))
+            born = sim.people.birth_year[sons] + rng.integers(*params.SPOUSE_BIRTH_GAP, sons.size)
+            works = rng.random(sons.size) < params.SPOUSE_WORKS_P
+            add_members(sim, sim.people.household[sons], REL["other"], 1, born, wday[~out], skill=1, edu=2,
+                        earn=np.where(works, params.LOCAL_MONTHLY_WAGE_2020
+                                      * sim.hh.income_scale[sim.people.household[sons]], 0.0))
     # sons setting up their own household, and moves away
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    split = p[(sim.people.relation[p] == REL["child"]) & (age >= 25) & (rng.random(p.size) < annual_to_monthly(params.SPLIT_YEARLY))]
+    split = p[(sim.people.relation[p] == REL["child"]) & (age >= params.SPLIT_MIN_AGE)
+              & (rng.random(p.size) < annual_to_monthly(params.SPLIT_YEARLY))]
     if split.size:
         member_left(sim, split, ms + rng.integers(0, ml, split.size), "split")
     p = sim.people.present()
     age = year - sim.people.birth_year[p]
-    mv = p[(age >= 18) & (age <= 40) & (sim.people.relation[p] != REL["head"]) & (rng.random(p.size) < annual_to_monthly(params.MIGRATION_YEARLY))]
+    v_lo, v_hi = params.MIGRATION_AGES
+    mv = p[(age >= v_lo) & (age <= v_hi) & (sim.people.relation[p] != REL["head"])
+           & (rng.random(p.size) < annual_to_monthly(params.MIGRATION_YEARLY))]
     if mv.size:
         member_left(sim, mv, ms + rng.integers(0, ml, mv.size), "migration")
 
@@ -302,7 +326,7 @@ def history(sim: Simulation) -> None:
                              ("chronic_registered", sim.people.chronic[:n], np.zeros(n, dtype=np.int8))):
         idx = np.flatnonzero(mask)
         hh = sim.people.household[idx]
-        d = sim.hh.registered[hh] - rng.integers(30, 3650, idx.size)
-        d = np.clip(np.maximum(d, birth[idx] + 200), None, first - 1)
+        d = sim.hh.registered[hh] - rng.integers(*params.HISTORY_DAYS, idx.size)
+        d = np.clip(np.maximum(d, birth[idx] + params.HISTORY_AFTER_BIRTH), None, first - 1)
         rep = np.maximum(sim.hh.registered[hh], d)
         sim.r_events.add(hh=hh, member=idx, type=EV[etype], date=d, severity=sev[idx], loss=np.nan, reported=rep)

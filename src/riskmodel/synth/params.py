@@ -243,7 +243,8 @@ LAG = {
     "housing_unsafe": (10, 60), "water_unsafe": (10, 60), "uninsured": (10, 60), "school_dropout": (10, 60),
     "help_dibao": (20, 70), "help_public_job": (30, 90), "public_job": (5, 30), "help_relief": (10, 40),
     "dibao_application": (20, 60), "education_aid": (20, 60), "dividend": (10, 40), "spell": (5, 40),
-    "disability_spell": (10, 60), "pension_premium": (10, 60),
+    "disability_spell": (10, 60), "pension_premium": (10, 60), "death": (3, 30), "death_relief": (15, 60),
+    "birth": (7, 60),
 }
 
 # --- demography (assumptions) ---------------------------------------------------------------
@@ -257,6 +258,52 @@ MARRIAGE_YEARLY = 0.09                    # children and grandchildren 22–32
 SPLIT_YEARLY = 0.02                       # sons 25+ setting up their own household
 MIGRATION_YEARLY = 0.004                  # members 18–40 moving away
 LOCAL_MONTHLY_WAGE_2020 = 1800.0          # local work (2020 yuan/month)
+#: household sizes 1–6 (alleviated, general)
+HOUSEHOLD_SIZE_P = ([.46, .38, .07, .05, .03, .01], [.15, .38, .22, .15, .07, .03])
+#: age of the head: normal (mean, sd) of alleviated people living alone, other alleviated, general heads
+HEAD_AGE = {"alleviated_alone": (71, 9), "alleviated": (63, 12), "general": (54, 12)}
+HEAD_AGE_RANGE = (24, 95)
+HEAD_MALE_P = (0.72, 0.84)                # alleviated, general
+SPOUSE_P = (0.8, 0.5)                     # the second member is the spouse (head under 80, 80+)
+#: relations of the third and later members by a uniform draw u: grandchild for u in [a, b) when
+#: the head is 50+, parent for u ≥ b when the head is at most 62, sibling for u ≥ c (else child)
+RELATION_DRAW = (0.7, 0.9, 0.97)
+GRANDCHILD_HEAD_MIN_AGE = 50
+PARENT_HEAD_MAX_AGE = (50, 62)            # second member a parent under this head age; later members
+#: ages relative to the head: normal (mean, sd) or uniform (low, high) years
+AGE_GAP = {"spouse": (-2, 3), "child": (22, 36), "grandchild": (46, 62), "parent": (22, 30), "sibling": (0, 6)}
+DISABILITY_AGE = (0.4, 50.0)              # disability more likely with age: ∝ a + age / b
+CHRONIC_PREVALENCE = (0.01, 0.006, 0.45, 1.3)  # a + b × years over 30, capped; × for alleviated people
+SCHOOL_TRACK_P = [.2, .5, .3]             # schooling ends after junior high, goes on to senior/college, vocational
+WORKING_AGES = (16, 59)
+SKILL_WORKING = (0.2, 0.85)               # skilled below a, ordinary below b, else weak
+ELDERLY_WORKING_AGES = (60, 75)
+SKILL_ELDERLY = (0.3, 0.9)                # ordinary below a, weak below b, else none
+MIGRANT_MAX_AGE = 55
+MIGRANT_P = (0.35, 0.5)                   # able people working away (alleviated, general)
+MIGRANT_WAGE_NOISE = (-0.03, 0.25)        # lognormal (mu, sigma) around the published wage
+LOCAL_WORK_P = 0.6                        # other able people with local work …
+LOCAL_WAGE_NOISE = (-0.05, 0.3)
+ODD_JOBS = (0.4, 600, -0.1, 0.4)          # weak workers with odd jobs: share, median, lognormal mu, sigma
+SKILLED_PREMIUM = 1.25
+PEOPLE_ROOM = (1.08, 0.03, 64)            # person arrays: n × (a + b × years simulated) + c
+#: education by cohort (70+, 45–69, younger): cumulative shares of none, primary, junior, senior, vocational (then college)
+EDUCATION_CUTS = {70: [.45, .85, .98, .99, 1.0], 45: [.12, .50, .88, .95, 1.0], 0: [.02, .14, .62, .77, .92]}
+MORTALITY_CAP = 0.6
+FUNERAL_SIGMA = 0.4
+FUNERAL_OTHER_BURDEN = 0.2                # share of the funeral counted as an "other" risk burden
+DEATH_PUSH_BELOW_AGE = 60                 # deaths of working-age members are pushed
+DEATH_RELIEF = (0.3, (1000, 4000))        # deaths of earners followed by 临时救助, amount (uniform)
+BIRTH_AGES = (20, 40)
+MATERNITY_SIGMA = 0.4
+MATERNITY_SHARE = (0.85, 0.7)
+MARRIAGE_AGES = (22, 32)
+SPOUSE_BIRTH_GAP = (-1, 4)                # a son's spouse's birth year after his (uniform integers)
+SPOUSE_WORKS_P = 0.5
+SPLIT_MIN_AGE = 25
+MIGRATION_AGES = (18, 40)
+HISTORY_DAYS = (30, 3650)                 # certificates older than registration: days before it …
+HISTORY_AFTER_BIRTH = 200                 # … and at least this many days after birth
 
 # --- income sources and the survey (assumptions; 2020 yuan a month unless said) ------------------
 EARNINGS_SHARE = 0.92                     # wage a household member's earnings give at 2020 levels

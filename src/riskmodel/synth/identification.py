@@ -70,9 +70,10 @@ def identify(sim: Simulation, m, ms, ml, s, s2, L):
     clue[self_hit] = ms + rng.integers(0, ml, self_hit.sum())
     screening = sim.process.screening[sim.hh.county, m]
     if screening.any():
-        sday = ms + rng.integers(0, max(ml - 12, 1), len(sim.regions.county_code))
+        before_end, within = params.SCREEN_DAYS
+        sday = ms + rng.integers(0, max(ml - before_end, 1), len(sim.regions.county_code))
         found = cand & screening & (rng.random(H) < np.array(params.SCREEN_FIND)[a] * s)
-        d = sday[sim.hh.county[found]] + rng.integers(0, 10, found.sum())
+        d = sday[sim.hh.county[found]] + rng.integers(0, within, found.sum())
         clue[found] = np.minimum(clue[found], d)
     if sim.process.pushes:
         ph = np.concatenate([x[0] for x in sim.process.pushes]).astype(np.int64)
@@ -109,7 +110,7 @@ def open_monitoring(sim: Simulation, hh, ident, L) -> None:
     sim.monitoring_rows["id"][sl] = ident
     sim.monitoring_rows["cat"][sl] = cat
     sim.monitoring_rows["rt"][sl] = rt
-    sim.monitoring_rows["rep"][sl] = sim.lag(ident, 0, 10)
+    sim.monitoring_rows["rep"][sl] = sim.lag(ident, *params.LAG["monitoring"])
     sim.process.row[hh] = np.arange(sim.monitoring_count, sim.monitoring_count + k)
     sim.monitoring_count += k
     sim.process.monitored[hh] = True
@@ -120,25 +121,28 @@ def risk_types(sim: Simulation, hh, L):
     w = sim.burden.by_cause[hh].astype(float)
     line = sim.cal.line[sim.current_month]
     size = np.maximum(L["size"][hh], 1)
-    structural = np.maximum(0, 1.3 * line - L["income_pc"][hh]) * size
+    structural = np.maximum(0, params.STRUCTURAL_LINE * line - L["income_pc"][hh]) * size
     p = sim.people.present()
-    able = np.bincount(sim.people.household[p], weights=((sim.people.labor_skill[p] <= 1) & (sim.people.work_capacity[p] >= 0.8)).astype(float),
-                       minlength=sim.H)[hh]
-    w[:, RT["labor"]] += structural * np.where(able == 0, 1.0, 0.3)
+    able_member = (sim.people.labor_skill[p] <= 1) & (sim.people.work_capacity[p] >= params.ABLE_CAPACITY)
+    able = np.bincount(sim.people.household[p], weights=able_member.astype(float), minlength=sim.H)[hh]
+    w[:, RT["labor"]] += structural * np.where(able == 0, *params.STRUCTURAL_LABOR)
     w[:, RT["education"]] += L["students"][hh]
-    w[:, RT["other"]] += 300 + 0.1 * structural
-    order = np.argsort(-w, axis=1, kind="stable")[:, :3]
+    other, other_share = params.STRUCTURAL_OTHER
+    w[:, RT["other"]] += other + other_share * structural
+    order = np.argsort(-w, axis=1, kind="stable")[:, :params.RECORDED_RISK_TYPES]
     top = np.take_along_axis(w, order, axis=1)
-    keep = top >= 0.4 * top[:, :1]
+    keep = top >= params.RISK_TYPE_KEEP * top[:, :1]
     codes = np.array(RISK_TYPES, dtype=object)
     rt = codes[order[:, 0]].copy()
-    for j in (1, 2):
+    for j in range(1, order.shape[1]):
         rt = np.where(keep[:, j], rt + ";" + codes[order[:, j]], rt)
     shock = (sim.burden.medical[hh] + sim.burden.losses[hh]) / np.maximum(12 * L["total"][hh], 1.0)
     main = order[:, 0]
     sudden_type = np.isin(main, [RT[c] for c in ("illness", "accident", "disaster", "business", "employment", "housing")])
-    cat = np.where(sim.hh.alleviated[hh], 0, np.where(sudden_type & (shock > 0.35), 2, 1))
-    cat = np.where(sim.hh.alleviated[hh] & sudden_type & (shock > 0.8) & (sim.rng.random(hh.size) < 0.3), 2, cat)
+    general_share, alleviated_share, alleviated_p = params.SUDDEN_SHOCK_SHARE
+    cat = np.where(sim.hh.alleviated[hh], 0, np.where(sudden_type & (shock > general_share), 2, 1))
+    cat = np.where(sim.hh.alleviated[hh] & sudden_type & (shock > alleviated_share)
+                   & (sim.rng.random(hh.size) < alleviated_p), 2, cat)
     return rt, cat.astype(np.int8)
 
 
@@ -154,6 +158,6 @@ def close_monitoring(sim: Simulation, hh, eday):
 def eliminate(sim: Simulation, m, ms, ml, L):
     months = sim.policy.elimination_min_months
     old_enough = sim.process.monitored & (ms >= sim.process.identified_day + int(np.ceil(30.44 * months)) + 1)
-    ok = np.flatnonzero(old_enough & (L["r"] >= 1.25) & (sim.rng.random(sim.H) < 0.25))
+    ok = np.flatnonzero(old_enough & (L["r"] >= params.ELIMINATE_RATIO) & (sim.rng.random(sim.H) < params.ELIMINATE_MONTHLY))
     if ok.size:
         close_monitoring(sim, ok, ms + sim.rng.integers(0, ml, ok.size))

@@ -147,6 +147,18 @@ ELIMINATE_MONTHLY = 0.25
 BURDEN_DECAY = 0.92               # monthly decay of medical and loss burdens (≈ a 12-month sum)
 CAUSE_DECAY = 0.95                # monthly decay of the amounts by cause (risk types)
 BUSINESS_RECOVERY = 0.08          # monthly recovery of farm income after a failure or disaster
+SCREEN_DAYS = (12, 10)            # a screening starts before the month's last 12 days and finds within 10
+#: risk types recorded at identification: burdens by cause plus a structural shortfall below
+#: STRUCTURAL_LINE × the line (labour, × 1.0 without an able member else × 0.3; other: a + b × it)
+STRUCTURAL_LINE = 1.3
+STRUCTURAL_LABOR = (1.0, 0.3)
+ABLE_CAPACITY = 0.8               # work capacity from which a member counts as able
+STRUCTURAL_OTHER = (300, 0.1)
+RECORDED_RISK_TYPES = 3           # at most this many risk types, each at least …
+RISK_TYPE_KEEP = 0.4              # … this share of the main one's weight
+#: category: sudden (突发严重困难户) when the main type is a shock and the year's shock costs exceed
+#: this share of income (general households; alleviated ones above the second with the chance)
+SUDDEN_SHOCK_SHARE = (0.35, 0.8, 0.3)
 
 # --- shocks (assumptions, tuned to the calibration figures) --------------------------------
 JOB_LOSS_YEARLY = (0.07, 0.03)            # migrant, local workers
@@ -244,7 +256,7 @@ LAG = {
     "help_dibao": (20, 70), "help_public_job": (30, 90), "public_job": (5, 30), "help_relief": (10, 40),
     "dibao_application": (20, 60), "education_aid": (20, 60), "dividend": (10, 40), "spell": (5, 40),
     "disability_spell": (10, 60), "pension_premium": (10, 60), "death": (3, 30), "death_relief": (15, 60),
-    "birth": (7, 60),
+    "birth": (7, 60), "monitoring": (0, 10),
 }
 
 # --- demography (assumptions) ---------------------------------------------------------------

@@ -27,7 +27,7 @@ from riskmodel.contract.policy import Policy
 from riskmodel.contract.schema import ONE_OFF_PROGRAMS
 from riskmodel.progress import Progress, no_progress
 from riskmodel.synth import assistance as assist
-from riskmodel.synth import demography, health, identification, income, shocks
+from riskmodel.synth import demography, health, identification, income, params, shocks
 from riskmodel.synth.codes import EV, PG
 from riskmodel.synth.config import SynthConfig
 from riskmodel.synth.params import BURDEN_DECAY, BUSINESS_RECOVERY, CAUSE_DECAY
@@ -89,7 +89,7 @@ def scenario_policy(cfg: SynthConfig) -> Policy:
     lines = dict(pol.monitoring_line)
     for y in range(min(lines), max(max(lines), year) + 1):
         lines.setdefault(y, pol.line(y))
-    lines = {y: (round(v * 1.3, -1) if y >= year else v) for y, v in sorted(lines.items())}
+    lines = {y: (round(v * params.POLICY_CHANGE_LINE, -1) if y >= year else v) for y, v in sorted(lines.items())}
     return pol.model_copy(update={"monitoring_line": lines})
 
 
@@ -109,7 +109,7 @@ class CountyLayout:
 def county_layout(cfg: SynthConfig) -> CountyLayout:
     rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 20211, 1]))
     regions = build_regions(cfg.n_counties, cfg.townships_per_county, cfg.villages_per_township)
-    w = rng.lognormal(0, 0.5, len(regions.village_code))
+    w = rng.lognormal(0, params.VILLAGE_SIZE_SIGMA, len(regions.village_code))
     village = np.sort(rng.choice(len(regions.village_code), size=cfg.households, p=w / w.sum()))
     county = regions.village_county[village]
     start = np.searchsorted(county, np.arange(len(regions.county_code) + 1))
@@ -145,7 +145,7 @@ class Simulation:
         if self.layout is None:
             self.regions = build_regions(cfg.n_counties, cfg.townships_per_county, cfg.villages_per_township)
             H = self.H = cfg.households
-            w = rng.lognormal(0, 0.5, len(self.regions.village_code))
+            w = rng.lognormal(0, params.VILLAGE_SIZE_SIGMA, len(self.regions.village_code))
             self.hh.village = np.sort(rng.choice(len(self.regions.village_code), size=H, p=w / w.sum()))
         else:
             self.regions = self.layout.regions
@@ -156,12 +156,15 @@ class Simulation:
         self.hh.county = R.township_county[self.hh.township]
         alv = rng.random(H) < cfg.alleviated_share
         self.hh.alleviated = alv
-        reg_a = rng.integers(day(dt.date(2014, 4, 1)), day(dt.date(2016, 1, 1)), H)
+        first, last = params.REGISTERED_ALLEVIATED
+        reg_a = rng.integers(day(dt.date(*first)), day(dt.date(*last)), H)
         burn = int(self.cal.month_day[0])
-        reg_g = rng.integers(min(day(dt.date(2019, 6, 1)), burn - 540), burn, H)
+        general_from, general_days = params.REGISTERED_GENERAL
+        reg_g = rng.integers(min(day(dt.date(*general_from)), burn - general_days), burn, H)
         self.hh.registered = np.minimum(np.where(alv, reg_a, reg_g), burn - 1)
-        self.hh.exit_year = np.where(alv, rng.choice(np.arange(2014, 2021), H, p=[.03, .07, .30, .28, .20, .08, .04]), 0)
-        self.hh.relocated = alv & (rng.random(H) < 0.04)
+        exit_years = np.array(list(params.EXIT_YEAR_P))
+        self.hh.exit_year = np.where(alv, rng.choice(exit_years, H, p=list(params.EXIT_YEAR_P.values())), 0)
+        self.hh.relocated = alv & (rng.random(H) < params.RELOCATED_P)
         demography.create_people(self)
         income.setup_incomes(self)
         assist.setup_assistance(self)
@@ -180,7 +183,7 @@ class Simulation:
         base = np.asarray(base, dtype=np.int64)
         return base + self.rng.integers(lo, hi + 1, base.shape)
 
-    def event(self, hh, member, etype, date, severity=0, loss=np.nan, lag=(5, 40)):
+    def event(self, hh, member, etype, date, severity=0, loss=np.nan, lag=params.LAG["event"]):
         hh = np.asarray(hh)
         if hh.size == 0:
             return
@@ -194,14 +197,14 @@ class Simulation:
         amount = np.round(np.asarray(amount, dtype=float), 0)
         start = np.asarray(start, dtype=np.int64)
         self.r_assist.add(hh=hh, member=member, program=PG[program], start=start, end=start,
-                          amount=amount, reported=self.lag(start, 3, 25))
+                          amount=amount, reported=self.lag(start, *params.LAG["one_off"]))
         mo = self.month_of(start)
         np.add.at(self.support.due, (mo, np.broadcast_to(hh, mo.shape)),
                   np.broadcast_to(amount, mo.shape).astype(np.float32))
 
-    def claims(self, member, service, kind, group, total, share, lag=(2, 40)):
+    def claims(self, member, service, kind, group, total, share, lag=params.LAG["claim"]):
         total = np.round(total, 2)
-        reimb = np.round(total * np.clip(share, 0, 0.97), 2)
+        reimb = np.round(total * np.clip(share, 0, params.REIMBURSED_MAX), 2)
         oop = np.round(total - reimb, 2)
         reported = self.lag(service, *lag)
         self.r_claims.add(member=member, service=service, kind=kind, group=group, total=total,
@@ -210,7 +213,7 @@ class Simulation:
         self.burden.medical += np.bincount(hh, weights=oop, minlength=self.H)
         return hh, oop, reported
 
-    def share(self, member, base_alv, base_gen, kappa=25.0):
+    def share(self, member, base_alv, base_gen, kappa=params.SHARE_KAPPA):
         hh = self.people.household[member]
         mu = np.where(self.hh.alleviated[hh] | self.process.monitored[hh] | (self.support.dibao[hh] > 0),
                       base_alv, base_gen)

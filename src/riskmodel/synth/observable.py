@@ -280,7 +280,7 @@ class ObservableOracle:
         cost = np.zeros(age.size)
         for name, amount in SCHOOL_COST.items():
             cost += np.where(stage == name, amount, 0.0)
-        aid = np.where(p.alv[mh] | open_[mh], 0.5, 0.0)
+        aid = np.where(p.alv[mh] | open_[mh], params.EDUCATION_AID_SHARE, 0.0)
         students = np.bincount(mh, weights=cost * (1 - aid), minlength=H) * self.g[False][j + self.g_offset]
         safe = np.maximum(size, 1)
         r = (12 * (income + assist) - self._burden(j) - students) / safe / self.policy.line(year)

@@ -256,8 +256,20 @@ LAG = {
     "help_dibao": (20, 70), "help_public_job": (30, 90), "public_job": (5, 30), "help_relief": (10, 40),
     "dibao_application": (20, 60), "education_aid": (20, 60), "dividend": (10, 40), "spell": (5, 40),
     "disability_spell": (10, 60), "pension_premium": (10, 60), "death": (3, 30), "death_relief": (15, 60),
-    "birth": (7, 60), "monitoring": (0, 10),
+    "birth": (7, 60), "monitoring": (0, 10), "event": (5, 40), "one_off": (3, 25),
 }
+
+# --- households and villages (assumptions) --------------------------------------------------
+VILLAGE_SIZE_SIGMA = 0.5                  # households per village ∝ lognormal(0, sigma)
+#: registration (建档立卡) of alleviated households: uniform between these dates; general
+#: households from this date (or 540 days before the panel, if later) until the panel starts
+REGISTERED_ALLEVIATED = ((2014, 4, 1), (2016, 1, 1))
+REGISTERED_GENERAL = ((2019, 6, 1), 540)
+EXIT_YEAR_P = {2014: .03, 2015: .07, 2016: .30, 2017: .28, 2018: .20, 2019: .08, 2020: .04}  # 脱贫年度
+RELOCATED_P = 0.04                        # alleviated households relocated (易地扶贫搬迁)
+POLICY_CHANGE_LINE = 1.3                  # policy_change scenario: the monitoring line × from the shock year
+REIMBURSED_MAX = 0.97                     # no claim is reimbursed above this share
+SHARE_KAPPA = 25.0                        # beta concentration of reimbursed shares around their mean
 
 # --- demography (assumptions) ---------------------------------------------------------------
 MORTALITY_GOMPERTZ = (-10.3, 0.094)      # yearly q = exp(a + b × age), capped at 0.6

@@ -71,11 +71,8 @@ def health(sim: Simulation, m, ms, ml, year):
     age = year - sim.people.birth_year[p]
     cg = cost_growth(sim, year)
     epi = epidemic(sim, m)
-    _chronic_registrations(sim, p, age, m, ms, ml, cg, epi)
-    _inpatient_stays(sim, p, age, m, ms, ml, cg, epi)
-    _outpatient_claims(sim, p, age, m, ms, ml, cg, epi)
-    _disability_certifications(sim, p, age, m, ms, ml, cg, epi)
-    _accidents(sim, p, age, m, ms, ml, cg, epi)
+    for step in (_chronic_registrations, _inpatient_stays, _outpatient_claims, _disability_certifications, _accidents):
+        step(sim, p, age, m, ms, ml, cg, epi)
 
 
 def _chronic_registrations(sim: Simulation, p, age, m, ms, ml, cg, epi):

@@ -55,10 +55,8 @@ def hazards(sim: Simulation, m, ms, ml, year, moy):
     """Business failure, disasters (correlated within townships and seasons), housing, water, insurance, schooling."""
     g = sim.g(m)
     alive = ~sim.hh.dissolved
-    _business_failures(sim, m, ms, ml, year, moy, g, alive)
-    _disasters(sim, m, ms, ml, year, moy, g, alive)
-    _housing_water_insurance(sim, m, ms, ml, year, moy, g, alive)
-    _school_dropout(sim, m, ms, ml, year, moy, g, alive)
+    for step in (_business_failures, _disasters, _housing_water_insurance, _school_dropout):
+        step(sim, m, ms, ml, year, moy, g, alive)
 
 
 def _business_failures(sim: Simulation, m, ms, ml, year, moy, g, alive):

@@ -246,5 +246,5 @@ def overview(request: Request):
         return message(request, session, "概览", NO_LIST, 200)
     context = views.overview_page(store, request.app.state.panels, user, weeks)
     if user.role in ("analyst", "admin"):
-        context["model_panel"] = views.model_panel(store, getattr(request.app.state, "holder", None))
+        context["model_panel"] = views.model_panel(store, request.app.state.holder.current)
     return page(request, "overview.html", {**context, "user": user, "csrf": csrf})

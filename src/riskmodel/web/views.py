@@ -183,9 +183,9 @@ def precision_panel(store: StoreProtocol, user, names: dict[str, str]) -> dict:
                                                      "走访确认率（确认存在风险 ÷ 已走访）", pct=True)}
 
 
-def model_panel(store: StoreProtocol, holder) -> dict:
-    """For analysts and admins: the served champion, its key metrics, the last drift summary."""
-    loaded = holder.current if holder is not None else None
+def model_panel(store: StoreProtocol, loaded) -> dict:
+    """For analysts and admins: the served champion (``loaded``: the model holder's current
+    model, None before the first load), its key metrics, the last drift summary."""
     metrics = {}
     if loaded is not None:
         metrics = loaded.info.get("metrics") or {}

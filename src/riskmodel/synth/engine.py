@@ -34,7 +34,7 @@ from riskmodel.synth.params import BURDEN_DECAY, BUSINESS_RECOVERY, CAUSE_DECAY
 from riskmodel.synth.records import Records
 from riskmodel.synth.regions import Regions, build_regions
 from riskmodel.synth.state import NONE, Burdens, Calendar, Households, People, Process, Support, day
-from riskmodel.synth.status import COLLECTION_MONTH, StatusCollection
+from riskmodel.synth.status import StatusCollection
 
 BURN_IN = 12  # months simulated before the panel's start; only their lasting records are kept
 
@@ -287,7 +287,7 @@ class Simulation:
         # 8. births, marriages, departures
         demography.demography(self, m, ms, ml, year)
         # 8b. the yearly re-collection of member attributes (own random stream)
-        if moy == COLLECTION_MONTH:
+        if moy == params.COLLECTION_MONTH:
             self.status.collect(self, m)
         self._time_passes(ms + ml)
 

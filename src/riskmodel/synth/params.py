@@ -257,7 +257,9 @@ LAG = {
     "dibao_application": (20, 60), "education_aid": (20, 60), "dividend": (10, 40), "spell": (5, 40),
     "disability_spell": (10, 60), "pension_premium": (10, 60), "death": (3, 30), "death_relief": (15, 60),
     "birth": (7, 60), "monitoring": (0, 10), "event": (5, 40), "one_off": (3, 25),
+    "member_status": (5, 60),  # from the yearly collection visit to the record in the system
 }
+COLLECTION_MONTH = 11                     # 年度信息采集 (member status) in November
 
 # --- households and villages (assumptions) --------------------------------------------------
 VILLAGE_SIZE_SIGMA = 0.5                  # households per village ∝ lognormal(0, sigma)

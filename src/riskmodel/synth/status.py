@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from riskmodel.contract.schema import EDUCATION, IN_SCHOOL, LABOR_SKILLS
+from riskmodel.synth.params import LAG
 
 if TYPE_CHECKING:  # pragma: no cover
     from riskmodel.synth.engine import Simulation
 
-COLLECTION_MONTH = 11          # 年度信息采集 in November
-REPORT_LAG_DAYS = (5, 60)      # from the visit to the record in the system
 SKILLED, ORDINARY, WEAK, NO_LABOUR = (LABOR_SKILLS.index(s) for s in ("skilled", "ordinary", "weak", "none"))
 _TRAINED = (EDUCATION.index("vocational"), EDUCATION.index("college"))
 
@@ -82,7 +81,8 @@ class StatusCollection:
         p, day, stage, skill = p[changed], day[changed], stage[changed], skill[changed]
         self.school[p] = stage
         self.skill[p] = skill
-        reported = day + self.rng.integers(REPORT_LAG_DAYS[0], REPORT_LAG_DAYS[1] + 1, p.size)
+        lo, hi = LAG["member_status"]
+        reported = day + self.rng.integers(lo, hi + 1, p.size)
         self.rows.append((p.astype(np.int64), day.astype(np.int64), stage, skill, reported.astype(np.int64)))
 
     def arrays(self) -> dict[str, np.ndarray]:

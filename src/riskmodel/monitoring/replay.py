@@ -15,7 +15,7 @@ process — for a hit, the weeks from the visit to the household's identificatio
 ``monitoring`` table; a hit that table never identifies by the data's end gains at least the
 weeks to that end (counted as such: a lower bound). Rankings: the model (trained at ``start``
 on what was reported by then, unless a model URI is given), the department screen
-(部门筛查预警, ``rules.dept_screen``) and 八必访 (``rules.must_visit``) when the package has it.
+(部门筛查预警, ``rules.dept_screen``) and 八必访 (``rules.must_visit``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from riskmodel.listing.followup import DEFAULT_COOLDOWN_WEEKS, Cooldown, decide,
 from riskmodel.monitoring.capacity import Capacity, list_sizes
 from riskmodel.monitoring.lists import select
 from riskmodel.progress import Progress, no_progress
+from riskmodel.rules import dept_screen, must_visit_scores
 
 #: A ranking: as of a date, ``household_id`` and ``score`` (higher first) for eligible households.
 Ranking = Callable[[pd.Timestamp], pd.DataFrame]
@@ -215,19 +216,13 @@ def _model_ranking(panel: Panel, features: _WeekFeatures, cfg: ReplayConfig,
 
 
 def _rule_rankings(panel: Panel, features: _WeekFeatures) -> tuple[dict[str, Ranking], dict[str, str]]:
-    import riskmodel.rules as rules
-
     out: dict[str, Ranking] = {
-        "dept_screen": lambda t: rules.dept_screen(panel, t).rename(columns={"rule_score": "score"})[
+        "dept_screen": lambda t: dept_screen(panel, t).rename(columns={"rule_score": "score"})[
+            ["household_id", "score"]],
+        "must_visit": lambda t: must_visit_scores(features(t)).rename(columns={"rule_score": "score"})[
             ["household_id", "score"]]}
-    notes = {"dept_screen": "部门筛查预警 rules (riskmodel.rules.dept_screen)"}
-    scores = getattr(rules, "must_visit_scores", None)
-    if scores is None:
-        notes["must_visit"] = "riskmodel.rules.must_visit is not in this version: left out"
-    else:
-        out["must_visit"] = lambda t: scores(features(t)).rename(columns={"rule_score": "score"})[
-            ["household_id", "score"]]
-        notes["must_visit"] = "八必访 (riskmodel.rules.must_visit, on the same week's features)"
+    notes = {"dept_screen": "部门筛查预警 rules (riskmodel.rules.dept_screen)",
+             "must_visit": "八必访 (riskmodel.rules.must_visit, on the same week's features)"}
     return out, notes
 
 

@@ -27,5 +27,6 @@ from riskmodel.store.visits import VISIT_COLUMNS
 
 __all__ = [
     "HISTORY_COLUMNS", "PRECISION_COLUMNS", "RISK_LIST_COLUMNS", "ROLES", "VISIT_COLUMNS", "VISIT_OUTCOMES",
-    "ApiKeyInfo", "IdempotencyConflict", "LoginThrottled", "Store", "StoreError", "StoreProtocol", "UserInfo", "sees_region",
+    "ApiKeyInfo", "IdempotencyConflict", "LoginThrottled", "Store", "StoreError", "StoreProtocol", "UserInfo",
+    "sees_region",
 ]

@@ -82,7 +82,8 @@ def _person_attributes(sim: Simulation, hh, age) -> dict[str, np.ndarray]:
     disabled = rng.random(n) < target * f / mean_f
     grade = np.where(disabled, rng.choice([1, 2, 3, 4], n, p=params.DISABILITY_GRADE_P), 0).astype(np.int8)
     a, b, cap, alleviated = params.CHRONIC_PREVALENCE
-    p_chronic = np.clip(a + b * np.maximum(age - 30, 0), 0, cap) * np.where(alv[hh], alleviated, 1.0)
+    p_chronic = (np.clip(a + b * np.maximum(age - params.CHRONIC_AGE_FROM, 0), 0, cap)
+                 * np.where(alv[hh], alleviated, 1.0))
     chronic = rng.random(n) < p_chronic
     cgroup = np.where(chronic, rng.choice(len(DIAGNOSIS_GROUPS), n, p=params.CHRONIC_GROUP_P), -1).astype(np.int8)
     track = rng.choice([0, 1, 2], n, p=params.SCHOOL_TRACK_P).astype(np.int8)
@@ -218,7 +219,8 @@ def member_left(sim: Simulation, idx, lday, reason):
         st = sim.people.pension_premium_start[open_]
         en = np.maximum(lday[np.isin(idx, open_)], st)
         sim.r_assist.add(hh=sim.people.household[open_], member=open_, program=PG["pension_premium"], start=st,
-                         end=en, amount=params.PENSION_PREMIUM_MONTHLY, reported=sim.lag(st, *params.LAG["pension_premium"]))
+                         end=en, amount=params.PENSION_PREMIUM_MONTHLY,
+                         reported=sim.lag(st, *params.LAG["pension_premium"]))
         sim.people.pension_premium_start[open_] = NONE
     hh = np.unique(sim.people.household[idx])
     size = np.bincount(sim.people.household[sim.people.present()], minlength=sim.H)
@@ -258,7 +260,8 @@ def deaths(sim: Simulation, m, ms, ml, year):
     earner = earn > 0
     relief_p, relief = params.DEATH_RELIEF
     tr = earner & (rng.random(dead.size) < relief_p)
-    sim.one_off(hh[tr], "temporary_relief", sim.lag(dday[tr], *params.LAG["death_relief"]), rng.uniform(*relief, tr.sum()))
+    sim.one_off(hh[tr], "temporary_relief", sim.lag(dday[tr], *params.LAG["death_relief"]),
+                rng.uniform(*relief, tr.sum()))
     member_left(sim, dead, dday, "death")
 
 

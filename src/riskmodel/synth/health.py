@@ -79,7 +79,8 @@ def _chronic_registrations(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """New chronic conditions (门诊慢特病认定): lower work capacity, a registration event."""
     rng, H = sim.rng, sim.H
     # chronic illness registration (门诊慢特病认定)
-    annual = (params.CHRONIC_ONSET[0] + params.CHRONIC_ONSET[1] * np.maximum(age - 30, 0)) * (params.EPIDEMIC_CHRONIC if epi else 1.0)
+    annual = ((params.CHRONIC_ONSET[0] + params.CHRONIC_ONSET[1] * np.maximum(age - params.CHRONIC_AGE_FROM, 0))
+              * (params.EPIDEMIC_CHRONIC if epi else 1.0))
     new = p[~sim.people.chronic[p] & (rng.random(len(p)) < annual_to_monthly(annual))]
     if new.size:
         sim.people.chronic[new] = True
@@ -103,7 +104,7 @@ def _inpatient_stays(sim: Simulation, p, age, m, ms, ml, cg, epi):
         adult = params.INPATIENT_GROUP_ADULT
         child = params.INPATIENT_GROUP_CHILD
         u = rng.random(mem.size)
-        grp = np.where(a >= 15, np.searchsorted(np.cumsum(adult), u * adult.sum()),
+        grp = np.where(a >= params.INPATIENT_ADULT_AGE, np.searchsorted(np.cumsum(adult), u * adult.sum()),
                        np.searchsorted(np.cumsum(child), u * child.sum())).astype(np.int8)
         own = sim.people.chronic[mem] & (rng.random(mem.size) < params.CHRONIC_OWN_STAY)
         grp = np.where(own, sim.people.chronic_group[mem], grp)
@@ -156,7 +157,7 @@ def _outpatient_claims(sim: Simulation, p, age, m, ms, ml, cg, epi):
         np.maximum.at(out_rep, hh, reported)
     # the outpatient alert fires once a year per household, not every month
     big = np.flatnonzero((out_oop >= sim.policy.dept_alerts.outpatient_oop_monthly)
-                         & (sim.process.last_outpatient_push < ms - 365))
+                         & (sim.process.last_outpatient_push < ms - params.OUTPATIENT_PUSH_DAYS))
     sim.process.last_outpatient_push[big] = ms
     sim.process.pushes.append((big, out_rep[big], 2))
 
@@ -165,7 +166,8 @@ def _disability_certifications(sim: Simulation, p, age, m, ms, ml, cg, epi):
     """New disabilities (残疾认定): capacity, subsidies, pushes for grades 1–2."""
     rng, H = sim.rng, sim.H
     # disability certification (残疾认定)
-    annual = ((params.DISABILITY_ONSET[0] + params.DISABILITY_ONSET[1] * np.maximum(age - 40, 0))
+    a, b = params.DISABILITY_ONSET
+    annual = ((a + b * np.maximum(age - params.DISABILITY_AGE_FROM, 0))
               * np.where(sim.people.chronic[p], params.DISABILITY_CHRONIC, 1.0))
     new = p[(sim.people.disability_grade[p] == 0) & (rng.random(len(p)) < annual_to_monthly(annual))]
     if new.size:

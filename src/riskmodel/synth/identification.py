@@ -158,6 +158,7 @@ def close_monitoring(sim: Simulation, hh, eday):
 def eliminate(sim: Simulation, m, ms, ml, L):
     months = sim.policy.elimination_min_months
     old_enough = sim.process.monitored & (ms >= sim.process.identified_day + int(np.ceil(30.44 * months)) + 1)
-    ok = np.flatnonzero(old_enough & (L["r"] >= params.ELIMINATE_RATIO) & (sim.rng.random(sim.H) < params.ELIMINATE_MONTHLY))
+    ok = np.flatnonzero(old_enough & (L["r"] >= params.ELIMINATE_RATIO)
+                        & (sim.rng.random(sim.H) < params.ELIMINATE_MONTHLY))
     if ok.size:
         close_monitoring(sim, ok, ms + sim.rng.integers(0, ml, ok.size))

@@ -90,7 +90,8 @@ def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
         flooded = sim.regions.township_county == county
         town_hit |= flooded
         share = np.where(flooded, rng.uniform(*params.FLOOD_HOUSEHOLD_SHARE, n_town), share)
-    town_day = ms + rng.integers(0, max(ml - 3, 1), n_town)
+    spread = params.DISASTER_SPREAD_DAYS
+    town_day = ms + rng.integers(0, max(ml - spread, 1), n_town)
     if town_hit.any():
         affected = np.flatnonzero(alive & town_hit[sim.hh.township] & (rng.random(H) < share[sim.hh.township]))
         if affected.size:
@@ -102,7 +103,7 @@ def _disasters(sim: Simulation, m, ms, ml, year, moy, g, alive):
             loss = (np.array(params.DISASTER_LOSS)[sev - 1] * rng.lognormal(0, params.DISASTER_LOSS_SIGMA, affected.size)
                     * g[affected])
             loss *= np.where(sim.hh.farming[affected], 1.0, params.DISASTER_LOSS_NONFARM)
-            d = town_day[sim.hh.township[affected]] + rng.integers(0, 3, affected.size)
+            d = town_day[sim.hh.township[affected]] + rng.integers(0, spread, affected.size)
             sim.event(affected, -1, "disaster", d, sev, np.round(loss, 0), lag=params.LAG["disaster"])
             rep = sim.r_events._chunks["reported"][-1]
             sim.burden.losses[affected] += loss
@@ -146,8 +147,9 @@ def _housing_water_insurance(sim: Simulation, m, ms, ml, year, moy, g, alive):
     if moy == 1:
         n = sim.people.n
         sim.people.uninsured[:n] &= rng.random(n) < params.UNINSURED_STAYS
-    if moy <= 3:
-        un = np.flatnonzero(alive & (rng.random(H) < np.where(sim.hh.alleviated, *params.UNINSURED_YEARLY) / 3))
+    check = params.UNINSURED_CHECK_MONTHS
+    if moy <= check:
+        un = np.flatnonzero(alive & (rng.random(H) < np.where(sim.hh.alleviated, *params.UNINSURED_YEARLY) / check))
         head = sim.hh.head[un]
         ok = sim.people.left[head] == NONE
         un, head = un[ok], head[ok]

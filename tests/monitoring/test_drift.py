@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from riskmodel.monitoring.drift import DriftThresholds, compute_drift, deterministic_sample, psi
-from riskmodel.monitoring.weekly import WeeklyConfig, _drift, score_households
+from riskmodel.monitoring.weekly import WeeklyConfig
+from riskmodel.monitoring.weekly import drift_of as weekly_drift_of
 
 AS_OF = pd.Timestamp("2024-12-30")  # 8 weeks after the generator's default shock date
 
@@ -72,14 +73,7 @@ def scenarios():
 
 
 def drift_of(panel, scorer, t):
-    from riskmodel.features import feature_names, feature_risk_types
-    from riskmodel.features.spec import risk_types
-
-    feats, scores = score_households(panel, scorer, t)
-    names = [f for f in feature_names() if f in feats]
-    summary, _result, _note = _drift(panel, scorer, pd.Timestamp(t), feats, scores, names, feature_risk_types(),
-                                     risk_types(), WeeklyConfig(), None)
-    return summary
+    return weekly_drift_of(panel, scorer, t, WeeklyConfig())
 
 
 @pytest.mark.parametrize("scenario,risk_type", [("flood", "disaster"), ("epidemic", "illness"),

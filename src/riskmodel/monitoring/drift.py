@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -120,44 +121,117 @@ class DriftResult:
         return normalise_money(frame, list(self.money), when, self.line)
 
 
-def _shares(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(x)
-    idx = np.searchsorted(edges, x[finite], side="left")
-    counts = np.bincount(idx, minlength=len(edges) + 1).astype(float)
-    counts = np.append(counts, (~finite).sum())
-    return np.maximum(counts / len(x), 1e-4)
+def _shares(counts: np.ndarray, total: int) -> np.ndarray:
+    return np.maximum(counts / total, 1e-4)
+
+
+@dataclass(frozen=True)
+class FeatureBins:
+    """Fixed bins of one feature, decided by the reference: its percentile ``grid`` (Wasserstein),
+    the deciles among it (PSI) and its spread. Every partition counts its rows into these."""
+
+    grid: np.ndarray
+    deciles: np.ndarray
+    spread: float
+
+    @classmethod
+    def of(cls, reference: np.ndarray, bins: int = 10, points: int = 101) -> FeatureBins:
+        ref = np.asarray(reference, dtype=float)
+        ok = ref[np.isfinite(ref)]
+        if len(ok) == 0:
+            return cls(np.array([]), np.array([]), 1.0)
+        grid = np.quantile(ok, np.linspace(0, 1, points))
+        deciles = np.unique(grid[np.linspace(0, points - 1, bins + 1).round().astype(int)[1:-1]])
+        return cls(grid, deciles, float(np.std(ok)) or float(np.mean(np.abs(ok))) or 1.0)
+
+
+def exact_sum(x: np.ndarray) -> Fraction:
+    """The exact sum of float64 values (NaN left out): mergeable in any order with the same result.
+
+    Each value is mantissa × 2**exponent; the 53-bit integer mantissas are split in 26-bit halves
+    and summed per exponent in float64, exactly (below 2**53 for up to 2**26 values per call).
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return Fraction(0)
+    if not np.isfinite(x).all():
+        return float(np.sum(x))  # ±inf (or NaN for both signs): nothing exact to keep
+    mant, exp = np.frexp(x)
+    m = (mant * 2.0 ** 53).astype(np.int64)
+    hi = m >> 26
+    lo = m - (hi << 26)
+    e = exp - exp.min()
+    hs = np.bincount(e, weights=hi.astype(float))
+    ls = np.bincount(e, weights=lo.astype(float))
+    base = int(exp.min()) - 53
+    total = Fraction(0)
+    for k in np.flatnonzero((hs != 0) | (ls != 0)):
+        total += Fraction((int(hs[k]) << 26) + int(ls[k])) * Fraction(2) ** (base + int(k))
+    return total
+
+
+@dataclass
+class Histogram:
+    """Counts of one feature's values in its ``FeatureBins``, plus the exact sum: addable."""
+
+    psi_counts: np.ndarray
+    """Per decile bin, then one for missing/non-finite values."""
+    grid_counts: np.ndarray
+    total: int
+    finite: int
+    known: int
+    """Values that are not NaN (the mean's denominator)."""
+    total_sum: object
+
+    @classmethod
+    def of(cls, values: np.ndarray, b: FeatureBins) -> Histogram:
+        x = np.asarray(values, dtype=float)
+        finite = np.isfinite(x)
+        ok = x[finite]
+        psi_counts = np.append(np.bincount(np.searchsorted(b.deciles, ok, side="left"),
+                                           minlength=len(b.deciles) + 1), (~finite).sum()).astype(np.int64)
+        grid_counts = np.bincount(np.searchsorted(b.grid, ok, side="left"), minlength=len(b.grid) + 1)
+        return cls(psi_counts, grid_counts.astype(np.int64), len(x), int(finite.sum()), int((~np.isnan(x)).sum()),
+                   exact_sum(x))
+
+    def __add__(self, other: Histogram) -> Histogram:
+        return Histogram(self.psi_counts + other.psi_counts, self.grid_counts + other.grid_counts,
+                         self.total + other.total, self.finite + other.finite, self.known + other.known,
+                         self.total_sum + other.total_sum)
+
+    def mean(self) -> float:
+        if not self.finite:
+            return float("nan")
+        s = self.total_sum
+        return float(s) if isinstance(s, float) else float(s / self.known)
+
+
+def compare_histograms(ref: Histogram, cur: Histogram, b: FeatureBins) -> tuple[float, float]:
+    """(PSI, normalised Wasserstein) from the two sides' counts in the reference's bins."""
+    if ref.total == 0 or cur.total == 0:
+        return float("nan"), float("nan")
+    p, q = _shares(ref.psi_counts, ref.total), _shares(cur.psi_counts, cur.total)
+    value = float(np.sum((q - p) * np.log(q / p)))
+    if len(b.grid) == 0 or cur.finite == 0:
+        return value, float("nan")
+    points = len(b.grid)
+    f_ref = ref.grid_counts[:points].cumsum() / ref.finite
+    f_cur = cur.grid_counts[:points].cumsum() / cur.finite
+    d = np.abs(f_ref - f_cur)
+    return value, float(np.sum(0.5 * (d[:-1] + d[1:]) * np.diff(b.grid))) / b.spread
 
 
 def compare(reference: np.ndarray, current: np.ndarray, bins: int = 10, points: int = 101) -> tuple[float, float]:
-    """(PSI, normalised Wasserstein) of one feature in one pass over the current values.
+    """(PSI, normalised Wasserstein) of one feature.
 
     PSI over reference-decile bins (NaN its own bin, empty bins floored at 1e-4). The
     Wasserstein distance is integrated over the reference's percentile grid (values outside
-    the reference's range count at its edge) and divided by the reference's spread.
+    the reference's range count at its edge) and divided by the reference's spread. Both come
+    from bin counts (``Histogram``), so partitions' counts can be added first.
     """
-    ref = np.asarray(reference, dtype=float)
-    cur = np.asarray(current, dtype=float)
-    if len(ref) == 0 or len(cur) == 0:
-        return float("nan"), float("nan")
-    ref_ok = ref[np.isfinite(ref)]
-    if len(ref_ok) == 0:
-        grid = np.array([])
-    else:
-        grid = np.quantile(ref_ok, np.linspace(0, 1, points))
-    deciles = np.unique(grid[np.linspace(0, points - 1, bins + 1).round().astype(int)[1:-1]]) if len(grid) else grid
-    p, q = _shares(ref, deciles), _shares(cur, deciles)
-    value = float(np.sum((q - p) * np.log(q / p)))
-    cur_ok = cur[np.isfinite(cur)]
-    if len(grid) == 0 or len(cur_ok) == 0:
-        return value, float("nan")
-    def cdf(x: np.ndarray) -> np.ndarray:  # P(X <= grid[i]) for every grid point
-        return np.bincount(np.searchsorted(grid, x, side="left"), minlength=points + 1)[:points].cumsum() / len(x)
-
-    f_ref, f_cur = cdf(ref_ok), cdf(cur_ok)
-    d = np.abs(f_ref - f_cur)
-    dist = float(np.sum(0.5 * (d[:-1] + d[1:]) * np.diff(grid)))
-    spread = float(np.std(ref_ok)) or float(np.mean(np.abs(ref_ok))) or 1.0
-    return value, dist / spread
+    b = FeatureBins.of(reference, bins, points)
+    return compare_histograms(Histogram.of(reference, b), Histogram.of(current, b), b)
 
 
 def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
@@ -291,12 +365,6 @@ def _households_hit(panel, t: pd.Timestamp, window: pd.Timedelta) -> dict[str, n
     return out
 
 
-def _hit_share(panel, t: pd.Timestamp, window: pd.Timedelta) -> tuple[dict[str, float], int]:
-    registered = int((panel.households["registered_on"] <= t).sum())
-    hit = _households_hit(panel, t, window)
-    return {k: len(v) / max(registered, 1) for k, v in hit.items()}, registered
-
-
 def _z(p1: float, n1: int, p0: float, n0: int) -> float:
     """Two-proportion z statistic (pooled)."""
     pooled = (p1 * n1 + p0 * n0) / max(n1 + n0, 1)
@@ -304,16 +372,49 @@ def _z(p1: float, n1: int, p0: float, n0: int) -> float:
     return (p1 - p0) / se
 
 
-def _regional_counts(panel, t: pd.Timestamp, window: pd.Timedelta, digits: int) -> pd.DataFrame:
-    """Per region (code cut to ``digits``): registered households and households hit per indicator."""
-    hh = panel.households.loc[(panel.households["registered_on"] <= t).to_numpy()]
-    region = pd.Series(hh["region_code"].astype(str).str.slice(0, digits).to_numpy(),
-                       index=hh["household_id"].astype(str).to_numpy())
-    out = pd.DataFrame({"households": region.value_counts()})
-    for k, ids in _households_hit(panel, t, window).items():
-        hit = region.reindex(ids).dropna()
-        out[k] = hit.value_counts().reindex(out.index, fill_value=0)
-    return out
+SHOCK_INDICATORS = (*SHOCK_EVENTS, "inpatient")
+WHEN = ("current", "reference")
+
+
+@dataclass
+class ShockCounts:
+    """Households counted for the shock indicators, this week and a year earlier: addable over
+    partitions of the households (each household's rows in one partition).
+
+    ``province``: rows ``current``/``reference``, columns ``registered`` and the households hit
+    per indicator; ``townships``: the same per (``when``, township code), counting registered
+    households only (as the regional indicators do).
+    """
+
+    province: pd.DataFrame
+    townships: pd.DataFrame
+
+    def __add__(self, other: ShockCounts) -> ShockCounts:
+        townships = pd.concat([self.townships, other.townships]).groupby(level=[0, 1], sort=True).sum()
+        return ShockCounts(self.province + other.province, townships)
+
+
+def shock_counts(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> ShockCounts:
+    """``ShockCounts`` of ``panel`` (or of one partition of it) at ``as_of`` and a year earlier."""
+    from riskmodel.contract.regions import TOWNSHIP_DIGITS
+
+    t = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=thresholds.shock_window_days)
+    province, townships = [], []
+    for when in (t, t - pd.DateOffset(years=1)):
+        registered = (panel.households["registered_on"] <= when).to_numpy()
+        hit = _households_hit(panel, when, window)
+        province.append([int(registered.sum()), *(len(hit[k]) for k in SHOCK_INDICATORS)])
+        hh = panel.households.loc[registered]
+        region = pd.Series(hh["region_code"].astype(str).str.slice(0, TOWNSHIP_DIGITS).to_numpy(),
+                           index=hh["household_id"].astype(str).to_numpy())
+        out = pd.DataFrame({"households": region.value_counts()})
+        for k in SHOCK_INDICATORS:
+            out[k] = region.reindex(hit[k]).dropna().value_counts().reindex(out.index, fill_value=0)
+        townships.append(out.astype(np.int64))
+    province = pd.DataFrame(province, index=list(WHEN), columns=["registered", *SHOCK_INDICATORS], dtype=np.int64)
+    townships = pd.concat(townships, keys=list(WHEN)).sort_index()
+    return ShockCounts(province, townships)
 
 
 def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
@@ -324,20 +425,26 @@ def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds(
     percent to most. Townships are judged only where they have ``min_township_households``
     (counties ``min_county_households``) registered households on both dates.
     """
+    return regional_from_counts(shock_counts(panel, as_of, thresholds), thresholds)
+
+
+def regional_from_counts(counts: ShockCounts, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """``regional_shocks`` from (merged) ``ShockCounts``; regions in code order."""
     from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS
 
-    t = pd.Timestamp(as_of)
-    window = pd.Timedelta(days=thresholds.shock_window_days)
     rows = []
     for level, digits, minimum in (("county", COUNTY_DIGITS, thresholds.min_county_households),
                                    ("township", TOWNSHIP_DIGITS, thresholds.min_township_households)):
-        cur = _regional_counts(panel, t, window, digits)
-        ref = _regional_counts(panel, t - pd.DateOffset(years=1), window, digits).reindex(cur.index, fill_value=0)
+        by = {w: (counts.townships.loc[w].groupby(lambda code: code[:digits], sort=True).sum()
+                  if w in counts.townships.index.get_level_values(0) else pd.DataFrame(
+                      columns=["households", *SHOCK_INDICATORS])) for w in WHEN}
+        cur = by["current"]
+        ref = by["reference"].reindex(cur.index, fill_value=0)
         for region in cur.index:
             n1, n0 = int(cur.at[region, "households"]), int(ref.at[region, "households"])
             if min(n1, n0) < minimum:
                 continue
-            for k in [*SHOCK_EVENTS, "inpatient"]:
+            for k in SHOCK_INDICATORS:
                 p1, p0 = cur.at[region, k] / n1, ref.at[region, k] / n0
                 z = _z(p1, n1, p0, n0)
                 ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
@@ -360,80 +467,177 @@ def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds
     households with a recent disaster, job loss or hospital stay moves a lot. Same-season by
     construction (a year earlier), with the same reporting cut relative to each date.
     """
-    t = pd.Timestamp(as_of)
-    window = pd.Timedelta(days=thresholds.shock_window_days)
-    cur, n1 = _hit_share(panel, t, window)
-    ref, n0 = _hit_share(panel, t - pd.DateOffset(years=1), window)
+    return shocks_from_counts(shock_counts(panel, as_of, thresholds), thresholds)
+
+
+def shocks_from_counts(counts: ShockCounts, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """``shock_indicators`` from (merged) ``ShockCounts``."""
+    p = counts.province
+    n1, n0 = int(p.at["current", "registered"]), int(p.at["reference", "registered"])
     rows = []
-    for k in cur:
-        p1, p0 = cur[k], ref[k]
+    for k in SHOCK_INDICATORS:
+        p1, p0 = p.at["current", k] / max(n1, 1), p.at["reference", k] / max(n0, 1)
         z = _z(p1, n1, p0, n0)
         ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
         fired = bool(n0 > 0 and ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.shock_excess
                      and z >= thresholds.shock_z)
-        rows.append({"indicator": k, "risk_type": SHOCK_EVENTS.get(k, "illness"), "share_reference": p0,
-                     "share_current": p1, "ratio": ratio, "z": z, "fired": fired})
+        rows.append({"indicator": k, "risk_type": SHOCK_EVENTS.get(k, "illness"), "share_reference": float(p0),
+                     "share_current": float(p1), "ratio": ratio, "z": z, "fired": fired})
     return pd.DataFrame(rows)
 
 
-def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str],
-                  risk_types: dict[str, str], as_of, line, reference_as_of=None,
+@dataclass(frozen=True)
+class DriftBins:
+    """What a partition needs to summarise its rows for drift (small; sent to every task): the
+    reference's bins per feature (and ``probability``), which features are money (divided by this
+    week's monitoring ``line``) and which are rounded to float32 like the reference."""
+
+    bins: dict[str, FeatureBins]
+    money: frozenset[str]
+    single: frozenset[str]
+    line: float
+    sample_rows: int
+
+
+@dataclass
+class CurrentStats:
+    """This week's rows summarised in the reference's bins: addable over partitions.
+
+    ``sample``: the rows with the smallest hashes of household id (``deterministic_sample``,
+    for the Evidently report), which the union of the partitions' samples contains.
+    """
+
+    rows: int
+    histograms: dict[str, Histogram]
+    sample: pd.DataFrame
+    sample_rows: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, plan: DriftBins) -> CurrentStats:
+        cast = {f: np.float32 for f in plan.single if f in frame and frame[f].dtype != np.float32}
+        cur = frame.astype(cast) if cast else frame
+        hist = {}
+        for f, b in plan.bins.items():
+            if f in cur:
+                x = cur[f].to_numpy(dtype=float)
+                hist[f] = Histogram.of(x / plan.line if f in plan.money else x, b)
+        keep = [c for c in cur.columns if c in plan.bins or c in SAMPLE_KEYS]
+        sample = cur[keep]
+        if any(k in sample for k in SAMPLE_KEYS):
+            sample = deterministic_sample(sample, plan.sample_rows)
+        return cls(len(frame), hist, sample, plan.sample_rows)
+
+    def __add__(self, other: CurrentStats) -> CurrentStats:
+        hist = {f: h + other.histograms[f] for f, h in self.histograms.items() if f in other.histograms}
+        sample = pd.concat([self.sample, other.sample], ignore_index=True)
+        key = next((k for k in SAMPLE_KEYS if k in sample), None)
+        if key is not None:  # the order one process has: by household id
+            sample = sample.iloc[sample[key].astype(str).to_numpy().argsort(kind="stable")].reset_index(drop=True)
+            sample = deterministic_sample(sample, self.sample_rows)
+        return CurrentStats(self.rows + other.rows, hist, sample, self.sample_rows)
+
+
+@dataclass
+class PreparedReference:
+    """The reference rows compared this week (season, sample), with the bins they decide."""
+
+    frame: pd.DataFrame
+    note: str
+    plan: DriftBins
+    values: dict[str, np.ndarray]
+    """Per binned column, the reference's values (money divided by each row's line)."""
+
+
+def prepare_reference(reference: pd.DataFrame, *, features: list[str], as_of, line, reference_as_of=None,
+                      thresholds: DriftThresholds = DriftThresholds(), money=None) -> PreparedReference:
+    """The same-season (sampled) reference and the bins every partition counts this week's rows in."""
+    money = money_features(features) if money is None else list(money)
+    ref, note = same_season(reference, as_of, thresholds.season_weeks, thresholds.min_reference_rows,
+                            thresholds.month_days)
+    if len(ref) > thresholds.reference_rows and any(k in ref for k in SAMPLE_KEYS):
+        ref = deterministic_sample(ref, thresholds.reference_rows)
+        note += f"; a deterministic sample of {thresholds.reference_rows:,} of them"
+    ref_lines = _lines(ref, "as_of" if "as_of" in ref else (reference_as_of or as_of), line)
+    values = {}
+    for f in [*features, "probability"]:
+        if f in ref:
+            r = ref[f].to_numpy(dtype=float)
+            values[f] = r / ref_lines if f in money else r
+    # a reference stored in float32 (the training sample): round this week the same way, or
+    # values tied with a bin edge (0.5, 1/3 …) land on different sides of it
+    single = frozenset(f for f in features if f in ref and ref[f].dtype == np.float32)
+    plan = DriftBins({f: FeatureBins.of(v, thresholds.bins) for f, v in values.items()},
+                     frozenset(money), single, float(line(pd.Timestamp(as_of).year)), thresholds.evidently_rows)
+    return PreparedReference(ref, note, plan, values)
+
+
+def compute_drift(reference: pd.DataFrame | PreparedReference, current: pd.DataFrame | CurrentStats, *,
+                  features: list[str], risk_types: dict[str, str], as_of, line, reference_as_of=None,
                   thresholds: DriftThresholds = DriftThresholds(), risk_type_zh: dict[str, str] | None = None,
                   money=None, clock=None, shocks: pd.DataFrame | None = None,
                   regional: pd.DataFrame | None = None) -> DriftResult:
     """Compare this week's features and scores with the reference.
 
-    ``reference`` and ``current``: ``features`` columns plus ``probability`` (score drift);
-    ``reference`` may carry ``as_of`` (per-row dates; enables the season filter and per-year
-    income normalisation), else ``reference_as_of`` dates it. ``line``: year → monitoring line.
+    ``reference``: ``features`` columns plus ``probability`` (score drift), possibly with ``as_of``
+    (per-row dates; enables the season filter and per-year income normalisation), else
+    ``reference_as_of`` dates it; or ``prepare_reference``'s result. ``current``: this week's rows,
+    or their ``CurrentStats`` in the prepared reference's bins (added over partitions): either way
+    the numbers come from the same bin counts. ``line``: year → monitoring line.
     ``shocks``/``regional``: ``shock_indicators``/``regional_shocks`` of this week.
     """
-    missing = [f for f in features if f not in current or f not in reference]
-    if missing:
-        raise ValueError(f"drift: features missing from the reference or this week: {missing[:5]}")
     money = money_features(features) if money is None else list(money)
     clock = clock_features(features) if clock is None else list(clock)
-    ref, season_note = same_season(reference, as_of, thresholds.season_weeks, thresholds.min_reference_rows,
-                                   thresholds.month_days)
-    if len(ref) > thresholds.reference_rows and any(k in ref for k in SAMPLE_KEYS):
-        ref = deterministic_sample(ref, thresholds.reference_rows)
-        season_note += f"; a deterministic sample of {thresholds.reference_rows:,} of them"
-    # a reference stored in float32 (the training sample): round this week the same way, or
-    # values tied with a bin edge (0.5, 1/3 …) land on different sides of it
-    single = {f: np.float32 for f in features if ref[f].dtype == np.float32 and current[f].dtype != np.float32}
-    cur = current.astype(single) if single else current
-    ref_lines = _lines(ref, "as_of" if "as_of" in ref else (reference_as_of or as_of), line)
-    cur_lines = _lines(cur, as_of, line)
+    prepared = reference if isinstance(reference, PreparedReference) else None
+    if prepared is None:
+        missing = [f for f in features if f not in reference]
+        if missing:
+            raise ValueError(f"drift: features missing from the reference: {missing[:5]}")
+        prepared = prepare_reference(reference, features=features, as_of=as_of, line=line,
+                                     reference_as_of=reference_as_of, thresholds=thresholds, money=money)
+    stats = current if isinstance(current, CurrentStats) else CurrentStats.of(current, prepared.plan)
+    missing = [f for f in features if f not in stats.histograms or f not in prepared.values]
+    if missing:
+        raise ValueError(f"drift: features missing from the reference or this week: {missing[:5]}")
+    per = _feature_table(prepared, stats, features, risk_types, set(money), set(clock), thresholds)
+    score = prepared.plan.bins.get("probability")
+    score_psi = float("nan")
+    if score is not None and "probability" in stats.histograms:
+        score_psi = compare_histograms(Histogram.of(prepared.values["probability"], score),
+                                       stats.histograms["probability"], score)[0]
+    summary = _summary(per, prepared, stats, score_psi, as_of, thresholds, risk_type_zh or {}, shocks, regional)
+    summary.update(money_features_normalised=sorted(money), clock_features_ignored=sorted(clock))
+    return DriftResult(per, summary, prepared.frame, stats.sample, tuple(money), line, reference_as_of, as_of)
 
+
+def _feature_table(prepared: PreparedReference, stats: CurrentStats, features, risk_types, money, clock,
+                   thresholds: DriftThresholds) -> pd.DataFrame:
     rows = []
     for f in features:
-        r = ref[f].to_numpy(dtype=float)
-        c = cur[f].to_numpy(dtype=float)
-        if f in money:
-            r, c = r / ref_lines, c / cur_lines
-        value, dist = compare(r, c, thresholds.bins)
+        b, r, cur = prepared.plan.bins[f], prepared.values[f], stats.histograms[f]
+        value, dist = compare_histograms(Histogram.of(r, b), cur, b)
         rows.append({
             "feature": f,
             "risk_type": risk_types.get(f, "other"),
             "psi": value,
             "wasserstein_norm": dist,
             "reference_mean": float(np.nanmean(r)) if np.isfinite(r).any() else float("nan"),
-            "current_mean": float(np.nanmean(c)) if np.isfinite(c).any() else float("nan"),
+            "current_mean": cur.mean(),
             "normalised_by_line": f in money,
             "clock": f in clock,
             "drifted": bool(value >= thresholds.feature_psi) and f not in clock,
         })
-    per = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _summary(per: pd.DataFrame, prepared: PreparedReference, stats: CurrentStats, score_psi: float, as_of,
+             thresholds: DriftThresholds, zh: dict[str, str], shocks, regional) -> dict:
     monitored = per[~per["clock"]]
     share = float(monitored["drifted"].mean()) if len(monitored) else 0.0
-    score_psi = (psi(ref["probability"].to_numpy(float), cur["probability"].to_numpy(float), thresholds.bins)
-                 if "probability" in ref and "probability" in cur else float("nan"))
     reasons = []
     if share >= thresholds.share_drifted:
         reasons.append(f"share of drifted features {share:.2f} ≥ {thresholds.share_drifted}")
     if np.isfinite(score_psi) and score_psi >= thresholds.score_psi:
         reasons.append(f"score PSI {score_psi:.3f} ≥ {thresholds.score_psi}")
-    zh = risk_type_zh or {}
     shock_rows = []
     if shocks is not None:
         for r in shocks.itertuples(index=False):
@@ -450,7 +654,8 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
                        f"{a['share_reference']:.1%} → {a['share_current']:.1%} (same weeks a year earlier → now)")
     drifted = monitored[monitored["drifted"]].sort_values(["psi", "feature"], ascending=[False, True])
     by_type = drifted.groupby("risk_type")["feature"].count().sort_values(ascending=False)
-    summary = {
+    ref, prob = prepared.frame, stats.histograms.get("probability")
+    return {
         "as_of": pd.Timestamp(as_of).strftime("%Y-%m-%d"),
         "alert": bool(reasons),
         "reasons": reasons,
@@ -470,15 +675,14 @@ def compute_drift(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
                             {lv: int(g["region"].nunique()) for lv, g in regional.groupby("level")}),
         "score_psi": _round(score_psi),
         "score_mean": {"reference": _round(float(ref["probability"].mean())) if "probability" in ref else None,
-                       "current": _round(float(cur["probability"].mean())) if "probability" in cur else None},
-        "rows": {"reference": int(len(ref)), "current": int(len(cur))},
-        "reference_rows_used": season_note,
-        "money_features_normalised": sorted(money),
-        "clock_features_ignored": sorted(clock),
+                       "current": _round(prob.mean()) if prob is not None and "probability" in ref else None},
+        "rows": {"reference": int(len(ref)), "current": int(stats.rows)},
+        "reference_rows_used": prepared.note,
+        "money_features_normalised": [],
+        "clock_features_ignored": [],
         "thresholds": thresholds.model_dump(),
         "method": "PSI over reference-decile bins on all rows (effect size, no p-values)",
     }
-    return DriftResult(per, summary, ref, cur, tuple(money), line, reference_as_of, as_of)
 
 
 def _regional_alerts(regional: pd.DataFrame | None, zh: dict[str, str]) -> list[dict]:

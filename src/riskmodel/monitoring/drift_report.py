@@ -117,4 +117,4 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
             "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in usable],
             "left_out_quiet": len(usable) - len(cols),
             "agrees_with_alert": bool(int(drifted_features) == int(result.summary.get("n_drifted", -1))),
-            "sampled": bool(len(r) < len(result.reference) or len(c) < len(result.current))}
+            "sampled": bool(len(r) < len(result.reference) or len(c) < result.summary["rows"]["current"])}

@@ -184,18 +184,40 @@ def precision_summary(table: pd.DataFrame, as_of) -> dict:
 
 # --- performance on matured weeks -----------------------------------------------------------
 
+def weeks_to_label(out_dir: Path, weeks: list[str], t, cutoff, horizon_weeks: int) -> list[str]:
+    """Earlier weeks whose labels matured by the cut-off and that have no performance report yet."""
+    horizon = pd.Timedelta(weeks=horizon_weeks)
+    return [w for w in weeks if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < pd.Timestamp(t)
+            and not (out_dir / "performance" / f"{w}.json").exists()]
+
+
+def week_labels(panel, weeks: list[str], cutoff, horizon_weeks: int) -> dict[str, pd.DataFrame]:
+    """``household_id, label`` of each week as known at the cut-off (of a whole panel or of one
+    partition: a household's label depends on its own rows, so partitions' labels stack)."""
+    from riskmodel.labels import outcomes
+
+    if not weeks:
+        return {}
+    known = panel.as_of(cutoff)  # the point-in-time view costs seconds on a big panel: only when needed
+    return {w: outcomes(known, pd.Timestamp(w), horizon_weeks)[["household_id", "label"]] for w in weeks}
+
+
 def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, horizon_weeks: int,
-                    decay: DecayThresholds) -> dict:
-    """Reports for earlier weeks (folders ``weeks`` of ``out_dir``) whose labels matured by the cut-off."""
+                    decay: DecayThresholds, *, labels: dict[str, pd.DataFrame] | None = None) -> dict:
+    """Reports for earlier weeks (folders ``weeks`` of ``out_dir``) whose labels matured by the cut-off.
+
+    ``labels``: ``week_labels`` of the weeks to report (``weeks_to_label``), stacked over partitions;
+    when None they are computed from ``panel``.
+    """
     import json
 
-    from riskmodel.labels import outcomes
     from riskmodel.monitoring import writers
 
     horizon = pd.Timedelta(weeks=horizon_weeks)
     matured = [w for w in weeks if pd.Timestamp(w) + horizon <= cutoff and pd.Timestamp(w) < t]
+    if labels is None:
+        labels = week_labels(panel, weeks_to_label(out_dir, weeks, t, cutoff, horizon_weeks), cutoff, horizon_weeks)
     written, reports = {}, {}
-    known = None  # the point-in-time view costs seconds on a big panel: only when a week needs labels
     for w in matured:
         path = out_dir / "performance" / f"{w}.json"
         if path.exists():
@@ -205,12 +227,9 @@ def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, horizon_w
         scores = pd.read_parquet(wdir / "scores.parquet")
         listed = writers.read_json_list(wdir / "risk_list.json")
         header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
-        if known is None:
-            known = panel.as_of(cutoff)
-        labels = outcomes(known, pd.Timestamp(w), horizon_weeks)
         report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,
                   "model_version": header.get("model_version"),
-                  **week_performance(scores, listed["household_id"] if len(listed) else [], labels)}
+                  **week_performance(scores, listed["household_id"] if len(listed) else [], labels[w])}
         written[w] = report
         reports[w] = report
     latest = reports[max(reports)] if reports else None

@@ -16,9 +16,13 @@ every row has a status. A rerun of the same week writes identical list, drift an
 A week is published completely or not at all — files, store rows and copies — under a lock
 (``rundir.Journal``); a run killed while publishing is finished or undone by the next one.
 
-Features and scoring are per-household maps: given a Dask scheduler they run per household
-partition on the cluster and are reassembled (ranks recomputed over all households), with
-the same result as in one process.
+The households are worked on by partition (``county_week``): each county of a county-partitioned
+folder is loaded, validated, featured, scored and explained on its own — in a plain loop, one
+county in memory at a time, or as Dask tasks given a scheduler (the model sent once to each
+worker) — and the run adds up their small results: ranks and bands over the province, the
+township lists, drift from fixed-bin histograms in the reference's bins, shock counts, labels of
+matured weeks. A panel in memory (or a one-file folder) is one partition, or its counties on a
+cluster. The files are the same whichever way the week was computed.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,8 +51,13 @@ from riskmodel.listing.followup import STATUSES
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
-from riskmodel.monitoring.drift import DriftThresholds, compute_drift
-from riskmodel.monitoring.performance import DecayThresholds, matured_reports, observed_precision, precision_summary
+from riskmodel.features.counties import unique_households
+from riskmodel.monitoring.county_week import (Source, WeekPlan, reference_part, run_parts, sources, submit_parts,
+                                              week_part)
+from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds, PreparedReference, ShockCounts,
+                                        compute_drift, prepare_reference, regional_from_counts, shocks_from_counts)
+from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, observed_precision, precision_summary,
+                                              weeks_to_label)
 from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
 from riskmodel.plain import plain
@@ -60,8 +70,6 @@ if TYPE_CHECKING:
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Last week's list is the latest earlier run at most this many days before.
 PREVIOUS_MAX_DAYS = 14
-#: Partitions of the households when a Dask scheduler is given.
-DASK_PARTITIONS = 8
 #: The stand-in drift reference when the model carries none: the same date a year earlier
 #: (same season and the same place in the month, which income reporting lags depend on).
 REFERENCE_YEARS_BACK = 1
@@ -80,14 +88,7 @@ class WeeklyConfig(BaseModel):
     """Render the Evidently HTML/JSON report (the alert does not need it)."""
 
 
-# --- scoring as per-household maps ---------------------------------------------------------
-
-def _score_part(panel, scorer: Scorer, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from riskmodel.features import build_features
-
-    feats = build_features(panel, as_of)
-    return feats, scorer.score_features(feats, panel, as_of)
-
+# --- the partitions -------------------------------------------------------------------------
 
 def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
     """Global rank and bands by the list policy, whatever the partitioning was."""
@@ -99,30 +100,6 @@ def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
     return out
 
 
-def partitions(household_ids: pd.Index, n: int) -> list[pd.Index]:
-    """Household ids split into ``n`` parts by a stable hash (the same split on every machine)."""
-    ids = pd.Index(household_ids).astype(str)
-    h = pd.util.hash_pandas_object(pd.Series(ids), index=False).to_numpy() % np.uint64(n)
-    return [ids[h == k] for k in range(n) if (h == k).any()]
-
-
-def score_households(panel, scorer, as_of, *, client=None, n_partitions: int = DASK_PARTITIONS,
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Features and scores of every eligible household, sorted by household id / by rank."""
-    t = pd.Timestamp(as_of)
-    if client is None:
-        feats, scores = _score_part(panel, scorer, t)
-    else:
-        parts = [panel.subset(ids) for ids in partitions(panel.households["household_id"], n_partitions)]
-        remote_scorer = client.scatter(scorer, broadcast=True)
-        futures = client.map(_score_part, parts, scorer=remote_scorer, as_of=t, pure=False)
-        done = client.gather(futures)
-        feats = pd.concat([f for f, _ in done], ignore_index=True)
-        scores = pd.concat([s for _, s in done], ignore_index=True)
-    feats = feats.sort_values("household_id", kind="mergesort", ignore_index=True)
-    return feats, _rerank(scores, scorer.capacity_share)
-
-
 def _client(scheduler):
     """(client, whether this run opened it): an address is connected to, a client used as is."""
     if scheduler is None:
@@ -132,6 +109,60 @@ def _client(scheduler):
     from distributed import Client
 
     return Client(scheduler), True
+
+
+@dataclass
+class Week:
+    """The partitions' results added up: all the driver holds of the households this week."""
+
+    scores: pd.DataFrame
+    features: tuple[str, ...]
+    drift: CurrentStats | None
+    shocks: ShockCounts | None
+    decided: pd.DataFrame
+    explained: pd.DataFrame | None
+    labels: dict[str, pd.DataFrame]
+    regions: pd.Series
+    monitoring: pd.DataFrame
+    cutoff: pd.Timestamp
+    partitions: int
+
+
+def _combine(results, share: float | None) -> Week:
+    """Partition results (in partition order) added up; memory holds the sums, not the parts."""
+    scores, decided, explained, regions, monitoring, cutoffs = [], [], [], [], [], []
+    labels: dict[str, list[pd.DataFrame]] = {}
+    drift = shocks = None
+    features: tuple[str, ...] = ()
+    n = 0
+    for r in results:
+        n += 1
+        if r.cutoff is not None:
+            cutoffs.append(r.cutoff)
+        if len(r.scores):
+            scores.append(r.scores)
+            features = features or r.features
+        drift = r.drift if drift is None else (drift if r.drift is None else drift + r.drift)
+        shocks = r.shocks if shocks is None else (shocks if r.shocks is None else shocks + r.shocks)
+        for frames, item in ((decided, r.decided), (explained, r.explained), (regions, r.regions),
+                             (monitoring, r.monitoring)):
+            if item is not None and len(item):
+                frames.append(item)
+        for w, lab in r.labels.items():
+            labels.setdefault(w, []).append(lab)
+    if not cutoffs:
+        raise ValueError("the panel has no dated records")
+    table = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=list(SCORE_COLUMNS))
+    return Week(
+        scores=_rerank(unique_households(table), share), features=features, drift=drift, shocks=shocks,
+        decided=(pd.concat(decided, ignore_index=True) if decided else
+                 pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])),
+        explained=pd.concat(explained, ignore_index=True) if explained else None,
+        labels={w: pd.concat(f, ignore_index=True) for w, f in labels.items()},
+        regions=pd.concat(regions) if regions else pd.Series(dtype=object),
+        monitoring=(pd.concat(monitoring, ignore_index=True) if monitoring else
+                    pd.DataFrame(columns=["household_id", "identified_on"])),
+        cutoff=max(cutoffs), partitions=n)
 
 
 # --- previous week, reference ---------------------------------------------------------------
@@ -197,15 +228,26 @@ class WeekRun(BaseModel):
 class Loaded:
     """The objects a run works on (loaded once; a backfill shares them between weeks)."""
 
-    panel: Panel
+    panel: Panel | None
+    """The whole panel in memory, or None: a county-partitioned folder read county by county."""
     scorer: Scorer
     store: StoreProtocol | None
     client: object | None
     """A ``distributed.Client`` or None (one process)."""
+    data_dir: Path | None = None
+    shipped: object = None
+    """The scorer as the partitions get it: itself, or a future broadcast to every worker once."""
+
+    def parts(self) -> list[Source]:
+        return sources(self.data_dir, self.panel, self.client)
 
     @property
-    def cutoff(self) -> pd.Timestamp:
-        return self.panel.cutoff()
+    def policy(self):
+        if self.panel is not None:
+            return self.panel.policy
+        from riskmodel.contract import load_policy
+
+        return load_policy(self.data_dir)
 
 
 def _store(store: StoreProtocol | str | os.PathLike | None) -> StoreProtocol | None:
@@ -228,16 +270,45 @@ def _reached(point: str) -> None:
     """A named point of the publish (the kill tests stop the process here)."""
 
 
+def load_inputs(data_dir, model_uri, *, panel=None, scorer=None, store=None, client=None) -> Loaded:
+    """The panel (None for a county-partitioned folder: read county by county), scorer and store."""
+    if panel is None:
+        from riskmodel.features.counties import is_partitioned
+
+        if data_dir is None or not is_partitioned(data_dir):
+            from riskmodel.contract import load
+
+            panel = load(data_dir)
+    if scorer is None:
+        from riskmodel.training.scorers import load_scorer
+
+        scorer = load_scorer(model_uri)
+    shipped = scorer if client is None else client.scatter(scorer, broadcast=True)
+    return Loaded(panel, scorer, _store(store), client, None if data_dir is None else Path(data_dir), shipped)
+
+
+def _week_run(data_dir, as_of, out_dir, model_uri, capacity, config) -> WeekRun:
+    from riskmodel.settings import get_settings
+
+    settings = get_settings()
+    return WeekRun(as_of=pd.Timestamp(as_of).normalize(), out_dir=Path(out_dir), model_uri=model_uri,
+                   capacity=resolve_capacity(capacity, default_share=settings.capacity_share),
+                   monitoring=config or WeeklyConfig(), horizon_weeks=settings.horizon_weeks,
+                   data_dir=None if data_dir is None else Path(data_dir))
+
+
 def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=None, store=None,
                scheduler=None, progress: Progress = no_progress, *, scorer=None, panel=None,
                config: WeeklyConfig | None = None, lock_timeout: float | None = None,
-               log_mlflow: bool | None = None) -> dict:
+               log_mlflow: bool | None = None, loaded: Loaded | None = None, prefetched: tuple | None = None,
+               ) -> dict:
     """Run one week (see module docstring); returns the run summary (also in ``run_summary.json``).
 
     ``capacity``: ``None`` (settings share), a YAML path, a mapping or a ``Capacity``.
-    ``store``: a ``StoreProtocol`` (``Store``) or database URL (None: files only). ``scheduler``: Dask scheduler
-    address or ``distributed.Client``. ``scorer``/``panel``: already loaded ones (backfill,
-    tests). ``log_mlflow``: default when the model has a registry version.
+    ``store``: a ``StoreProtocol`` (``Store``) or database URL (None: files only). ``scheduler``: Dask
+    scheduler address or ``distributed.Client``. ``scorer``/``panel``: already loaded ones (tests);
+    ``loaded``: what a backfill loaded once. ``log_mlflow``: default when the model has a
+    registry version.
     """
     from riskmodel.settings import get_settings
 
@@ -249,29 +320,20 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
         progress(name, STEPS.index(name) if name in STEPS else len(STEPS), len(STEPS))
 
     step(STEPS[0])
-    run = WeekRun(as_of=pd.Timestamp(as_of).normalize(), out_dir=Path(out_dir), model_uri=model_uri,
-                  capacity=resolve_capacity(capacity, default_share=settings.capacity_share),
-                  monitoring=config or WeeklyConfig(), horizon_weeks=settings.horizon_weeks,
-                  data_dir=None if data_dir is None else Path(data_dir))
-    if panel is None:
-        from riskmodel.contract import load
-
-        panel = load(data_dir)
-    if scorer is None:
-        from riskmodel.training.scorers import load_scorer
-
-        scorer = load_scorer(model_uri)
-    client, own_client = _client(scheduler)
-    loaded = Loaded(panel, scorer, _store(store), client)
+    run = _week_run(data_dir, as_of, out_dir, model_uri, capacity, config)
+    own_client = False
+    if loaded is None:
+        client, own_client = _client(scheduler)
+        loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
     try:
         with run_lock(run.out_dir, timeout=lock_timeout):
             recover(run.out_dir, _committed(loaded.store))
-            summary = _run_locked(run, loaded, step, marks)
+            summary = _run_locked(run, loaded, step, marks, prefetched)
     finally:
         if own_client:
-            client.close()
-    if (log_mlflow if log_mlflow is not None else scorer.model_version is not None):
-        _log_mlflow(summary, run.out_dir / run.week, scorer, settings)
+            loaded.client.close()
+    if (log_mlflow if log_mlflow is not None else loaded.scorer.model_version is not None):
+        _log_mlflow(summary, run.out_dir / run.week, loaded.scorer, settings)
     return summary
 
 
@@ -286,25 +348,78 @@ def _committed(store: StoreProtocol | None):
     return check
 
 
-def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
+def _visits(run: WeekRun, loaded: Loaded) -> pd.DataFrame:
+    if loaded.store is None:
+        return pd.DataFrame(columns=["household_id", "visited_on", "outcome"])
+    visits = loaded.store.visits()
+    return visits.loc[visits["visited_on"] <= run.as_of]
+
+
+def _plan(run: WeekRun, loaded: Loaded, cutoff: pd.Timestamp, drift: DriftBins | None, visits: pd.DataFrame,
+          *, score: bool = True, skip: tuple[str, ...] = ()) -> WeekPlan:
+    latest = followup.latest_visits(visits, run.as_of) if loaded.store is not None else None
+    weeks = weeks_to_label(run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks)
+    return WeekPlan(as_of=run.as_of, capacity=run.capacity, cutoff=cutoff, horizon_weeks=run.horizon_weeks,
+                    thresholds=run.monitoring.drift, drift=drift, latest_visits=latest, score=score,
+                    label_weeks=tuple(w for w in weeks if w not in skip),
+                    visited=frozenset(visits["household_id"].astype(str)))
+
+
+def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched: tuple | None = None,
+                 ) -> tuple[Week, tuple]:
+    """Every partition's share of the week, added up; and the drift reference (prepared, note, date).
+
+    The cut-off (for labels and observed precision) is the whole data's: with a panel in memory it
+    is known; else the partitions run with this week's date and, when the data end earlier (or a
+    backfill's early plan missed a matured week), a second, light pass redoes the labels and the
+    visited households' records. ``prefetched``: a backfill's (plan, reference, futures).
+    """
+    parts = loaded.parts()
+    if prefetched is None:
+        reference, cutoff = _reference(run, loaded, parts)
+        known = cutoff if cutoff is not None else run.as_of
+        plan = _plan(run, loaded, min(known, run.as_of), None if reference[0] is None else reference[0].plan, visits)
+        results = run_parts(week_part, parts, loaded.shipped, loaded.client, plan=plan)
+    else:
+        plan, reference, futures = prefetched
+        results = (f.result() for f in futures)
+    week = _combine(results, loaded.scorer.capacity_share)
+    real = min(week.cutoff, run.as_of)
+    needed = weeks_to_label(run.out_dir, _weeks(run.out_dir), run.as_of, real, run.horizon_weeks)
+    again = None
+    if real != plan.cutoff:
+        again = _plan(run, loaded, real, None, visits, score=False)
+    elif [w for w in needed if w not in week.labels]:
+        again = replace(_plan(run, loaded, real, None, visits, score=False, skip=tuple(week.labels)),
+                        visited=frozenset())
+    if again is not None:
+        fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None)
+        if again.visited:
+            week = replace(week, labels=fixed.labels, regions=fixed.regions, monitoring=fixed.monitoring)
+        else:
+            week = replace(week, labels={**week.labels, **fixed.labels})
+    return replace(week, cutoff=real), reference
+
+
+def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | None = None) -> dict:
     """Compute the week, stage every file, then publish files, store rows and copies as one."""
     step("score")
-    feats, scores = score_households(loaded.panel, loaded.scorer, run.as_of, client=loaded.client)
+    visits = _visits(run, loaded)
+    week, reference = compute_week(run, loaded, visits, prefetched)
+    scores = week.scores
     if scores.empty:
         raise ValueError(f"no eligible household as of {run.week}: nothing to list (check the data's dates)")
     step("lists")
-    listed, sizes, previous_week, follow = _lists(run, loaded, scores)
+    listed, sizes, previous_week, follow = _lists(run, loaded, scores, week.decided)
     step("explain")
-    table, contributions = _explain(run, loaded, listed)
+    table, contributions = _explain(run, listed, week.explained)
     step("drift")
-    drift_summary, drift_result, _note = _drift(loaded.panel, loaded.scorer, run.as_of, feats, scores,
-                                         [f for f in feature_names() if f in feats.columns], feature_risk_types(),
-                                         risk_types(), run.monitoring, loaded.client)
+    drift_summary, drift_result = _drift(run, loaded, week, *reference)
     step("performance")
-    cutoff = min(loaded.cutoff, run.as_of)
-    perf = matured_reports(loaded.panel, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff,
-                           run.horizon_weeks, run.monitoring.decay)
-    precision = _observed(run, loaded, cutoff, follow["visits"])
+    cutoff = week.cutoff
+    perf = matured_reports(None, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks,
+                           run.monitoring.decay, labels=week.labels)
+    precision = _observed(run, week, cutoff, visits)
     alerts = week_alerts(drift_summary, perf)
     drift_summary = {**drift_summary, "retrain_recommended": alerts["retrain_recommended"],
                      "model_name": scorer_model_name(loaded.scorer), "model_version": _version(loaded.scorer)}
@@ -319,7 +434,7 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
         "eligible": int(len(scores)), "listed": int(len(table)), "new_on_list": int(table["new_on_list"].sum()),
         "status": {k: int((table["status"] == k).sum()) for k in STATUSES}, "follow_up": follow["counts"],
         "counties": len(counties), "townships": int((sizes["capacity"] > 0).sum()),
-        "capacity": run.capacity.as_dict(), "partitions": DASK_PARTITIONS if loaded.client is not None else 1,
+        "capacity": run.capacity.as_dict(), "partitions": week.partitions,
         "drift": {k: drift_summary.get(k) for k in ("status", "alert", "share_drifted", "score_psi", "reference",
                                                     "regional_alerts")},
         "performance": {**perf["summary"], "observed": precision_summary(precision, run.as_of)},
@@ -337,9 +452,8 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks) -> dict:
     return json.loads((run.out_dir / run.week / "run_summary.json").read_text("utf-8"))
 
 
-def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame):
+def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame, decided: pd.DataFrame):
     """Capacity-sized lists of households still to visit, plus the pending ones, with statuses."""
-    decided, visits = _follow_up(run, loaded, scores)
     sizes = list_sizes(scores, run.capacity)
     held = decided.loc[decided["action"] != "visit", "household_id"]
     listed = lists_mod.select(scores.loc[~scores["household_id"].astype(str).isin(held)], sizes)
@@ -363,42 +477,24 @@ def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame):
     listed["visit_outcome"] = listed["household_id"].astype(str).map(last["outcome"])
     listed["visited_on"] = listed["household_id"].astype(str).map(last["visited_on"])
     counts = {a: int((decided["action"] == a).sum()) for a in followup.ACTIONS}
-    return listed, sizes, previous_week, {"counts": counts, "visits": visits}
+    return listed, sizes, previous_week, {"counts": counts}
 
 
-def _follow_up(run: WeekRun, loaded: Loaded, scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each visited eligible household's action this week (and the visits read)."""
-    empty = pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
-    if loaded.store is None:
-        return empty, pd.DataFrame(columns=["household_id", "visited_on", "outcome"])
-    visits = loaded.store.visits()
-    visits = visits.loc[visits["visited_on"] <= run.as_of]
-    latest = followup.latest_visits(visits, run.as_of)
-    latest = latest.loc[latest["household_id"].isin(scores["household_id"].astype(str))]
-    if latest.empty:
-        return empty, visits
-    facts = followup.visit_facts(latest, loaded.panel.subset(latest["household_id"]).as_of(run.as_of).tables(),
-                                 run.as_of)
-    return followup.decide(facts, run.as_of, run.capacity.cooldown), visits
-
-
-def _explain(run: WeekRun, loaded: Loaded, listed: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    ids = listed["household_id"].astype(str).tolist()
-    explained = loaded.scorer.score(loaded.panel.subset(ids), run.as_of, explain=ids) if ids else None
-    table = lists_mod.finish(lists_mod.attach_reasons(listed, explained, risk_types()), run.as_of)
+def _explain(run: WeekRun, listed: pd.DataFrame, explained: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Reasons of the listed rows, as their partitions explained them (every listed row must have them)."""
+    table = lists_mod.finish(lists_mod.attach_reasons(listed, explained if len(listed) else None, risk_types()),
+                             run.as_of)
     if explained is not None and "contributions" in explained:
         contrib = explained.set_index(explained["household_id"].astype(str))["contributions"]
         return table, table["household_id"].map(contrib)
     return table, pd.Series([None] * len(table))
 
 
-def _observed(run: WeekRun, loaded: Loaded, cutoff: pd.Timestamp, visits: pd.DataFrame) -> pd.DataFrame:
+def _observed(run: WeekRun, week: Week, cutoff: pd.Timestamp, visits: pd.DataFrame) -> pd.DataFrame:
     """Observed precision of the visits so far, per office and week (empty without visits)."""
-    hh = loaded.panel.households
-    regions = pd.Series(hh["region_code"].astype(str).to_numpy(), index=hh["household_id"].astype(str))
+    regions = week.regions
     known = visits.loc[visits["household_id"].astype(str).isin(regions.index)] if len(visits) else visits
-    mon = loaded.panel.as_of(cutoff).monitoring if len(known) else loaded.panel.monitoring.iloc[:0]
-    return observed_precision(known, regions, mon, cutoff, run.horizon_weeks)
+    return observed_precision(known, regions, week.monitoring, cutoff, run.horizon_weeks)
 
 
 def _stage(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision, summary,
@@ -490,41 +586,72 @@ def _version(scorer: ScorerProtocol) -> str | None:
 
 # --- drift ----------------------------------------------------------------------------------
 
-def _drift(panel, scorer, t, feats, scores, names, feature_rt, rt_map, config, client):
-    current = feats.merge(scores[["household_id", "probability"]], on="household_id", how="left")
-    zh = {code: rt.zh for code, rt in rt_map.items()}
-    ref = training_reference(scorer)
+def _reference(run: WeekRun, loaded: Loaded, parts: list[Source]) -> tuple[tuple, pd.Timestamp | None]:
+    """((prepared reference or None, note, reference date), the data's cut-off if this learnt it).
+
+    The model's training reference sample when it carries one; else the panel a year earlier,
+    featured and scored partition by partition (each sends its rows of smallest id hashes: their
+    union holds the deterministic sample the comparison uses).
+    """
+    t, thresholds = run.as_of, run.monitoring.drift
+    line = loaded.policy.line
+    names = feature_names()
+    cutoff = None if loaded.panel is None else loaded.panel.cutoff()
+    ref = training_reference(loaded.scorer)
     ref_as_of = None
     if ref is not None:
-        note = _reference_note(scorer, ref)
+        note = _reference_note(loaded.scorer, ref)
     else:
         ref_as_of = t - pd.DateOffset(years=REFERENCE_YEARS_BACK)
-        first = panel.households["registered_on"].min()
         note = (f"features and scores as of {ref_as_of:%Y-%m-%d} (a year earlier, same season): "
                 "the model carries no training reference sample")
-        if pd.isna(first) or ref_as_of < first:
+        got = list(run_parts(reference_part, parts, loaded.shipped, loaded.client, as_of=ref_as_of,
+                             rows=thresholds.reference_rows))
+        cutoffs = [g.cutoff for g in got if g.cutoff is not None]
+        cutoff = max(cutoffs) if cutoffs and cutoff is None else cutoff
+        firsts = [g.first_registered for g in got if g.first_registered is not None]
+        samples = [g.sample for g in got if len(g.sample)]
+        if not firsts or ref_as_of < min(firsts) or not samples:
             ref = None
         else:
-            rf, rs = score_households(panel, scorer, ref_as_of, client=client)
-            ref = rf.merge(rs[["household_id", "probability"]], on="household_id", how="left")
+            ref = pd.concat(samples, ignore_index=True)
+            ref = ref.iloc[ref["household_id"].astype(str).to_numpy().argsort(kind="stable")].reset_index(drop=True)
     if ref is None or len(ref) < 50:
+        return (None, note, ref_as_of), cutoff
+    unknown = [f for f in names if f not in ref]
+    if unknown:  # features added to the spec after the model was trained: compare the others
+        note += f"; {len(unknown)} newer feature(s) not in the reference left out: {', '.join(unknown[:5])}"
+    prepared = prepare_reference(ref, features=[f for f in names if f in ref], as_of=t, line=line,
+                                 reference_as_of=ref_as_of, thresholds=thresholds)
+    return (prepared, note, ref_as_of), cutoff
+
+
+def _drift(run: WeekRun, loaded: Loaded, week: Week, prepared: PreparedReference | None, note: str, ref_as_of):
+    """The drift summary (and result) from the added-up statistics of the partitions."""
+    t = run.as_of
+    if prepared is None:
         summary = {"as_of": t.strftime("%Y-%m-%d"), "status": "skipped", "alert": False, "share_drifted": None,
                    "drifted_features": [], "score_psi": None, "reference": note,
                    "reasons": [], "why": "no reference: the data start less than a year before this week "
                                           "and the model carries no reference sample"}
-        return summary, None, note
-    from riskmodel.monitoring.drift import regional_shocks, shock_indicators
+        return summary, None
+    config = run.monitoring.drift
+    names = [f for f in week.features if f in prepared.values]
+    result = compute_drift(prepared, week.drift, features=names, risk_types=feature_risk_types(), as_of=t,
+                           line=loaded.policy.line, reference_as_of=ref_as_of, thresholds=config,
+                           risk_type_zh={code: rt.zh for code, rt in risk_types().items()},
+                           shocks=shocks_from_counts(week.shocks, config),
+                           regional=regional_from_counts(week.shocks, config))
+    return {"status": "ok", **result.summary, "reference": note}, result
 
-    unknown = [f for f in names if f not in ref]
-    if unknown:  # features added to the spec after the model was trained: compare the others
-        names = [f for f in names if f in ref]
-        note += f"; {len(unknown)} newer feature(s) not in the reference left out: {', '.join(unknown[:5])}"
-    result = compute_drift(ref, current, features=names, risk_types=feature_rt, as_of=t,
-                           line=panel.policy.line, reference_as_of=ref_as_of, thresholds=config.drift,
-                           risk_type_zh=zh, shocks=shock_indicators(panel, t, config.drift),
-                           regional=regional_shocks(panel, t, config.drift))
-    summary = {"status": "ok", **result.summary, "reference": note}
-    return summary, result, note
+
+def drift_of(panel, scorer, as_of, config: WeeklyConfig | None = None, out_dir: Path | None = None) -> dict:
+    """This week's drift summary of a panel in memory, as the weekly run computes it (no files)."""
+    run = WeekRun(as_of=pd.Timestamp(as_of), out_dir=out_dir or Path(os.devnull), capacity=Capacity(),
+                  monitoring=config or WeeklyConfig())
+    loaded = Loaded(panel, scorer, None, None, shipped=scorer)
+    week, reference = compute_week(run, loaded, _visits(run, loaded))
+    return _drift(run, loaded, week, *reference)[0]
 
 
 def _reference_note(scorer, ref: pd.DataFrame) -> str:
@@ -569,22 +696,51 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
 # --- backfill -------------------------------------------------------------------------------
 
 def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_uri: str | None = None,
-                 progress: Progress = no_progress, **kwargs) -> list[dict]:
-    """Run the weeks ``start, start + 7 days, … <= end`` in order (oldest first)."""
+                 progress: Progress = no_progress, scheduler=None, panel=None, scorer=None, store=None,
+                 **kwargs) -> list[dict]:
+    """Run the weeks ``start, start + 7 days, … <= end``, published in order (oldest first).
+
+    Inputs are loaded once. Given a scheduler and a model with a training reference, every
+    (county, week) task is submitted at once, so the cluster works on later weeks while earlier
+    ones are combined and published; weeks whose labels or cut-off the early plan could not know
+    are completed by ``compute_week``'s second pass.
+    """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
         raise ValueError(f"backfill: FROM {start:%Y-%m-%d} is after TO {end:%Y-%m-%d}")
-    if kwargs.get("panel") is None:
-        from riskmodel.contract import load
+    client, own_client = _client(scheduler)
+    try:
+        loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
+        weeks = pd.date_range(start, end, freq=f"{every_days}D")
+        runs = [_week_run(data_dir, t, out_dir, model_uri, kwargs.get("capacity"), kwargs.get("config"))
+                for t in weeks]
+        ahead = _fan_out(runs, loaded) if client is not None and training_reference(loaded.scorer) is not None else {}
+        out = []
+        for i, run in enumerate(runs):
+            progress(f"week {run.week}", i, len(weeks))
+            out.append(run_weekly(data_dir, run.as_of, out_dir, model_uri=model_uri, progress=progress,
+                                  loaded=loaded, prefetched=ahead.pop(run.week, None), **kwargs))
+        return out
+    finally:
+        if own_client:
+            client.close()
 
-        kwargs["panel"] = load(data_dir)
-    if kwargs.get("scorer") is None:
-        from riskmodel.training.scorers import load_scorer
 
-        kwargs["scorer"] = load_scorer(model_uri)
-    out = []
-    weeks = pd.date_range(start, end, freq=f"{every_days}D")
-    for i, t in enumerate(weeks):
-        progress(f"week {t:%Y-%m-%d}", i, len(weeks))
-        out.append(run_weekly(data_dir, t, out_dir, model_uri=model_uri, **kwargs))
-    return out
+def _fan_out(runs: list[WeekRun], loaded: Loaded) -> dict[str, tuple]:
+    """Every week's partition tasks submitted now: week → (plan, reference, futures)."""
+    parts = loaded.parts()
+    existing = set(_weeks(runs[0].out_dir)) if runs else set()
+    labelled: set[str] = set()
+    ahead = {}
+    for run in runs:
+        visits = _visits(run, loaded)
+        reference, _cutoff = _reference(run, loaded, parts)
+        drift = None if reference[0] is None else reference[0].plan
+        earlier = sorted(existing | {r.week for r in runs if r.as_of < run.as_of})
+        weeks = [w for w in weeks_to_label(run.out_dir, earlier, run.as_of, run.as_of, run.horizon_weeks)
+                 if w not in labelled]
+        labelled.update(weeks)
+        plan = replace(_plan(run, loaded, run.as_of, drift, visits), label_weeks=tuple(weeks))
+        futures = submit_parts(week_part, parts, loaded.shipped, loaded.client, plan=plan)
+        ahead[run.week] = (plan, reference, futures)
+    return ahead

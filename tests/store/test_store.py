@@ -230,3 +230,41 @@ def test_writes_inside_a_transaction_commit_together_or_not_at_all(store):
         tx.replace_risk_list("2024-07-01", week_rows(), {"run_id": "a"})
         tx.save_drift_summary("2024-07-01", {"alert": False})
     assert store.risk_list_run("2024-07-01")["run_id"] == "a" and store.latest_drift()["summary"] == {"alert": False}
+
+
+def test_a_weeks_rows_go_in_with_one_bulk_statement_per_table_in_one_transaction(store):
+    """SQLite: one executemany INSERT per table; PostgreSQL: COPY (no INSERT); both roll back together."""
+    from sqlalchemy import event
+
+    n = 300
+    rows = pd.DataFrame({"household_id": [f"H{i:05d}" for i in range(n)], "region_code": "520322104201",
+                         "score": [i / n for i in range(n)], "probability": [i / (2 * n) for i in range(n)],
+                         "rank": range(1, n + 1), "band": "high", "category": "edge_poor",
+                         "risk_types": [["illness", "labor"]] * n, "contributions": [{"illness": 0.25}] * n,
+                         "measures": [["医疗救助"]] * n})
+    seen = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO"):
+            seen.append((statement.split()[2].strip('"'), executemany))
+
+    event.listen(store.engine, "before_cursor_execute", spy)
+    try:
+        with store.transaction() as tx:
+            tx.replace_scores("2024-07-01", rows, {"model_version": "5"})
+            tx.replace_risk_list("2024-07-01", rows.head(20), {"model_version": "5"})
+    finally:
+        event.remove(store.engine, "before_cursor_execute", spy)
+    bulk = [s for s in seen if s[0] in ("scores", "risk_lists")]
+    assert bulk == ([("scores", True), ("risk_lists", True)] if store.is_sqlite else [])
+    listed = store.risk_list("2024-07-01")
+    assert len(listed) == 20 and listed["risk_types"].iloc[3] == ["illness", "labor"]
+    assert listed["contributions"].iloc[3] == {"illness": 0.25} and listed["measures"].iloc[0] == ["医疗救助"]
+    with store._read() as conn:
+        stored = conn.execute(text("SELECT count(*), sum(rank), max(probability) FROM scores")).one()
+    assert tuple(stored) == (n, n * (n + 1) // 2, pytest.approx((n - 1) / (2 * n)))
+    with pytest.raises(RuntimeError, match="after the rows"), store.transaction() as tx:
+        tx.replace_scores("2024-07-08", rows, {"model_version": "5"})
+        raise RuntimeError("after the rows")
+    with store._read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM scores")).scalar_one() == n

@@ -214,7 +214,8 @@ def run_parts(fn, parts: list[Source], scorer, client, **kwargs) -> Iterator:
 def submit_parts(fn, parts: list[Source], scorer, client, **kwargs) -> list:
     """The partitions' tasks on the cluster (futures, in partition order)."""
     return [client.submit(fn, s, scorer, pure=False, **kwargs) if s.panel is None else
-            client.submit(_on_panel, fn, client.scatter(s.panel), scorer, pure=False, **kwargs) for s in parts]
+            client.submit(_on_panel, fn, client.scatter(s.panel, hash=False), scorer, pure=False, **kwargs)
+            for s in parts]
 
 
 def _on_panel(fn, panel, scorer, **kwargs):

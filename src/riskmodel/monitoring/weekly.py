@@ -28,7 +28,6 @@ cluster. The files are the same whichever way the week was computed.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
@@ -283,7 +282,7 @@ def load_inputs(data_dir, model_uri, *, panel=None, scorer=None, store=None, cli
         from riskmodel.training.scorers import load_scorer
 
         scorer = load_scorer(model_uri)
-    shipped = scorer if client is None else client.scatter(scorer, broadcast=True)
+    shipped = scorer if client is None else client.scatter(scorer, broadcast=True, hash=False)
     return Loaded(panel, scorer, _store(store), client, None if data_dir is None else Path(data_dir), shipped)
 
 

@@ -55,7 +55,7 @@ def score_by_county(scorer, data_dir: str | Path, as_of, *, explain: Iterable[st
         explain = list(explain)  # asked of every county
     if client is not None:
         names = counties(data_dir)
-        remote = client.scatter(scorer, broadcast=True)
+        remote = client.scatter(scorer, broadcast=True, hash=False)
         futures = client.map(score_county, [str(data_dir)] * len(names), names, scorer=remote, as_of=t,
                              explain=explain, pure=False)
         parts = client.gather(futures)

@@ -301,8 +301,7 @@ class Store(AccountsMixin, VisitsMixin):
                 as_of=as_of, model_name=run_meta.get("model_name"),
                 model_version=None if run_meta.get("model_version") is None else str(run_meta["model_version"]),
                 run_id=run_meta.get("run_id"), n_rows=n, meta=meta or None, created_at=_now()))
-            if rows:
-                conn.execute(insert(RiskListRow), rows)
+            _bulk_insert(conn, RiskListRow, rows)
         return n
 
     def risk_list_weeks(self) -> list[dt.date]:
@@ -371,8 +370,7 @@ class Store(AccountsMixin, VisitsMixin):
         rows = _rows_for_week(df, as_of, run_meta, extra)
         with self._write() as conn:
             conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
-            if rows:
-                conn.execute(insert(ScoreRow), rows)
+            _bulk_insert(conn, ScoreRow, rows)
         return n
 
     def score_cutoffs(self, shares: Iterable[float], model_version: str | None = None) -> dict | None:
@@ -456,8 +454,7 @@ class Store(AccountsMixin, VisitsMixin):
             r["week"] = _day(r["week"])
         with self._write() as conn:
             conn.execute(delete(VisitPrecision))
-            if rows:
-                conn.execute(insert(VisitPrecision), rows)
+            _bulk_insert(conn, VisitPrecision, rows)
         return len(rows)
 
     def visit_precision(self, region_prefix: str | None = None, level: str | None = None) -> pd.DataFrame:
@@ -533,3 +530,28 @@ class Store(AccountsMixin, VisitsMixin):
             else:
                 Base.metadata.drop_all(conn)
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _bulk_insert(conn: Connection, model, rows: list[dict]) -> None:
+    """``rows`` into ``model``'s table in one statement, inside ``conn``'s transaction.
+
+    PostgreSQL through psycopg 3: ``COPY … FROM STDIN`` on the same connection (a week's
+    scores are a province's households); otherwise one executemany ``INSERT``. JSON columns
+    are serialised as SQLAlchemy's JSON type does (``json.dumps``).
+    """
+    if not rows:
+        return
+    driver = conn.connection.driver_connection
+    if conn.dialect.name != "postgresql" or type(driver).__module__.partition(".")[0] != "psycopg":
+        conn.execute(insert(model), rows)
+        return
+    from psycopg import sql
+    from sqlalchemy import JSON
+
+    columns = list(rows[0])
+    as_json = {c.name for c in model.__table__.columns if isinstance(c.type, JSON)}
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in as_json and row[c] is not None else row[c] for c in columns])

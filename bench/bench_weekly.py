@@ -1,28 +1,32 @@
 """Weekly run benchmark: the real end-to-end `riskmodel weekly` on a generated panel.
 
-    .venv/bin/python bench/bench_weekly.py [--households 50000] [--train-households 20000]
+    .venv/bin/python bench/bench_weekly.py [--households 50000] [--partitioned] [--panel DIR]
+                                           [--workers 0|N[,M]] [--train-households 20000]
                                            [--scenario flood] [--work DIR] [--memory-limit-gb G]
 
-Every stage runs as the CLI a deployment runs, each in its own process, so the peak memory
-printed for a stage is that process's own (``os.wait4``: maximum resident set size):
+Every stage runs as the CLI a deployment runs, each in its own process:
 
 1. ``riskmodel synth``: the weekly panel, ``--households`` × 2021–2024 (seed 7, ``--scenario``;
-   the flood hits 8 weeks before the end, so the run should alert), Parquet.
+   the flood hits 8 weeks before the end, so the run should alert), Parquet; with
+   ``--partitioned`` county by county (``households/county=…/``). ``--panel DIR`` uses an existing
+   panel instead (e.g. one written by ``riskmodel synth --partitioned``).
 2. ``riskmodel train``: a real calibrated LightGBM (``training/fast.yaml``, cut-off 2023-12-31)
    on a separate baseline panel of ``--train-households`` (seed 11), registered in a private
    MLflow store under the work folder with its training reference sample.
-3. ``riskmodel weekly PANEL --as-of 2024-12-30 --model models:/riskmodel/<v>``: load and
-   validate, features, scoring, lists, explanations, drift against the model's training
-   reference (statistics on every row, Evidently report on 20,000-row samples), XLSX/CSV/JSON,
-   rows in a SQLite store. Stage timings come from the run's ``run_summary.json``.
+3. ``riskmodel weekly PANEL --as-of 2024-12-30 --model models:/riskmodel/<v>``: on a partitioned
+   panel county by county (a plain loop in one process with ``--workers 0``; with ``--workers N``
+   a real Dask deployment — ``dask scheduler`` and N ``dask worker`` processes of one thread, with
+   ``--memory-limit-gb`` each — and ``--scheduler``), lists, explanations, drift against the
+   model's training reference, XLSX/CSV/JSON, rows in a SQLite store. ``--workers 1,2`` runs both
+   and prints the scaling ratio.
 
-The issue's target: drift on 1M rows ≤ 60 s, counted as the run's ``drift`` stage (statistics
-on every row) plus the Evidently report (rendered inside ``write``, timed as
-``write.evidently_report``); the ratio is printed with the row count it was measured on.
-1M households × 4 years: generating takes ~4 min and ~17 GB, the weekly run ~15 GB (2 cores,
-24 GiB); ``--memory-limit-gb`` turns running out of memory into a clean failure. Panels and
-the trained model are kept in ``--work`` (default: a temporary folder) and reused when
-present, so a rerun measures the weekly run only.
+Peak memory is the largest resident set of any process of the run (the weekly CLI, the
+scheduler, every worker), sampled with psutil over the process tree every 0.1 s; the stage
+timings come from the run's ``run_summary.json``. Each weekly run's figures are appended to
+``WORK/results.json``; a run at another size with the same workers is compared with it (peak
+memory independent of the province's size: within 10 %). Targets (issue 18): at 1M households
+on 2 cores, weekly run ≤ 60 s and peak ≤ 4 GB; 1 → 2 workers time ratio ≥ 1.7. Panels and the
+trained model are kept in ``--work`` (default: a temporary folder) and reused when present.
 """
 
 from __future__ import annotations
@@ -43,8 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST = ROOT / "training" / "fast.yaml"
 AS_OF = "2024-12-30"
 CUTOFF = "2023-12-31"
-DRIFT_TARGET_S = 60.0
-DRIFT_TARGET_ROWS = 1_000_000
+TARGET_S = 60.0
+TARGET_GB = 4.0
+TARGET_HOUSEHOLDS = 1_000_000
+SCALING_GOAL = 1.7
+SAME_PEAK = 0.10
 
 
 def riskmodel_cmd() -> list[str]:
@@ -83,14 +90,120 @@ def run(args: list[str], env: dict, cwd: Path, label: str, limit_gb: float | Non
     return wall, peak_gb, stdout
 
 
+class TreePeak:
+    """The peak resident set of every descendant process (``VmHWM``, the kernel's own high-water
+    mark, read every 0.1 s while the process lives), with a label per process."""
+
+    def __init__(self):
+        import threading
+
+        self.peaks: dict[int, tuple[float, str]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.sample(me)
+            self._stop.wait(0.1)
+
+    def sample(self, me) -> None:
+        import psutil
+
+        for child in me.children(recursive=True):
+            try:
+                status = Path(f"/proc/{child.pid}/status").read_text()
+                kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+                label = " ".join(child.cmdline()[1:4])[:60]
+            except (OSError, StopIteration, psutil.Error):
+                continue
+            old = self.peaks.get(child.pid, (0.0, label))
+            self.peaks[child.pid] = (max(old[0], kb * 1024 / 1e9), label)
+
+    def reset(self) -> None:
+        self.peaks.clear()
+
+    def top(self) -> tuple[float, str]:
+        return max(self.peaks.values(), default=(0.0, "none"))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Cluster:
+    """A real Dask deployment on this machine: ``dask scheduler`` and ``dask worker`` processes."""
+
+    def __init__(self, workers: int, env: dict, work: Path, memory_limit_gb: float | None):
+        self.file = work / f"scheduler-{workers}.json"
+        self.file.unlink(missing_ok=True)
+        dask = [str(Path(sys.executable).with_name("dask"))]
+        self.procs = [subprocess.Popen(dask + ["scheduler", "--scheduler-file", str(self.file), "--port", "0",
+                                               "--no-dashboard"], env=env, cwd=work,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        limit = f"{memory_limit_gb}GB" if memory_limit_gb else "0"
+        while not self.file.exists():
+            time.sleep(0.2)
+        self.procs.append(subprocess.Popen(dask + ["worker", "--scheduler-file", str(self.file), "--nworkers",
+                                                   str(workers), "--nthreads", "1", "--memory-limit", limit,
+                                                   "--no-dashboard"], env=env, cwd=work,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(scheduler_file=str(self.file), timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+            self.address = client.scheduler.address
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def weekly_run(rm, panel: Path, model_uri: str, env: dict, work: Path, workers: int, limit_gb: float | None,
+               tree: TreePeak) -> dict:
+    """One ``riskmodel weekly`` (on a fresh cluster of ``workers`` workers, or a plain loop): figures."""
+    out_dir = work / f"weekly-{workers}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    cluster = Cluster(workers, env, work, limit_gb) if workers else None
+    tree.reset()
+    try:
+        args = rm + ["weekly", str(panel), "--as-of", AS_OF, "--out", str(out_dir), "--model", model_uri]
+        if cluster is not None:
+            args += ["--scheduler", cluster.address]
+        label = f"weekly run ({f'{workers} Dask worker(s)' if workers else 'plain loop over counties'})"
+        wall, cli_peak, _ = run(args, env, work, label, None if workers else limit_gb)
+        import psutil
+
+        tree.sample(psutil.Process())
+        peak, who = tree.top()
+    finally:
+        if cluster is not None:
+            cluster.close()
+    summary = json.loads((out_dir / AS_OF / "run_summary.json").read_text("utf-8"))
+    return {"wall_s": wall, "peak_gb": max(peak, cli_peak), "peak_process": who if peak >= cli_peak else "weekly CLI",
+            "cli_peak_gb": cli_peak, "eligible": summary["eligible"], "listed": summary["listed"],
+            "partitions": summary["partitions"], "timings": summary["timings_s"], "alert": summary["drift"]["alert"],
+            "out": str(out_dir)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--households", type=int, default=50_000)
     ap.add_argument("--train-households", type=int, default=20_000)
     ap.add_argument("--scenario", default="flood")
+    ap.add_argument("--partitioned", action="store_true", help="generate the panel county by county")
+    ap.add_argument("--panel", type=Path, default=None, help="an existing panel (its household count: --households)")
+    ap.add_argument("--workers", default="0", help="0: plain loop in one process; N or N,M: Dask workers")
     ap.add_argument("--work", type=Path, default=None, help="folder for panels, model and outputs (kept)")
     ap.add_argument("--memory-limit-gb", type=float, default=None,
-                    help="address-space cap per child process (fail instead of the OOM killer)")
+                    help="memory limit per Dask worker; address-space cap of a one-process run")
     args = ap.parse_args()
 
     work = (args.work or Path(tempfile.mkdtemp(prefix="bench_weekly_"))).resolve()
@@ -100,16 +213,20 @@ def main() -> int:
     env = {**os.environ, "RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{store / 'mlflow.db'}",
            "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(store / "mlartifacts"),
            "RISKMODEL_ALIAS_LOG": str(store / "alias_history.jsonl"),
-           "RISKMODEL_DATABASE_URL": f"sqlite:///{work / 'riskmodel.db'}", "PYTHONWARNINGS": "ignore"}
+           "RISKMODEL_DATABASE_URL": f"sqlite:///{work / 'riskmodel.db'}", "PYTHONWARNINGS": "ignore",
+           "PYTHONPATH": str(ROOT / "src")}
     rm = riskmodel_cmd()
 
-    panel = work / f"panel-{args.households}-{args.scenario}"
+    panel = args.panel.resolve() if args.panel else work / (
+        f"panel-{args.households}-{args.scenario}" + ("-partitioned" if args.partitioned else ""))
     if not panel.exists():
         run(rm + ["synth", "--households", str(args.households), "--start", "2021-01-01", "--end", "2024-12-31",
-                  "--seed", "7", "--scenario", args.scenario, "--out", str(panel)], env, work, "synth (weekly panel)",
+                  "--seed", "7", "--scenario", args.scenario, "--out", str(panel)]
+            + (["--partitioned"] if args.partitioned else []), env, work, "synth (weekly panel)",
             args.memory_limit_gb)
     else:
         print(f"weekly panel reused: {panel}")
+    partitioned = (panel / "households").is_dir()
 
     version_file = store / "version.txt"
     if not version_file.exists():
@@ -118,36 +235,58 @@ def main() -> int:
             run(rm + ["synth", "--households", str(args.train_households), "--start", "2021-01-01", "--end",
                       "2024-12-31", "--seed", "11", "--out", str(train_panel)], env, work, "synth (training panel)")
         run(rm + ["train", str(train_panel), "--cutoff", CUTOFF, "--config", str(FAST)], env, work,
-                        "train (fast.yaml, with the training reference)")
+            "train (fast.yaml, with the training reference)")
         version_file.write_text(_registered_version(env), "utf-8")
-    version = version_file.read_text("utf-8").strip()
-    model_uri = f"models:/riskmodel/{version}"
+    model_uri = f"models:/riskmodel/{version_file.read_text('utf-8').strip()}"
 
-    out_dir = work / "weekly"
-    shutil.rmtree(out_dir, ignore_errors=True)
-    wall, peak, _ = run(rm + ["weekly", str(panel), "--as-of", AS_OF, "--out", str(out_dir), "--model", model_uri],
-                        env, work, "weekly run (end to end, one process)", args.memory_limit_gb)
-    summary = json.loads((out_dir / AS_OF / "run_summary.json").read_text("utf-8"))
-    drift = json.loads((out_dir / AS_OF / "drift" / "summary.json").read_text("utf-8"))
-    timings = summary["timings_s"]
-    n = summary["eligible"]
-    print(f"\n{args.households:,} households, {n:,} eligible as of {AS_OF}; {summary['listed']:,} listed; "
-          f"model {model_uri}; drift alert={summary['drift']['alert']}")
-    print(f"reference: {drift['reference']}")
-    print(f"reference rows used: {drift['rows']['reference']:,} ({drift['reference_rows_used']})")
-    for k, v in timings.items():
-        print(f"  {k:12s} {v:8.2f} s")
-    print(f"  {'process':12s} {wall:8.2f} s wall (imports, model load and interpreter start included); "
-          f"peak memory {peak:.2f} GB")
-    stats, report = timings["drift"], timings.get("write.evidently_report", 0.0)
-    d = stats + report
-    print(f"drift on {n:,} rows: {d:.1f} s = statistics {stats:.1f} s (every row, against the training "
-          f"reference) + Evidently report {report:.1f} s (20,000-row samples; rendered in 'write')")
-    print(f"  target {DRIFT_TARGET_S:.0f} s for {DRIFT_TARGET_ROWS:,} rows: "
-          f"ratio {d / DRIFT_TARGET_S:.2f}" + ("" if n >= DRIFT_TARGET_ROWS else
-                                               f" (measured on {n / DRIFT_TARGET_ROWS:.0%} of the target's rows)"))
+    tree = TreePeak()
+    results = {}
+    try:
+        for workers in [int(w) for w in args.workers.split(",")]:
+            results[workers] = weekly_run(rm, panel, model_uri, env, work, workers, args.memory_limit_gb, tree)
+    finally:
+        tree.stop()
+    millions = args.households / 1e6
+    print(f"\n{args.households:,} households ({'county-partitioned' if partitioned else 'one file per table'}), "
+          f"as of {AS_OF}; model {model_uri}; {os.cpu_count()} cores")
+    for workers, r in results.items():
+        how = f"{workers} Dask worker(s) of 1 thread" if workers else "plain loop, one process"
+        print(f"\n[{how}] {r['eligible']:,} eligible, {r['listed']:,} listed, {r['partitions']} partitions, "
+              f"drift alert={r['alert']}")
+        for k, v in r["timings"].items():
+            print(f"  {k:24s} {v:8.2f} s")
+        print(f"  wall {r['wall_s']:.1f} s (process start, imports and model load included); "
+              f"{r['wall_s'] / millions:.1f} s per million households")
+        print(f"  peak memory of any process {r['peak_gb']:.2f} GB ({r['peak_process']}); weekly CLI "
+              f"{r['cli_peak_gb']:.2f} GB")
+        scale = "" if args.households == TARGET_HOUSEHOLDS else f" (measured at {millions:g}M, target is for 1M)"
+        print(f"  target ≤ {TARGET_S:.0f} s at 1M: ratio {r['wall_s'] / TARGET_S:.2f}{scale}")
+        print(f"  target ≤ {TARGET_GB:.0f} GB peak per process: ratio {r['peak_gb'] / TARGET_GB:.2f}")
+    if 1 in results and 2 in results:
+        ratio = results[1]["wall_s"] / results[2]["wall_s"]
+        print(f"\nscaling 1 → 2 workers: {results[1]['wall_s']:.1f} s / {results[2]['wall_s']:.1f} s = "
+              f"{ratio:.2f}× (goal ≥ {SCALING_GOAL}×: ratio to goal {ratio / SCALING_GOAL:.2f})")
+    _compare_sizes(work / "results.json", args.households, results)
     print(f"outputs kept in {work}")
     return 0
+
+
+def _compare_sizes(path: Path, households: int, results: dict) -> None:
+    """Append this run's figures to ``path`` and compare the peak with other sizes' (same workers)."""
+    saved = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    for workers, r in results.items():
+        saved[f"{households}/{workers}"] = {k: r[k] for k in ("wall_s", "peak_gb", "eligible")}
+    path.write_text(json.dumps(saved, indent=1), "utf-8")
+    for workers, r in results.items():
+        for key, other in sorted(saved.items()):
+            n, w = (int(x) for x in key.split("/"))
+            if w != workers or n == households:
+                continue
+            change = r["peak_gb"] / other["peak_gb"] - 1
+            per = (r["wall_s"] / households) / (other["wall_s"] / n)
+            print(f"{households / 1e6:g}M vs {n / 1e6:g}M households ({workers} workers): peak {r['peak_gb']:.2f} vs "
+                  f"{other['peak_gb']:.2f} GB ({change:+.1%}; goal within ±{SAME_PEAK:.0%}: "
+                  f"{'met' if abs(change) <= SAME_PEAK else 'not met'}); time per million {per:.2f}× the other's")
 
 
 def _registered_version(env: dict) -> str:

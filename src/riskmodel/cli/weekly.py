@@ -19,8 +19,11 @@ def weekly(
     out: Path = typer.Option(Path("weekly"), "--out", help="output folder; the week goes to OUT/<as-of>/"),
     model: str = typer.Option(None, "--model", help="MLflow model URI (default models:/<name>@champion)"),
     backfill: tuple[str, str] | None = typer.Option(None, "--backfill", metavar="FROM TO",
-                                             help="run every week FROM … TO (oldest first) instead of --as-of"),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)"),
+                                             help="run every week FROM … TO instead of --as-of (with --scheduler "
+                                                  "county × week tasks; weeks publish oldest first)"),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address (tcp://host:8786): each county (of a partitioned "
+                                       "folder) is a task; without it, a plain loop"),
     capacity: Path = typer.Option(None, "--capacity", help="capacity YAML (see serving/capacity.yaml)"),
     config: Path = typer.Option(None, "--config", help="YAML with drift/decay thresholds (monitoring section)"),
     store: bool = typer.Option(True, "--store/--no-store", help="write lists and drift to the store (RISKMODEL_DATABASE_URL)"),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 
@@ -71,7 +71,31 @@ class TrainConfig(BaseModel):
     refit: bool = True
     #: rows of the drift reference sample logged with the model (0: none; see training/reference.py)
     reference_rows: int = Field(50_000, ge=0)
+    #: Negatives kept per fit or calibration as-of date; every positive is kept. A seeded sample,
+    #: each kept negative weighted 1 / rate, so that the fit and the calibrator see the full
+    #: window's rates (docs/evaluation.md, "Training on a sample of negatives"). ``auto``: all
+    #: negatives of a date with at most ``auto_negatives`` of them (any demo panel), else the
+    #: rate ``auto_negatives / negatives``; a number in (0, 1]: that rate on every date.
+    negative_rate: float | Literal["auto"] = "auto"
+    auto_negatives: int = Field(100_000, ge=1)
+    #: The back-test evaluates on a seeded sample of this many households when the panel has
+    #: more (None: all): per-county capacity shares, PR-AUC and calibration are estimated as well
+    #: from 200k households, and a province's weekly lead grid would not fit in memory.
+    eval_households: int | None = Field(200_000, ge=1)
     gate: GateConfig = GateConfig()
+
+    @field_validator("negative_rate")
+    @classmethod
+    def _rate(cls, v):
+        if v != "auto" and not 0 < v <= 1:
+            raise ValueError("negative_rate must be 'auto' or a rate in (0, 1]")
+        return v
+
+    def negative_keep_rate(self, negatives: int) -> float:
+        """The share of a date's ``negatives`` to keep (1.0: all, no weights needed)."""
+        if self.negative_rate == "auto":
+            return 1.0 if negatives <= self.auto_negatives else self.auto_negatives / negatives
+        return float(self.negative_rate)
 
     @classmethod
     def load(cls, path: str | Path | None) -> TrainConfig:

@@ -20,19 +20,22 @@ from riskmodel.features.matrix import feature_matrix
 ISOTONIC_PRIOR_ROWS = 50.0
 
 
-def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float):
-    """Isotonic regression whose steps are shrunk towards the base rate by ``prior_rows`` pseudo-rows."""
+def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float, weight: np.ndarray | None = None):
+    """Isotonic regression whose steps are shrunk towards the base rate by ``prior_rows`` pseudo-rows.
+
+    ``weight``: rows standing for several (a sample of negatives); rows are then counted by weight.
+    """
     from sklearn.isotonic import IsotonicRegression
 
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, y)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, y, sample_weight=weight)
     if prior_rows <= 0:
         return iso
     step, inverse = np.unique(iso.predict(s), return_inverse=True)
-    rows = np.bincount(inverse, minlength=len(step))
-    positives = np.bincount(inverse, weights=y, minlength=len(step))
-    shrunk = (positives + prior_rows * y.mean()) / (rows + prior_rows)
+    rows = np.bincount(inverse, weights=weight, minlength=len(step))
+    positives = np.bincount(inverse, weights=y if weight is None else y * weight, minlength=len(step))
+    shrunk = (positives + prior_rows * np.average(y, weights=weight)) / (rows + prior_rows)
     # shrinking can break monotonicity between a small step and a large one: pool again
-    return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, shrunk[inverse])
+    return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s, shrunk[inverse], sample_weight=weight)
 
 
 class RecipeError(ValueError):
@@ -71,7 +74,8 @@ class CalibratedLightGBM:
         self.n_jobs = n_jobs
         self.prior_rows = prior_rows
 
-    def fit(self, X: pd.DataFrame, y, feature_names: list[str]) -> CalibratedLightGBM:
+    def fit(self, X: pd.DataFrame, y, feature_names: list[str], weight: np.ndarray | None = None) -> CalibratedLightGBM:
+        """``weight``: per-row weights (a sample of negatives), None for none."""
         import lightgbm as lgb
 
         if self.calibration not in ("isotonic", "platt"):
@@ -84,30 +88,30 @@ class CalibratedLightGBM:
                   "verbose": -1, **self.params,
                   "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True}
         self.feature_names_ = list(feature_names)
-        data = lgb.Dataset(feature_matrix(X, self.feature_names_), label=y, feature_name=self.feature_names_,
-                           free_raw_data=True)
+        data = lgb.Dataset(feature_matrix(X, self.feature_names_), label=y, weight=weight,
+                           feature_name=self.feature_names_, free_raw_data=True)
         try:
             self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
         except lgb.basic.LightGBMError as exc:
             raise RecipeError(self.params, self.num_boost_round, str(exc)) from None
         self.fit_rows_ = int(len(y))
-        self.fit_positive_rate_ = float(y.mean())
+        self.fit_positive_rate_ = float(np.average(y, weights=weight))
         return self
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated LightGBM probability: the ranking score."""
         return self.booster_.predict(feature_matrix(X, self.feature_names_), num_threads=self._threads(len(X)))
 
-    def calibrate(self, X: pd.DataFrame, y) -> CalibratedLightGBM:
-        """Fit the calibrator on a window later than the fit window."""
+    def calibrate(self, X: pd.DataFrame, y, weight: np.ndarray | None = None) -> CalibratedLightGBM:
+        """Fit the calibrator on a window later than the fit window (``weight``: per-row weights or None)."""
         y = np.asarray(y, dtype=np.float64)
         s = self.score(X)
         if self.calibration == "isotonic":
-            self.calibrator_ = _smoothed_isotonic(s, y, self.prior_rows)
+            self.calibrator_ = _smoothed_isotonic(s, y, self.prior_rows, weight)
         else:
             from sklearn.linear_model import LogisticRegression
 
-            self.calibrator_ = LogisticRegression(C=1e6).fit(_logit(s)[:, None], y)
+            self.calibrator_ = LogisticRegression(C=1e6).fit(_logit(s)[:, None], y, sample_weight=weight)
         self.calibration_rows_ = int(len(y))
         return self
 
@@ -152,7 +156,7 @@ class LogisticBaseline:
         self.max_iter = max_iter
         self.seed = seed
 
-    def fit(self, X: pd.DataFrame, y, feature_names: list[str]) -> LogisticBaseline:
+    def fit(self, X: pd.DataFrame, y, feature_names: list[str], weight: np.ndarray | None = None) -> LogisticBaseline:
         from sklearn.impute import SimpleImputer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
@@ -165,7 +169,9 @@ class LogisticBaseline:
         self.pipeline_ = make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
             LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed))
-        self.pipeline_.fit(M[:, keep], np.asarray(y, dtype=int))
+        sample = {} if weight is None else {"standardscaler__sample_weight": weight,
+                                            "logisticregression__sample_weight": weight}
+        self.pipeline_.fit(M[:, keep], np.asarray(y, dtype=int), **sample)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

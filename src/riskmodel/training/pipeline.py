@@ -84,9 +84,30 @@ def _features(panel: Panel, t: pd.Timestamp) -> pd.DataFrame:
     return build_features(panel, t)
 
 
+def negative_sample(labels: np.ndarray, t: pd.Timestamp, cfg: TrainConfig) -> tuple[np.ndarray | None, np.ndarray]:
+    """Rows kept at as-of ``t`` (None: all) and their weights: every positive, a seeded sample of negatives.
+
+    A kept negative stands for 1 / rate negatives (its weight), so weighted rates, the fit's
+    gradients and the calibrator's steps estimate those of the whole window. The draw is seeded
+    by the config's seed and the date: the same panel and recipe keep the same rows.
+    """
+    negative = labels == 0
+    rate = cfg.negative_keep_rate(int(negative.sum()))
+    if rate >= 1.0:
+        return None, np.ones(len(labels))
+    draw = np.random.default_rng([cfg.seed, int(t.value // 86_400_000_000_000)]).random(len(labels))
+    keep = ~negative | (draw < rate)
+    return keep, np.where(negative, 1.0 / rate, 1.0)[keep]
+
+
 def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_features,
-                   progress: Progress = _noop, stage: str = "features") -> pd.DataFrame:
-    """(as_of, household_id, region_code, <features as float32>, label) with mature labels only."""
+                   progress: Progress = _noop, stage: str = "features", cfg: TrainConfig | None = None,
+                   ) -> pd.DataFrame:
+    """(as_of, household_id, region_code, <features as float32>, label) with mature labels only.
+
+    With ``cfg`` each date keeps ``negative_sample``'s rows; a ``weight`` column is added when
+    any date was sampled (the rows' weights; absent: every row weighs 1).
+    """
     from riskmodel.features import feature_names
     from riskmodel.labels import outcomes
 
@@ -94,6 +115,7 @@ def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_fe
     known = panel.as_of(cut)
     names = feature_names()
     parts = []
+    sampled = False
     dates = list(dates)
     for i, t in enumerate(dates, start=1):
         if t + pd.Timedelta(weeks=horizon_weeks) > cut:
@@ -102,13 +124,22 @@ def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_fe
         lab = outcomes(known, t, horizon_weeks)
         if not np.array_equal(lab["household_id"].to_numpy(), f["household_id"].to_numpy()):
             raise RuntimeError(f"features and labels disagree on the eligible households at {t.date()}")
+        label = lab["label"].to_numpy()
+        keep, weight = negative_sample(label, t, cfg) if cfg is not None else (None, None)
+        if keep is not None:
+            f, label = f.loc[keep].reset_index(drop=True), label[keep]
+            sampled = True
         part = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": f["household_id"].to_numpy(),
                              "region_code": f["region_code"].to_numpy()})
         part = pd.concat([part, f[names].astype(np.float32)], axis=1)
-        part["label"] = lab["label"].to_numpy()
+        del f
+        part["label"] = label
+        if weight is not None:
+            part["weight"] = weight
         parts.append(part)
         progress(stage, i, len(dates))
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True)
+    return table if sampled else table.drop(columns="weight", errors="ignore")
 
 
 def lightgbm_params(cfg: TrainConfig, names: list[str]) -> dict:
@@ -155,27 +186,36 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
 
     w = training_windows(cutoff, cfg, earliest)
     names = feature_names()
-    fit = labelled_table(panel, w.fit_dates, w.cutoff, cfg.horizon_weeks, progress=progress, stage="fit window")
+    fit = labelled_table(panel, w.fit_dates, w.cutoff, cfg.horizon_weeks, progress=progress, stage="fit window",
+                         cfg=cfg)
     y = fit["label"].to_numpy()
+    weight = _weights(fit)
     if shuffle_labels:
         y = np.random.default_rng(cfg.seed).permutation(y)
-    logistic = LogisticBaseline(C=cfg.logistic_c, seed=cfg.seed).fit(fit, y, names)
-    fit_rows, fit_rate = len(fit), float(np.mean(y))
+    logistic = LogisticBaseline(C=cfg.logistic_c, seed=cfg.seed).fit(fit, y, names, weight=weight)
+    fit_rows, fit_rate = len(fit), float(np.average(y, weights=weight))
     if not with_lightgbm:
         return Fitted(None, logistic, w, fit_rows, fit_rate, 0, float("nan"))
     lgbm = CalibratedLightGBM(lightgbm_params(cfg, names), cfg.num_boost_round, cfg.calibration,
-                              cfg.seed).fit(fit, y, names)
+                              cfg.seed).fit(fit, y, names, weight=weight)
     del fit
     cal = labelled_table(panel, w.calibration_dates, w.cutoff, cfg.horizon_weeks, progress=progress,
-                         stage="calibration window")
-    lgbm.calibrate(cal, cal["label"].to_numpy())
+                         stage="calibration window", cfg=cfg)
+    cal_weight = _weights(cal)
+    lgbm.calibrate(cal, cal["label"].to_numpy(), weight=cal_weight)
     reference = None
     if reference_rows > 0:
         from riskmodel.training.reference import build_reference
 
         reference = build_reference(panel, w.calibration_dates[-1], lgbm, rows=reference_rows, seed=cfg.seed,
                                     earliest=earliest, features=_features, progress=progress)
-    return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal), float(cal["label"].mean()), reference)
+    return Fitted(lgbm, logistic, w, fit_rows, fit_rate, len(cal),
+                  float(np.average(cal["label"].to_numpy(), weights=cal_weight)), reference)
+
+
+def _weights(table: pd.DataFrame) -> np.ndarray | None:
+    """The rows' sampling weights (None: not sampled, every row weighs 1)."""
+    return table["weight"].to_numpy(dtype=np.float64) if "weight" in table else None
 
 
 #: Oracles from the generator's truth table: model name → column. ``oracle`` knows the latent
@@ -276,16 +316,27 @@ def evaluation_dates(start, data_cutoff, cfg: TrainConfig) -> tuple[list[pd.Time
     return evals, lead
 
 
+def evaluation_panel(panel: Panel, cfg: TrainConfig) -> Panel:
+    """The panel, or a seeded sample of ``cfg.eval_households`` of its households when it has more."""
+    n = len(panel.households)
+    if cfg.eval_households is None or n <= cfg.eval_households:
+        return panel
+    rows = np.sort(np.random.default_rng([cfg.seed, n]).choice(n, cfg.eval_households, replace=False))
+    return panel.subset(panel.households["household_id"].to_numpy()[rows])
+
+
 def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.DataFrame | None = None, *,
              data_cutoff=None, with_leads: bool = True, progress: Progress = _noop) -> Evaluation:
     """Evaluate fitted models, the rule screen and the oracle on as-of dates from ``start`` on.
 
     ``start`` must be on or after every model's training cut-off for the evaluation to be
-    honest (``train`` and ``promote`` make sure of it).
+    honest (``train`` and ``promote`` make sure of it). A panel of more than
+    ``cfg.eval_households`` households is evaluated on a seeded sample of them.
     """
     from riskmodel.labels import outcomes
 
     c = pd.Timestamp(data_cutoff) if data_cutoff is not None else panel.cutoff()
+    panel = evaluation_panel(panel, cfg)
     eval_dates, lead_dates = evaluation_dates(start, c, cfg)
     if not eval_dates:
         raise ValueError(f"no as-of date on or after {pd.Timestamp(start).date()} has a mature label by the data "

@@ -1,0 +1,102 @@
+"""Training on every positive and a seeded, weighted sample of negatives (``TrainConfig.negative_rate``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from riskmodel.training.config import TrainConfig
+from riskmodel.training.pipeline import fit_recipe, labelled_table, negative_sample, training_windows
+
+FAST = dict(step_weeks=8, fit_periods=3, calibration_periods=2, num_boost_round=30,
+            lightgbm={"num_leaves": 7, "min_data_in_leaf": 20})
+T = pd.Timestamp("2023-06-30")
+
+
+def test_every_positive_is_kept_and_negatives_weigh_one_over_the_rate():
+    labels = np.r_[np.ones(50, dtype=np.int64), np.zeros(20_000, dtype=np.int64)]
+    keep, weight = negative_sample(labels, T, TrainConfig(negative_rate=0.25))
+    assert keep[:50].all()
+    assert np.array_equal(weight, np.where(labels[keep] == 1, 1.0, 4.0))
+    kept = int(keep[50:].sum())
+    # binomial(20000, 0.25): mean 5000, sd 61; four sd either side
+    assert abs(kept - 5000) < 4 * 61
+    again, _ = negative_sample(labels, T, TrainConfig(negative_rate=0.25))
+    assert np.array_equal(keep, again)  # seeded by the config's seed and the date
+    other_day, _ = negative_sample(labels, T + pd.Timedelta(weeks=4), TrainConfig(negative_rate=0.25))
+    other_seed, _ = negative_sample(labels, T, TrainConfig(negative_rate=0.25, seed=1))
+    assert not np.array_equal(keep, other_day) and not np.array_equal(keep, other_seed)
+
+
+def test_auto_keeps_everything_up_to_its_count_then_samples_to_it():
+    cfg = TrainConfig(auto_negatives=1000)
+    assert cfg.negative_rate == "auto"
+    small = np.zeros(1000, dtype=np.int64)
+    keep, weight = negative_sample(small, T, cfg)
+    assert keep is None and np.array_equal(weight, np.ones(1000))
+    assert cfg.negative_keep_rate(4000) == 0.25
+    keep, weight = negative_sample(np.zeros(4000, dtype=np.int64), T, cfg)
+    assert keep is not None and set(np.unique(weight)) == {4.0}
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 1.5])
+def test_a_rate_outside_zero_one_is_refused(bad):
+    with pytest.raises(ValidationError, match="negative_rate"):
+        TrainConfig(negative_rate=bad)
+
+
+def test_the_sampled_table_is_the_full_tables_rows_with_weights(synth_panel):
+    cut = pd.Timestamp("2024-03-31")
+    panel = synth_panel.as_of(cut)
+    w = training_windows(cut, TrainConfig(**FAST))
+    full = labelled_table(panel, w.fit_dates, cut, 26, cfg=TrainConfig(**FAST))
+    assert "weight" not in full  # auto on a 2,000-household panel: nothing sampled
+    part = labelled_table(panel, w.fit_dates, cut, 26, cfg=TrainConfig(**FAST, negative_rate=0.3))
+    assert part["label"].sum() == full["label"].sum()
+    assert len(part) < len(full)
+    merged = part.merge(full, on=["as_of", "household_id"], suffixes=("", "_full"), validate="one_to_one")
+    assert len(merged) == len(part)
+    assert np.array_equal(merged["income_pc_12m"].to_numpy(), merged["income_pc_12m_full"].to_numpy(),
+                          equal_nan=True)
+    assert np.array_equal(part["weight"].to_numpy(), np.where(part["label"] == 1, 1.0, 1 / 0.3))
+    negatives = int((full["label"] == 0).sum())
+    weighted = float(part.loc[part["label"] == 0, "weight"].sum())
+    sd = np.sqrt(negatives * 0.3 * 0.7) / 0.3
+    assert abs(weighted - negatives) < 4 * sd
+
+
+def test_a_sampled_fit_is_deterministic_and_reports_the_windows_rate(synth_panel):
+    cut = "2024-03-31"
+    panel = synth_panel.as_of(cut)
+    cfg = TrainConfig(**FAST, negative_rate=0.3)
+    a = fit_recipe(panel, cut, cfg)
+    b = fit_recipe(panel, cut, cfg)
+    full = fit_recipe(panel, cut, TrainConfig(**FAST))
+    X = labelled_table(panel, [pd.Timestamp("2023-12-31")], pd.Timestamp(cut), 12)
+    assert np.array_equal(a.lightgbm.predict_proba(X), b.lightgbm.predict_proba(X))
+    assert np.array_equal(a.logistic.predict_proba(X), b.logistic.predict_proba(X))
+    assert a.fit_rows < full.fit_rows
+    # the weighted positive rate estimates the full window's: positives are all kept, negatives
+    # weighted, so it differs only by the sampled negatives' count (4 sd of the binomial)
+    negatives = full.fit_rows * (1 - full.fit_positive_rate)
+    sd = np.sqrt(negatives * 0.3 * 0.7) / 0.3
+    positives = full.fit_rows * full.fit_positive_rate
+    low, high = positives / (positives + negatives + 4 * sd), positives / (positives + negatives - 4 * sd)
+    assert low < a.fit_positive_rate < high
+
+
+def test_a_large_panel_is_evaluated_on_a_seeded_sample_of_households(synth_panel):
+    from riskmodel.training.pipeline import evaluation_panel
+
+    assert evaluation_panel(synth_panel, TrainConfig()) is synth_panel  # 2,000 ≤ 200,000: all of them
+    cfg = TrainConfig(eval_households=500)
+    a, b = evaluation_panel(synth_panel, cfg), evaluation_panel(synth_panel, cfg)
+    ids = a.households["household_id"].astype(str)
+    assert len(ids) == 500 and ids.is_unique and ids.tolist() == b.households["household_id"].astype(str).tolist()
+    assert set(a.members["household_id"].astype(str)) <= set(ids)
+    assert set(a.members["household_id"].astype(str)) == set(
+        synth_panel.members.loc[synth_panel.members["household_id"].astype(str).isin(ids), "household_id"].astype(str))
+    other = evaluation_panel(synth_panel, TrainConfig(eval_households=500, seed=1))
+    assert other.households["household_id"].astype(str).tolist() != ids.tolist()

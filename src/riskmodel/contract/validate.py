@@ -356,104 +356,146 @@ def check_tables(
     usable = {name for name in frames if name not in unusable}
     frames = {name: as_columns(df) for name, df in frames.items()}
     for name, df in frames.items():
-        if not len(df):  # nothing to check (and pandas costs add up over many small empty tables)
-            continue
-        table = TABLES[name]
-        for col in table.columns:
-            if col.unique and col.name in df and not unique_checked:
-                problems.add_rows(name, col.name, "unique", repeated(first_codes(df[col.name])), df[col.name],
-                                  "duplicate identifier")
-            if col.references and col.name in df:
-                ref_table, ref_col = col.references
-                if ref_table in usable:
-                    bad = ~missing(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
-                    problems.add_rows(name, col.name, "references", bad, df[col.name],
-                                      f"not found in {ref_table}.{ref_col}")
-        if table.key:
-            key = list(table.key)
-            problems.add_rows(name, ",".join(key), "key_unique", _key_repeated(df, key), None,
-                              f"({', '.join(key)}) appears twice")
-        if table.event_date and "reported_on" in df:
-            event = _values(df[table.event_date])
-            reported = _values(df["reported_on"])
-            if name == "income":
-                month_end = (event.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
-                problems.add_rows(name, "reported_on", "reported_after_month_end",
-                                  reported < month_end.astype(reported.dtype), df["reported_on"],
-                                  "reported_on is before the last day of month")
-            else:
-                problems.add_rows(name, "reported_on", "reported_after_event", reported < event, df["reported_on"],
-                                  f"reported_on is before {table.event_date}")
+        if len(df):  # nothing to check (and pandas costs add up over many small empty tables)
+            _check_table(name, df, frames, problems, usable, unique_checked)
+    _check_households(frames, problems)
+    _check_members(frames, problems, year)
+    _check_heads(frames, problems, usable)
+    _check_claims(frames, problems)
+    _check_assistance(frames, problems)
+    _check_member_households(frames, problems, usable)
+    _check_monitoring(frames, problems)
+    _check_regions(frames, problems, usable)
 
-    hh = frames.get("households")
-    if hh is not None and len(hh):
+
+def _check_table(name: str, df: Columns, frames: dict[str, Columns], problems: Problems, usable: set[str],
+                 unique_checked: bool) -> None:
+    """One table's own rules: unique ids, references, its key, reported after the event."""
+    table = TABLES[name]
+    for col in table.columns:
+        if col.unique and col.name in df and not unique_checked:
+            problems.add_rows(name, col.name, "unique", repeated(first_codes(df[col.name])), df[col.name],
+                              "duplicate identifier")
+        if col.references and col.name in df:
+            ref_table, ref_col = col.references
+            if ref_table in usable:
+                bad = ~missing(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
+                problems.add_rows(name, col.name, "references", bad, df[col.name],
+                                  f"not found in {ref_table}.{ref_col}")
+    if table.key:
+        key = list(table.key)
+        problems.add_rows(name, ",".join(key), "key_unique", _key_repeated(df, key), None,
+                          f"({', '.join(key)}) appears twice")
+    if table.event_date and "reported_on" in df:
+        event = _values(df[table.event_date])
+        reported = _values(df["reported_on"])
+        if name == "income":
+            month_end = (event.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+            problems.add_rows(name, "reported_on", "reported_after_month_end",
+                              reported < month_end.astype(reported.dtype), df["reported_on"],
+                              "reported_on is before the last day of month")
+        else:
+            problems.add_rows(name, "reported_on", "reported_after_event", reported < event, df["reported_on"],
+                              f"reported_on is before {table.event_date}")
+
+
+def _rows_of(frames: dict[str, Columns], name: str) -> Columns | None:
+    """A table that has rows, else None."""
+    df = frames.get(name)
+    return df if df is not None and len(df) else None
+
+
+def _check_households(frames: dict[str, Columns], problems: Problems) -> None:
+    hh = _rows_of(frames, "households")
+    if hh is not None:
         bad = equals(hh["household_type"], "alleviated") & missing(hh["poverty_exit_year"])
         problems.add_rows("households", "poverty_exit_year", "exit_year_if_alleviated", bad,
                           hh["poverty_exit_year"])
 
-    mem = frames.get("members")
-    if mem is not None and len(mem):
-        problems.add_rows("members", "birth_year", "birth_year_future", _values(mem["birth_year"]) > year,
-                          mem["birth_year"], f"birth_year is after {year}")
-        problems.add_rows("members", "left_on", "left_after_joined",
-                          _values(mem["left_on"]) < _values(mem["joined_on"]), mem["left_on"],
-                          "left_on is before joined_on")
-        bad = ~missing(mem["left_on"]) & missing(mem["left_reason"])
-        problems.add_rows("members", "left_reason", "left_reason_with_left_on", bad, mem["left_reason"])
-    if hh is not None and len(hh) and mem is not None and {"households", "members"} <= usable:
-        head = equals(mem["relation"], "head")
-        where = positions(mem["household_id"], hh["household_id"])
-        per_first = np.bincount(where[head & (where >= 0)], minlength=len(hh))[: len(hh)]
-        # every households row gets the count of its id (a repeated id is the unique rule's problem)
-        first = positions(hh["household_id"], hh["household_id"])
-        n_heads = np.where(first >= 0, per_first[np.maximum(first, 0)], 0)
-        problems.add_rows("households", "household_id", "one_head", n_heads == 0, hh["household_id"],
-                          "no member of this household has relation 'head' (exactly one must)")
-        problems.add_rows("households", "household_id", "one_head", n_heads > 1, hh["household_id"],
-                          "more than one member of this household has relation 'head'")
 
-    claims = frames.get("medical_claims")
-    if claims is not None and len(claims):
-        total, reimbursed, oop = (_values(claims[c]) for c in ("total_cost", "reimbursed", "out_of_pocket"))
-        with np.errstate(invalid="ignore"):
-            gap = np.abs(total - reimbursed - oop)
-        problems.add_rows("medical_claims", "out_of_pocket", "cost_balance", gap > 1,
-                          claims["out_of_pocket"], "total_cost ≠ reimbursed + out_of_pocket (±1 yuan)")
-        problems.add_rows("medical_claims", "reimbursed", "reimbursed_le_total", reimbursed > total,
-                          claims["reimbursed"], "reimbursed is more than total_cost")
+def _check_members(frames: dict[str, Columns], problems: Problems, year: int) -> None:
+    mem = _rows_of(frames, "members")
+    if mem is None:
+        return
+    problems.add_rows("members", "birth_year", "birth_year_future", _values(mem["birth_year"]) > year,
+                      mem["birth_year"], f"birth_year is after {year}")
+    problems.add_rows("members", "left_on", "left_after_joined",
+                      _values(mem["left_on"]) < _values(mem["joined_on"]), mem["left_on"],
+                      "left_on is before joined_on")
+    bad = ~missing(mem["left_on"]) & missing(mem["left_reason"])
+    problems.add_rows("members", "left_reason", "left_reason_with_left_on", bad, mem["left_reason"])
 
-    ast = frames.get("assistance")
-    if ast is not None and len(ast):
+
+def _check_heads(frames: dict[str, Columns], problems: Problems, usable: set[str]) -> None:
+    """Exactly one member with relation 'head' per household."""
+    hh, mem = _rows_of(frames, "households"), frames.get("members")
+    if hh is None or mem is None or not {"households", "members"} <= usable:
+        return
+    head = equals(mem["relation"], "head")
+    where = positions(mem["household_id"], hh["household_id"])
+    per_first = np.bincount(where[head & (where >= 0)], minlength=len(hh))[: len(hh)]
+    # every households row gets the count of its id (a repeated id is the unique rule's problem)
+    first = positions(hh["household_id"], hh["household_id"])
+    n_heads = np.where(first >= 0, per_first[np.maximum(first, 0)], 0)
+    problems.add_rows("households", "household_id", "one_head", n_heads == 0, hh["household_id"],
+                      "no member of this household has relation 'head' (exactly one must)")
+    problems.add_rows("households", "household_id", "one_head", n_heads > 1, hh["household_id"],
+                      "more than one member of this household has relation 'head'")
+
+
+def _check_claims(frames: dict[str, Columns], problems: Problems) -> None:
+    claims = _rows_of(frames, "medical_claims")
+    if claims is None:
+        return
+    total, reimbursed, oop = (_values(claims[c]) for c in ("total_cost", "reimbursed", "out_of_pocket"))
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(total - reimbursed - oop)
+    problems.add_rows("medical_claims", "out_of_pocket", "cost_balance", gap > 1,
+                      claims["out_of_pocket"], "total_cost ≠ reimbursed + out_of_pocket (±1 yuan)")
+    problems.add_rows("medical_claims", "reimbursed", "reimbursed_le_total", reimbursed > total,
+                      claims["reimbursed"], "reimbursed is more than total_cost")
+
+
+def _check_assistance(frames: dict[str, Columns], problems: Problems) -> None:
+    ast = _rows_of(frames, "assistance")
+    if ast is not None:
         problems.add_rows("assistance", "end_date", "end_after_start",
                           _values(ast["end_date"]) < _values(ast["start_date"]), ast["end_date"],
                           "end_date is before start_date")
 
-    if mem is not None and "members" in usable:
-        owners = None  # each member's household id, as the position of its first members row
-        for name in ("assistance", "events"):
-            df = frames.get(name)
-            if df is None or not len(df):
-                continue
-            if owners is None:
-                owners = positions(mem["household_id"], mem["household_id"])
-            # the first members row of each member id is its household (like drop_duplicates)
-            at = positions(df["member_id"], mem["member_id"])
-            theirs = positions(df["household_id"], mem["household_id"])
-            bad = (at >= 0) & ~missing(df["household_id"])
-            bad[bad] = owners[at[bad]] != theirs[bad]
-            problems.add_rows(name, "member_id", "member_in_household", bad, df["member_id"],
-                              "member belongs to another household")
 
-    mon = frames.get("monitoring")
-    if mon is not None and len(mon):
-        codes = arrow_text(mon["risk_types"])
-        bad = ~missing(mon["risk_types"]) & ~_matches(codes, _RISK_TYPES_PATTERN)
-        problems.add_rows("monitoring", "risk_types", "risk_type_codes", bad, codes,
-                          f"expected ';'-separated codes from: {', '.join(RISK_TYPES)}")
-        problems.add_rows("monitoring", "eliminated_on", "eliminated_after_identified",
-                          _values(mon["eliminated_on"]) < _values(mon["identified_on"]), mon["eliminated_on"],
-                          "eliminated_on is before identified_on")
-    _check_regions(frames, problems, usable)
+def _check_member_households(frames: dict[str, Columns], problems: Problems, usable: set[str]) -> None:
+    """A row naming a member and a household: the member belongs to that household."""
+    mem = frames.get("members")
+    if mem is None or "members" not in usable:
+        return
+    owners = None  # each member's household id, as the position of its first members row
+    for name in ("assistance", "events"):
+        df = _rows_of(frames, name)
+        if df is None:
+            continue
+        if owners is None:
+            owners = positions(mem["household_id"], mem["household_id"])
+        # the first members row of each member id is its household (like drop_duplicates)
+        at = positions(df["member_id"], mem["member_id"])
+        theirs = positions(df["household_id"], mem["household_id"])
+        bad = (at >= 0) & ~missing(df["household_id"])
+        bad[bad] = owners[at[bad]] != theirs[bad]
+        problems.add_rows(name, "member_id", "member_in_household", bad, df["member_id"],
+                          "member belongs to another household")
+
+
+def _check_monitoring(frames: dict[str, Columns], problems: Problems) -> None:
+    mon = _rows_of(frames, "monitoring")
+    if mon is None:
+        return
+    codes = arrow_text(mon["risk_types"])
+    bad = ~missing(mon["risk_types"]) & ~_matches(codes, _RISK_TYPES_PATTERN)
+    problems.add_rows("monitoring", "risk_types", "risk_type_codes", bad, codes,
+                      f"expected ';'-separated codes from: {', '.join(RISK_TYPES)}")
+    problems.add_rows("monitoring", "eliminated_on", "eliminated_after_identified",
+                      _values(mon["eliminated_on"]) < _values(mon["identified_on"]), mon["eliminated_on"],
+                      "eliminated_on is before identified_on")
 
 
 def _matches(text, pattern: str) -> np.ndarray:

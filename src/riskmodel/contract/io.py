@@ -42,6 +42,7 @@ from riskmodel.contract.writers import (  # noqa: F401  (the writers' public nam
     atomic_dir,
     partition_path,
     row_counties,
+    row_county_numbers,
     to_file_frame,
     write_county,
     write_panel,
@@ -214,13 +215,13 @@ def _read_source(source: Source, data_dir: Path, county: str | None) -> _Read:
         for path in paths:
             piece = _read_file(path, source.name, data_dir)
             pieces.append(piece)
-            counties.append(np.full(piece.num_rows, key, dtype=object))
+            counties.append(np.full(piece.num_rows, int(key), dtype=np.int64))  # keys are six digits
             files.append((start, str(path.relative_to(data_dir))))
             start += piece.num_rows
     if not pieces:  # that county has no rows of this table: its columns from any part
         first = next(iter(p for ps in source.parts.values() for p in ps), None)
         schema = pq.read_schema(first) if first is not None else pa.schema([])
-        return _Read(schema.empty_table(), np.empty(0, dtype=object), [])
+        return _Read(schema.empty_table(), np.empty(0, dtype=np.int64), [])
     try:
         table = pa.concat_tables(pieces, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -285,9 +286,8 @@ def _check_partitions(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], p
             continue
         if TABLES[name].partition_by != "region_code" and not {"households", "members"} <= (set(typed) - unusable):
             continue
-        expected = row_counties(typed, name)
-        bad = np.array([e is not None and e != c for e, c in zip(expected, read.county)], dtype=bool) \
-            if len(expected) <= 64 else (pd.notna(expected) & (expected != read.county))
+        expected = row_county_numbers(typed, name)  # -2: the household is unknown (another rule's problem)
+        bad = (expected != -2) & (expected != read.county)
         column = "region_code" if TABLES[name].partition_by == "region_code" else TABLES[name].partition_by
         problems.add_rows(name, column, "wrong_partition", bad, typed[name][column],
                           "the row lies in another county's partition than its household's")

@@ -86,17 +86,42 @@ def row_counties(tables: dict[str, pd.DataFrame], name: str) -> np.ndarray:
 
     Rows whose household or member is not in ``tables`` get None.
     """
-    table = TABLES[name]
-    df = tables[name]
-    if table.partition_by == "region_code":
-        return np.asarray(pc_prefix(df["region_code"]), dtype=object)
-    hh = tables["households"]
-    hh_county = np.append(np.asarray(pc_prefix(hh["region_code"]), dtype=object), None)  # -1: unknown
-    if table.partition_by == "household_id":
-        return hh_county[positions(df["household_id"], hh["household_id"])]
+    if TABLES[name].partition_by == "region_code":
+        return np.asarray(pc_prefix(tables[name]["region_code"]), dtype=object)
+    hh_county = np.append(np.asarray(pc_prefix(tables["households"]["region_code"]), dtype=object), None)
+    return hh_county[_household_rows(tables, name)]  # -1 (unknown): the appended None
+
+
+def row_county_numbers(tables: dict, name: str) -> np.ndarray:
+    """``row_counties`` as numbers, without a Python object per row: the county's six digits as an
+    integer, -1 where the region code does not start with six digits, -2 where it is unknown."""
+    if TABLES[name].partition_by == "region_code":
+        return county_numbers(tables[name]["region_code"])
+    hh_county = np.append(county_numbers(tables["households"]["region_code"]), -2)
+    return hh_county[_household_rows(tables, name)]
+
+
+def _household_rows(tables: dict, name: str) -> np.ndarray:
+    """Each row's household's position in ``households`` (through its member for member tables), -1 if unknown."""
+    df, hh = tables[name], tables["households"]
+    if TABLES[name].partition_by == "household_id":
+        return positions(df["household_id"], hh["household_id"])
     members = tables["members"]
-    member_county = np.append(hh_county[positions(members["household_id"], hh["household_id"])], None)
-    return member_county[positions(df["member_id"], members["member_id"])]
+    member_hh = np.append(positions(members["household_id"], hh["household_id"]), -1)
+    return member_hh[positions(df["member_id"], members["member_id"])]
+
+
+def county_numbers(codes) -> np.ndarray:
+    """The first six digits of each region code as an integer (-1: not six digits, -2: missing)."""
+    text = arrow_text(codes)
+    prefix = pc.utf8_slice_codeunits(text, 0, COUNTY_DIGITS)
+    digits = np.asarray(pc.fill_null(pc.match_substring_regex(prefix, rf"^\d{{{COUNTY_DIGITS}}}$"), False)
+                        .to_numpy(zero_copy_only=False), dtype=bool)
+    out = np.full(len(text), -1, dtype=np.int64)
+    if digits.any():
+        out[digits] = np.asarray(pc.cast(prefix.filter(pa.array(digits)), pa.int64()).to_numpy(zero_copy_only=False))
+    out[np.asarray(pc.is_null(text).to_numpy(zero_copy_only=False), dtype=bool)] = -2
+    return out
 
 
 def pc_prefix(codes) -> list:

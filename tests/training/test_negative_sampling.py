@@ -15,30 +15,37 @@ FAST = dict(step_weeks=8, fit_periods=3, calibration_periods=2, num_boost_round=
 T = pd.Timestamp("2023-06-30")
 
 
+IDS = np.array([f"H{i:06d}" for i in range(20_050)], dtype=object)
+
+
 def test_every_positive_is_kept_and_negatives_weigh_one_over_the_rate():
     labels = np.r_[np.ones(50, dtype=np.int64), np.zeros(20_000, dtype=np.int64)]
-    keep, weight = negative_sample(labels, T, TrainConfig(negative_rate=0.25))
+    cfg = TrainConfig(negative_rate=0.25)
+    keep, weight = negative_sample(labels, IDS, T, cfg, len(IDS))
     assert keep[:50].all()
     assert np.array_equal(weight, np.where(labels[keep] == 1, 1.0, 4.0))
     kept = int(keep[50:].sum())
     # binomial(20000, 0.25): mean 5000, sd 61; four sd either side
     assert abs(kept - 5000) < 4 * 61
-    again, _ = negative_sample(labels, T, TrainConfig(negative_rate=0.25))
-    assert np.array_equal(keep, again)  # seeded by the config's seed and the date
-    other_day, _ = negative_sample(labels, T + pd.Timedelta(weeks=4), TrainConfig(negative_rate=0.25))
-    other_seed, _ = negative_sample(labels, T, TrainConfig(negative_rate=0.25, seed=1))
+    again, _ = negative_sample(labels, IDS, T, cfg, len(IDS))
+    assert np.array_equal(keep, again)  # seeded by the config's seed, the date and the household id
+    other_day, _ = negative_sample(labels, IDS, T + pd.Timedelta(weeks=4), cfg, len(IDS))
+    other_seed, _ = negative_sample(labels, IDS, T, TrainConfig(negative_rate=0.25, seed=1), len(IDS))
     assert not np.array_equal(keep, other_day) and not np.array_equal(keep, other_seed)
+    # a household's draw does not depend on the rows around it (county-by-county reads agree)
+    half, _ = negative_sample(labels[::2], IDS[::2], T, cfg, len(IDS))
+    assert np.array_equal(half, keep[::2])
 
 
 def test_auto_keeps_everything_up_to_its_count_then_samples_to_it():
     cfg = TrainConfig(auto_negatives=1000)
     assert cfg.negative_rate == "auto"
-    small = np.zeros(1000, dtype=np.int64)
-    keep, weight = negative_sample(small, T, cfg)
+    keep, weight = negative_sample(np.zeros(1000, dtype=np.int64), IDS[:1000], T, cfg, 1000)
     assert keep is None and np.array_equal(weight, np.ones(1000))
     assert cfg.negative_keep_rate(4000) == 0.25
-    keep, weight = negative_sample(np.zeros(4000, dtype=np.int64), T, cfg)
+    keep, weight = negative_sample(np.zeros(4000, dtype=np.int64), IDS[:4000], T, cfg, 4000)
     assert keep is not None and set(np.unique(weight)) == {4.0}
+    assert TrainConfig().negative_keep_rate(1_000_000) == 0.1  # the default at a million households
 
 
 @pytest.mark.parametrize("bad", [0, -0.1, 1.5])
@@ -94,9 +101,34 @@ def test_a_large_panel_is_evaluated_on_a_seeded_sample_of_households(synth_panel
     cfg = TrainConfig(eval_households=500)
     a, b = evaluation_panel(synth_panel, cfg), evaluation_panel(synth_panel, cfg)
     ids = a.households["household_id"].astype(str)
-    assert len(ids) == 500 and ids.is_unique and ids.tolist() == b.households["household_id"].astype(str).tolist()
+    # each household in with chance 500 / 2000 (binomial: sd 19; four sd either side)
+    assert abs(len(ids) - 500) < 4 * 19 and ids.is_unique and ids.tolist() == b.households["household_id"].astype(str).tolist()
     assert set(a.members["household_id"].astype(str)) <= set(ids)
     assert set(a.members["household_id"].astype(str)) == set(
         synth_panel.members.loc[synth_panel.members["household_id"].astype(str).isin(ids), "household_id"].astype(str))
     other = evaluation_panel(synth_panel, TrainConfig(eval_households=500, seed=1))
     assert other.households["household_id"].astype(str).tolist() != ids.tolist()
+
+
+def test_a_partitioned_directory_gives_the_whole_panels_tables_and_sample(synth_dir, synth_parts_dir):
+    from riskmodel.contract import load
+    from riskmodel.training.partitioned import county_training, windows_of
+    from riskmodel.training.pipeline import evaluation_panel
+
+    cfg = TrainConfig(**FAST, negative_rate=0.3, eval_households=500, eval_weeks=8)
+    parts = county_training(synth_parts_dir, cfg)
+    whole = load(synth_dir)
+    c = whole.cutoff()
+    data = whole.as_of(c)
+    assert parts.cutoff == c and parts.households == len(data.households)
+    assert parts.earliest == data.households["registered_on"].min()
+    windows = windows_of(c, cfg, parts.earliest)
+    assert len(windows) == 4 and set(parts.tables) == set(windows)
+    for dates, cut in windows:
+        expected = labelled_table(data, list(dates), cut, cfg.horizon_weeks, cfg=cfg)
+        got = parts.table(dates, cut, "fit window")
+        assert "weight" in got and len(got) < sum(len(data.households) for _ in dates)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    sample = evaluation_panel(data, cfg).households["household_id"].astype(str).tolist()
+    assert sorted(parts.sample.households["household_id"].astype(str)) == sorted(sample)
+    assert len(parts.sample.income) == int(data.income["household_id"].astype(str).isin(sample).sum())

@@ -405,9 +405,12 @@ def _warn_extra(notes: list[str]) -> None:
             warnings.warn(note, RiskmodelWarning, stacklevel=3)
 
 
-def load_truth(data_dir: str | Path) -> pd.DataFrame | None:
-    """The generator's ground truth, for evaluation only (None for real data)."""
+def load_truth(data_dir: str | Path, household_ids=None) -> pd.DataFrame | None:
+    """The generator's ground truth, for evaluation only (None for real data); ``household_ids``: only theirs."""
     path = Path(data_dir) / TRUTH_FILE
     if not path.exists():
         return None
-    return pd.read_parquet(path)
+    if household_ids is None:
+        return pd.read_parquet(path)
+    ids = pa.array([str(h) for h in household_ids], type=pa.string())
+    return pq.read_table(path, filters=pc.field("household_id").isin(ids)).to_pandas()

@@ -71,11 +71,12 @@ class TrainConfig(BaseModel):
     refit: bool = True
     #: rows of the drift reference sample logged with the model (0: none; see training/reference.py)
     reference_rows: int = Field(50_000, ge=0)
-    #: Negatives kept per fit or calibration as-of date; every positive is kept. A seeded sample,
-    #: each kept negative weighted 1 / rate, so that the fit and the calibrator see the full
-    #: window's rates (docs/evaluation.md, "Training on a sample of negatives"). ``auto``: all
-    #: negatives of a date with at most ``auto_negatives`` of them (any demo panel), else the
-    #: rate ``auto_negatives / negatives``; a number in (0, 1]: that rate on every date.
+    #: Share of negatives kept on each fit or calibration as-of date; every positive is kept. A
+    #: seeded sample, each kept negative weighted 1 / rate, so that the fit and the calibrator see
+    #: the full window's rates (docs/evaluation.md, "Training on a sample of negatives"). ``auto``:
+    #: all of them when the data has at most ``auto_negatives`` households (any demo panel), else
+    #: the rate ``auto_negatives / households`` (about that many negatives a date); a number in
+    #: (0, 1]: that rate.
     negative_rate: float | Literal["auto"] = "auto"
     auto_negatives: int = Field(100_000, ge=1)
     #: The back-test evaluates on a seeded sample of this many households when the panel has
@@ -91,10 +92,10 @@ class TrainConfig(BaseModel):
             raise ValueError("negative_rate must be 'auto' or a rate in (0, 1]")
         return v
 
-    def negative_keep_rate(self, negatives: int) -> float:
-        """The share of a date's ``negatives`` to keep (1.0: all, no weights needed)."""
+    def negative_keep_rate(self, households: int) -> float:
+        """The share of negatives to keep for data of ``households`` households (1.0: all, no weights needed)."""
         if self.negative_rate == "auto":
-            return 1.0 if negatives <= self.auto_negatives else self.auto_negatives / negatives
+            return 1.0 if households <= self.auto_negatives else self.auto_negatives / households
         return float(self.negative_rate)
 
     @classmethod

@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskmodel.atomic import write_atomic
 from riskmodel.contract import load, load_truth
+from riskmodel.features.counties import is_partitioned
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.pipeline import Progress, _noop, evaluate, evaluation_dates, fit_recipe, train
@@ -101,10 +102,19 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
 
     settings = settings or get_settings()
     cfg = TrainConfig.load(config_path)
-    panel = load(data_dir)
-    truth = load_truth(data_dir)
-    c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
-    result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels)
+    if is_partitioned(data_dir):  # county by county: the tables and the evaluation sample
+        from riskmodel.training.partitioned import county_training
+
+        parts = county_training(data_dir, cfg, cutoff, progress=progress)
+        panel, c = parts.sample, parts.cutoff
+        truth = load_truth(data_dir, panel.households["household_id"].astype(str))
+        result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels, tables=parts.table,
+                       earliest=parts.earliest, evaluation_sample_taken=True)
+    else:
+        panel = load(data_dir)
+        truth = load_truth(data_dir)
+        c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
+        result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels)
     known = panel.as_of(c)
     meta = {
         "training_cutoff": str(result.cutoff.date()), "data_cutoff_used": str(c.date()),

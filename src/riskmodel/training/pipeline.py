@@ -84,62 +84,82 @@ def _features(panel: Panel, t: pd.Timestamp) -> pd.DataFrame:
     return build_features(panel, t)
 
 
-def negative_sample(labels: np.ndarray, t: pd.Timestamp, cfg: TrainConfig) -> tuple[np.ndarray | None, np.ndarray]:
+def negative_sample(labels: np.ndarray, household_ids, t: pd.Timestamp, cfg: TrainConfig,
+                    households: int) -> tuple[np.ndarray | None, np.ndarray]:
     """Rows kept at as-of ``t`` (None: all) and their weights: every positive, a seeded sample of negatives.
 
-    A kept negative stands for 1 / rate negatives (its weight), so weighted rates, the fit's
-    gradients and the calibrator's steps estimate those of the whole window. The draw is seeded
-    by the config's seed and the date: the same panel and recipe keep the same rows.
+    ``households``: the number of households in the data (it sets the ``auto`` rate). A kept
+    negative stands for 1 / rate negatives (its weight), so weighted rates, the fit's gradients
+    and the calibrator's steps estimate those of the whole window. A household's draw is a hash
+    of its id, the date and the config's seed (``reference.sample_hash``): the same rows are kept
+    whether the panel is read whole or county by county.
     """
-    negative = labels == 0
-    rate = cfg.negative_keep_rate(int(negative.sum()))
+    rate = cfg.negative_keep_rate(households)
     if rate >= 1.0:
         return None, np.ones(len(labels))
-    draw = np.random.default_rng([cfg.seed, int(t.value // 86_400_000_000_000)]).random(len(labels))
+    from riskmodel.training.reference import sample_hash
+
+    negative = labels == 0
+    draw = sample_hash(household_ids, t.to_datetime64(), cfg.seed) / np.float64(2**64)
     keep = ~negative | (draw < rate)
     return keep, np.where(negative, 1.0 / rate, 1.0)[keep]
 
 
 def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_features,
                    progress: Progress = _noop, stage: str = "features", cfg: TrainConfig | None = None,
-                   ) -> pd.DataFrame:
+                   households: int | None = None) -> pd.DataFrame:
     """(as_of, household_id, region_code, <features as float32>, label) with mature labels only.
 
-    With ``cfg`` each date keeps ``negative_sample``'s rows; a ``weight`` column is added when
-    any date was sampled (the rows' weights; absent: every row weighs 1).
+    With ``cfg`` each date keeps ``negative_sample``'s rows (``households``: the data's number of
+    households, default the panel's); a ``weight`` column is added when any date was sampled
+    (the rows' weights; absent: every row weighs 1).
     """
-    from riskmodel.features import feature_names
     from riskmodel.labels import outcomes
 
+    households = len(panel.households) if households is None else households
     cut = pd.Timestamp(cutoff)
     known = panel.as_of(cut)
-    names = feature_names()
     parts = []
-    sampled = False
     dates = list(dates)
     for i, t in enumerate(dates, start=1):
         if t + pd.Timedelta(weeks=horizon_weeks) > cut:
             raise ValueError(f"as-of {t.date()}: label window ends after the cut-off {cut.date()}")
-        f = features(panel, t)
-        lab = outcomes(known, t, horizon_weeks)
-        if not np.array_equal(lab["household_id"].to_numpy(), f["household_id"].to_numpy()):
-            raise RuntimeError(f"features and labels disagree on the eligible households at {t.date()}")
-        label = lab["label"].to_numpy()
-        keep, weight = negative_sample(label, t, cfg) if cfg is not None else (None, None)
-        if keep is not None:
-            f, label = f.loc[keep].reset_index(drop=True), label[keep]
-            sampled = True
-        part = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": f["household_id"].to_numpy(),
-                             "region_code": f["region_code"].to_numpy()})
-        part = pd.concat([part, f[names].astype(np.float32)], axis=1)
-        del f
-        part["label"] = label
-        if weight is not None:
-            part["weight"] = weight
-        parts.append(part)
+        parts.append(labelled_part(features(panel, t), outcomes(known, t, horizon_weeks), t, cfg, households))
         progress(stage, i, len(dates))
+    return stack_parts(parts)
+
+
+def labelled_part(f: pd.DataFrame, lab: pd.DataFrame, t: pd.Timestamp, cfg: TrainConfig | None,
+                  households: int) -> pd.DataFrame:
+    """One date's rows of a labelled table from its features and labels (sampled with ``cfg``).
+
+    A ``weight`` column (1 for every row when nothing was sampled) that ``stack_parts`` keeps
+    only when some date was sampled; ``attrs["sampled"]`` says whether this one was.
+    """
+    from riskmodel.features import feature_names
+
+    if not np.array_equal(lab["household_id"].to_numpy(), f["household_id"].to_numpy()):
+        raise RuntimeError(f"features and labels disagree on the eligible households at {t.date()}")
+    label = lab["label"].to_numpy()
+    keep, weight = (negative_sample(label, f["household_id"].to_numpy(), t, cfg, households) if cfg is not None
+                    else (None, np.ones(len(label))))
+    if keep is not None:
+        f, label = f.loc[keep].reset_index(drop=True), label[keep]
+    part = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": f["household_id"].to_numpy(),
+                         "region_code": f["region_code"].to_numpy()})
+    part = pd.concat([part, f[feature_names()].astype(np.float32)], axis=1)
+    part["label"] = label
+    part["weight"] = weight
+    part.attrs["sampled"] = keep is not None
+    return part
+
+
+def stack_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The dates' parts as one table; the ``weight`` column only if some date was sampled."""
+    sampled = any(p.attrs.get("sampled") for p in parts)
     table = pd.concat(parts, ignore_index=True)
-    return table if sampled else table.drop(columns="weight", errors="ignore")
+    table.attrs.clear()
+    return table if sampled else table.drop(columns="weight")
 
 
 def lightgbm_params(cfg: TrainConfig, names: list[str]) -> dict:
@@ -175,19 +195,24 @@ class Fitted:
 
 def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _noop,
                shuffle_labels: bool = False, earliest: pd.Timestamp | None = None,
-               with_lightgbm: bool = True, reference_rows: int = 0) -> Fitted:
+               with_lightgbm: bool = True, reference_rows: int = 0, tables=None) -> Fitted:
     """Fit LightGBM + logistic on the fit window and calibrate LightGBM on the later window.
 
     ``shuffle_labels`` permutes the fit labels (a deliberately worthless model, for gate tests);
     ``with_lightgbm=False`` fits only the logistic baseline; ``reference_rows > 0`` also keeps
-    a drift reference sample of at most that many rows (``Fitted.reference``).
+    a drift reference sample of at most that many rows (``Fitted.reference``). ``tables(dates,
+    cutoff, stage)``: the labelled tables (default ``labelled_table`` of ``panel``; a
+    partitioned data directory's are built county by county, ``training.partitioned``).
     """
     from riskmodel.features import feature_names
 
+    if tables is None:
+        def tables(dates, cut, stage):
+            return labelled_table(panel, dates, cut, cfg.horizon_weeks, progress=progress, stage=stage, cfg=cfg)
+
     w = training_windows(cutoff, cfg, earliest)
     names = feature_names()
-    fit = labelled_table(panel, w.fit_dates, w.cutoff, cfg.horizon_weeks, progress=progress, stage="fit window",
-                         cfg=cfg)
+    fit = tables(w.fit_dates, w.cutoff, "fit window")
     y = fit["label"].to_numpy()
     weight = _weights(fit)
     if shuffle_labels:
@@ -199,8 +224,7 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     lgbm = CalibratedLightGBM(lightgbm_params(cfg, names), cfg.num_boost_round, cfg.calibration,
                               cfg.seed).fit(fit, y, names, weight=weight)
     del fit
-    cal = labelled_table(panel, w.calibration_dates, w.cutoff, cfg.horizon_weeks, progress=progress,
-                         stage="calibration window", cfg=cfg)
+    cal = tables(w.calibration_dates, w.cutoff, "calibration window")
     cal_weight = _weights(cal)
     lgbm.calibrate(cal, cal["label"].to_numpy(), weight=cal_weight)
     reference = None
@@ -317,16 +341,27 @@ def evaluation_dates(start, data_cutoff, cfg: TrainConfig) -> tuple[list[pd.Time
 
 
 def evaluation_panel(panel: Panel, cfg: TrainConfig) -> Panel:
-    """The panel, or a seeded sample of ``cfg.eval_households`` of its households when it has more."""
-    n = len(panel.households)
-    if cfg.eval_households is None or n <= cfg.eval_households:
-        return panel
-    rows = np.sort(np.random.default_rng([cfg.seed, n]).choice(n, cfg.eval_households, replace=False))
-    return panel.subset(panel.households["household_id"].to_numpy()[rows])
+    """The panel, or a seeded sample of about ``cfg.eval_households`` of its households when it has more."""
+    ids = panel.households["household_id"].to_numpy()
+    keep = evaluation_sample(ids, len(ids), cfg)
+    return panel if keep is None else panel.subset(ids[keep])
+
+
+def evaluation_sample(household_ids, households: int, cfg: TrainConfig) -> np.ndarray | None:
+    """Which of ``household_ids`` the back-test evaluates when the data has ``households`` of them (None: all).
+
+    About ``cfg.eval_households`` of them: each household's draw is a hash of its id and the
+    seed, so a county-by-county read picks the same households as a whole one.
+    """
+    if cfg.eval_households is None or households <= cfg.eval_households:
+        return None
+    from riskmodel.training.reference import sample_hash
+
+    return sample_hash(household_ids, None, cfg.seed) / np.float64(2**64) < cfg.eval_households / households
 
 
 def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.DataFrame | None = None, *,
-             data_cutoff=None, with_leads: bool = True, progress: Progress = _noop) -> Evaluation:
+             data_cutoff=None, with_leads: bool = True, progress: Progress = _noop, sample: bool = True) -> Evaluation:
     """Evaluate fitted models, the rule screen and the oracle on as-of dates from ``start`` on.
 
     ``start`` must be on or after every model's training cut-off for the evaluation to be
@@ -336,7 +371,8 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
     from riskmodel.labels import outcomes
 
     c = pd.Timestamp(data_cutoff) if data_cutoff is not None else panel.cutoff()
-    panel = evaluation_panel(panel, cfg)
+    if sample:  # else the panel is the sample already (``training.partitioned``)
+        panel = evaluation_panel(panel, cfg)
     eval_dates, lead_dates = evaluation_dates(start, c, cfg)
     if not eval_dates:
         raise ValueError(f"no as-of date on or after {pd.Timestamp(start).date()} has a mature label by the data "
@@ -411,23 +447,27 @@ class TrainResult:
 
 
 def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | None = None, *,
-          progress: Progress = _noop, shuffle_labels: bool = False) -> TrainResult:
+          progress: Progress = _noop, shuffle_labels: bool = False, tables=None,
+          earliest: pd.Timestamp | None = None, evaluation_sample_taken: bool = False) -> TrainResult:
     """Back-test the recipe (fit at ``C − H − eval_weeks``, evaluate after it), then refit at ``C``.
 
     ``C`` is ``cutoff`` (default: the latest ``reported_on``); only records reported by ``C``
     are ever read. With ``eval_weeks = 0`` or no room for a back-test, no evaluation is run.
+    ``tables``, ``earliest``: see ``fit_recipe`` (a partitioned directory's ``panel`` is its
+    evaluation sample, ``training.partitioned``).
     """
     c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     data = panel.as_of(c)
-    earliest = data.households["registered_on"].min()
+    if earliest is None:
+        earliest = data.households["registered_on"].min()
     backtest = evaluation = None
     if cfg.eval_weeks > 0:
         t_bt = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
         backtest = fit_recipe(data, t_bt, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
-                              reference_rows=0 if cfg.refit else cfg.reference_rows)
+                              reference_rows=0 if cfg.refit else cfg.reference_rows, tables=tables)
         evaluation = evaluate(data, {"lightgbm": backtest.lightgbm, "logistic": backtest.logistic}, t_bt, cfg,
-                              truth, data_cutoff=c, progress=progress)
+                              truth, data_cutoff=c, progress=progress, sample=not evaluation_sample_taken)
     final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
-                        reference_rows=cfg.reference_rows)
+                        reference_rows=cfg.reference_rows, tables=tables)
              if cfg.refit or backtest is None else backtest)
     return TrainResult(final, backtest, evaluation, c if final is not backtest else backtest.windows.cutoff)

@@ -1,0 +1,117 @@
+"""Training on a county-partitioned data directory, one county in memory at a time.
+
+Two passes over the counties, each county loaded and validated on its own:
+
+1. the data's cut-off, first registration and number of households;
+2. the labelled tables of every fit and calibration window (back-test and refit), each date's
+   features built once per county and its negatives sampled (``pipeline.negative_sample``)
+   before the next county loads; and the back-test's evaluation sample
+   (``pipeline.evaluation_sample``), whose panel the evaluation and the drift reference read.
+
+A household's features and labels depend only on its own rows, and its sampling draws only on
+its id, so the tables are those of the whole panel (a test compares them) while memory is
+bounded by the largest county, the sampled tables and the evaluation sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import Panel, counties, load
+from riskmodel.progress import Progress, no_progress
+from riskmodel.training.config import TrainConfig
+from riskmodel.features import build_features
+from riskmodel.labels import outcomes
+from riskmodel.training.pipeline import (
+    evaluation_sample,
+    labelled_part,
+    stack_parts,
+    training_windows,
+)
+
+
+@dataclass
+class CountyTraining:
+    """What ``pipeline.train`` needs of a partitioned directory."""
+
+    sample: Panel
+    """The evaluation sample's households, every table."""
+    cutoff: pd.Timestamp
+    earliest: pd.Timestamp
+    households: int
+    tables: dict
+    """(as-of dates, cut-off) → labelled table, for every window ``train`` fits."""
+
+    def table(self, dates, cutoff, stage: str) -> pd.DataFrame:
+        return self.tables[(tuple(pd.Timestamp(t) for t in dates), pd.Timestamp(cutoff))]
+
+
+def windows_of(cutoff: pd.Timestamp, cfg: TrainConfig, earliest) -> list[tuple[tuple, pd.Timestamp]]:
+    """(dates, cut-off) of every window ``pipeline.train`` fits: the back-test's and the refit's."""
+    cuts = []
+    if cfg.eval_weeks > 0:
+        cuts.append(cutoff - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks))
+    if cfg.refit or not cuts:
+        cuts.append(cutoff)
+    out = []
+    for cut in cuts:
+        w = training_windows(cut, cfg, earliest)
+        out += [(tuple(w.fit_dates), w.cutoff), (tuple(w.calibration_dates), w.cutoff)]
+    return out
+
+
+def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
+                    loader: Callable[..., Panel] = load, progress: Progress = no_progress) -> CountyTraining:
+    """The labelled tables and the evaluation sample of a partitioned directory (see module docstring)."""
+    names = counties(data_dir)
+    cuts, firsts, registered = [], [], []
+    for i, county in enumerate(names, start=1):  # pass 1: cut-off, first registration, households
+        panel = loader(data_dir, county=county)
+        cuts.append(panel.cutoff())
+        registered.append(panel.households["registered_on"].to_numpy())
+        del panel
+        progress("counties (cut-off)", i, len(names))
+    c = pd.Timestamp(cutoff) if cutoff is not None else max(cuts)
+    dates = np.concatenate(registered)
+    households = int((dates <= c.to_datetime64()).sum())
+    earliest = pd.Timestamp(dates[dates <= c.to_datetime64()].min())
+    windows = windows_of(c, cfg, earliest)
+    parts: dict = {w: [] for w in windows}
+    samples = []
+    every = sorted({t for w_dates, _ in windows for t in w_dates})
+    for i, county in enumerate(names, start=1):  # pass 2: tables and the evaluation sample
+        panel = loader(data_dir, county=county).as_of(c)
+        known = {cut: panel.as_of(cut) for cut in {cut for _, cut in windows}}
+        for t in every:
+            f = build_features(panel, t)
+            for w_dates, cut in windows:
+                if t in w_dates:
+                    parts[(w_dates, cut)].append(
+                        labelled_part(f, outcomes(known[cut], t, cfg.horizon_weeks), t, cfg, households))
+            del f
+        ids = panel.households["household_id"].to_numpy()
+        keep = evaluation_sample(ids, households, cfg)
+        samples.append(panel if keep is None else panel.subset(ids[keep]))
+        del panel, known
+        progress("counties (tables)", i, len(names))
+    tables = {w: _in_order(stack_parts(p)) for w, p in parts.items()}
+    return CountyTraining(concat_panels(samples), c, earliest, households, tables)
+
+
+def _in_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows by as-of date, then household id: the order of the whole panel's table."""
+    order = np.lexsort((table["household_id"].astype(str).to_numpy(), table["as_of"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def concat_panels(panels: list[Panel]) -> Panel:
+    """Panels of disjoint households as one (the regions table is every county's, taken once)."""
+    first = panels[0]
+    tables = {name: pd.concat([getattr(p, name) for p in panels], ignore_index=True)
+              for name in first.tables() if name != "regions"}
+    return Panel(**tables, regions=first.regions, policy=first.policy)

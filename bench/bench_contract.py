@@ -7,6 +7,7 @@ writes it as Parquet (and CSV with ``--csv``, and partitioned by county with ``-
 under a temp folder. Each figure is the best of ``--repeat`` runs (the machine is shared).
 
     .venv/bin/python bench/bench_contract.py --data /tmp/synth100k [--repeat 3]
+    .venv/bin/python bench/bench_contract.py --data /work/data/1m --by-county   (a partitioned directory)
     .venv/bin/python bench/bench_contract.py [--households 100000] [--months 48] [--csv] [--partitioned]
 """
 
@@ -151,6 +152,28 @@ def measure(data_dir: Path, repeat: int) -> None:
         print(f"{label:<32} {wall:7.2f} s {wall / read:6.2f}× {cpu:7.2f} s {cpu / read_cpu:6.2f}×")
 
 
+def measure_by_county(data_dir: Path, repeat: int) -> None:
+    """A partitioned directory county by county, as the partitioned runs read it: each county's
+    ``load(county=…)`` against reading that county's part files (and the whole-directory files
+    read once, e.g. regions), summed over counties; memory is one county's."""
+    from riskmodel.contract import counties
+
+    names = counties(data_dir)
+    shared = [f for f in _parquet_files(data_dir) if "county=" not in str(f)]
+    read = read_cpu = loading = load_cpu = 0.0
+    for county in names:
+        files = shared + sorted(f for f in _parquet_files(data_dir) if f"county={county}" in str(f))
+        wall, cpu = _best(lambda: [pq.read_table(f) for f in files], repeat)
+        read, read_cpu = read + wall, read_cpu + cpu
+        wall, cpu = _best(lambda: load(data_dir, county=county), repeat)
+        loading, load_cpu = loading + wall, load_cpu + cpu
+    print(f"{len(names)} counties, one at a time{'':<6} {'wall':>9} {'ratio':>7} {'CPU':>9} {'ratio':>7}"
+          "   (ratio to pyarrow; target ≤ 3×)")
+    for label, wall, cpu in (("pyarrow read_table", read, read_cpu), ("load(county=…) (read + validate)",
+                                                                       loading, load_cpu)):
+        print(f"{label:<32} {wall:7.2f} s {wall / read:6.2f}× {cpu:7.2f} s {cpu / read_cpu:6.2f}×")
+
+
 def _timed(label: str, fn):
     t0 = time.perf_counter()
     out = fn()
@@ -166,9 +189,11 @@ def main() -> None:
     ap.add_argument("--partitioned", action="store_true", help="also time the panel partitioned by county")
     ap.add_argument("--data", type=Path, help="measure this data directory instead of building one")
     ap.add_argument("--repeat", type=int, default=1, help="best of this many runs")
+    ap.add_argument("--by-county", action="store_true",
+                    help="with --data of a partitioned directory: load county by county (a province's memory)")
     args = ap.parse_args()
     if args.data:
-        measure(args.data, args.repeat)
+        (measure_by_county if args.by_county else measure)(args.data, args.repeat)
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
         return
     tables = _timed("build panel (numpy)", lambda: big_panel(args.households, args.months))

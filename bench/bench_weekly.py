@@ -183,12 +183,13 @@ def weekly_run(rm, panel: Path, model_uri: str, env: dict, work: Path, workers: 
 
         tree.sample(psutil.Process())
         peak, who = tree.top()
+        others = sorted(tree.peaks.values(), reverse=True)[:4]
     finally:
         if cluster is not None:
             cluster.close()
     summary = json.loads((out_dir / AS_OF / "run_summary.json").read_text("utf-8"))
     return {"wall_s": wall, "peak_gb": max(peak, cli_peak), "peak_process": who if peak >= cli_peak else "weekly CLI",
-            "cli_peak_gb": cli_peak, "eligible": summary["eligible"], "listed": summary["listed"],
+            "cli_peak_gb": cli_peak, "processes": others, "eligible": summary["eligible"], "listed": summary["listed"],
             "partitions": summary["partitions"], "timings": summary["timings_s"], "alert": summary["drift"]["alert"],
             "out": str(out_dir)}
 
@@ -259,6 +260,7 @@ def main() -> int:
               f"{r['wall_s'] / millions:.1f} s per million households")
         print(f"  peak memory of any process {r['peak_gb']:.2f} GB ({r['peak_process']}); weekly CLI "
               f"{r['cli_peak_gb']:.2f} GB")
+        print("  largest processes: " + "; ".join(f"{gb:.2f} GB {label}" for gb, label in r["processes"]))
         scale = "" if args.households == TARGET_HOUSEHOLDS else f" (measured at {millions:g}M, target is for 1M)"
         print(f"  target ≤ {TARGET_S:.0f} s at 1M: ratio {r['wall_s'] / TARGET_S:.2f}{scale}")
         print(f"  target ≤ {TARGET_GB:.0f} GB peak per process: ratio {r['peak_gb'] / TARGET_GB:.2f}")

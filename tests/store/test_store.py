@@ -232,9 +232,14 @@ def test_writes_inside_a_transaction_commit_together_or_not_at_all(store):
     assert store.risk_list_run("2024-07-01")["run_id"] == "a" and store.latest_drift()["summary"] == {"alert": False}
 
 
-def test_a_weeks_rows_go_in_with_one_bulk_statement_per_table_in_one_transaction(store):
-    """SQLite: one executemany INSERT per table; PostgreSQL: COPY (no INSERT); both roll back together."""
+def test_a_weeks_rows_go_in_bulk_in_one_transaction(store, monkeypatch):
+    """SQLite: one executemany INSERT per table and chunk of scores; PostgreSQL: one COPY per table
+    (no INSERT); all of it rolls back together."""
     from sqlalchemy import event
+
+    from riskmodel.store import repository
+
+    monkeypatch.setattr(repository, "ROW_CHUNK", 128)  # 300 scores: three chunks
 
     n = 300
     rows = pd.DataFrame({"household_id": [f"H{i:05d}" for i in range(n)], "region_code": "520322104201",
@@ -256,7 +261,7 @@ def test_a_weeks_rows_go_in_with_one_bulk_statement_per_table_in_one_transaction
     finally:
         event.remove(store.engine, "before_cursor_execute", spy)
     bulk = [s for s in seen if s[0] in ("scores", "risk_lists")]
-    assert bulk == ([("scores", True), ("risk_lists", True)] if store.is_sqlite else [])
+    assert bulk == ([("scores", True)] * 3 + [("risk_lists", True)] if store.is_sqlite else [])
     listed = store.risk_list("2024-07-01")
     assert len(listed) == 20 and listed["risk_types"].iloc[3] == ["illness", "labor"]
     assert listed["contributions"].iloc[3] == {"illness": 0.25} and listed["measures"].iloc[0] == ["医疗救助"]

@@ -13,7 +13,7 @@ import json
 import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +66,10 @@ HISTORY_COLUMNS = (
 PRECISION_COLUMNS = ("week", "level", "office_code", "visited", "confirmed", "identified", "not_home", "precision",
                      "identified_share", "matured", "as_of")
 ACCESS_COLUMNS = ("id", "key_id", "user_id", "household_id", "endpoint", "accessed_at")
+
+
+#: Rows built and sent at a time when a week's scores are stored.
+ROW_CHUNK = 100_000
 
 
 class Store(AccountsMixin, VisitsMixin):
@@ -301,7 +305,7 @@ class Store(AccountsMixin, VisitsMixin):
                 as_of=as_of, model_name=run_meta.get("model_name"),
                 model_version=None if run_meta.get("model_version") is None else str(run_meta["model_version"]),
                 run_id=run_meta.get("run_id"), n_rows=n, meta=meta or None, created_at=_now()))
-            _bulk_insert(conn, RiskListRow, rows)
+            _bulk_insert(conn, RiskListRow, [rows])
         return n
 
     def risk_list_weeks(self) -> list[dt.date]:
@@ -367,10 +371,12 @@ class Store(AccountsMixin, VisitsMixin):
         n = len(df)
         extra = {"rank": _optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)),
                  "model_name": [run_meta.get("model_name")] * n}
-        rows = _rows_for_week(df, as_of, run_meta, extra)
+        # a province's rows are built a slice at a time (a million row dicts take ~0.8 GB)
+        chunks = (_rows_for_week(df.iloc[i:i + ROW_CHUNK], as_of, run_meta,
+                                 {k: v[i:i + ROW_CHUNK] for k, v in extra.items()}) for i in range(0, n, ROW_CHUNK))
         with self._write() as conn:
             conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
-            _bulk_insert(conn, ScoreRow, rows)
+            _bulk_insert(conn, ScoreRow, chunks)
         return n
 
     def score_cutoffs(self, shares: Iterable[float], model_version: str | None = None) -> dict | None:
@@ -454,7 +460,7 @@ class Store(AccountsMixin, VisitsMixin):
             r["week"] = _day(r["week"])
         with self._write() as conn:
             conn.execute(delete(VisitPrecision))
-            _bulk_insert(conn, VisitPrecision, rows)
+            _bulk_insert(conn, VisitPrecision, [rows])
         return len(rows)
 
     def visit_precision(self, region_prefix: str | None = None, level: str | None = None) -> pd.DataFrame:
@@ -532,26 +538,33 @@ class Store(AccountsMixin, VisitsMixin):
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def _bulk_insert(conn: Connection, model, rows: list[dict]) -> None:
-    """``rows`` into ``model``'s table in one statement, inside ``conn``'s transaction.
+def _bulk_insert(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
+    """Rows (given in chunks) into ``model``'s table inside ``conn``'s transaction.
 
-    PostgreSQL through psycopg 3: ``COPY … FROM STDIN`` on the same connection (a week's
-    scores are a province's households); otherwise one executemany ``INSERT``. JSON columns
-    are serialised as SQLAlchemy's JSON type does (``json.dumps``).
+    PostgreSQL through psycopg 3: one ``COPY … FROM STDIN`` on the same connection, fed chunk by
+    chunk (a week's scores are a province's households); otherwise one executemany ``INSERT`` per
+    chunk. JSON columns are serialised as SQLAlchemy's JSON type does (``json.dumps``).
     """
-    if not rows:
-        return
     driver = conn.connection.driver_connection
     if conn.dialect.name != "postgresql" or type(driver).__module__.partition(".")[0] != "psycopg":
-        conn.execute(insert(model), rows)
+        for rows in chunks:
+            if rows:
+                conn.execute(insert(model), rows)
         return
     from psycopg import sql
     from sqlalchemy import JSON
 
-    columns = list(rows[0])
     as_json = {c.name for c in model.__table__.columns if isinstance(c.type, JSON)}
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in as_json and row[c] is not None else row[c] for c in columns])
+    copy = columns = None
+    with driver.cursor() as cursor, ExitStack() as stack:
+        for rows in chunks:
+            if not rows:
+                continue
+            if copy is None:
+                columns = list(rows[0])
+                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+                copy = stack.enter_context(cursor.copy(statement))
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
+                                for c in columns])

@@ -75,7 +75,10 @@ def table(rep: dict) -> str:
             ("alleviated households' recall@2 %",
              lambda m: _f(rep["models"][m]["subgroup_recall_at_k"].get("household_type", {}).get("alleviated"), True)),
             ("ECE", lambda m: _f(rep["models"][m].get("ece"))),
-            ("worst bin p ÷ rate", lambda m: _f(rep["models"][m].get("worst_bin_ratio"))),
+            ("worst bin p ÷ rate (bins expecting ≥ 5 positives)", lambda m: _f(rep["models"][m].get("worst_bin_ratio"))),
+            ("worst of the bins expecting < 5 (how many)",
+             lambda m: "–" if rep["models"][m].get("small_bins") is None else
+             f'{_f(rep["models"][m].get("worst_small_bin_ratio"))} ({rep["models"][m]["small_bins"]})'),
             ("pooled PR-AUC", lambda m: _f(rep["models"][m]["pr_auc"]))]
     lines = ["| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
     lines += ["| " + label + " | " + " | ".join(fn(m) for m in models) + " |" for label, fn in rows]
@@ -94,7 +97,7 @@ def mean_table(reports: list[dict]) -> str:
             ("general households' recall@2 %",
              lambda r, m: r["models"][m]["subgroup_recall_at_k"].get("household_type", {}).get("general"), True),
             ("ECE", lambda r, m: r["models"][m].get("ece"), False),
-            ("worst bin p ÷ rate", lambda r, m: r["models"][m].get("worst_bin_ratio"), False)]
+            ("worst bin p ÷ rate (bins expecting ≥ 5 positives)", lambda r, m: r["models"][m].get("worst_bin_ratio"), False)]
     lines = [f"mean over {len(reports)} panels", "| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
     for label, fn, pct in keys:
         cells = []

@@ -134,5 +134,17 @@ def test_worst_bin_is_the_largest_over_confidence():
 
     y = np.array([1] + [0] * 19 + [1] * 10 + [0] * 10)
     p = np.array([0.2] * 20 + [0.5] * 20)
-    assert worst_bin_ratio(y, p, bins=2) == pytest.approx(4.0)    # 0.2 predicted, 0.05 observed
-    assert worst_bin_ratio(np.zeros(4), np.full(4, 0.1), bins=1) == np.inf  # p > 0, no positive at all
+    assert worst_bin_ratio(y, p, bins=2, min_expected=0) == pytest.approx(4.0)    # 0.2 predicted, 0.05 observed
+    assert worst_bin_ratio(np.zeros(4), np.full(4, 0.1), bins=1, min_expected=0) == np.inf  # no positive at all
+
+
+def test_bins_expecting_few_positives_are_judged_apart():
+    from riskmodel.training.metrics import small_bins, worst_bin_ratio
+
+    # bin 1: 100 rows at p = 0.01 (1 expected), no positive; bin 2: 100 rows at 0.2 (20 expected), 10 seen
+    y = np.array([0] * 100 + [1] * 10 + [0] * 90)
+    p = np.array([0.01] * 100 + [0.2] * 100)
+    assert worst_bin_ratio(y, p, bins=2) == pytest.approx(2.0)                 # only the bin expecting 20
+    assert worst_bin_ratio(y, p, bins=2, small=True) == np.inf                 # the one expecting 1, apart
+    assert small_bins(y, p, bins=2) == 1
+    assert worst_bin_ratio(y, p, bins=2, min_expected=0.5) == np.inf           # judged when the floor allows

@@ -64,7 +64,10 @@ class TrainConfig(BaseModel):
     #: bootstrap resamples of households for the per-date metrics' intervals (0: point values only)
     bootstrap_replicates: int = Field(0, ge=0)
     seed: int = 0
+    #: at most this many trees; with ``early_stopping_rounds`` > 0 boosting stops once that many more
+    #: trees have not lowered the log-loss on the calibration window (0: always ``num_boost_round``)
     num_boost_round: int = Field(300, ge=1)
+    early_stopping_rounds: int = Field(30, ge=0)
     lightgbm: dict = Field(default_factory=lambda: dict(LIGHTGBM_DEFAULTS))
     logistic_c: float = Field(1.0, gt=0)
     #: after the back-test, refit the same recipe on all data up to the cut-off and register that

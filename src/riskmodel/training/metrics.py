@@ -17,8 +17,10 @@ Definitions (docs/evaluation.md):
   alone, then averaged over dates (pooling dates rewards knowing the calendar: a date with
   more identifications ahead lifts every household of it), with a bootstrap over households
   (``bootstrap_per_date``: households drawn with replacement, all their dates with them);
-- worst calibration bin: the largest ``mean p / observed rate`` over the ECE bins (> 1 is
-  over-confident; infinite where a bin with p > 0 saw no positive).
+- worst calibration bin: the largest ``mean p / observed rate`` over the ECE bins with at least
+  ``MIN_BIN_EXPECTED`` expected positives (> 1 is over-confident; infinite where such a bin saw
+  no positive); bins expecting fewer are reported apart (``worst_small_bin_ratio``): a bin that
+  expects 0.5 positives sees none more often than not, and its ratio ∞ says nothing.
 """
 
 from __future__ import annotations
@@ -61,10 +63,23 @@ def ece(y, p, bins: int = ECE_BINS) -> float:
     return float(np.sum(r["n"] / r["n"].sum() * np.abs(r["p_mean"] - r["y_rate"])))
 
 
-def worst_bin_ratio(y, p, bins: int = ECE_BINS) -> float:
-    """Largest over-confidence ``mean p / observed rate`` over the equal-count bins."""
+#: A calibration bin is judged for over-confidence only if it expects this many positives
+#: (Σ p): with 5 expected, seeing none has probability e⁻⁵ < 1 % for a calibrated model.
+MIN_BIN_EXPECTED = 5.0
+
+
+def small_bins(y, p, bins: int = ECE_BINS, min_expected: float = MIN_BIN_EXPECTED) -> int:
+    """How many of the equal-count bins expect fewer than ``min_expected`` positives."""
     r = reliability(y, p, bins)
-    r = r.loc[r["p_mean"] > 0]
+    return int(((r["n"] * r["p_mean"]) < min_expected).sum())
+
+
+def worst_bin_ratio(y, p, bins: int = ECE_BINS, min_expected: float = MIN_BIN_EXPECTED, small: bool = False) -> float:
+    """Largest over-confidence ``mean p / observed rate`` over the equal-count bins expecting at
+    least ``min_expected`` positives (``small=True``: over those expecting fewer)."""
+    r = reliability(y, p, bins)
+    big = (r["n"] * r["p_mean"]) >= min_expected
+    r = r.loc[(r["p_mean"] > 0) & (~big if small else big)]
     if r.empty:
         return float("nan")
     with np.errstate(divide="ignore"):
@@ -207,9 +222,12 @@ def model_metrics(frame: pd.DataFrame, model: str, share: float, groups: dict[st
         out["brier"] = float(np.mean((p - y) ** 2)) if len(y) else float("nan")
         out["ece"] = ece(y, p)
         out["worst_bin_ratio"] = worst_bin_ratio(y, p)
+        out["worst_small_bin_ratio"] = worst_bin_ratio(y, p, small=True)
+        out["small_bins"] = small_bins(y, p)
         out["mean_probability"] = float(p.mean()) if len(p) else float("nan")
     else:
         out["brier"] = out["ece"] = out["mean_probability"] = out["worst_bin_ratio"] = None
+        out["worst_small_bin_ratio"] = out["small_bins"] = None
     overall = inside_capacity(frame, f"s_{model}", share)
     county = inside_capacity(frame, f"s_{model}", share, by="county")
     a, c = at_capacity(frame, overall), at_capacity(frame, county)

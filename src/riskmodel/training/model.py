@@ -19,6 +19,36 @@ from riskmodel.features.matrix import feature_matrix
 #: log-loss and ECE improved on both demo panels checked (docs/evaluation.md).
 ISOTONIC_PRIOR_ROWS = 50.0
 
+#: The feature the trees start from: per-capita resources against the line (income when the
+#: other tables are empty). Boosting from a one-feature logistic prior on it, the trees only
+#: add what the rest of the data shows: on a panel with claims, events and assistance emptied
+#: the plain trees ranked below a plain income ranking (docs/evaluation.md, thin data).
+PRIOR_FEATURE = "resources_line_ratio"
+
+
+class IncomePrior:
+    """log-odds = a + b·log(max(ratio, 0.05)) + c·[ratio missing]: the trees' starting point."""
+
+    FLOOR = 0.05
+
+    def fit(self, column: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> IncomePrior:
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=1.0, max_iter=500).fit(self._design(column), np.asarray(y).astype(int),
+                                                         sample_weight=weight)
+        self.coef_ = (float(lr.intercept_[0]), float(lr.coef_[0, 0]), float(lr.coef_[0, 1]))
+        return self
+
+    def _design(self, column: np.ndarray) -> np.ndarray:
+        r = np.asarray(column, dtype=np.float64)
+        missing = np.isnan(r)
+        return np.c_[np.log(np.maximum(np.where(missing, 1.0, r), self.FLOOR)), missing.astype(np.float64)]
+
+    def log_odds(self, column: np.ndarray) -> np.ndarray:
+        a, b, c = self.coef_
+        d = self._design(column)
+        return a + b * d[:, 0] + c * d[:, 1]
+
 
 def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float, weight: np.ndarray | None = None):
     """Isotonic regression whose steps are shrunk towards the base rate by ``prior_rows`` pseudo-rows.
@@ -66,16 +96,25 @@ class CalibratedLightGBM:
     """LightGBM binary classifier with a calibrator fit on a later window."""
 
     def __init__(self, params: dict | None = None, num_boost_round: int = 300, calibration: str = "isotonic",
-                 seed: int = 0, n_jobs: int = 2, prior_rows: float = ISOTONIC_PRIOR_ROWS):
+                 seed: int = 0, n_jobs: int = 2, prior_rows: float = ISOTONIC_PRIOR_ROWS,
+                 early_stopping_rounds: int = 0):
         self.params = dict(params or {})
+        self.early_stopping_rounds = early_stopping_rounds
         self.num_boost_round = num_boost_round
         self.calibration = calibration
         self.seed = seed
         self.n_jobs = n_jobs
         self.prior_rows = prior_rows
 
-    def fit(self, X: pd.DataFrame, y, feature_names: list[str], weight: np.ndarray | None = None) -> CalibratedLightGBM:
-        """``weight``: per-row weights (a sample of negatives), None for none."""
+    def fit(self, X: pd.DataFrame, y, feature_names: list[str], weight: np.ndarray | None = None,
+            valid: tuple[pd.DataFrame, np.ndarray, np.ndarray | None] | None = None) -> CalibratedLightGBM:
+        """Boost from the income prior (when ``PRIOR_FEATURE`` is a feature).
+
+        ``weight``: per-row weights (a sample of negatives), None for none. ``valid``: later rows
+        (the calibration window: features, labels, weights) on which boosting stops once
+        ``early_stopping_rounds`` more trees have not lowered the log-loss: trees that only fit
+        the fit window's few positives are not kept.
+        """
         import lightgbm as lgb
 
         if self.calibration not in ("isotonic", "platt"):
@@ -88,19 +127,40 @@ class CalibratedLightGBM:
                   "verbose": -1, **self.params,
                   "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True}
         self.feature_names_ = list(feature_names)
-        data = lgb.Dataset(feature_matrix(X, self.feature_names_), label=y, weight=weight,
-                           feature_name=self.feature_names_, free_raw_data=True)
+        M = feature_matrix(X, self.feature_names_)
+        self.prior_index_ = self.feature_names_.index(PRIOR_FEATURE) if PRIOR_FEATURE in self.feature_names_ else None
+        self.prior_ = (None if self.prior_index_ is None
+                       else IncomePrior().fit(M[:, self.prior_index_], y, weight))
+        data = lgb.Dataset(M, label=y, weight=weight, feature_name=self.feature_names_, init_score=self._init(M),
+                           free_raw_data=valid is None)
+        kw = {}
+        if valid is not None and self.early_stopping_rounds > 0:
+            Mv = feature_matrix(valid[0], self.feature_names_)
+            params["metric"] = "binary_logloss"
+            kw = {"valid_sets": [lgb.Dataset(Mv, label=np.asarray(valid[1], dtype=np.float64), weight=valid[2],
+                                             init_score=self._init(Mv), reference=data)],
+                  "callbacks": [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]}
         try:
-            self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
+            self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round, **kw)
         except lgb.basic.LightGBMError as exc:
             raise RecipeError(self.params, self.num_boost_round, str(exc)) from None
+        self.trees_ = int(self.booster_.best_iteration or self.booster_.current_iteration())
         self.fit_rows_ = int(len(y))
         self.fit_positive_rate_ = float(np.average(y, weights=weight))
         return self
 
+    def _init(self, M: np.ndarray) -> np.ndarray | None:
+        """LightGBM's init_score: None without a prior (LightGBM then boosts from the average)."""
+        return None if self.prior_ is None else self._offset(M)
+
+    def _offset(self, M: np.ndarray) -> np.ndarray:
+        return np.zeros(len(M)) if self.prior_ is None else self.prior_.log_odds(M[:, self.prior_index_])
+
     def score(self, X: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated LightGBM probability: the ranking score."""
-        return self.booster_.predict(feature_matrix(X, self.feature_names_), num_threads=self._threads(len(X)))
+        """Uncalibrated probability (prior + trees): the ranking score."""
+        M = feature_matrix(X, self.feature_names_)
+        raw = self.booster_.predict(M, raw_score=True, num_iteration=self.trees_, num_threads=self._threads(len(M)))
+        return 1.0 / (1.0 + np.exp(-(raw + self._offset(M))))
 
     def calibrate(self, X: pd.DataFrame, y, weight: np.ndarray | None = None) -> CalibratedLightGBM:
         """Fit the calibrator on a window later than the fit window (``weight``: per-row weights or None)."""
@@ -127,9 +187,19 @@ class CalibratedLightGBM:
         return self.calibrate_scores(self.score(X))
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
-        """Per-feature SHAP values (log-odds) plus the bias column, for the rows given."""
-        return self.booster_.predict(feature_matrix(X, self.feature_names_), pred_contrib=True,
-                                     num_threads=self._threads(len(X)))
+        """Per-feature SHAP values (log-odds) plus the bias column, for the rows given.
+
+        The prior's log-odds go to its feature's column, less their value at ratio 1 (which goes
+        to the bias): each row still sums to the score's log-odds.
+        """
+        M = feature_matrix(X, self.feature_names_)
+        contrib = self.booster_.predict(M, pred_contrib=True, num_iteration=self.trees_,
+                                        num_threads=self._threads(len(M)))
+        if self.prior_ is not None:
+            base = self.prior_.log_odds(np.ones(1))[0]
+            contrib[:, self.prior_index_] += self._offset(M) - base
+            contrib[:, -1] += base
+        return contrib
 
     def _threads(self, rows: int) -> int:
         """One thread for small inputs: starting a thread pool costs more than an API-sized predict."""

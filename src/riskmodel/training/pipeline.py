@@ -221,11 +221,12 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     fit_rows, fit_rate = len(fit), float(np.average(y, weights=weight))
     if not with_lightgbm:
         return Fitted(None, logistic, w, fit_rows, fit_rate, 0, float("nan"))
-    lgbm = CalibratedLightGBM(lightgbm_params(cfg, names), cfg.num_boost_round, cfg.calibration,
-                              cfg.seed).fit(fit, y, names, weight=weight)
-    del fit
     cal = tables(w.calibration_dates, w.cutoff, "calibration window")
     cal_weight = _weights(cal)
+    lgbm = CalibratedLightGBM(lightgbm_params(cfg, names), cfg.num_boost_round, cfg.calibration, cfg.seed,
+                              early_stopping_rounds=cfg.early_stopping_rounds
+                              ).fit(fit, y, names, weight=weight, valid=(cal, cal["label"].to_numpy(), cal_weight))
+    del fit
     lgbm.calibrate(cal, cal["label"].to_numpy(), weight=cal_weight)
     reference = None
     if reference_rows > 0:

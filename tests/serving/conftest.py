@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from _pytest.nodeid import NodeId
 from fastapi.testclient import TestClient
 from tests.serving.serving_fakes import IN_REGION, Registry, seed_week
 
 from riskmodel.serving import ServingSettings, create_app
 from riskmodel.store import Store
+
+
+def pytest_collection_modifyitems(items):
+    """Schemathesis gives every API operation's item the same node id; pytest-xdist keys its
+    schedule by node id, so under ``-n 2`` only the first operation was fuzzed. The operation
+    goes into the id (``test_no_check_fails[POST /v1/score]``) so each one is scheduled and run."""
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and "[" in item.name and "[" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}[{item.name.split('[', 1)[1]}")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -180,6 +181,20 @@ def test_visits_are_feedback_for_training(store):
     assert recent.loc[0, "measures"] == ["临时救助"]
     with pytest.raises(StoreError):
         store.add_visit("H1", "2024-07-03", "maybe")
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/Los_Angeles", "UTC"])
+def test_since_is_an_instant_whatever_its_time_zone(store, zone):
+    """A cut-off given in Beijing time (the API's day boundary) selects by instant, not by wall time."""
+    info, _ = store.create_api_key("office", "520322")
+    recorded = store.add_visit("H1", "2024-07-03", "not_at_risk", key_id=info.id)["recorded_at"]
+    store.log_access(info.id, "H1", "household")
+    tz = ZoneInfo(zone)
+    before, after = (recorded - dt.timedelta(minutes=1)).astimezone(tz), (recorded + dt.timedelta(minutes=1)).astimezone(tz)
+    assert [r["household_id"] for r in store.visit_records(recorded_since=before)] == ["H1"]
+    assert store.visit_records(recorded_since=after) == []
+    assert store.access_log(since=before)["household_id"].tolist() == ["H1"]
+    assert store.access_log(since=after).empty
 
 
 def test_drift_summaries(store):

@@ -2,16 +2,13 @@
 
 On a real extract that is sparse where the generator is rich, the model found fewer of the
 households that later entered poverty at 10 % capacity than a plain ranking by per-capita income
-(issue 15). The same steps as ``training/experiments/thin_data.py``, on the training panel.
+(issue 15). ``riskmodel.training.thin_data`` on the training panel, the default recipe.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -19,28 +16,20 @@ pytestmark = pytest.mark.slow
 DEFAULT = Path(__file__).resolve().parents[2] / "training" / "default.yaml"
 
 
+def test_thin_removes_claims_events_and_assistance_only(synth_panel):
+    from riskmodel.training.thin_data import thin
+
+    t = thin(synth_panel)
+    assert (len(t.medical_claims), len(t.events), len(t.assistance)) == (0, 0, 0)
+    assert len(synth_panel.assistance) > 0 and len(synth_panel.events) > 0
+    assert t.households.equals(synth_panel.households) and t.income.equals(synth_panel.income)
+
+
 def test_on_a_thin_panel_the_model_lists_at_least_as_many_as_the_income_ranking(training_dir):
     from riskmodel.contract import load
-    from riskmodel.features import build_features
     from riskmodel.training.config import TrainConfig
-    from riskmodel.training.metrics import at_capacity, inside_capacity
-    from riskmodel.training.pipeline import evaluate, fit_recipe
+    from riskmodel.training.thin_data import thin_data_recall
 
-    full = load(training_dir)
-    panel = dataclasses.replace(full, medical_claims=full.medical_claims.iloc[:0], events=full.events.iloc[:0],
-                                assistance=full.assistance.iloc[:0])
-    cfg = TrainConfig.load(DEFAULT).model_copy(update={"capacity_share": 0.10, "eval_weeks": 24})
-    c = panel.cutoff()
-    start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
-    fitted = fit_recipe(panel.as_of(c), start, cfg, earliest=panel.households["registered_on"].min())
-    frame = evaluate(panel.as_of(c), {"lightgbm": fitted.lightgbm}, start, cfg, data_cutoff=c,
-                     with_leads=False).frame
-    parts = []
-    for t in pd.DatetimeIndex(frame["as_of"].unique()):
-        f = build_features(panel, t)
-        parts.append(pd.DataFrame({"as_of": t, "household_id": f["household_id"].astype(object).to_numpy(),
-                                   "s_income": -f["income_pc_12m"].fillna(np.inf).to_numpy()}))
-    frame = frame.merge(pd.concat(parts), on=["as_of", "household_id"], how="left", validate="one_to_one")
-    assert int(frame["label"].sum()) >= 200  # enough positives for recall at 10 % to mean something
-    recall = {m: at_capacity(frame, inside_capacity(frame, f"s_{m}", 0.10))["recall"] for m in ("lightgbm", "income")}
+    recall, _rows, positives = thin_data_recall(load(training_dir), TrainConfig.load(DEFAULT), models=("lightgbm",))
+    assert positives >= 200  # enough positives for recall at 10 % to mean something
     assert recall["lightgbm"] >= recall["income"], recall

@@ -519,7 +519,7 @@ class Store(AccountsMixin, VisitsMixin):
         if household_id is not None:
             stmt = stmt.where(AccessLog.household_id == household_id)
         if since is not None:
-            stmt = stmt.where(AccessLog.accessed_at >= since)
+            stmt = stmt.where(AccessLog.accessed_at >= _utc(since))  # SQLite compares wall times
         with self._read() as conn:
             rows = conn.execute(stmt).all()
         out = pd.DataFrame(rows, columns=list(ACCESS_COLUMNS))

@@ -20,6 +20,7 @@ from riskmodel.store.values import (
     _checked_text,
     _day,
     _now,
+    _utc,
     _visit_dict,
 )
 
@@ -93,7 +94,7 @@ class VisitsMixin:
         if region_prefix:
             stmt = stmt.where(Visit.region_code.startswith(region_prefix, autoescape=True))
         if recorded_since is not None:
-            stmt = stmt.where(Visit.recorded_at >= recorded_since)
+            stmt = stmt.where(Visit.recorded_at >= _utc(recorded_since))  # SQLite compares wall times
         if after_id is not None:
             stmt = stmt.where(Visit.id > after_id)
         if limit is not None:

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from riskmodel.contract import Panel
-from riskmodel.monitoring.drift import DriftThresholds, regional_shocks
+from riskmodel.monitoring.drift import DriftThresholds
+from riskmodel.monitoring.shocks import regional_shocks
 from tests.monitoring.panels import make_frames
 
 COUNTIES = [f"5301{21 + i:02d}" for i in range(6)]

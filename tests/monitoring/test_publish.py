@@ -54,11 +54,11 @@ def _kill_at(point: str, out: Path, db: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(root)!r})
         from tests.monitoring.panels import make_panel, make_scorer
-        from riskmodel.monitoring import weekly
+        from riskmodel.monitoring import publish, weekly
         def die(point):
             if point == {point!r}:
                 os.kill(os.getpid(), signal.SIGKILL)
-        weekly._reached = die
+        publish.reached = die
         weekly.run_weekly(None, {W2!r}, {str(out)!r}, panel=make_panel(seed=1, households=400, end="2025-06-30"),
                           scorer=make_scorer(), config=weekly.WeeklyConfig(evidently=False),
                           store="sqlite:///{db}", capacity={{"share": 0.05}})

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from riskmodel.monitoring import rundir, writers
-from riskmodel.monitoring.weekly import run_backfill, run_weekly
+from riskmodel.monitoring.backfill import run_backfill
+from riskmodel.monitoring.weekly import run_weekly
 
 LIST_FILES = ("risk_list.json", "risk_list.csv", "xlsx/county_530102.xlsx", "xlsx/county_530103.xlsx",
               "scores.parquet", "alerts.json", "drift/summary.json", "drift/features.csv")

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodel.monitoring.weekly import run_backfill, run_weekly
+from riskmodel.monitoring.backfill import run_backfill
+from riskmodel.monitoring.weekly import run_weekly
 
 WEEKS = ("2024-06-03", "2024-12-30")
 COMPARED = ("risk_list.json", "risk_list.csv", "scores.parquet", "alerts.json", "drift/summary.json",

@@ -31,7 +31,8 @@ def weekly(
     """Score every eligible household, cut capacity-sized lists, write XLSX/CSV/JSON and drift reports."""
     import yaml
 
-    from riskmodel.monitoring.weekly import STEPS, WeeklyConfig, run_backfill, run_weekly
+    from riskmodel.monitoring.backfill import run_backfill
+    from riskmodel.monitoring.weekly import STEPS, WeeklyConfig, run_weekly
     from riskmodel.settings import get_settings
 
     console = Console(stderr=True)

@@ -5,7 +5,7 @@ matured week — depends on its own rows, and capacity is per township (a county
 in the county). So a partition is loaded, validated, featured, scored and explained on its own,
 and only small results leave it: scored rows, the follow-up decisions, reasons of the households
 that its own townships' lists take, drift statistics in the reference's fixed bins
-(``drift.CurrentStats``, addable), shock counts (``drift.ShockCounts``, addable), labels of matured
+(``drift.CurrentStats``, addable), shock counts (``shocks.ShockCounts``, addable), labels of matured
 weeks and what observed precision needs of the visited households. The weekly run adds them up;
 one process holds one county at a time, a Dask worker its own counties.
 """
@@ -21,8 +21,8 @@ import pandas as pd
 from riskmodel.listing import followup
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring.capacity import Capacity, list_sizes
-from riskmodel.monitoring.drift import (DriftBins, DriftThresholds, CurrentStats, ShockCounts, deterministic_sample,
-                                        shock_counts)
+from riskmodel.monitoring.drift import CurrentStats, DriftBins, DriftThresholds, deterministic_sample
+from riskmodel.monitoring.shocks import ShockCounts, shock_counts
 from riskmodel.monitoring.performance import week_labels
 
 #: Scorer output columns that only the explained rows fill (they come back separately).

@@ -10,6 +10,7 @@ else the first matured week of the same model version), so it shows long before 
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -21,6 +21,7 @@ import os
 import shutil
 from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
+import re
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -128,3 +129,13 @@ publish = replace_dir
 
 
 __all__ = ["LOCK_NAME", "Journal", "RunLocked", "publish", "recover", "run_lock", "staging", "write_atomic"]
+
+
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def published_weeks(out_dir: Path) -> list[str]:
+    """The weeks published under ``out_dir`` (folders named by date holding a list), oldest first."""
+    if not out_dir.is_dir():
+        return []
+    return sorted(p.name for p in out_dir.iterdir() if _WEEK.fullmatch(p.name) and (p / "risk_list.json").exists())

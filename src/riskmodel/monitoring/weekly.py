@@ -28,10 +28,8 @@ cluster. The files are the same whichever way the week was computed.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import time
-import uuid
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,29 +49,27 @@ from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
 from riskmodel.features.counties import unique_households
-from riskmodel.monitoring.county_week import (Source, WeekPlan, reference_part, run_parts, sources, submit_parts,
-                                              week_part)
-from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds, PreparedReference, ShockCounts,
-                                        compute_drift, prepare_reference, regional_from_counts, shocks_from_counts)
+from riskmodel.monitoring.county_week import Source, WeekPlan, reference_part, run_parts, sources, week_part
+from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds, PreparedReference, compute_drift,
+                                        prepare_reference)
+from riskmodel.monitoring.shocks import ShockCounts, regional_from_counts, shocks_from_counts
 from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, observed_precision, precision_summary,
                                               weeks_to_label)
 from riskmodel.monitoring.performance import alerts as week_alerts
-from riskmodel.monitoring.rundir import Journal, recover, run_lock, staging
-from riskmodel.plain import plain
+from riskmodel.monitoring.publish import SCORE_COLUMNS, publish_week, stage_week
+from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
 if TYPE_CHECKING:
     from riskmodel.store import StoreProtocol
 
-_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Last week's list is the latest earlier run at most this many days before.
 PREVIOUS_MAX_DAYS = 14
 #: The stand-in drift reference when the model carries none: the same date a year earlier
 #: (same season and the same place in the month, which income reporting lags depend on).
 REFERENCE_YEARS_BACK = 1
 STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "publish")
-SCORE_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category")
 
 
 class WeeklyConfig(BaseModel):
@@ -99,7 +95,7 @@ def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
     return out
 
 
-def _client(scheduler):
+def dask_client(scheduler):
     """(client, whether this run opened it): an address is connected to, a client used as is."""
     if scheduler is None:
         return None, False
@@ -166,16 +162,10 @@ def _combine(results, share: float | None) -> Week:
 
 # --- previous week, reference ---------------------------------------------------------------
 
-def _weeks(out_dir: Path) -> list[str]:
-    if not out_dir.is_dir():
-        return []
-    return sorted(p.name for p in out_dir.iterdir() if _WEEK.fullmatch(p.name) and (p / "risk_list.json").exists())
-
-
 def previous_list(out_dir: Path, as_of: pd.Timestamp, store: StoreProtocol | None = None) -> tuple[pd.DataFrame | None, str | None]:
     """Last week's list rows (``household_id, rank``) from the output folder, else the store."""
     earliest = as_of - pd.Timedelta(days=PREVIOUS_MAX_DAYS)
-    for week in reversed(_weeks(out_dir)):
+    for week in reversed(published_weeks(out_dir)):
         t = pd.Timestamp(week)
         if earliest <= t < as_of:
             return writers.read_json_list(out_dir / week / "risk_list.json")[["household_id", "rank"]], week
@@ -261,14 +251,6 @@ def _store(store: StoreProtocol | str | os.PathLike | None) -> StoreProtocol | N
     return opened
 
 
-def _dump(obj) -> str:
-    return json.dumps(plain(obj), ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
-
-
-def _reached(point: str) -> None:
-    """A named point of the publish (the kill tests stop the process here)."""
-
-
 def load_inputs(data_dir, model_uri, *, panel=None, scorer=None, store=None, client=None) -> Loaded:
     """The panel (None for a county-partitioned folder: read county by county), scorer and store."""
     if panel is None:
@@ -286,7 +268,7 @@ def load_inputs(data_dir, model_uri, *, panel=None, scorer=None, store=None, cli
     return Loaded(panel, scorer, _store(store), client, None if data_dir is None else Path(data_dir), shipped)
 
 
-def _week_run(data_dir, as_of, out_dir, model_uri, capacity, config) -> WeekRun:
+def week_run(data_dir, as_of, out_dir, model_uri, capacity, config) -> WeekRun:
     from riskmodel.settings import get_settings
 
     settings = get_settings()
@@ -319,10 +301,10 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
         progress(name, STEPS.index(name) if name in STEPS else len(STEPS), len(STEPS))
 
     step(STEPS[0])
-    run = _week_run(data_dir, as_of, out_dir, model_uri, capacity, config)
+    run = week_run(data_dir, as_of, out_dir, model_uri, capacity, config)
     own_client = False
     if loaded is None:
-        client, own_client = _client(scheduler)
+        client, own_client = dask_client(scheduler)
         loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
     try:
         with run_lock(run.out_dir, timeout=lock_timeout):
@@ -347,17 +329,17 @@ def _committed(store: StoreProtocol | None):
     return check
 
 
-def _visits(run: WeekRun, loaded: Loaded) -> pd.DataFrame:
+def week_visits(run: WeekRun, loaded: Loaded) -> pd.DataFrame:
     if loaded.store is None:
         return pd.DataFrame(columns=["household_id", "visited_on", "outcome"])
     visits = loaded.store.visits()
     return visits.loc[visits["visited_on"] <= run.as_of]
 
 
-def _plan(run: WeekRun, loaded: Loaded, cutoff: pd.Timestamp, drift: DriftBins | None, visits: pd.DataFrame,
+def week_plan(run: WeekRun, loaded: Loaded, cutoff: pd.Timestamp, drift: DriftBins | None, visits: pd.DataFrame,
           *, score: bool = True, skip: tuple[str, ...] = ()) -> WeekPlan:
     latest = followup.latest_visits(visits, run.as_of) if loaded.store is not None else None
-    weeks = weeks_to_label(run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks)
+    weeks = weeks_to_label(run.out_dir, published_weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks)
     return WeekPlan(as_of=run.as_of, capacity=run.capacity, cutoff=cutoff, horizon_weeks=run.horizon_weeks,
                     thresholds=run.monitoring.drift, drift=drift, latest_visits=latest, score=score,
                     label_weeks=tuple(w for w in weeks if w not in skip),
@@ -375,21 +357,21 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
     """
     parts = loaded.parts()
     if prefetched is None:
-        reference, cutoff = _reference(run, loaded, parts)
+        reference, cutoff = week_reference(run, loaded, parts)
         known = cutoff if cutoff is not None else run.as_of
-        plan = _plan(run, loaded, min(known, run.as_of), None if reference[0] is None else reference[0].plan, visits)
+        plan = week_plan(run, loaded, min(known, run.as_of), None if reference[0] is None else reference[0].plan, visits)
         results = run_parts(week_part, parts, loaded.shipped, loaded.client, plan=plan)
     else:
         plan, reference, futures = prefetched
         results = (f.result() for f in futures)
     week = _combine(results, loaded.scorer.capacity_share)
     real = min(week.cutoff, run.as_of)
-    needed = weeks_to_label(run.out_dir, _weeks(run.out_dir), run.as_of, real, run.horizon_weeks)
+    needed = weeks_to_label(run.out_dir, published_weeks(run.out_dir), run.as_of, real, run.horizon_weeks)
     again = None
     if real != plan.cutoff:
-        again = _plan(run, loaded, real, None, visits, score=False)
+        again = week_plan(run, loaded, real, None, visits, score=False)
     elif [w for w in needed if w not in week.labels]:
-        again = replace(_plan(run, loaded, real, None, visits, score=False, skip=tuple(week.labels)),
+        again = replace(week_plan(run, loaded, real, None, visits, score=False, skip=tuple(week.labels)),
                         visited=frozenset())
     if again is not None:
         fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None)
@@ -403,7 +385,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
 def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | None = None) -> dict:
     """Compute the week, stage every file, then publish files, store rows and copies as one."""
     step("score")
-    visits = _visits(run, loaded)
+    visits = week_visits(run, loaded)
     week, reference = compute_week(run, loaded, visits, prefetched)
     scores = week.scores
     if scores.empty:
@@ -416,7 +398,7 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | N
     drift_summary, drift_result = _drift(run, loaded, week, *reference)
     step("performance")
     cutoff = week.cutoff
-    perf = matured_reports(None, run.out_dir, _weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks,
+    perf = matured_reports(None, run.out_dir, published_weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks,
                            run.monitoring.decay, labels=week.labels)
     precision = _observed(run, week, cutoff, visits)
     alerts = week_alerts(drift_summary, perf)
@@ -439,10 +421,10 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | N
         "performance": {**perf["summary"], "observed": precision_summary(precision, run.as_of)},
         "alerts": alerts, "store": loaded.store is not None,
     }
-    tmp, copies = _stage(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision,
+    tmp, copies = stage_week(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision,
                          summary, marks, step)
     try:
-        _publish(run, loaded, tmp, copies, table, contributions, scores, drift_summary, precision, header)
+        publish_week(run, loaded, tmp, copies, table, contributions, scores, drift_summary, precision, header)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         Journal(week=run.week, staging=tmp.name, publish_id="", store=False).path(run.out_dir).unlink(missing_ok=True)
@@ -496,84 +478,6 @@ def _observed(run: WeekRun, week: Week, cutoff: pd.Timestamp, visits: pd.DataFra
     return observed_precision(known, regions, week.monitoring, cutoff, run.horizon_weeks)
 
 
-def _stage(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision, summary,
-           marks, step) -> tuple[Path, list[tuple[str, str]]]:
-    """Every file of the week in a hidden staging folder, run_summary.json last."""
-    week = run.week
-    with staging(run.out_dir, week) as tmp:
-        writers.write_json(table, tmp / "risk_list.json", header, sizes)
-        writers.write_csv(table, tmp / "risk_list.csv")
-        (tmp / "xlsx").mkdir()
-        for county, rows in table.groupby("county_code", sort=True):
-            writers.write_county_xlsx(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county],
-                                      header, tmp / "xlsx" / f"county_{county}.xlsx")
-        scores[[c for c in SCORE_COLUMNS if c in scores]].astype({"household_id": str, "region_code": str}).to_parquet(
-            tmp / "scores.parquet", index=False)
-        drift_dir = tmp / "drift"
-        drift_dir.mkdir()
-        evidently, evidently_s = None, None
-        if drift_result is not None:
-            drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
-            if run.monitoring.evidently:
-                from riskmodel.monitoring.drift_report import evidently_report
-
-                started = time.perf_counter()
-                evidently = evidently_report(drift_result, drift_result.per_feature["feature"].tolist(), drift_dir,
-                                             run.monitoring.drift)
-                evidently_s = time.perf_counter() - started
-        drift_summary.update(evidently=evidently)
-        (drift_dir / "summary.json").write_text(_dump(drift_summary), encoding="utf-8")
-        (tmp / "alerts.json").write_text(_dump(alerts), encoding="utf-8")
-        precision.assign(week=precision["week"].astype(str)).to_csv(tmp / "visit_precision.csv", index=False,
-                                                                     encoding="utf-8")
-        copies = [("drift/summary.json", f"drift/{week}.json")]
-        if week >= max(_weeks(run.out_dir) or [week]):
-            copies.append(("drift/summary.json", "drift/summary.json"))
-        if perf["written"]:
-            (tmp / "performance").mkdir()
-        for w, report in perf["written"].items():
-            (tmp / "performance" / f"{w}.json").write_text(_dump(report), encoding="utf-8")
-            copies.append((f"performance/{w}.json", f"performance/{w}.json"))
-        step("publish")
-        timings = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
-        timings["total"] = round(marks[-1][1] - marks[0][1], 3)
-        if evidently_s is not None:  # rendered inside the "write" step
-            timings["write.evidently_report"] = round(evidently_s, 3)
-        outputs = sorted(str(p.relative_to(tmp).as_posix()) for p in tmp.rglob("*") if p.is_file())
-        outputs = [f"{week}/{o}" for o in outputs] + [f"{week}/run_summary.json"] + [d for _s, d in copies]
-        (tmp / "run_summary.json").write_text(_dump({**summary, "outputs": outputs, "timings_s": timings}),
-                                              encoding="utf-8")
-    return tmp, copies
-
-
-def _publish(run: WeekRun, loaded: Loaded, tmp: Path, copies, table, contributions, scores, drift_summary,
-             precision, header) -> None:
-    """Journal, store rows in one transaction, folder swap, copies: see ``rundir``."""
-    journal = Journal(week=run.week, staging=tmp.name, publish_id=uuid.uuid4().hex, store=loaded.store is not None,
-                      copies=tuple(copies))
-    journal.begin(run.out_dir)
-    _reached("journal")
-    if loaded.store is not None:
-        meta = {"model_name": header["model_name"], "model_version": header["model_version"],
-                "run_id": f"weekly-{run.week}", "rank": "township", "data_cutoff": header["data_cutoff"],
-                "publish_id": journal.publish_id,
-                # where the office pages find the week's files and the households' data (`serve` needs no setting)
-                "out_dir": str(run.out_dir.resolve()),
-                "data_dir": None if run.data_dir is None else str(run.data_dir.resolve())}
-        rows = table.rename(columns={"village_code": "region_code"}).copy()
-        rows["contributions"] = contributions.to_numpy()
-        rows["visit_outcome"] = rows["visit_outcome"].replace("", None)
-        rows["visited_on"] = rows["visited_on"].replace("", None)
-        score_cols = [c for c in SCORE_COLUMNS if c in scores and c != "rank"] + ["rank"]
-        with loaded.store.transaction() as store:
-            store.replace_risk_list(run.as_of.date(), rows, meta)
-            store.replace_scores(run.as_of.date(), scores[score_cols], meta)
-            store.save_drift_summary(run.as_of.date(), drift_summary, header["model_version"])
-            store.replace_visit_precision(run.as_of.date(), precision)
-        _reached("store")
-    journal.finish(run.out_dir, _reached)
-
-
 def scorer_model_name(scorer: ScorerProtocol) -> str | None:
     return scorer.model_name
 
@@ -585,7 +489,7 @@ def _version(scorer: ScorerProtocol) -> str | None:
 
 # --- drift ----------------------------------------------------------------------------------
 
-def _reference(run: WeekRun, loaded: Loaded, parts: list[Source]) -> tuple[tuple, pd.Timestamp | None]:
+def week_reference(run: WeekRun, loaded: Loaded, parts: list[Source]) -> tuple[tuple, pd.Timestamp | None]:
     """((prepared reference or None, note, reference date), the data's cut-off if this learnt it).
 
     The model's training reference sample when it carries one; else the panel a year earlier,
@@ -649,7 +553,7 @@ def drift_of(panel, scorer, as_of, config: WeeklyConfig | None = None, out_dir: 
     run = WeekRun(as_of=pd.Timestamp(as_of), out_dir=out_dir or Path(os.devnull), capacity=Capacity(),
                   monitoring=config or WeeklyConfig())
     loaded = Loaded(panel, scorer, None, None, shipped=scorer)
-    week, reference = compute_week(run, loaded, _visits(run, loaded))
+    week, reference = compute_week(run, loaded, week_visits(run, loaded))
     return _drift(run, loaded, week, *reference)[0]
 
 
@@ -693,53 +597,3 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
 
 
 # --- backfill -------------------------------------------------------------------------------
-
-def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_uri: str | None = None,
-                 progress: Progress = no_progress, scheduler=None, panel=None, scorer=None, store=None,
-                 **kwargs) -> list[dict]:
-    """Run the weeks ``start, start + 7 days, … <= end``, published in order (oldest first).
-
-    Inputs are loaded once. Given a scheduler and a model with a training reference, every
-    (county, week) task is submitted at once, so the cluster works on later weeks while earlier
-    ones are combined and published; weeks whose labels or cut-off the early plan could not know
-    are completed by ``compute_week``'s second pass.
-    """
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if end < start:
-        raise ValueError(f"backfill: FROM {start:%Y-%m-%d} is after TO {end:%Y-%m-%d}")
-    client, own_client = _client(scheduler)
-    try:
-        loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
-        weeks = pd.date_range(start, end, freq=f"{every_days}D")
-        runs = [_week_run(data_dir, t, out_dir, model_uri, kwargs.get("capacity"), kwargs.get("config"))
-                for t in weeks]
-        ahead = _fan_out(runs, loaded) if client is not None and training_reference(loaded.scorer) is not None else {}
-        out = []
-        for i, run in enumerate(runs):
-            progress(f"week {run.week}", i, len(weeks))
-            out.append(run_weekly(data_dir, run.as_of, out_dir, model_uri=model_uri, progress=progress,
-                                  loaded=loaded, prefetched=ahead.pop(run.week, None), **kwargs))
-        return out
-    finally:
-        if own_client:
-            client.close()
-
-
-def _fan_out(runs: list[WeekRun], loaded: Loaded) -> dict[str, tuple]:
-    """Every week's partition tasks submitted now: week → (plan, reference, futures)."""
-    parts = loaded.parts()
-    existing = set(_weeks(runs[0].out_dir)) if runs else set()
-    labelled: set[str] = set()
-    ahead = {}
-    for run in runs:
-        visits = _visits(run, loaded)
-        reference, _cutoff = _reference(run, loaded, parts)
-        drift = None if reference[0] is None else reference[0].plan
-        earlier = sorted(existing | {r.week for r in runs if r.as_of < run.as_of})
-        weeks = [w for w in weeks_to_label(run.out_dir, earlier, run.as_of, run.as_of, run.horizon_weeks)
-                 if w not in labelled]
-        labelled.update(weeks)
-        plan = replace(_plan(run, loaded, run.as_of, drift, visits), label_weeks=tuple(weeks))
-        futures = submit_parts(week_part, parts, loaded.shipped, loaded.client, plan=plan)
-        ahead[run.week] = (plan, reference, futures)
-    return ahead

@@ -16,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Declarative, as Alembic writes it: one ``create_table`` per table (long by nature, no logic)."""
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key_id', sa.String(length=16), nullable=False),

@@ -1,0 +1,158 @@
+"""Shock indicators: the households hit recently (disaster, job loss, hospital stay …) against the
+same weeks a year earlier, province-wide and per county and township (see ``monitoring.drift``
+for why). Counts are addable (``ShockCounts``), so county partitions are summed before the
+indicators are judged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.monitoring.drift import DriftThresholds
+
+
+#: Shock indicators: what a department pushes when something happens, with its risk type.
+SHOCK_EVENTS = {"disaster": "disaster", "job_loss": "employment", "business_failure": "business",
+                "accident": "accident", "death": "labor", "housing_unsafe": "housing"}
+
+
+def _households_hit(panel, t: pd.Timestamp, window: pd.Timedelta) -> dict[str, np.ndarray]:
+    """Indicator → ids of the households hit in the ``window`` before ``t`` (as reported by ``t``)."""
+    ev = panel.events
+    recent = ((ev["event_date"] > t - window) & (ev["event_date"] <= t) & (ev["reported_on"] <= t)).to_numpy()
+    ev = ev.loc[recent]
+    kinds = ev["event_type"].astype(str).to_numpy()
+    ids = ev["household_id"].astype(str).to_numpy()
+    out = {k: np.unique(ids[kinds == k]) for k in SHOCK_EVENTS}
+    c = panel.medical_claims
+    inpatient = ((c["kind"] == "inpatient") & (c["service_date"] > t - window) & (c["service_date"] <= t)
+                 & (c["reported_on"] <= t)).to_numpy()
+    members = c.loc[inpatient, "member_id"]
+    out["inpatient"] = np.unique(
+        panel.members.loc[panel.members["member_id"].isin(members), "household_id"].astype(str).to_numpy())
+    return out
+
+
+def _z(p1: float, n1: int, p0: float, n0: int) -> float:
+    """Two-proportion z statistic (pooled)."""
+    pooled = (p1 * n1 + p0 * n0) / max(n1 + n0, 1)
+    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / max(n1, 1) + 1 / max(n0, 1)))
+    return (p1 - p0) / se
+
+
+SHOCK_INDICATORS = (*SHOCK_EVENTS, "inpatient")
+WHEN = ("current", "reference")
+
+
+@dataclass
+class ShockCounts:
+    """Households counted for the shock indicators, this week and a year earlier: addable over
+    partitions of the households (each household's rows in one partition).
+
+    ``province``: rows ``current``/``reference``, columns ``registered`` and the households hit
+    per indicator; ``townships``: the same per (``when``, township code), counting registered
+    households only (as the regional indicators do).
+    """
+
+    province: pd.DataFrame
+    townships: pd.DataFrame
+
+    def __add__(self, other: ShockCounts) -> ShockCounts:
+        townships = pd.concat([self.townships, other.townships]).groupby(level=[0, 1], sort=True).sum()
+        return ShockCounts(self.province + other.province, townships)
+
+
+def shock_counts(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> ShockCounts:
+    """``ShockCounts`` of ``panel`` (or of one partition of it) at ``as_of`` and a year earlier."""
+    from riskmodel.contract.regions import TOWNSHIP_DIGITS
+
+    t = pd.Timestamp(as_of)
+    window = pd.Timedelta(days=thresholds.shock_window_days)
+    province, townships = [], []
+    for when in (t, t - pd.DateOffset(years=1)):
+        registered = (panel.households["registered_on"] <= when).to_numpy()
+        hit = _households_hit(panel, when, window)
+        province.append([int(registered.sum()), *(len(hit[k]) for k in SHOCK_INDICATORS)])
+        hh = panel.households.loc[registered]
+        region = pd.Series(hh["region_code"].astype(str).str.slice(0, TOWNSHIP_DIGITS).to_numpy(),
+                           index=hh["household_id"].astype(str).to_numpy())
+        out = pd.DataFrame({"households": region.value_counts()})
+        for k in SHOCK_INDICATORS:
+            out[k] = region.reindex(hit[k]).dropna().value_counts().reindex(out.index, fill_value=0)
+        townships.append(out.astype(np.int64))
+    province = pd.DataFrame(province, index=list(WHEN), columns=["registered", *SHOCK_INDICATORS], dtype=np.int64)
+    townships = pd.concat(townships, keys=list(WHEN)).sort_index()
+    return ShockCounts(province, townships)
+
+
+def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """Shock indicators per county and per township against the same region a year earlier.
+
+    A flood in one county of eight hits most of its households and barely moves the
+    province's shares or any feature's distribution; the county's own share moves from a few
+    percent to most. Townships are judged only where they have ``min_township_households``
+    (counties ``min_county_households``) registered households on both dates.
+    """
+    return regional_from_counts(shock_counts(panel, as_of, thresholds), thresholds)
+
+
+def regional_from_counts(counts: ShockCounts, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """``regional_shocks`` from (merged) ``ShockCounts``; regions in code order."""
+    from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS
+
+    rows = []
+    for level, digits, minimum in (("county", COUNTY_DIGITS, thresholds.min_county_households),
+                                   ("township", TOWNSHIP_DIGITS, thresholds.min_township_households)):
+        by = {w: (counts.townships.loc[w].groupby(lambda code: code[:digits], sort=True).sum()
+                  if w in counts.townships.index.get_level_values(0) else pd.DataFrame(
+                      columns=["households", *SHOCK_INDICATORS])) for w in WHEN}
+        cur = by["current"]
+        ref = by["reference"].reindex(cur.index, fill_value=0)
+        for region in cur.index:
+            n1, n0 = int(cur.at[region, "households"]), int(ref.at[region, "households"])
+            if min(n1, n0) < minimum:
+                continue
+            for k in SHOCK_INDICATORS:
+                p1, p0 = cur.at[region, k] / n1, ref.at[region, k] / n0
+                z = _z(p1, n1, p0, n0)
+                ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
+                fired = bool(ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.regional_excess
+                             and z >= thresholds.regional_z)
+                rows.append({"level": level, "region": str(region), "indicator": k,
+                             "risk_type": SHOCK_EVENTS.get(k, "illness"), "households": n1,
+                             "share_reference": float(p0), "share_current": float(p1), "ratio": ratio,
+                             "z": float(z), "fired": fired})
+    cols = ["level", "region", "indicator", "risk_type", "households", "share_reference", "share_current", "ratio",
+            "z", "fired"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def shock_indicators(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """Share of households hit by each kind of shock in the last weeks vs the same weeks a year earlier.
+
+    Shocks hit few households in any one year, and most features look back twelve months, so
+    an 8-week flood or factory closure barely moves a feature's distribution; the share of
+    households with a recent disaster, job loss or hospital stay moves a lot. Same-season by
+    construction (a year earlier), with the same reporting cut relative to each date.
+    """
+    return shocks_from_counts(shock_counts(panel, as_of, thresholds), thresholds)
+
+
+def shocks_from_counts(counts: ShockCounts, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:
+    """``shock_indicators`` from (merged) ``ShockCounts``."""
+    p = counts.province
+    n1, n0 = int(p.at["current", "registered"]), int(p.at["reference", "registered"])
+    rows = []
+    for k in SHOCK_INDICATORS:
+        p1, p0 = p.at["current", k] / max(n1, 1), p.at["reference", k] / max(n0, 1)
+        z = _z(p1, n1, p0, n0)
+        ratio = p1 / p0 if p0 > 0 else (float("inf") if p1 > 0 else 1.0)
+        fired = bool(n0 > 0 and ratio >= thresholds.shock_ratio and p1 - p0 >= thresholds.shock_excess
+                     and z >= thresholds.shock_z)
+        rows.append({"indicator": k, "risk_type": SHOCK_EVENTS.get(k, "illness"), "share_reference": float(p0),
+                     "share_current": float(p1), "ratio": ratio, "z": z, "fired": fired})
+    return pd.DataFrame(rows)

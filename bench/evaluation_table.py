@@ -26,7 +26,7 @@ from riskmodel.contract import load, load_truth
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.pipeline import evaluate, fit_recipe
 
-MODELS = ("lightgbm", "logistic", "rule", "must_visit", "oracle", "oracle_observable")
+MODELS = ("lightgbm", "logistic", "rule", "must_visit", "oracle", "oracle_state", "oracle_observable")
 
 
 def one(path: str, cfg: TrainConfig) -> dict:

@@ -184,9 +184,10 @@ def test_truth_covers_every_household_month(synth_dir, synth_panel):
     truth = load_truth(synth_dir)
     assert list(truth.columns) == ["household_id", "month", "latent_income_pc", "latent_net_income_pc",
                                    "latent_distress", "in_hardship", "p_identified_26w",
-                                   "p_identified_26w_observable"]
+                                   "p_identified_26w_state", "p_identified_26w_observable"]
     assert len(truth) == len(synth_panel.households) * 48
     assert truth["p_identified_26w"].between(0, 1).all()
+    assert truth["p_identified_26w_state"].between(0, 1).all()
     assert truth["p_identified_26w_observable"].between(0, 1).all()
     assert truth["month"].dt.day.eq(1).all()
 

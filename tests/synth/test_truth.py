@@ -12,7 +12,7 @@ from riskmodel.contract import load_truth
 from riskmodel.synth import generate
 from riskmodel.synth.calibration import oracle_aucs
 from riskmodel.synth.observable import ObservableOracle
-from riskmodel.synth.truth import TRUTH_COLUMNS
+from riskmodel.synth.truth import TRUTH_COLUMNS, realised_oracle
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,30 @@ def test_hardship_is_distress_at_least_a_half(synth_dir):
 def test_the_full_oracle_ranks_at_least_as_well_as_the_observable_one(synth_dir, synth_panel):
     auc = oracle_aucs(synth_panel.tables(), load_truth(synth_dir))
     assert auc["p_identified_26w"] >= auc["p_identified_26w_observable"] > 0.7
+
+
+def test_knowing_the_horizon_s_hazards_ranks_better_than_knowing_today_s_state(synth_dir, synth_panel):
+    """The full-information oracle is the ceiling; the state-now one holds today's state for six
+    months, which a model that learns the dynamics can beat (issue 15)."""
+    truth = load_truth(synth_dir)
+    state = truth.assign(p_identified_26w=truth["p_identified_26w_state"])
+    full = oracle_aucs(synth_panel.tables(), truth)["p_identified_26w"]
+    held = oracle_aucs(synth_panel.tables(), state)["p_identified_26w"]
+    assert full > held + 0.03, (full, held)
+
+
+def test_the_realised_oracle_sums_six_months_of_hazard():
+    """Three households over four months: constant hazard, one pickup pending in month 1, one
+    hazard only in month 3 (seen from months 0–3; past the end the last month's hazard stands)."""
+    ls = np.log1p(-np.array([[0.1, 0.0, 0.0], [0.1, 0.0, 0.0], [0.1, 0.0, 0.0], [0.1, 0.0, 0.5]]))
+    pending = np.zeros((4, 3), dtype=bool)
+    pending[1, 1] = True
+    p = realised_oracle(ls, pending)
+    np.testing.assert_allclose(p[:, 0], 1 - 0.9 ** 6)
+    np.testing.assert_array_equal(p[:, 1], [0.0, 1.0, 0.0, 0.0])
+    # month 3 is the last simulated month: its hazard also stands for the five months after it
+    np.testing.assert_allclose(p[:, 2], [1 - 0.5 ** 3, 1 - 0.5 ** 4, 1 - 0.5 ** 5, 1 - 0.5 ** 6])
+    assert not np.signbit(p).any()
 
 
 @pytest.mark.parametrize("month", ["2022-05-01", "2023-03-01", "2023-11-01"])

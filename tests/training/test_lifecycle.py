@@ -43,7 +43,8 @@ def test_training_registers_a_challenger_with_an_honest_backtest(store):
     assert min(report["window"]["eval_dates"]) >= report["window"]["start"]
     assert report["window"]["start"] < first["meta"]["training_cutoff"]
     models = report["models"]
-    assert set(models) == {"lightgbm", "logistic", "rule", "must_visit", "oracle", "oracle_observable"}
+    assert set(models) == {"lightgbm", "logistic", "rule", "must_visit", "oracle", "oracle_state",
+                            "oracle_observable"}
     assert len({models[m]["rows"] for m in models}) == 1            # same rows for every model
     assert models["lightgbm"]["pr_auc"] > models["lightgbm"]["positives"] / models["lightgbm"]["rows"]
     assert store["first"]["alias_move"]["alias"] == "challenger"
@@ -190,7 +191,8 @@ def test_cli_scores_every_eligible_household_and_evaluates_a_registered_model(st
     assert "Rule screen" in r.output and "recall@k" in r.output
     body = json.loads(report.read_text("utf-8"))
     assert body["window"]["start"] == CUTOFF and set(body["models"]) == {"lightgbm", "logistic", "rule", "must_visit",
-                                                                                 "oracle", "oracle_observable"}
+                                                                                 "oracle", "oracle_state",
+                                                                                 "oracle_observable"}
 
     r = runner.invoke(app, ["models"])
     assert r.exit_code == 0 and "champion" in r.output and "registry and alias history agree" in r.output

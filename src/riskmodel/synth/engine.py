@@ -231,6 +231,8 @@ class Simulation:
         self.truth_net = np.zeros((T, H), dtype=np.float32)
         self.truth_s = np.zeros((T, H), dtype=np.float32)
         self.truth_p = np.zeros((T, H), dtype=np.float32)
+        self.truth_ls = np.zeros((T, H), dtype=np.float64)   # the month's realised log-survival
+        self.truth_pending = np.zeros((T, H), dtype=bool)    # picked up, confirmation still to come
         # identifications by channel (self, screening, push) × (alleviated, general), and confirmed
         # pushes by source (death, inpatient, outpatient, disability, disaster) × type: for docs and tuning
         self.stats = {"push_src": np.zeros(10, dtype=np.int64), "channel": np.zeros(6, dtype=np.int64)}
@@ -269,6 +271,7 @@ class Simulation:
             self.truth_net[i] = L["net_pc"]
             self.truth_s[i] = s
             self.truth_p[i] = identification.p_identify_26w(self, m, s, L["r"], push_rate)
+            self.truth_pending[i] = self.process.monitored & (self.process.identified_day > ms)
         # 3. shocks
         self.process.pushes = []
         demography.deaths(self, m, ms, ml, year)
@@ -278,6 +281,8 @@ class Simulation:
         # 4. identification by the existing process
         L2 = income.latent(self, m)
         s2 = identification.distress(L2["r"], self.hh.alleviated)
+        if m >= self.cal.burn_in:
+            self.truth_ls[m - self.cal.burn_in] = identification.realised_log_survival(self, m, ms, s, s2)
         identification.identify(self, m, ms, ml, s, s2, L2)
         # 5. elimination, 6. assistance
         identification.eliminate(self, m, ms, ml, L2)
@@ -334,6 +339,7 @@ class Simulation:
         keep = ~one_off | (spells["start"] >= self.cal.start_day)
         spells = {k: v[keep] for k, v in spells.items()}
         truth = dict(income=self.truth_income, net=self.truth_net, distress=self.truth_s, p=self.truth_p,
+                     log_survival=self.truth_ls, pending=self.truth_pending,
                      month_day=self.cal.month_day[self.cal.burn_in: self.cal.burn_in + self.cal.months])
         return SimOutput(self.regions, households, members, income_rows, claims, spells, events, monitoring,
                          self.status.arrays(), truth, self.policy, end, self.stats)

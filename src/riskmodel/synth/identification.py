@@ -45,7 +45,9 @@ def verify(sim: Simulation, hh, s):
 
 
 def p_identify_26w(sim: Simulation, m: int, s: np.ndarray, r: np.ndarray, members_push: np.ndarray) -> np.ndarray:
-    """The oracle: P(identified within the next 6 months) given the latent state now."""
+    """The state-now oracle: P(identified within the next 6 months) given the latent state now,
+    held for the horizon (the calibration report's lead times read it; the truth table's
+    full-information oracle is the realised-hazard one, ``realised_log_survival``)."""
     a = np.where(sim.hh.alleviated, 0, 1)
     h_self = np.array(params.SELF_DECLARE)[a] * s
     find = np.array(params.SCREEN_FIND)[a] * s
@@ -59,6 +61,21 @@ def p_identify_26w(sim: Simulation, m: int, s: np.ndarray, r: np.ndarray, member
     # open monitoring objects are zeroed from the records (tables.py), not from the process's
     # own flag: a household picked up but not yet confirmed keeps the formula's value
     return np.where(sim.hh.dissolved, 0.0, p)
+
+
+def realised_log_survival(sim: Simulation, m: int, ms: int, s: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """log P(not identified this month) for every household, from the hazards the process really
+    applies this month: its distress, its county's actual screening, the pushes that happened and
+    their verification. Draws nothing; 0 for dissolved and not yet registered households."""
+    a = np.where(sim.hh.alleviated, 0, 1)
+    ls = np.log1p(-np.array(params.SELF_DECLARE)[a] * s)
+    screening = sim.process.screening[sim.hh.county, m]
+    ls += np.where(screening, np.log1p(-np.array(params.SCREEN_FIND)[a] * s), 0.0)
+    if sim.process.pushes:
+        ph = np.concatenate([x[0] for x in sim.process.pushes]).astype(np.int64)
+        v = np.minimum(verify(sim, ph, s2[ph]), 1.0 - 1e-12)
+        ls += np.bincount(ph, weights=np.log1p(-v), minlength=sim.H)
+    return np.where(sim.hh.dissolved | (sim.hh.registered > ms), 0.0, ls)
 
 
 def identify(sim: Simulation, m, ms, ml, s, s2, L):

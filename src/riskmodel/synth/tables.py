@@ -25,7 +25,7 @@ from riskmodel.contract.schema import (
 )
 from riskmodel.synth.engine import NONE, SimOutput
 from riskmodel.synth.regions import region_names
-from riskmodel.synth.truth import open_on_month_starts
+from riskmodel.synth.truth import open_on_month_starts, realised_oracle
 
 ID = pd.StringDtype("pyarrow")
 
@@ -239,12 +239,13 @@ def _member_status(sim: SimOutput, ids: _Ids) -> pd.DataFrame:
 
 
 def _truth(sim: SimOutput, hid: pd.Series) -> pd.DataFrame:
-    """Latent columns and the full-information oracle (the observable one is added by ``generate``)."""
+    """Latent columns and the two full-information oracles (the observable one is added by ``generate``)."""
     month_days = sim.truth["month_day"]
     T, Hn = sim.truth["p"].shape
     mo = sim.monitoring
     open_ = open_on_month_starts(month_days, mo["hh"], mo["id"], mo["elim"], Hn)
-    p = np.where(open_, 0.0, sim.truth["p"].astype(np.float64))
+    state = np.where(open_, 0.0, sim.truth["p"].astype(np.float64))
+    full = np.where(open_, 0.0, realised_oracle(sim.truth["log_survival"], sim.truth["pending"]))
     distress = sim.truth["distress"].astype(np.float64)
 
     def col(a):
@@ -257,7 +258,8 @@ def _truth(sim: SimOutput, hid: pd.Series) -> pd.DataFrame:
         "latent_net_income_pc": np.round(col(sim.truth["net"]).astype(np.float64), 2),
         "latent_distress": col(distress),
         "in_hardship": col(distress >= 0.5),
-        "p_identified_26w": col(p),
+        "p_identified_26w": col(full),
+        "p_identified_26w_state": col(state),
     })
     truth["household_id"] = truth["household_id"].astype(ID)
     return truth.sort_values(["household_id", "month"], kind="stable").reset_index(drop=True)

@@ -27,12 +27,22 @@ TRUTH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
         "latent_distress >= 0.5 (r below c): the household is in hardship; a cadre visiting it would find "
         "the risk (season replay)")),
     "p_identified_26w": (pa.float64(), (
-        "FULL-INFORMATION ORACLE (upper bound): P(identification confirmed in the next 6 months) from the "
-        "latent state on the day (distress, members' health and hazards) and the county's ACTUAL screening "
-        "months in the next 6 months, with expected (not actual) shocks and pushes, held constant over the "
-        "horizon. Households already picked up whose identification is not yet confirmed keep the formula's "
-        "value (no zeroing). 0 for open monitoring objects on the day (identified_on <= day < eliminated_on, "
-        "from all monitoring records, reported or not) and for dissolved households")),
+        "FULL-INFORMATION ORACLE (the upper bound): P(identification confirmed in the next 6 months) given "
+        "the hazards the process really applies in each of those months: the household's latent distress "
+        "month by month, its county's ACTUAL screening months and the department pushes that really happen "
+        "(with their verification probability); only the draws of self-declaration, screening finds and "
+        "verification are left to chance. 1 for households already picked up whose identification is not yet "
+        "confirmed (confirmation follows within identification_days_max). Where the panel ends inside the "
+        "horizon the last simulated month's hazard stands for the missing months. 0 for open monitoring "
+        "objects on the day (identified_on <= day < eliminated_on, from all monitoring records, reported or "
+        "not) and for dissolved or not yet registered households")),
+    "p_identified_26w_state": (pa.float64(), (
+        "STATE-NOW ORACLE: the generator's formula on the latent state at the month's start (distress, "
+        "members' health and hazards), the county's ACTUAL screening months in the next 6 months and the "
+        "expected (not actual) shocks and pushes, held constant over the horizon. It knows today's hidden "
+        "state but not where it goes, so a model that learns the dynamics can rank better. Households picked "
+        "up but not yet confirmed keep the formula's value; 0 for open monitoring objects (as for "
+        "p_identified_26w) and dissolved households. The calibration report's lead times read it")),
     "p_identified_26w_observable": (pa.float64(), (
         "OBSERVABLE ORACLE (the reference for a learned model): the same formula fed only with what the "
         "contract tables show on the day (records with reported_on <= day): reported income of the last 12 "
@@ -47,6 +57,15 @@ TRUTH_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
 def truth_schema() -> pa.Schema:
     return pa.schema([pa.field(name, typ, metadata={"description": doc})
                       for name, (typ, doc) in TRUTH_COLUMNS.items()])
+
+
+def realised_oracle(log_survival: np.ndarray, pending: np.ndarray, horizon_months: int = 6) -> np.ndarray:
+    """(months, households) P(identified within the horizon) from each month's realised log-survival.
+
+    The months past the simulated end repeat the last one's hazard; pending pickups are certain."""
+    padded = np.concatenate([log_survival, np.repeat(log_survival[-1:], horizon_months - 1, axis=0)])
+    window = np.lib.stride_tricks.sliding_window_view(padded, horizon_months, axis=0).sum(axis=-1)
+    return np.where(pending, 1.0, -np.expm1(window)) + 0.0   # + 0.0: no negative zeros
 
 
 def open_on_month_starts(month_days: np.ndarray, hh: np.ndarray, identified: np.ndarray,

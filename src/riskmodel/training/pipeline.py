@@ -243,10 +243,12 @@ def _weights(table: pd.DataFrame) -> np.ndarray | None:
     return table["weight"].to_numpy(dtype=np.float64) if "weight" in table else None
 
 
-#: Oracles from the generator's truth table: model name → column. ``oracle`` knows the latent
-#: state (an upper bound); ``oracle_observable`` is the generator's formula fed only what the
-#: contract tables show as of the date — the reference a learned model should approach.
-ORACLES = {"oracle": "p_identified_26w", "oracle_observable": "p_identified_26w_observable"}
+#: Oracles from the generator's truth table: model name → column. ``oracle`` knows the hazards
+#: of the whole horizon (the upper bound); ``oracle_state`` knows today's latent state and holds
+#: it; ``oracle_observable`` is the generator's formula fed only what the contract tables show as
+#: of the date — the reference a learned model should approach.
+ORACLES = {"oracle": "p_identified_26w", "oracle_state": "p_identified_26w_state",
+           "oracle_observable": "p_identified_26w_observable"}
 
 
 def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series,

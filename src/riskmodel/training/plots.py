@@ -16,7 +16,8 @@ from riskmodel.training.metrics import capacity_curve, reliability
 from riskmodel.training.report import _plt
 
 LABELS = {"lightgbm": "LightGBM", "logistic": "logistic", "rule": "rule screen", "must_visit": "must-visit (ba bi fang)",
-          "oracle": "oracle", "oracle_observable": "oracle (observable)", "champion": "champion",
+          "oracle": "oracle", "oracle_state": "oracle (state now)", "oracle_observable": "oracle (observable)",
+          "champion": "champion",
           "challenger": "challenger"}
 
 

@@ -14,7 +14,8 @@ from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 from riskmodel.training.metrics import reliability
 
 MODEL_LABELS = {"lightgbm": "LightGBM (calibrated)", "logistic": "Logistic regression", "rule": "Rule screen",
-                "must_visit": "Must-visit rule", "oracle": "Oracle (truth)", "oracle_observable": "Observable oracle"}
+                "must_visit": "Must-visit rule", "oracle": "Oracle (truth)", "oracle_state": "State-now oracle",
+                "oracle_observable": "Observable oracle"}
 
 
 def _plt():
@@ -165,8 +166,8 @@ def markdown_table(report: dict) -> str:
 
 
 def subgroup_markdown(report: dict, model: str = "lightgbm") -> str:
-    models = [m for m in report["models"] if m in ("lightgbm", "rule", "must_visit", "oracle", "oracle_observable",
-                                                   "logistic")]
+    models = [m for m in report["models"] if m in ("lightgbm", "rule", "must_visit", "oracle", "oracle_state",
+                                                   "oracle_observable", "logistic")]
     groups = report["models"][model]["subgroup_recall_at_k"]
     lines = ["| subgroup | " + " | ".join(MODEL_LABELS.get(m, m) for m in models) + " |",
              "|---|" + "---|" * len(models)]

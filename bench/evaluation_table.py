@@ -35,7 +35,7 @@ def one(path: str, cfg: TrainConfig) -> dict:
     truth = load_truth(path)
     c = panel.cutoff()
     start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
-    fitted = fit_recipe(panel.as_of(c), start, cfg, earliest=panel.households["registered_on"].min())
+    fitted = fit_recipe(panel.as_of(c), start, cfg, earliest=panel.data_start())
     ev = evaluate(panel.as_of(c), {"lightgbm": fitted.lightgbm, "logistic": fitted.logistic}, start, cfg, truth,
                   data_cutoff=c, with_leads=False)
     rep = ev.report

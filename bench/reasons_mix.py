@@ -36,7 +36,7 @@ def main() -> None:
     day = cutoff.date()
     as_of = pd.Timestamp(args.as_of) if args.as_of else pd.Timestamp(day - dt.timedelta(days=day.weekday()))
     # train at the as-of date's cut-off minus nothing: what the weekly run would use
-    earliest = panel.households["registered_on"].min()
+    earliest = panel.data_start()
     fitted = fit_recipe(panel.as_of(as_of), as_of, cfg, earliest=earliest)
     scorer = Scorer(fitted.lightgbm, capacity_share=cfg.capacity_share)
     n = len(scorer.score(panel.as_of(as_of), as_of))

@@ -46,6 +46,17 @@ def test_cutoff_is_the_latest_report(panel):
     assert panel.cutoff() == pd.Timestamp("2023-09-03")
 
 
+def test_the_data_starts_with_the_income_survey_not_the_first_registration(panel):
+    """Look-back windows reach back to the first surveyed month; registrations may be years older."""
+    first_month = panel.income["month"].min()
+    assert panel.households["registered_on"].min() < first_month
+    assert panel.data_start() == first_month
+    no_income = panel.subset([])  # an empty panel has neither
+    assert no_income.data_start() is None
+    registered_only = Panel.from_frames({**panel.tables(), "income": panel.income.iloc[:0]}, panel.policy)
+    assert registered_only.data_start() == panel.households["registered_on"].min()
+
+
 def test_as_of_shows_only_what_was_reported_by_then(panel):
     t = pd.Timestamp("2023-04-10")
     view = panel.as_of(t)

@@ -59,11 +59,11 @@ def test_no_identification_can_be_a_positive_in_both_fit_and_calibration_windows
 
 def test_fit_dates_with_a_look_back_truncated_by_the_start_of_the_data_are_dropped():
     cfg = TrainConfig()
-    start = pd.Timestamp("2021-01-01")
+    start = pd.Timestamp("2023-01-01")
     w = training_windows("2025-06-30", cfg, earliest=start)
     assert min(w.fit_dates) >= start + pd.Timedelta(weeks=cfg.min_lookback_weeks)
     assert 0 < len(w.fit_dates) < cfg.fit_periods
-    full = training_windows("2025-06-30", cfg.model_copy(update={"min_lookback_weeks": 0}), earliest=start)
+    full = training_windows("2025-06-30", cfg, earliest=None)
     assert len(full.fit_dates) == cfg.fit_periods
     assert set(w.fit_dates) == {t for t in full.fit_dates if t >= start + pd.Timedelta(weeks=cfg.min_lookback_weeks)}
 

@@ -121,7 +121,7 @@ def test_a_partitioned_directory_gives_the_whole_panels_tables_and_sample(synth_
     c = whole.cutoff()
     data = whole.as_of(c)
     assert parts.cutoff == c and parts.households == len(data.households)
-    assert parts.earliest == data.households["registered_on"].min()
+    assert parts.earliest == data.data_start()
     windows = windows_of(c, cfg, parts.earliest)
     assert len(windows) == 4 and set(parts.tables) == set(windows)
     for dates, cut in windows:

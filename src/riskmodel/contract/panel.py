@@ -88,6 +88,14 @@ class Panel:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in TABLES}
 
+    def data_start(self) -> pd.Timestamp | None:
+        """The start of the data: the first month the income survey covers (look-back windows
+        reach no further back); without income rows, the first registration; None if neither."""
+        for d in (self.income["month"].min() if len(self.income) else pd.NaT, self.households["registered_on"].min()):
+            if pd.notna(d):
+                return pd.Timestamp(d)
+        return None
+
     def cutoff(self) -> pd.Timestamp:
         """The data's cut-off: the latest ``reported_on`` of any fact table (or registration)."""
         dates = [df["reported_on"].max() for name, df in self.tables().items()

@@ -51,9 +51,12 @@ class TrainConfig(BaseModel):
     #: identification counts as a positive in both windows (a shorter gap makes calibration
     #: re-learn the fit window's positives: over-confident top scores)
     calibration_gap_weeks: int | None = Field(None, ge=1)
-    #: fit dates need this much data before them (the features' longest look-back, 24 months of
-    #: income): earlier dates' windows are truncated by the start of the data and are dropped
-    min_lookback_weeks: int = Field(104, ge=0)
+    #: fit dates need this much data before them, counted from the first month the income survey
+    #: covers (``Panel.data_start``): the 12-month windows (income, claims, events) are then whole.
+    #: The year-earlier income windows are means over the months reported, so where the data does
+    #: not reach they are missing (NaN, marked), not biased; 104 weeks would keep 2 of 24 fit dates
+    #: on a four-year panel (training/experiments/lookback.py)
+    min_lookback_weeks: int = Field(52, ge=0)
     calibration: Literal["isotonic", "platt"] = "isotonic"
     #: length of the evaluation window (as-of dates after the training cut-off) and its spacing
     eval_weeks: int = Field(12, ge=0)

@@ -239,7 +239,7 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
     truth = load_truth(data_dir)
     c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     data = panel.as_of(c)
-    earliest = data.households["registered_on"].min()
+    earliest = data.data_start()
     version = None
     if model_uri is None:
         start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)

@@ -69,17 +69,18 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
                     loader: Callable[..., Panel] = load, progress: Progress = no_progress) -> CountyTraining:
     """The labelled tables and the evaluation sample of a partitioned directory (see module docstring)."""
     names = counties(data_dir)
-    cuts, firsts, registered = [], [], []
-    for i, county in enumerate(names, start=1):  # pass 1: cut-off, first registration, households
+    cuts, starts, registered = [], [], []
+    for i, county in enumerate(names, start=1):  # pass 1: cut-off, start of the data, households
         panel = loader(data_dir, county=county)
         cuts.append(panel.cutoff())
         registered.append(panel.households["registered_on"].to_numpy())
+        starts.append(panel.data_start())
         del panel
         progress("counties (cut-off)", i, len(names))
     c = pd.Timestamp(cutoff) if cutoff is not None else max(cuts)
     dates = np.concatenate(registered)
     households = int((dates <= c.to_datetime64()).sum())
-    earliest = pd.Timestamp(dates[dates <= c.to_datetime64()].min())
+    earliest = min(s for s in starts if s is not None)
     windows = windows_of(c, cfg, earliest)
     parts: dict = {w: [] for w in windows}
     samples = []

@@ -462,7 +462,7 @@ def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | Non
     c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     data = panel.as_of(c)
     if earliest is None:
-        earliest = data.households["registered_on"].min()
+        earliest = data.data_start()
     backtest = evaluation = None
     if cfg.eval_weeks > 0:
         t_bt = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)

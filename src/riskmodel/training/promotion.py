@@ -91,7 +91,7 @@ def compare_versions(data_dir, *, champion: str | None = None, challenger: str |
             raise NoHonestComparison(f"the versions predict different horizons ({cfg_a.horizon_weeks} and "
                                      f"{cfg_b.horizon_weeks} weeks, gate config {cfg.horizon_weeks}): not comparable")
         start = c - pd.Timedelta(weeks=cfg.horizon_weeks + max(cfg.eval_weeks, cfg.eval_step_weeks))
-        earliest = data.households["registered_on"].min()
+        earliest = data.data_start()
         mode = "recipe back-test"
         try:
             fitted = {"champion": fit_recipe(data, start, cfg_a, progress=progress, earliest=earliest,

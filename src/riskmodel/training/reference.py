@@ -88,8 +88,8 @@ def build_reference(panel, calibration_last, model, *, rows: int = REFERENCE_ROW
     if features is None:
         from riskmodel.features import build_features as features
     if earliest is None:
-        earliest = panel.households["registered_on"].min()
-    dates = reference_dates(calibration_last, None if pd.isna(earliest) else earliest)
+        earliest = panel.data_start()
+    dates = reference_dates(calibration_last, None if earliest is None or pd.isna(earliest) else earliest)
     if rows <= 0 or not dates or not len(panel.households):
         return None
     names = feature_names()

@@ -33,7 +33,7 @@ def thin_data_recall(panel: Panel, cfg: TrainConfig, *, share: float = 0.10, eva
     cfg = cfg.model_copy(update={"capacity_share": share, "eval_weeks": eval_weeks})
     c = panel.cutoff()
     start = c - pd.Timedelta(weeks=cfg.horizon_weeks + cfg.eval_weeks)
-    fitted = fit_recipe(panel.as_of(c), start, cfg, earliest=panel.households["registered_on"].min())
+    fitted = fit_recipe(panel.as_of(c), start, cfg, earliest=panel.data_start())
     frame = evaluate(panel.as_of(c), {m: getattr(fitted, m) for m in models}, start, cfg, data_cutoff=c,
                      with_leads=False).frame
     parts = []

@@ -132,3 +132,42 @@ def test_a_partitioned_directory_gives_the_whole_panels_tables_and_sample(synth_
     sample = evaluation_panel(data, cfg).households["household_id"].astype(str).tolist()
     assert sorted(parts.sample.households["household_id"].astype(str)) == sorted(sample)
     assert len(parts.sample.income) == int(data.income["household_id"].astype(str).isin(sample).sum())
+
+
+def test_the_logistic_baseline_fits_on_at_most_max_rows_with_every_positive():
+    """A province's window is millions of rows; the baseline takes a weighted sample (bounded memory)."""
+    from riskmodel.training.model import LogisticBaseline
+
+    rng = np.random.default_rng(0)
+    n, names = 5_000, ["a", "b"]
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X["a"] - 3)))).astype(int).to_numpy()
+    weight = np.where(y == 1, 1.0, 2.0)
+    small = LogisticBaseline(max_rows=1_000)
+    rows, w = small._rows(y, weight)
+    assert len(rows) == 1_000 and set(np.flatnonzero(y == 1)) <= set(rows)
+    # each class keeps its weighted total: the fit estimates the whole window's
+    for label in (0, 1):
+        assert w[y[rows] == label].sum() == pytest.approx(weight[y == label].sum())
+    assert np.array_equal(rows, LogisticBaseline(max_rows=1_000)._rows(y, weight)[0])  # seeded
+    small.fit(X, y, names, weight=weight)
+    whole = LogisticBaseline(max_rows=None).fit(X, y, names, weight=weight)
+    assert small.fit_rows_ == 1_000 and whole.fit_rows_ == n
+    # the same model within sampling noise: the coefficient of the signal agrees to 20 %
+    a_small, a_whole = small.pipeline_[-1].coef_[0][0], whole.pipeline_[-1].coef_[0][0]
+    assert a_small == pytest.approx(a_whole, rel=0.2)
+    assert LogisticBaseline(max_rows=n)._rows(y, weight)[0] is None
+
+
+def test_lightgbm_fits_a_float32_table_without_a_float64_copy_and_to_the_same_trees():
+    from riskmodel.training.model import CalibratedLightGBM, _fit_matrix
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=3_000), "b": rng.normal(size=3_000)}).astype(np.float32)
+    y = (rng.random(3_000) < 1 / (1 + np.exp(-(2 * X["a"] - 3)))).astype(int).to_numpy()
+    assert _fit_matrix(X, ["a", "b"]).dtype == np.float32
+    assert _fit_matrix(X.astype(np.float64), ["a", "b"]).dtype == np.float64
+    params = {"num_leaves": 4, "min_data_in_leaf": 20}
+    m32 = CalibratedLightGBM(params, 20).fit(X, y, ["a", "b"])
+    m64 = CalibratedLightGBM(params, 20).fit(X.astype(np.float64), y, ["a", "b"])
+    assert m32.booster_.model_to_string() == m64.booster_.model_to_string()

@@ -92,6 +92,15 @@ class RecipeError(ValueError):
         self.suspects = suspects
 
 
+def _fit_matrix(X, names: list[str]) -> np.ndarray:
+    """The matrix LightGBM fits on: float32 when the table already holds float32 (the labelled
+    tables do), so a province's fit window is not copied to float64 first; LightGBM bins the
+    same values either way."""
+    if isinstance(X, pd.DataFrame) and all(X[n].dtype == np.float32 for n in names):
+        return feature_matrix(X, names, dtype=np.float32)
+    return feature_matrix(X, names)
+
+
 class CalibratedLightGBM:
     """LightGBM binary classifier with a calibrator fit on a later window."""
 
@@ -127,7 +136,7 @@ class CalibratedLightGBM:
                   "verbose": -1, **self.params,
                   "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True, "force_row_wise": True}
         self.feature_names_ = list(feature_names)
-        M = feature_matrix(X, self.feature_names_)
+        M = _fit_matrix(X, self.feature_names_)
         self.prior_index_ = self.feature_names_.index(PRIOR_FEATURE) if PRIOR_FEATURE in self.feature_names_ else None
         self.prior_ = (None if self.prior_index_ is None
                        else IncomePrior().fit(M[:, self.prior_index_], y, weight))
@@ -135,7 +144,7 @@ class CalibratedLightGBM:
                            free_raw_data=valid is None)
         kw = {}
         if valid is not None and self.early_stopping_rounds > 0:
-            Mv = feature_matrix(valid[0], self.feature_names_)
+            Mv = _fit_matrix(valid[0], self.feature_names_)
             params["metric"] = "binary_logloss"
             kw = {"valid_sets": [lgb.Dataset(Mv, label=np.asarray(valid[1], dtype=np.float64), weight=valid[2],
                                              init_score=self._init(Mv), reference=data)],
@@ -219,12 +228,34 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 class LogisticBaseline:
-    """Logistic regression on imputed (with missing indicators), standardised features."""
+    """Logistic regression on imputed (with missing indicators), standardised features.
 
-    def __init__(self, C: float = 1.0, max_iter: int = 500, seed: int = 0):
+    Fitted on at most ``max_rows`` rows: every positive and a seeded sample of negatives whose
+    weights grow by the inverse of the sampling rate, so weighted totals stay those of the whole
+    window. A province's fit window (millions of rows) would otherwise take several float64
+    copies of the whole matrix (the matrix, imputed with indicators, scaled: the training run's
+    peak); some 150 coefficients do not need them to be estimated well.
+    """
+
+    def __init__(self, C: float = 1.0, max_iter: int = 500, seed: int = 0, max_rows: int | None = 250_000):
         self.C = C
         self.max_iter = max_iter
         self.seed = seed
+        self.max_rows = max_rows
+
+    def _rows(self, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+        """Rows to fit on (None: all) and their weights."""
+        if self.max_rows is None or len(y) <= self.max_rows:
+            return None, weight
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y != 1)
+        room = max(self.max_rows - len(pos), 1)
+        if room >= len(neg):
+            return None, weight
+        kept = np.sort(np.random.default_rng(self.seed).choice(neg, size=room, replace=False))
+        rows = np.sort(np.concatenate([pos, kept]))
+        w = weight[rows].copy()
+        w[y[rows] != 1] *= len(neg) / room
+        return rows, w
 
     def fit(self, X: pd.DataFrame, y, feature_names: list[str], weight: np.ndarray | None = None) -> LogisticBaseline:
         from sklearn.impute import SimpleImputer
@@ -232,16 +263,23 @@ class LogisticBaseline:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        y = np.asarray(y, dtype=int)
+        rows, w = self._rows(y, np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64))
+        self.fit_rows_ = len(y) if rows is None else len(rows)
+        if rows is not None:
+            X, y = X.iloc[rows], y[rows]
         self.feature_names_ = list(feature_names)
         M = feature_matrix(X, self.feature_names_)
         keep = ~np.all(np.isnan(M), axis=0)  # an all-missing column cannot be imputed
+        if not keep.all():
+            M = M[:, keep]
         self.used_features_ = [n for n, k in zip(self.feature_names_, keep) if k]
         self.pipeline_ = make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
             LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed))
-        sample = {} if weight is None else {"standardscaler__sample_weight": weight,
-                                            "logisticregression__sample_weight": weight}
-        self.pipeline_.fit(M[:, keep], np.asarray(y, dtype=int), **sample)
+        sample = {} if weight is None and rows is None else {"standardscaler__sample_weight": w,
+                                                             "logisticregression__sample_weight": w}
+        self.pipeline_.fit(M, y, **sample)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

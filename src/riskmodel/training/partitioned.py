@@ -100,7 +100,9 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
         samples.append(panel if keep is None else panel.subset(ids[keep]))
         del panel, known
         progress("counties (tables)", i, len(names))
-    tables = {w: _in_order(stack_parts(p)) for w, p in parts.items()}
+    tables = {}
+    for w in list(parts):  # each window's parts freed as soon as its table exists
+        tables[w] = _in_order(stack_parts(parts.pop(w)))
     return CountyTraining(concat_panels(samples), c, earliest, households, tables)
 
 

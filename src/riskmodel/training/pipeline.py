@@ -159,7 +159,9 @@ def stack_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
     sampled = any(p.attrs.get("sampled") for p in parts)
     table = pd.concat(parts, ignore_index=True)
     table.attrs.clear()
-    return table if sampled else table.drop(columns="weight")
+    if not sampled:
+        del table["weight"]  # its own float64 block: no copy of the features
+    return table
 
 
 def lightgbm_params(cfg: TrainConfig, names: list[str]) -> dict:

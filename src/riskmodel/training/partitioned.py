@@ -48,7 +48,13 @@ class CountyTraining:
     """(as-of dates, cut-off) → labelled table, for every window ``train`` fits."""
 
     def table(self, dates, cutoff, stage: str) -> pd.DataFrame:
-        return self.tables[(tuple(pd.Timestamp(t) for t in dates), pd.Timestamp(cutoff))]
+        """The window's table, handed over once: ``train`` fits each window once, and forgetting
+        it here frees the back-test's tables before the evaluation and the refit."""
+        key = (tuple(pd.Timestamp(t) for t in dates), pd.Timestamp(cutoff))
+        if key not in self.tables:
+            raise KeyError(f"no table for the window {[str(pd.Timestamp(t).date()) for t in dates]} at "
+                           f"{pd.Timestamp(cutoff).date()} (each window's table is handed over once)")
+        return self.tables.pop(key)
 
 
 def windows_of(cutoff: pd.Timestamp, cfg: TrainConfig, earliest) -> list[tuple[tuple, pd.Timestamp]]:

@@ -21,6 +21,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -30,6 +31,18 @@ TARGET_SECONDS = 300.0
 #: Issue 18: the default recipe on the 1M-household panel (``--data`` a partitioned directory).
 TARGET_1M_SECONDS = 600.0
 TARGET_1M_GB = 8.0
+
+
+def _rss_gb() -> float:
+    """This process's resident set (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1e6
+    except OSError:
+        pass
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     from riskmodel.training.lifecycle import train_job
 
     stages: dict[str, float] = defaultdict(float)
+    peaks: dict[str, float] = defaultdict(float)
     last = [time.perf_counter(), None]
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -68,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         if last[1] is not None:
             stages[last[1]] += now - last[0]
         last[0], last[1] = now, stage
+
+    def sample_rss() -> None:  # the resident set every 50 ms, by the stage running then
+        while True:
+            peaks[last[1] or "start"] = max(peaks[last[1] or "start"], _rss_gb())
+            time.sleep(0.05)
+
+    threading.Thread(target=sample_rss, daemon=True).start()
 
     t0 = time.perf_counter()
     result = train_job(args.data, config_path=args.config, progress=progress)
@@ -78,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fit window: {meta['fit_rows']:,} household-snapshots ({meta['windows']['fit_periods']} as-of dates), "
           f"calibration window: {meta['calibration_rows']:,}")
     for stage, secs in stages.items():
-        print(f"  {stage:<20} {secs:7.1f} s")
+        print(f"  {stage:<20} {secs:7.1f} s   peak RSS {peaks.get(stage, float('nan')):.2f} GB")
     print(f"training + evaluation + logging: {total:.1f} s  (target {TARGET_SECONDS:.0f} s, "
           f"ratio {total / TARGET_SECONDS:.2f}; at 1M households the target is {TARGET_1M_SECONDS:.0f} s, "
           f"ratio {total / TARGET_1M_SECONDS:.2f})")

@@ -424,7 +424,9 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
     if with_leads and lead_dates:
         ident = known.monitoring[["household_id", "identified_on"]].copy()
         ident["household_id"] = ident["household_id"].astype(object)
-        weekly = grid.loc[grid["as_of"].isin(pd.DatetimeIndex(lead_dates)).to_numpy()].reset_index(drop=True)
+        on_grid = grid["as_of"].isin(pd.DatetimeIndex(lead_dates)).to_numpy()
+        # the evaluation dates are lead dates too, so this is usually every row: no copy then
+        weekly = grid if on_grid.all() else grid.loc[on_grid].reset_index(drop=True)
         for m in names:
             inside = inside_capacity(weekly, f"s_{m}", share, by="county")
             leads[m] = lead_times(weekly, inside, ident, cfg.horizon_weeks, lead_dates[0],

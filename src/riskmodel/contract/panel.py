@@ -91,10 +91,10 @@ class Panel:
     def data_start(self) -> pd.Timestamp | None:
         """The start of the data: the first month the income survey covers (look-back windows
         reach no further back); without income rows, the first registration; None if neither."""
-        for d in (self.income["month"].min() if len(self.income) else pd.NaT, self.households["registered_on"].min()):
-            if pd.notna(d):
-                return pd.Timestamp(d)
-        return None
+        first = self.income["month"].min() if len(self.income) else pd.NaT
+        if pd.isna(first):
+            first = self.households["registered_on"].min()
+        return None if pd.isna(first) else pd.Timestamp(first)
 
     def cutoff(self) -> pd.Timestamp:
         """The data's cut-off: the latest ``reported_on`` of any fact table (or registration)."""

@@ -44,13 +44,26 @@ def verify(sim: Simulation, hh, s):
     return a + b * s
 
 
+def monthly_hazards(sim: Simulation, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per household at distress ``s``: this month's chance of declaring itself, and of being
+    found if its county screens (the process draws against these; the oracles integrate them)."""
+    a = np.where(sim.hh.alleviated, 0, 1)
+    return np.array(params.SELF_DECLARE)[a] * s, np.array(params.SCREEN_FIND)[a] * s
+
+
+def month_pushes(sim: Simulation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This month's department pushes: households, days and sources (one entry per push)."""
+    pushes = sim.process.pushes
+    return (np.concatenate([x[0] for x in pushes]).astype(np.int64),
+            np.concatenate([x[1] for x in pushes]).astype(np.int64),
+            np.concatenate([np.full(len(x[0]), x[2]) for x in pushes]).astype(np.int64))
+
+
 def p_identify_26w(sim: Simulation, m: int, s: np.ndarray, r: np.ndarray, members_push: np.ndarray) -> np.ndarray:
     """The state-now oracle: P(identified within the next 6 months) given the latent state now,
     held for the horizon (the calibration report's lead times read it; the truth table's
     full-information oracle is the realised-hazard one, ``realised_log_survival``)."""
-    a = np.where(sim.hh.alleviated, 0, 1)
-    h_self = np.array(params.SELF_DECLARE)[a] * s
-    find = np.array(params.SCREEN_FIND)[a] * s
+    h_self, find = monthly_hazards(sim, s)
     screens = sim.process.screening[sim.hh.county, m: m + 6].sum(axis=1)
     # a pushed event makes things worse: verification judges the state after it
     drop = np.where(sim.hh.alleviated, params.SHOCK_DROP[0], params.SHOCK_DROP[1])
@@ -67,12 +80,10 @@ def realised_log_survival(sim: Simulation, m: int, ms: int, s: np.ndarray, s2: n
     """log P(not identified this month) for every household, from the hazards the process really
     applies this month: its distress, its county's actual screening, the pushes that happened and
     their verification. Draws nothing; 0 for dissolved and not yet registered households."""
-    a = np.where(sim.hh.alleviated, 0, 1)
-    ls = np.log1p(-np.array(params.SELF_DECLARE)[a] * s)
-    screening = sim.process.screening[sim.hh.county, m]
-    ls += np.where(screening, np.log1p(-np.array(params.SCREEN_FIND)[a] * s), 0.0)
+    h_self, find = monthly_hazards(sim, s)
+    ls = np.log1p(-h_self) + np.where(sim.process.screening[sim.hh.county, m], np.log1p(-find), 0.0)
     if sim.process.pushes:
-        ph = np.concatenate([x[0] for x in sim.process.pushes]).astype(np.int64)
+        ph = month_pushes(sim)[0]
         v = np.minimum(verify(sim, ph, s2[ph]), 1.0 - 1e-12)
         ls += np.bincount(ph, weights=np.log1p(-v), minlength=sim.H)
     return np.where(sim.hh.dissolved | (sim.hh.registered > ms), 0.0, ls)
@@ -80,22 +91,20 @@ def realised_log_survival(sim: Simulation, m: int, ms: int, s: np.ndarray, s2: n
 
 def identify(sim: Simulation, m, ms, ml, s, s2, L):
     rng, H = sim.rng, sim.H
-    a = np.where(sim.hh.alleviated, 0, 1)
+    h_self, find = monthly_hazards(sim, s)
     cand = ~sim.process.monitored & ~sim.hh.dissolved & (sim.hh.registered <= ms)
     clue = np.full(H, NONE, dtype=np.int64)
-    self_hit = cand & (rng.random(H) < np.array(params.SELF_DECLARE)[a] * s)
+    self_hit = cand & (rng.random(H) < h_self)
     clue[self_hit] = ms + rng.integers(0, ml, self_hit.sum())
     screening = sim.process.screening[sim.hh.county, m]
     if screening.any():
         before_end, within = params.SCREEN_DAYS
         sday = ms + rng.integers(0, max(ml - before_end, 1), len(sim.regions.county_code))
-        found = cand & screening & (rng.random(H) < np.array(params.SCREEN_FIND)[a] * s)
+        found = cand & screening & (rng.random(H) < find)
         d = sday[sim.hh.county[found]] + rng.integers(0, within, found.sum())
         clue[found] = np.minimum(clue[found], d)
     if sim.process.pushes:
-        ph = np.concatenate([x[0] for x in sim.process.pushes]).astype(np.int64)
-        pd_ = np.concatenate([x[1] for x in sim.process.pushes]).astype(np.int64)
-        src = np.concatenate([np.full(len(x[0]), x[2]) for x in sim.process.pushes]).astype(np.int64)
+        ph, pd_, src = month_pushes(sim)
         ok = cand[ph] & (rng.random(ph.size) < verify(sim, ph, s2[ph]))
         ph, pd_ = ph[ok], pd_[ok]
         sim.stats["push_src"] += np.bincount(src[ok] + 5 * (~sim.hh.alleviated[ph]), minlength=10)

@@ -230,9 +230,9 @@ def _logit(p: np.ndarray) -> np.ndarray:
 class LogisticBaseline:
     """Logistic regression on imputed (with missing indicators), standardised features.
 
-    Fitted on at most ``max_rows`` rows: every positive and a seeded sample of negatives whose
-    weights grow by the inverse of the sampling rate, so weighted totals stay those of the whole
-    window. A province's fit window (millions of rows) would otherwise take several float64
+    Fitted on at most ``max_rows`` rows (every positive, were there more): every positive and a
+    seeded sample of negatives whose weights grow by the inverse of the sampling rate, so
+    weighted totals stay those of the whole window. A province's fit window (millions of rows) would otherwise take several float64
     copies of the whole matrix (the matrix, imputed with indicators, scaled: the training run's
     peak); some 150 coefficients do not need them to be estimated well.
     """

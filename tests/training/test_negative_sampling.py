@@ -171,3 +171,30 @@ def test_lightgbm_fits_a_float32_table_without_a_float64_copy_and_to_the_same_tr
     m32 = CalibratedLightGBM(params, 20).fit(X, y, ["a", "b"])
     m64 = CalibratedLightGBM(params, 20).fit(X.astype(np.float64), y, ["a", "b"])
     assert m32.booster_.model_to_string() == m64.booster_.model_to_string()
+
+
+def test_a_windows_parts_are_stacked_by_date_then_household_with_the_features_in_one_uncopied_block():
+    """A province's window is gigabytes: stacking empties the parts as it copies them, and the fit
+    reads the features where they lie."""
+    from riskmodel.training.model import _fit_matrix
+    from riskmodel.training.pipeline import LabelledPart, stack_parts
+
+    names = ["a", "b"]
+
+    def part(day: str, ids: list[str], rows: list[list[float]]) -> LabelledPart:
+        meta = pd.DataFrame({"as_of": np.full(len(ids), np.datetime64(day, "ns")),
+                             "household_id": pd.array(ids, dtype="string[pyarrow]"),
+                             "region_code": pd.array(["520322104201"] * len(ids), dtype="string[pyarrow]"),
+                             "label": np.array([1, 0][:len(ids)]), "weight": np.ones(len(ids))})
+        return LabelledPart(meta, np.ascontiguousarray(np.array(rows, dtype=np.float32).T), names, sampled=False)
+
+    parts = [part("2024-02-01", ["H2", "H1"], [[1, 2], [3, 4]]), part("2024-01-01", ["H3", "H1"], [[5, 6], [7, 8]])]
+    table = stack_parts(parts, in_order=True)
+    assert parts == []
+    assert list(table.columns) == ["as_of", "household_id", "region_code", "label", "a", "b"]  # nothing sampled
+    assert table["household_id"].tolist() == ["H1", "H3", "H1", "H2"]
+    assert table["as_of"].dt.strftime("%m").tolist() == ["01", "01", "02", "02"]
+    assert table["label"].tolist() == [0, 1, 0, 1]
+    assert table[names].to_numpy().tolist() == [[7, 8], [5, 6], [3, 4], [1, 2]]
+    M = _fit_matrix(table, names)
+    assert M.dtype == np.float32 and np.shares_memory(M, table["a"].to_numpy())

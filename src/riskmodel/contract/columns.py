@@ -114,17 +114,6 @@ def positions(values, index) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
-def release_arrow_memory() -> None:
-    """Hand the memory Arrow has freed back to the OS.
-
-    Arrow's allocator (mimalloc) keeps freed pages for reuse. At 1M households that was 0.4–0.6 GB
-    resident after reading the Parquet tables and 0.5 GB after the features' large ``take``s,
-    used by nothing. The call costs about a microsecond when nothing was freed, but tens of
-    microseconds after many small frees: call it after large work, not on the API's path.
-    """
-    pa.default_memory_pool().release_unused()
-
-
 def positions_at(values, rows: np.ndarray, index) -> np.ndarray:
     """``positions`` of the values at row positions ``rows`` (without taking a pandas subset)."""
     if len(rows) == 0:

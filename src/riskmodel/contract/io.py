@@ -25,7 +25,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.columns import arrow_text, release_arrow_memory
+from riskmodel.contract.columns import arrow_text
+from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.panel import Panel
 from riskmodel.contract.policy import Policy, load_policy
 from riskmodel.contract.schema import COUNTY_DIGITS, TABLES

@@ -23,8 +23,8 @@ from riskmodel.contract.columns import (
     equals,
     missing,
     positions_at,
-    release_arrow_memory,
 )
+from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.schema import (
     EVENT_TYPES,
     IN_SCHOOL,

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import core_schema
 
+from riskmodel.contract.columns import ID_DTYPE
 from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS, county_of, township_of
 from riskmodel.listing import CAPACITY_SHARE, top_count
 from riskmodel.listing.followup import DEFAULT_COOLDOWN_WEEKS, Cooldown
@@ -209,11 +210,13 @@ def list_sizes(eligible: pd.DataFrame, capacity: Capacity) -> pd.DataFrame:
     (``share``, ``township`` or ``county``), sorted by township code. A list never exceeds the
     township's eligible households.
     """
-    codes = eligible["region_code"].astype(str)
-    frame = pd.DataFrame({"township_code": township_of(codes).to_numpy(),
+    # Arrow strings until grouped: no Python string per household of a province
+    codes = eligible["region_code"].astype(ID_DTYPE)
+    frame = pd.DataFrame({"township_code": township_of(codes).array,
                           "probability": eligible["probability"].to_numpy(dtype=float)})
     g = frame.groupby("township_code", sort=True)
     out = pd.DataFrame({"eligible": g.size(), "expected": g["probability"].sum()}).reset_index()
+    out["township_code"] = out["township_code"].astype(object)
     out.insert(0, "county_code", county_of(out["township_code"]))
     n = out["eligible"].to_numpy(dtype=np.int64)
     size = np.array([top_count(capacity.share, k) for k in n], dtype=np.int64)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from riskmodel.listing import followup
+from riskmodel.memory import release_memory
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring.capacity import Capacity, list_sizes
 from riskmodel.monitoring.drift import CurrentStats, DriftBins, DriftThresholds, deterministic_sample
@@ -97,6 +98,8 @@ def week_part(source: Source, scorer, plan: WeekPlan) -> PartResult:
                                 index=hh.loc[mine, "household_id"].astype(str).to_numpy())
         mon = panel.subset(out.regions.index).as_of(plan.cutoff).monitoring
         out.monitoring = mon[["household_id", "identified_on"]]
+    del panel
+    release_memory()  # the county's transient arrays: the next county starts from a trimmed heap
     return out
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import CATEGORY_ZH
+from riskmodel.contract.columns import ID_DTYPE, positions
 from riskmodel.contract.regions import county_of, township_of
 from riskmodel.listing import DEFAULT_POLICY, ListPolicy, ranked, shown_measures, shown_risk_types
 
@@ -33,13 +34,19 @@ def select(scores: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
         dup = scores.loc[scores["household_id"].duplicated(), "household_id"].iloc[0]
         raise ValueError(f"scores: household_id {dup} appears twice")
     s = ranked(scores)
-    codes = s["region_code"].astype(str)
-    s["township_code"] = township_of(codes).to_numpy()
-    s["county_code"] = county_of(codes).to_numpy()
-    s["village_code"] = codes.to_numpy()
-    s["rank"] = s.groupby("township_code", sort=False).cumcount().to_numpy() + 1
-    cap = s["township_code"].map(sizes.set_index("township_code")["capacity"]).fillna(0).to_numpy()
-    listed = s.loc[s["rank"].to_numpy() <= cap].copy()
+    # a province's codes stay Arrow strings (no Python string per household); the listed rows' are plain
+    codes = s["region_code"].astype(ID_DTYPE)
+    township = township_of(codes)
+    rank = township.groupby(township, sort=False).cumcount().to_numpy() + 1
+    at = positions(township, sizes["township_code"])
+    cap = np.where(at >= 0, sizes["capacity"].to_numpy()[at], 0)
+    keep = rank <= cap
+    listed = s.loc[keep].copy()
+    codes = codes[keep]
+    listed["township_code"] = township[keep].astype(object).to_numpy()
+    listed["county_code"] = county_of(codes).astype(object).to_numpy()
+    listed["village_code"] = codes.astype(object).to_numpy()
+    listed["rank"] = rank[keep]
     listed["county_rank"] = listed.groupby("county_code", sort=False).cumcount().to_numpy() + 1
     for col, default in (("band", ""), ("category", ""), ("category_zh", "")):
         if col not in listed:

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict
 
 from riskmodel.listing import HORIZON_WEEKS, ListPolicy, bands, ranked
 from riskmodel.contract import Panel
+from riskmodel.contract.columns import positions
 from riskmodel.features import feature_names, feature_risk_types
 from riskmodel.features.spec import risk_types
 from riskmodel.listing import followup
@@ -437,9 +438,9 @@ def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame, decided: pd.DataF
     """Capacity-sized lists of households still to visit, plus the pending ones, with statuses."""
     sizes = list_sizes(scores, run.capacity)
     held = decided.loc[decided["action"] != "visit", "household_id"]
-    listed = lists_mod.select(scores.loc[~scores["household_id"].astype(str).isin(held)], sizes)
+    listed = lists_mod.select(scores.loc[positions(scores["household_id"], held) < 0], sizes)
     pending = decided.loc[decided["action"] == "pending", "household_id"]
-    waiting = scores.loc[scores["household_id"].astype(str).isin(pending)]
+    waiting = scores.loc[positions(scores["household_id"], pending) >= 0]
     if len(waiting):  # shown after the township's list, outside its capacity
         unlimited = sizes.assign(capacity=sizes["eligible"])
         extra = lists_mod.select(waiting, unlimited)

@@ -94,10 +94,13 @@ class RecipeError(ValueError):
 
 def _fit_matrix(X, names: list[str]) -> np.ndarray:
     """The matrix LightGBM fits on: float32 when the table already holds float32 (the labelled
-    tables do), so a province's fit window is not copied to float64 first; LightGBM bins the
-    same values either way."""
+    tables do), so a province's fit window is not copied to float64 first (nor at all: see
+    below); LightGBM bins the same values either way."""
     if isinstance(X, pd.DataFrame) and all(X[n].dtype == np.float32 for n in names):
-        return feature_matrix(X, names, dtype=np.float32)
+        # a labelled table keeps its features last, in one float32 block: with copy-on-write the
+        # slice is a read-only view of that block, so the fit window is not copied at all
+        with pd.option_context("mode.copy_on_write", True):
+            return feature_matrix(X, names, dtype=np.float32)
     return feature_matrix(X, names)
 
 

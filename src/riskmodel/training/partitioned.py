@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel, counties, load
+from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
 from riskmodel.training.config import TrainConfig
 from riskmodel.features import build_features
@@ -105,17 +106,13 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
         keep = evaluation_sample(ids, households, cfg)
         samples.append(panel if keep is None else panel.subset(ids[keep]))
         del panel, known
+        release_memory()  # the county's transient arrays, before the next county allocates its own
         progress("counties (tables)", i, len(names))
     tables = {}
     for w in list(parts):  # each window's parts freed as soon as its table exists
-        tables[w] = _in_order(stack_parts(parts.pop(w)))
+        tables[w] = stack_parts(parts.pop(w), in_order=True)
+        release_memory()
     return CountyTraining(concat_panels(samples), c, earliest, households, tables)
-
-
-def _in_order(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows by as-of date, then household id: the order of the whole panel's table."""
-    order = np.lexsort((table["household_id"].astype(str).to_numpy(), table["as_of"].to_numpy()))
-    return table.iloc[order].reset_index(drop=True)
 
 
 def concat_panels(panels: list[Panel]) -> Panel:

@@ -28,8 +28,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskmodel.contract import Panel
+from riskmodel.contract.columns import arrow_text, id_array, positions
+from riskmodel.features.matrix import feature_matrix
+from riskmodel.memory import release_memory
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.metrics import (
     bootstrap_per_date,
@@ -108,7 +113,7 @@ def negative_sample(labels: np.ndarray, household_ids, t: pd.Timestamp, cfg: Tra
 def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_features,
                    progress: Progress = _noop, stage: str = "features", cfg: TrainConfig | None = None,
                    households: int | None = None) -> pd.DataFrame:
-    """(as_of, household_id, region_code, <features as float32>, label) with mature labels only.
+    """(as_of, household_id, region_code, label, <features as float32>) with mature labels only.
 
     With ``cfg`` each date keeps ``negative_sample``'s rows (``households``: the data's number of
     households, default the panel's); a ``weight`` column is added when any date was sampled
@@ -129,12 +134,27 @@ def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_fe
     return stack_parts(parts)
 
 
+@dataclass
+class LabelledPart:
+    """One date's rows of a labelled table: ``meta`` (as_of, household_id, region_code, label,
+    weight) and the features as a float32 ``(features, rows)`` block, which ``stack_parts`` copies
+    straight into the table's one block."""
+
+    meta: pd.DataFrame
+    features: np.ndarray
+    names: list[str]
+    sampled: bool
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+
 def labelled_part(f: pd.DataFrame, lab: pd.DataFrame, t: pd.Timestamp, cfg: TrainConfig | None,
-                  households: int) -> pd.DataFrame:
+                  households: int) -> LabelledPart:
     """One date's rows of a labelled table from its features and labels (sampled with ``cfg``).
 
     A ``weight`` column (1 for every row when nothing was sampled) that ``stack_parts`` keeps
-    only when some date was sampled; ``attrs["sampled"]`` says whether this one was.
+    only when some date was sampled.
     """
     from riskmodel.features import feature_names
 
@@ -145,22 +165,52 @@ def labelled_part(f: pd.DataFrame, lab: pd.DataFrame, t: pd.Timestamp, cfg: Trai
                     else (None, np.ones(len(label))))
     if keep is not None:
         f, label = f.loc[keep].reset_index(drop=True), label[keep]
-    part = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": f["household_id"].to_numpy(),
-                         "region_code": f["region_code"].to_numpy()})
-    part = pd.concat([part, f[feature_names()].astype(np.float32)], axis=1)
-    part["label"] = label
-    part["weight"] = weight
-    part.attrs["sampled"] = keep is not None
-    return part
+    names = feature_names()
+    meta = pd.DataFrame({"as_of": np.full(len(f), t.to_datetime64()), "household_id": id_array(f["household_id"]),
+                         "region_code": id_array(f["region_code"]), "label": label, "weight": weight})
+    block = np.ascontiguousarray(feature_matrix(f, names, dtype=np.float32).T)
+    return LabelledPart(meta, block, names, keep is not None)
 
 
-def stack_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """The dates' parts as one table; the ``weight`` column only if some date was sampled."""
-    sampled = any(p.attrs.get("sampled") for p in parts)
-    table = pd.concat(parts, ignore_index=True)
-    table.attrs.clear()
+def stack_parts(parts: list[LabelledPart], *, in_order: bool = False) -> pd.DataFrame:
+    """The dates' parts as one table: ``as_of, household_id, region_code, label, [weight]``, then
+    the features in one float32 block, so that the fit reads them without a copy. The ``weight``
+    column only if some date was sampled.
+
+    The parts are emptied as they are copied (the list is left empty), so the memory peak is the
+    table plus one part. ``in_order``: rows sorted by as-of date, then household id (the order of
+    the whole panel's table, for parts that came county by county).
+    """
+    if not parts:
+        raise ValueError("no labelled rows to stack")
+    sampled = any(p.sampled for p in parts)
+    names = parts[0].names
+    meta = pd.concat([p.meta for p in parts], ignore_index=True)
+    n = len(meta)
+    dest = None
+    if in_order:
+        keys = pa.table({"as_of": meta["as_of"].to_numpy(), "household_id": arrow_text(meta["household_id"])})
+        order = pc.sort_indices(keys, sort_keys=[("as_of", "ascending"), ("household_id", "ascending")]).to_numpy()
+        meta = meta.iloc[order].reset_index(drop=True)
+        dest = np.empty(n, dtype=np.intp)
+        dest[order] = np.arange(n)
+    block = np.empty((len(names), n), dtype=np.float32)
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        m = len(part)
+        if dest is None:
+            block[:, at:at + m] = part.features
+        else:
+            block[:, dest[at:at + m]] = part.features
+        at += m
+        del part
+    table = pd.DataFrame(block.T, columns=names, copy=False)
+    del block
     if not sampled:
-        del table["weight"]  # its own float64 block: no copy of the features
+        del meta["weight"]
+    for i, col in enumerate(meta.columns):
+        table.insert(i, col, meta[col].to_numpy() if col in ("as_of", "label", "weight") else meta[col].array)
     return table
 
 
@@ -279,18 +329,27 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     """
     from riskmodel.rules import dept_screen, must_visit_scores
 
-    parts = []
     dates = list(dates)
+    hh = panel.households
+    # every date's rows share the households' id objects and county codes: the grid has a row
+    # per household and date (38 weekly dates × 200,000 households in a province's back-test),
+    # and a fresh Python string per row and date was most of its size
+    ids = hh["household_id"].astype(str).to_numpy(dtype=object)
+    county = pd.Categorical(hh["region_code"].astype(str).str.slice(0, 6).to_numpy(dtype=object))
+    parts = []
     for i, t in enumerate(dates, start=1):
         f = _features(panel, t)
-        part = pd.DataFrame({
+        at = positions(f["household_id"], hh["household_id"])
+        if (at < 0).any():
+            raise RuntimeError(f"features name households the panel does not have at {pd.Timestamp(t).date()}")
+        part = {
             "as_of": np.full(len(f), pd.Timestamp(t).to_datetime64()),
-            "household_id": f["household_id"].to_numpy(),
-            "county": f["region_code"].astype(str).str.slice(0, 6).to_numpy(),
-            "household_type": np.where(f["alleviated"].to_numpy() > 0, "alleviated", "general"),
-            "any_disabled": np.where(f["disabled_members"].fillna(0).to_numpy() > 0, "yes", "no"),
-            "elderly_only": np.where(f["elderly_only"].fillna(0).to_numpy() > 0, "yes", "no"),
-        })
+            "household_id": ids[at],
+            "county": pd.Categorical.from_codes(county.codes[at], dtype=county.dtype),
+            "household_type": _yes_no(f["alleviated"], ("general", "alleviated")),
+            "any_disabled": _yes_no(f["disabled_members"], ("no", "yes")),
+            "elderly_only": _yes_no(f["elderly_only"], ("no", "yes")),
+        }
         for name, model in models.items():
             if isinstance(model, CalibratedLightGBM):
                 s = model.score(f)
@@ -301,12 +360,13 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
                 part[f"s_{name}"] = p
                 part[f"p_{name}"] = p
         rule = dept_screen(panel, t).set_index("household_id")["rule_score"]
-        part["s_rule"] = rule.reindex(part["household_id"].to_numpy()).to_numpy(dtype=float)
-        if part["s_rule"].isna().any():
+        part["s_rule"] = rule.reindex(part["household_id"]).to_numpy(dtype=float)
+        if np.isnan(part["s_rule"]).any():
             raise RuntimeError(f"rule screen and features disagree on eligible households at {pd.Timestamp(t).date()}")
         part["s_must_visit"] = must_visit_scores(f)["rule_score"].to_numpy()
+        del f
         for name, column in ORACLES.items():
-            p_or = truth_probability(truth, t, part["household_id"], column)
+            p_or = truth_probability(truth, t, pd.Series(part["household_id"]), column)
             if p_or is None:
                 continue
             if np.isnan(p_or).any():
@@ -315,9 +375,27 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
             part[f"p_{name}"] = p_or
         parts.append(part)
         progress("scoring", i, len(dates))
-    grid = pd.concat(parts, ignore_index=True)
-    grid["household_id"] = grid["household_id"].astype(object)
-    return grid
+    return _stack(parts)
+
+
+def _yes_no(values: pd.Series, labels: tuple[str, str]) -> pd.Categorical:
+    """``labels[1]`` where the count is positive, else ``labels[0]`` (a one-byte categorical)."""
+    codes = (values.fillna(0).to_numpy(dtype=float) > 0).astype(np.int8)
+    return pd.Categorical.from_codes(codes, categories=list(labels))
+
+
+def _stack(parts: list[dict]) -> pd.DataFrame:
+    """The dates' columns end to end, one column at a time, each date's freed as it is copied
+    (a frame-wide ``pd.concat`` holds the parts and the whole grid at once)."""
+    columns = {}
+    for name in list(parts[0]):
+        pieces = [p.pop(name) for p in parts]
+        if isinstance(pieces[0], pd.Categorical):
+            columns[name] = pd.Categorical.from_codes(np.concatenate([c.codes for c in pieces]), dtype=pieces[0].dtype)
+        else:
+            columns[name] = np.concatenate(pieces)
+        del pieces
+    return pd.DataFrame(columns, copy=False)
 
 
 @dataclass
@@ -474,6 +552,7 @@ def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | Non
                               reference_rows=0 if cfg.refit else cfg.reference_rows, tables=tables)
         evaluation = evaluate(data, {"lightgbm": backtest.lightgbm, "logistic": backtest.logistic}, t_bt, cfg,
                               truth, data_cutoff=c, progress=progress, sample=not evaluation_sample_taken)
+        release_memory()  # the back-test's tables and grid, before the refit allocates its own
     final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
                         reference_rows=cfg.reference_rows, tables=tables)
              if cfg.refit or backtest is None else backtest)

@@ -81,3 +81,17 @@ def test_member_status_follows_age_schooling_and_health(result):
     same = (prev["in_school"].astype(str) == st["in_school"].astype(str)) & (
         prev["labor_skill"].astype(str) == st["labor_skill"].astype(str))
     assert not same.any()
+
+
+def test_a_province_of_hundreds_of_counties_keeps_six_digit_county_codes():
+    """A 3M-household panel has 99 counties: past county 99 of a prefecture the next prefecture opens."""
+    from riskmodel.contract.regions import VILLAGE_PATTERN
+    from riskmodel.synth.regions import build_regions, county_codes
+
+    codes = county_codes(200)
+    assert codes[:2] == ["370321", "370322"] and codes[78:81] == ["370399", "370421", "370422"]
+    assert len(set(codes)) == 200 and all(len(c) == 6 and c.isdigit() for c in codes)
+    assert codes == sorted(codes)  # partitions are read in code order
+    regions = build_regions(120, 2, 2)
+    assert pd.Series(regions.village_code).str.fullmatch(VILLAGE_PATTERN).all()
+    assert len(set(regions.village_code)) == 120 * 2 * 2

@@ -1,7 +1,8 @@
 """Administrative layout: counties → townships → villages with 12-digit 统计用区划代码 and Chinese names.
 
 Codes follow the national pattern (province 2 + prefecture 2 + county 2, township 3,
-village 3) under a Shandong-like prefix (37 = Shandong, 03 = a prefecture); they are
+village 3) under a Shandong-like prefix (37 = Shandong, prefectures from 03, each with counties
+21–99, so a province-sized panel of hundreds of counties spans several prefectures); they are
 plausible in shape, not real places. Names (县/镇/乡/村/社区) are drawn from common
 place-name parts with their own random stream, so they are fixed by the seed and leave
 every other table unchanged; they are unique among siblings.
@@ -14,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-PREFIX = "3703"
+PROVINCE = "37"
+FIRST_PREFECTURE = 3
+#: County digits run 21–99 within a prefecture; the next county opens the next prefecture.
+FIRST_COUNTY = 21
+COUNTIES_PER_PREFECTURE = 100 - FIRST_COUNTY
 
 # Parts of North China place names (山东 style): first characters and generic endings.
 _COUNTY_A = tuple("沂蒙汶泗莒郯博桓齐鲁峄滕邹阜宁蓬栖莱昌乐临高平金嘉鱼东")
@@ -41,9 +46,18 @@ class Regions:
         return self.township_county[self.village_township]
 
 
+def county_codes(counties: int) -> list[str]:
+    """Six-digit county codes: 370321 … 370399, then 370421 …"""
+    prefectures = FIRST_PREFECTURE + (counties - 1) // COUNTIES_PER_PREFECTURE if counties else FIRST_PREFECTURE
+    if prefectures > 99:
+        raise ValueError(f"{counties} counties do not fit the province's two-digit prefecture codes")
+    return [f"{PROVINCE}{FIRST_PREFECTURE + i // COUNTIES_PER_PREFECTURE:02d}{FIRST_COUNTY + i % COUNTIES_PER_PREFECTURE:02d}"
+            for i in range(counties)]
+
+
 def build_regions(counties: int, townships_per_county: int, villages_per_township: int) -> Regions:
     c = np.arange(counties)
-    county_code = np.array([f"{PREFIX}{21 + i:02d}" for i in c])
+    county_code = np.array(county_codes(counties))
     t_county = np.repeat(c, townships_per_county)
     t_local = np.tile(np.arange(townships_per_county), counties)
     township_code = np.array([f"{county_code[ci]}{100 + ti:03d}" for ci, ti in zip(t_county, t_local)])

@@ -288,3 +288,34 @@ def test_a_weeks_rows_go_in_bulk_in_one_transaction(store, monkeypatch):
         raise RuntimeError("after the rows")
     with store._read() as conn:
         assert conn.execute(text("SELECT count(*) FROM scores")).scalar_one() == n
+
+
+def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them(tmp_path):
+    """The bulk path (executemany with the columns' own bind processors) against ``insert(model)``."""
+    import sqlite3
+
+    import numpy as np
+    from sqlalchemy import insert
+
+    from riskmodel.store.models import ScoreRow
+    from riskmodel.store.values import _rows_for_week
+
+    n = 300
+    df = pd.DataFrame({"household_id": pd.array([f"H{i:04d}" for i in range(n)], dtype="string[pyarrow]"),
+                       "region_code": ["370321104201"] * n, "score": np.linspace(0, 1, n),
+                       "probability": [np.nan if i % 9 == 0 else i / n for i in range(n)],
+                       "band": (["high", None, "low"] * n)[:n], "category": ["none"] * n, "rank": np.arange(1, n + 1),
+                       "risk_types": [["illness"] if i % 4 == 0 else None for i in range(n)],
+                       "contributions": [{"illness": 0.5, "其他": -0.1} if i % 5 == 0 else None for i in range(n)]})
+    meta = {"model_name": "m", "model_version": "3", "run_id": "r"}
+    fast, slow = Store(f"sqlite:///{tmp_path / 'fast.db'}"), Store(f"sqlite:///{tmp_path / 'slow.db'}")
+    fast.migrate()
+    slow.migrate()
+    fast.replace_scores("2024-12-30", df, meta)
+    rows = _rows_for_week(df, dt.date(2024, 12, 30), meta, {"rank": list(range(1, n + 1)), "model_name": ["m"] * n})
+    with slow._write() as conn:
+        conn.execute(insert(ScoreRow), rows)
+    read = [sqlite3.connect(tmp_path / f"{name}.db").execute("SELECT * FROM scores ORDER BY id").fetchall()
+            for name in ("fast", "slow")]
+    assert len(read[0]) == n and read[0] == read[1]
+    assert {r[9] for r in read[0]} == {"null", '["illness"]'}  # JSON cells, None stored as JSON null

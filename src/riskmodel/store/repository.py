@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -369,7 +370,10 @@ class Store(AccountsMixin, VisitsMixin):
         df = scores_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "score"), "scores")
         n = len(df)
-        extra = {"rank": _optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)),
+        rank = (df["rank"].to_numpy().tolist() if "rank" in df and isinstance(df["rank"].dtype, np.dtype)
+                and df["rank"].dtype.kind in "iu"
+                else _optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)))
+        extra = {"rank": rank,
                  "model_name": [run_meta.get("model_name")] * n}
         # a province's rows are built a slice at a time (a million row dicts take ~0.8 GB)
         chunks = (_rows_for_week(df.iloc[i:i + ROW_CHUNK], as_of, run_meta,
@@ -538,6 +542,41 @@ class Store(AccountsMixin, VisitsMixin):
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def _executemany(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
+    """One executemany ``INSERT`` per chunk, the values made by each column type's own bind processor.
+
+    What ``conn.execute(insert(model), rows)`` stores, without its per-row parameter building
+    (most of the time of a province's week of scores on SQLite). A table with Python-side
+    defaults for columns the rows leave out takes SQLAlchemy's own path, which applies them.
+    """
+    table = model.__table__
+    dialect = conn.dialect
+    statement = processors = keys = None
+    for rows in chunks:
+        if not rows:
+            continue
+        if statement is None:
+            keys = list(rows[0])
+            if any(c.default is not None for c in table.columns if c.key not in keys):
+                statement = False
+            else:
+                compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+                keys = list(compiled.positiontup)
+                processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+                statement = str(compiled)
+        if statement is False:
+            conn.execute(insert(model), rows)
+            continue
+        columns = []
+        for key, process in zip(keys, processors):
+            values = [row[key] for row in rows]
+            if process is not None:  # processors are pure: None (most JSON cells of a week) is processed once
+                none = process(None)
+                values = [none if v is None else process(v) for v in values]
+            columns.append(values)
+        conn.exec_driver_sql(statement, list(zip(*columns)))
+
+
 def _bulk_insert(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
     """Rows (given in chunks) into ``model``'s table inside ``conn``'s transaction.
 
@@ -547,9 +586,7 @@ def _bulk_insert(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
     """
     driver = conn.connection.driver_connection
     if conn.dialect.name != "postgresql" or type(driver).__module__.partition(".")[0] != "psycopg":
-        for rows in chunks:
-            if rows:
-                conn.execute(insert(model), rows)
+        _executemany(conn, model, chunks)
         return
     from psycopg import sql
     from sqlalchemy import JSON

@@ -145,8 +145,16 @@ def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None
 def _optional(df: pd.DataFrame, col: str, n: int, convert=None) -> list:
     if col not in df.columns:
         return [None] * n
-    values = df[col].astype(object).tolist()
+    column = df[col]
+    if convert is None and isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        # what ``plain`` makes of each float, a column at a time (a week has a province of rows)
+        return [None if v != v else v for v in column.to_numpy(dtype=float).tolist()]
+    values = column.astype(object).tolist()
     return [convert(v) if convert else plain(v) for v in values]
+
+
+def _text_or_none(v) -> str | None:
+    return v if type(v) is str else (None if plain(v) is None else str(v))
 
 
 def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
@@ -158,8 +166,8 @@ def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: d
         "as_of": [as_of] * n, "household_id": hh, "region_code": region,
         "score": [float(v) for v in df["score"].to_numpy(dtype=float)],
         "probability": probability,
-        "band": _optional(df, "band", n, lambda v: None if plain(v) is None else str(v)),
-        "category": _optional(df, "category", n, lambda v: None if plain(v) is None else str(v)),
+        "band": _optional(df, "band", n, _text_or_none),
+        "category": _optional(df, "category", n, _text_or_none),
         "risk_types": _optional(df, "risk_types", n, _codes),
         "contributions": _optional(df, "contributions", n, _contrib),
         "measures": _optional(df, "measures", n, _codes),

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.progress import Progress, no_progress
+
 #: Default cap on the logged reference rows (about 15 MB of float32 features in memory).
 REFERENCE_ROWS = 50_000
 #: File name of the sample inside the model's artifacts (``artifacts["reference"]``).
@@ -77,7 +79,7 @@ def reference_dates(calibration_last, earliest=None) -> list[pd.Timestamp]:
 
 
 def build_reference(panel, calibration_last, model, *, rows: int = REFERENCE_ROWS, seed: int = 0,
-                    earliest=None, features=None, progress=None) -> pd.DataFrame | None:
+                    earliest=None, features=None, progress: Progress = no_progress) -> pd.DataFrame | None:
     """The reference sample for a model calibrated up to ``calibration_last`` (see module docstring).
 
     ``panel`` should be the training data (``panel.as_of(cutoff)``); ``features`` the feature
@@ -104,8 +106,7 @@ def build_reference(panel, calibration_last, model, *, rows: int = REFERENCE_ROW
         part = f.iloc[keep][names].astype(np.float32).reset_index(drop=True)
         part.insert(0, "as_of", np.full(len(part), t.to_datetime64()))
         parts.append(part)
-        if progress is not None:
-            progress("reference sample", i, len(dates))
+        progress("reference sample", i, len(dates))
     out = pd.concat(parts, ignore_index=True)
     if len(out) > rows:  # fewer rows than dates asked for: one row a date, cut at the cap
         out = out.iloc[:rows]

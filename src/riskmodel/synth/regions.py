@@ -48,8 +48,8 @@ class Regions:
 
 def county_codes(counties: int) -> list[str]:
     """Six-digit county codes: 370321 … 370399, then 370421 …"""
-    prefectures = FIRST_PREFECTURE + (counties - 1) // COUNTIES_PER_PREFECTURE if counties else FIRST_PREFECTURE
-    if prefectures > 99:
+    last_prefecture = FIRST_PREFECTURE + max(counties - 1, 0) // COUNTIES_PER_PREFECTURE
+    if last_prefecture > 99:
         raise ValueError(f"{counties} counties do not fit the province's two-digit prefecture codes")
     return [f"{PROVINCE}{FIRST_PREFECTURE + i // COUNTIES_PER_PREFECTURE:02d}{FIRST_COUNTY + i % COUNTIES_PER_PREFECTURE:02d}"
             for i in range(counties)]

@@ -319,3 +319,17 @@ def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them
             for name in ("fast", "slow")]
     assert len(read[0]) == n and read[0] == read[1]
     assert {r[9] for r in read[0]} == {"null", '["illness"]'}  # JSON cells, None stored as JSON null
+
+
+def test_a_weeks_scores_go_in_by_household_id_whatever_order_they_come_in(tmp_path):
+    """Rank order is random to the table's indexes; household order keeps a province's insert sequential."""
+    import sqlite3
+
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    store.migrate()
+    ids = ["H07", "H02", "H10", "H01", "H05"]
+    df = pd.DataFrame({"household_id": ids, "region_code": ["370321104201"] * 5,
+                       "score": [0.9, 0.8, 0.7, 0.6, 0.5], "rank": [1, 2, 3, 4, 5]})
+    assert store.replace_scores("2024-12-30", df) == 5
+    stored = sqlite3.connect(tmp_path / "s.db").execute("SELECT household_id, rank FROM scores ORDER BY id").fetchall()
+    assert stored == [("H01", 4), ("H02", 2), ("H05", 5), ("H07", 1), ("H10", 3)]

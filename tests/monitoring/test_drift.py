@@ -101,3 +101,17 @@ def test_the_summary_names_drifted_features_with_their_risk_types(scenarios, sco
     assert isinstance(summary["share_drifted"], float)
     drifted = {d["feature"]: d for d in summary["drifted_features"]}
     assert drifted["disaster_12m"]["risk_type"] == "disaster" and drifted["disaster_12m"]["risk_type_zh"] == "因灾"
+
+
+def test_exact_sum_is_the_exact_sum_of_the_floats_whatever_their_scale():
+    from fractions import Fraction
+
+    from riskmodel.monitoring.drift import exact_sum
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(size=5_000) * 1e4, rng.exponential(size=500) * 1e-9,
+                        [-3.5, 1e300, -1e300, 5e-324, -0.0, np.nan]])
+    assert exact_sum(x) == sum(Fraction(float(v)) for v in x if v == v)
+    halves = exact_sum(x[:2_000]) + exact_sum(x[2_000:])
+    assert halves == exact_sum(x[::-1])  # parts add up to the same sum in any order
+    assert exact_sum(np.array([np.nan])) == 0

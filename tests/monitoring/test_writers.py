@@ -1,4 +1,5 @@
 import hashlib
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -22,6 +23,8 @@ def test_xlsx_per_county_reads_back_with_chinese_headers_frozen_and_wide_enough(
     header = [c.value for c in sheet[1]]
     assert header == list(HEADERS_ZH.values())
     assert sheet.column_dimensions["M"].width >= 20  # 建议帮扶措施 holds long Chinese text
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("DDEBF7")
+    assert sheet.auto_filter.ref == f"A1:{chr(ord('A') + len(header) - 1)}{sheet.max_row}"
     body = pd.DataFrame(sheet.iter_rows(min_row=2, values_only=True), columns=header)
     mine = lists[lists["乡镇代码"] == townships[0]]
     assert body["户编号"].tolist() == mine["户编号"].tolist()
@@ -45,13 +48,21 @@ def test_xlsx_bytes_do_not_depend_on_the_clock(tmp_path, panel, scorer, quick, m
     run_weekly(None, "2025-06-02", tmp_path / "a", panel=panel, scorer=scorer, config=quick)
     import datetime as real
 
-    class Later(real.datetime):
+    class Clock(type):
+        def __instancecheck__(cls, obj):  # XlsxWriter's own isinstance checks still see dates given to it
+            return isinstance(obj, real.datetime)
+
+    class Later(real.datetime, metaclass=Clock):
         @classmethod
         def now(cls, tz=None):
             return real.datetime(2031, 1, 1, tzinfo=tz)
 
-    monkeypatch.setattr("openpyxl.writer.excel.datetime.datetime", Later)
+    monkeypatch.setattr("xlsxwriter.core.datetime", Later)  # the clock XlsxWriter would stamp the workbook with
     run_weekly(None, "2025-06-02", tmp_path / "b", panel=panel, scorer=scorer, config=quick)
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     for name in ("county_530102.xlsx", "county_530103.xlsx"):
-        assert digest(tmp_path / "a" / "2025-06-02" / "xlsx" / name) == digest(tmp_path / "b" / "2025-06-02" / "xlsx" / name)
+        path = tmp_path / "a" / "2025-06-02" / "xlsx" / name
+        assert digest(path) == digest(tmp_path / "b" / "2025-06-02" / "xlsx" / name)
+        with zipfile.ZipFile(path) as z:
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-06-02T00:00:00Z" in z.read("docProps/core.xml")

@@ -165,10 +165,10 @@ def exact_sum(x: np.ndarray) -> Fraction:
     hs = np.bincount(e, weights=hi.astype(float))
     ls = np.bincount(e, weights=lo.astype(float))
     base = int(exp.min()) - 53
-    total = Fraction(0)
+    units = 0  # the sum in units of 2**base: integer shifts, one Fraction at the end
     for k in np.flatnonzero((hs != 0) | (ls != 0)):
-        total += Fraction((int(hs[k]) << 26) + int(ls[k])) * Fraction(2) ** (base + int(k))
-    return total
+        units += ((int(hs[k]) << 26) + int(ls[k])) << int(k)
+    return Fraction(units) * Fraction(2) ** base
 
 
 @dataclass

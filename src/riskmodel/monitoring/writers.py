@@ -5,23 +5,20 @@ is the same files (``csv_bytes``, ``list_workbook``), so an office gets one form
 
 Everything written here is a function of the list and the run's inputs only: no clock, no
 host, no random names inside the files, so a rerun of the same week writes identical bytes
-(openpyxl stamps the workbook and its zip entries with the time; both are pinned here).
+(the workbook's creation date is the list date; XlsxWriter gives zip entries a fixed time).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
-import re
 import unicodedata
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.listing.followup import OUTCOME_ZH, STATUS_ZH
@@ -57,7 +54,6 @@ SUMMARY_HEADERS_ZH = {
     "source": "容量来源",
 }
 SOURCE_ZH = {"share": "按比例", "township": "乡镇设定", "county": "县分配"}
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _MAX_WIDTH = 60
 
 
@@ -101,43 +97,33 @@ def read_json_list(path: Path) -> pd.DataFrame:
 
 
 def _display_width(text: str) -> int:
+    """Columns the text takes in a spreadsheet: two for each wide (Chinese) character."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _sheet(ws, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        ws.append(list(row))
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(vertical="center", wrap_text=False)
-    ws.freeze_panes = "A2"
-    for i, col in enumerate(frame.columns, start=1):
-        values = frame[col].astype(str)
-        longest = max([_display_width(str(col))] + [_display_width(v) for v in values.head(2000)])
-        ws.column_dimensions[get_column_letter(i)].width = min(longest + 2, _MAX_WIDTH)
+def _cell(value):
+    """A cell as XlsxWriter writes it: missing (None, NaN) blank, numpy scalars as Python values."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _sheet(wb, name: str, frame: pd.DataFrame, *, header_format):
+    """One sheet: a bold header row, frozen, filtered, columns as wide as their text."""
+    ws = wb.add_worksheet(name)
+    ws.write_row(0, 0, list(frame.columns), header_format)
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+        ws.write_row(i, 0, [_cell(v) for v in row])
+    ws.freeze_panes(1, 0)
+    for i, col in enumerate(frame.columns):
+        values = frame[col].head(2000).astype(str).unique()
+        longest = max([_display_width(str(col))] + [_display_width(v) for v in values])
+        ws.set_column(i, i, min(longest + 2, _MAX_WIDTH))
     if len(frame):
-        ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{len(frame) + 1}"
-
-
-def _pin(data: bytes, stamp: str) -> bytes:
-    """Rewrite an xlsx zip with fixed entry times and document dates (``stamp``, ISO)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<3>", body)
-            pinned = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            pinned.compress_type = zipfile.ZIP_DEFLATED
-            pinned.external_attr = 0o600 << 16
-            dst.writestr(pinned, body)
-    return buf.getvalue()
+        ws.autofilter(0, 0, len(frame), frame.shape[1] - 1)
+    return ws
 
 
 def write_county_xlsx(county: str, lists: pd.DataFrame, sizes: pd.DataFrame, header: dict, path: Path) -> None:
@@ -169,30 +155,31 @@ def list_workbook(lists: pd.DataFrame, header: dict, sizes: pd.DataFrame | None 
     ``region``: (label, code) shown in the summary; ``sizes``: the week's township capacities
     (the weekly run has them; a stored list does not).
     """
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "汇总"
+    buf = io.BytesIO()
+    # no formulas or links from text a household's data could hold; the list date as the creation date
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": dt.datetime.fromisoformat(str(header["as_of"])[:10]).replace(tzinfo=dt.timezone.utc)})
+    header_format = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "valign": "vcenter"})
     info = [*([region] if region else []), ("名单日期", header["as_of"]),
             *([("数据截止日期", header["data_cutoff"])] if header.get("data_cutoff") else []),
             ("模型", f"{header.get('model_name') or ''} {header.get('model_version') or ''}".strip()),
             ("名单户数", int(len(lists))), ("其中新进名单", int(lists["new_on_list"].sum()))]
     table = _summary(lists, sizes)
-    _sheet(summary, table)
+    summary = _sheet(wb, "汇总", table, header_format=header_format)
     # the run's facts sit to the right of the township table, leaving the header row frozen
-    col = table.shape[1] + 2
-    for i, (k, v) in enumerate(info, start=1):
-        summary.cell(row=i, column=col, value=k).font = Font(bold=True)
-        summary.cell(row=i, column=col + 1, value=v)
-    summary.column_dimensions[get_column_letter(col)].width = 14
-    summary.column_dimensions[get_column_letter(col + 1)].width = 24
+    col = table.shape[1] + 1
+    bold = wb.add_format({"bold": True})
+    for i, (k, v) in enumerate(info):
+        summary.write_string(i, col, k, bold)
+        summary.write(i, col + 1, _cell(v))
+    summary.set_column(col, col, 14)
+    summary.set_column(col + 1, col + 1, 24)
 
     people = people_frame(lists)
-    county_sheet = wb.create_sheet("全县名单")
     by_county = people.iloc[np.lexsort((lists["county_rank"].to_numpy(), lists["county_code"].to_numpy()))]
-    _sheet(county_sheet, by_county)
+    _sheet(wb, "全县名单", by_county, header_format=header_format)
     for code in (sizes["township_code"] if sizes is not None else sorted(lists["township_code"].unique())):
-        ws = wb.create_sheet(str(code))  # 9 digits: within Excel's 31-character sheet names
-        _sheet(ws, people[(lists["township_code"] == code).to_numpy()])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _pin(buf.getvalue(), f"{header['as_of']}T00:00:00Z")
+        # 9 digits: within Excel's 31-character sheet names
+        _sheet(wb, str(code), people[(lists["township_code"] == code).to_numpy()], header_format=header_format)
+    wb.close()
+    return buf.getvalue()

@@ -48,8 +48,8 @@ from riskmodel.store.values import (
     _day,
     _hash,
     _now,
+    _columns_for_week,
     _optional,
-    _rows_for_week,
     _utc,
 )
 
@@ -300,7 +300,7 @@ class Store(AccountsMixin, VisitsMixin):
                 "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if plain(v) is None else str(v)),
                 "visited_on": _optional(df, "visited_on", n, lambda v: None if plain(v) is None else _day(v)),
             }
-            rows = _rows_for_week(df, as_of, run_meta, extra)
+            rows = _columns_for_week(df, as_of, run_meta, extra)
             conn.execute(delete(RiskListRow).where(RiskListRow.as_of == as_of))
             conn.execute(delete(RiskListRun).where(RiskListRun.as_of == as_of))
             meta = {k: plain(v) for k, v in run_meta.items() if k not in ("model_name", "model_version", "run_id")}
@@ -381,8 +381,8 @@ class Store(AccountsMixin, VisitsMixin):
         ids = df["household_id"]
         order = pc.sort_indices(arrow_text(ids if ids.dtype == ID_DTYPE else ids.astype(str))).to_numpy().astype(np.intp)
         # a province's rows are built a slice at a time (a million row dicts take ~0.8 GB)
-        chunks = (_rows_for_week(df.iloc[part], as_of, run_meta,
-                                 {"rank": rank[part].tolist(), "model_name": [run_meta.get("model_name")] * len(part)})
+        chunks = (_columns_for_week(df.iloc[part], as_of, run_meta,
+                                    {"rank": rank[part].tolist(), "model_name": [run_meta.get("model_name")] * len(part)})
                   for part in (order[i:i + ROW_CHUNK] for i in range(0, n, ROW_CHUNK)))
         with self._write() as conn:
             conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
@@ -464,14 +464,14 @@ class Store(AccountsMixin, VisitsMixin):
 
     def replace_visit_precision(self, as_of, table: pd.DataFrame) -> int:
         """Replace every office-week row with ``table`` (``PRECISION_COLUMNS`` but ``as_of``)."""
-        rows = [{**{c: plain(r[c]) for c in PRECISION_COLUMNS if c != "as_of"}, "as_of": _day(as_of)}
-                for r in table.to_dict("records")]
-        for r in rows:
-            r["week"] = _day(r["week"])
+        records = table.to_dict("records")
+        columns = {c: [plain(r[c]) for r in records] for c in PRECISION_COLUMNS if c != "as_of"}
+        columns["week"] = [_day(w) for w in columns["week"]]
+        columns["as_of"] = [_day(as_of)] * len(records)
         with self._write() as conn:
             conn.execute(delete(VisitPrecision))
-            _bulk_insert(conn, VisitPrecision, [rows])
-        return len(rows)
+            _bulk_insert(conn, VisitPrecision, [columns])
+        return len(records)
 
     def visit_precision(self, region_prefix: str | None = None, level: str | None = None) -> pd.DataFrame:
         """Observed precision per office and week (oldest week first), for ``/overview``."""
@@ -548,21 +548,21 @@ class Store(AccountsMixin, VisitsMixin):
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def _executemany(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
+def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> None:
     """One executemany ``INSERT`` per chunk, the values made by each column type's own bind processor.
 
     What ``conn.execute(insert(model), rows)`` stores, without its per-row parameter building
     (most of the time of a province's week of scores on SQLite). A table with Python-side
-    defaults for columns the rows leave out takes SQLAlchemy's own path, which applies them.
+    defaults for columns the chunks leave out takes SQLAlchemy's own path, which applies them.
     """
     table = model.__table__
     dialect = conn.dialect
     statement = processors = keys = None
-    for rows in chunks:
-        if not rows:
+    for chunk in chunks:
+        if not _length(chunk):
             continue
         if statement is None:
-            keys = list(rows[0])
+            keys = list(chunk)
             if any(c.default is not None for c in table.columns if c.key not in keys):
                 statement = False
             else:
@@ -571,20 +571,27 @@ def _executemany(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
                 processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
                 statement = str(compiled)
         if statement is False:
-            conn.execute(insert(model), rows)
+            names = list(chunk)
+            conn.execute(insert(model), [dict(zip(names, values)) for values in zip(*chunk.values())])
             continue
         columns = []
         for key, process in zip(keys, processors):
-            values = [row[key] for row in rows]
-            if process is not None:  # processors are pure: None (most JSON cells of a week) is processed once
+            values = chunk[key]
+            if process is not None and values and values[0] is values[-1] and all(v is values[0] for v in values):
+                values = [process(values[0])] * len(values)  # processors are pure: a week's date is processed once
+            elif process is not None:  # and None (most JSON cells of a week) once
                 none = process(None)
                 values = [none if v is None else process(v) for v in values]
             columns.append(values)
         conn.exec_driver_sql(statement, list(zip(*columns)))
 
 
-def _bulk_insert(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
-    """Rows (given in chunks) into ``model``'s table inside ``conn``'s transaction.
+def _length(chunk: dict[str, list]) -> int:
+    return len(next(iter(chunk.values()))) if chunk else 0
+
+
+def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> None:
+    """Rows (given in chunks, each one list per column) into ``model``'s table inside ``conn``'s transaction.
 
     PostgreSQL through psycopg 3: one ``COPY … FROM STDIN`` on the same connection, fed chunk by
     chunk (a week's scores are a province's households); otherwise one executemany ``INSERT`` per
@@ -600,14 +607,15 @@ def _bulk_insert(conn: Connection, model, chunks: Iterable[list[dict]]) -> None:
     as_json = {c.name for c in model.__table__.columns if isinstance(c.type, JSON)}
     copy = columns = None
     with driver.cursor() as cursor, ExitStack() as stack:
-        for rows in chunks:
-            if not rows:
+        for chunk in chunks:
+            if not _length(chunk):
                 continue
             if copy is None:
-                columns = list(rows[0])
+                columns = list(chunk)
                 statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
                     sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
                 copy = stack.enter_context(cursor.copy(statement))
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
-                                for c in columns])
+            values = [[None if v is None else json.dumps(v) for v in chunk[c]] if c in as_json else chunk[c]
+                      for c in columns]
+            for row in zip(*values):
+                copy.write_row(row)

@@ -130,7 +130,8 @@ def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None
         if bad.any():
             raise StoreError(f"{what}: row {int(np.flatnonzero(bad)[0]) + 1}, column {col}: value is empty")
     region = df["region_code"].astype(str)
-    bad = ~region.str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(region)  # a province's rows, a few thousand villages: each checked once
+    bad = ~pd.Series(uniques).str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)[codes]
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise StoreError(f"{what}: row {i + 1}, column region_code, value {region.iloc[i]!r}: "
@@ -157,7 +158,17 @@ def _text_or_none(v) -> str | None:
     return v if type(v) is str else (None if plain(v) is None else str(v))
 
 
-def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
+def _optional_text(df: pd.DataFrame, col: str, n: int) -> list:
+    """``_optional(df, col, n, _text_or_none)``, one distinct value at a time when the column holds
+    only text (a week's bands and categories are a few values over a province of rows)."""
+    if col in df.columns and pd.api.types.infer_dtype(df[col], skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+        return np.append(np.asarray(uniques, dtype=object), None)[codes].tolist()  # code -1 (missing): None
+    return _optional(df, col, n, _text_or_none)
+
+
+def _columns_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> dict[str, list]:
+    """A week's rows (scores or a list) as one list per column: a province's worth of row dicts costs more than its insert."""
     n = len(df)
     hh = df["household_id"].astype(str).tolist()
     region = df["region_code"].astype(str).tolist()
@@ -166,8 +177,8 @@ def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: d
         "as_of": [as_of] * n, "household_id": hh, "region_code": region,
         "score": [float(v) for v in df["score"].to_numpy(dtype=float)],
         "probability": probability,
-        "band": _optional(df, "band", n, _text_or_none),
-        "category": _optional(df, "category", n, _text_or_none),
+        "band": _optional_text(df, "band", n),
+        "category": _optional_text(df, "category", n),
         "risk_types": _optional(df, "risk_types", n, _codes),
         "contributions": _optional(df, "contributions", n, _contrib),
         "measures": _optional(df, "measures", n, _codes),
@@ -175,5 +186,11 @@ def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: d
         "run_id": [run_meta.get("run_id")] * n,
         **extra,
     }
+    return cols
+
+
+def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
+    """``_columns_for_week`` as row dicts (what ``insert(model)`` takes)."""
+    cols = _columns_for_week(df, as_of, run_meta, extra)
     keys = list(cols)
     return [dict(zip(keys, values)) for values in zip(*cols.values())]

@@ -8,6 +8,8 @@ would create ties); ``probability`` is the calibrated value.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -214,8 +216,16 @@ class CalibratedLightGBM:
         return contrib
 
     def _threads(self, rows: int) -> int:
-        """One thread for small inputs: starting a thread pool costs more than an API-sized predict."""
-        return 1 if rows < SMALL_PREDICT_ROWS else self.n_jobs
+        """Threads of one predict: one for small inputs (starting a thread pool costs more than an
+        API-sized predict), else ``n_jobs`` but no more than the process is given.
+
+        ``OMP_NUM_THREADS`` is how a process is told its share of the cores (Dask's nanny sets it to
+        1 in each worker): two workers each running two OpenMP threads on two cores only contend.
+        """
+        if rows < SMALL_PREDICT_ROWS:
+            return 1
+        given = os.environ.get("OMP_NUM_THREADS", "").strip()
+        return min(self.n_jobs, int(given)) if given.isdigit() and int(given) > 0 else self.n_jobs
 
     def importance(self) -> pd.Series:
         """Total gain per feature."""

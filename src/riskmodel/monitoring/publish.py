@@ -39,8 +39,7 @@ def stage_week(run, table, sizes, scores, header, drift_summary, drift_result, a
         for county, rows in table.groupby("county_code", sort=True):
             writers.write_county_xlsx(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county],
                                       header, tmp / "xlsx" / f"county_{county}.xlsx")
-        scores[[c for c in SCORE_COLUMNS if c in scores]].astype({"household_id": str, "region_code": str}).to_parquet(
-            tmp / "scores.parquet", index=False)
+        writers.write_scores(scores[[c for c in SCORE_COLUMNS if c in scores]], tmp / "scores.parquet")
         drift_dir = tmp / "drift"
         drift_dir.mkdir()
         evidently, evidently_s = None, None

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import xlsxwriter
 
 from riskmodel.listing import HORIZON_WEEKS
@@ -80,6 +82,14 @@ def csv_bytes(lists: pd.DataFrame) -> bytes:
 def write_csv(lists: pd.DataFrame, path: Path) -> None:
     """``csv_bytes`` into ``path``."""
     path.write_bytes(csv_bytes(lists))
+
+
+def write_scores(scores: pd.DataFrame, path: Path) -> None:
+    """``scores.parquet``: every eligible household's score, its text columns as Arrow strings straight
+    from the frame (a province's households as Python strings would double the run's memory here)."""
+    table = pa.Table.from_pandas(scores, preserve_index=False)
+    text = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema])
+    pq.write_table(table.cast(text).replace_schema_metadata(None), path)
 
 
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:

@@ -372,10 +372,10 @@ class Store(AccountsMixin, VisitsMixin):
         df = scores_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "score"), "scores")
         n = len(df)
-        rank = (df["rank"].to_numpy().tolist() if "rank" in df and isinstance(df["rank"].dtype, np.dtype)
+        # an integer column stays numpy until a chunk's ranks are made Python ints (not a province's at once)
+        rank = (df["rank"].to_numpy() if "rank" in df and isinstance(df["rank"].dtype, np.dtype)
                 and df["rank"].dtype.kind in "iu"
-                else _optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)))
-        rank = np.array(rank, dtype=object)
+                else np.array(_optional(df, "rank", n, lambda v: None if plain(v) is None else int(v)), dtype=object))
         # rows go in by household id, the order of the table's indexes: a week in rank order
         # lands at random places in both, and at a province's size that took twice as long
         ids = df["household_id"]

@@ -306,11 +306,13 @@ def _income_by_source(present: np.ndarray, parts: dict[str, np.ndarray], counts:
                       per_cap: np.ndarray) -> dict[str, np.ndarray]:
     """Wage and business income apart: a fall in one evidences 务工就业不稳, in the other 产业失败."""
     out = {}
+    means = {}
     for src in ("wage", "business"):
-        mean = {w: _div(parts[src][:, lo:hi].sum(axis=1), counts[w]) for w, (lo, hi) in INCOME_WINDOWS.items()}
+        mean = means[src] = {w: _div(parts[src][:, lo:hi].sum(axis=1), counts[w])
+                             for w, (lo, hi) in INCOME_WINDOWS.items()}
         out[f"{src}_pc_12m"] = mean["12"] * per_cap
         out[f"{src}_yoy_change_12m"] = (mean["12"] - mean["p12"]) * per_cap
-    wage_mean = {w: _div(parts["wage"][:, lo:hi].sum(axis=1), counts[w]) for w, (lo, hi) in INCOME_WINDOWS.items()}
+    wage_mean = means["wage"]
     out["wage_trend_3m"] = (wage_mean["3"] - wage_mean["3to6"]) * per_cap
     c12, p12 = counts["12"], present[:, :12]
     x = parts["wage"][:, :12] * per_cap[:, None]

@@ -258,6 +258,8 @@ def main() -> int:
             print(f"  {k:24s} {v:8.2f} s")
         print(f"  wall {r['wall_s']:.1f} s (process start, imports and model load included); "
               f"{r['wall_s'] / millions:.1f} s per million households")
+        print(f"  outside the steps above {r['wall_s'] - r['timings']['total']:.1f} s: process start and imports, "
+              "publishing (the store's rows in one transaction, the folder swap) and the MLflow log")
         print(f"  peak memory of any process {r['peak_gb']:.2f} GB ({r['peak_process']}); weekly CLI "
               f"{r['cli_peak_gb']:.2f} GB")
         print("  largest processes: " + "; ".join(f"{gb:.2f} GB {label}" for gb, label in r["processes"]))

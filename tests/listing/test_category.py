@@ -41,3 +41,11 @@ def test_suggested_category_follows_the_documented_rule():
 def test_suggested_category_ignores_shocks_reported_after_as_of():
     out = suggest_category(_panel(), "2024-06-01", ["S"]).set_index("household_id")
     assert out.loc["S", "category"] == "marginal"  # the accident was reported on 2024-06-02
+
+
+def test_categories_are_shared_strings_not_one_per_household():
+    from riskmodel.listing.category import categories
+
+    ids = ["A", "G", "S", "B", "OLD"] * 200
+    out = categories(_panel(), pd.Timestamp("2024-06-30"), pd.array(ids, dtype="string[pyarrow]"))
+    assert len(out) == 1_000 and len({id(v) for v in out}) == 3

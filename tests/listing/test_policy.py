@@ -61,6 +61,11 @@ def test_bands_high_within_the_capacity_share_medium_within_five_times():
     assert (wide == "high").sum() == 10 and (wide == "medium").sum() == 40
 
 
+def test_a_provinces_bands_are_three_shared_strings_not_one_per_household():
+    b = bands(np.arange(1, 100_001), 100_000)
+    assert b.dtype == object and {id(v) for v in b} == {id(b[0]), id(b[2_000]), id(b[-1])}
+
+
 def test_band_at_stored_cutoffs():
     assert band_at_cutoffs([0.9, 0.5, 0.4, 0.1], (0.5, 0.2)) == ["high", "high", "medium", "low"]
     assert band_at_cutoffs([0.9], None) == [None]

@@ -66,7 +66,11 @@ def categories(panel: Panel, as_of: str | pd.Timestamp, ids) -> np.ndarray:
     alleviated = np.zeros(n, dtype=bool)
     alleviated[known] = (equals(hh["household_type"], "alleviated")[row[known]]
                          & (hh["registered_on"][row[known]] <= t))
-    return np.where(shocked, "sudden", np.where(alleviated, "unstable", "marginal")).astype(object)
+    # three shared strings, not one per household
+    return _CATEGORY_NAMES[np.where(shocked, 0, np.where(alleviated, 1, 2))]
+
+
+_CATEGORY_NAMES = np.array(["sudden", "unstable", "marginal"], dtype=object)
 
 
 def _take(values, rows: np.ndarray):

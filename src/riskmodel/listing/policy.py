@@ -85,7 +85,11 @@ def bands(rank: np.ndarray, n: int, policy: ListPolicy = DEFAULT_POLICY) -> np.n
     """The band of each 1-based ``rank`` among ``n`` ranked households (an object array)."""
     high, medium = (top_count(s, n) for s in policy.band_shares)
     rank = np.asarray(rank)
-    return np.where(rank <= high, "high", np.where(rank <= medium, "medium", "low")).astype(object)
+    # three shared strings, not one per household (a province's bands are millions of cells)
+    return _BAND_NAMES[np.where(rank <= high, 0, np.where(rank <= medium, 1, 2))]
+
+
+_BAND_NAMES = np.array(["high", "medium", "low"], dtype=object)
 
 
 def band_at_cutoffs(scores: Sequence[float], cutoffs: Sequence[float] | None) -> list[str | None]:

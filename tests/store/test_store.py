@@ -298,7 +298,7 @@ def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them
     from sqlalchemy import insert
 
     from riskmodel.store.models import ScoreRow
-    from riskmodel.store.values import _rows_for_week
+    from riskmodel.store.values import _columns_for_week
 
     n = 300
     df = pd.DataFrame({"household_id": pd.array([f"H{i:04d}" for i in range(n)], dtype="string[pyarrow]"),
@@ -312,7 +312,8 @@ def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them
     fast.migrate()
     slow.migrate()
     fast.replace_scores("2024-12-30", df, meta)
-    rows = _rows_for_week(df, dt.date(2024, 12, 30), meta, {"rank": list(range(1, n + 1)), "model_name": ["m"] * n})
+    cols = _columns_for_week(df, dt.date(2024, 12, 30), meta, {"rank": list(range(1, n + 1)), "model_name": ["m"] * n})
+    rows = [dict(zip(cols, values)) for values in zip(*cols.values())]  # row dicts, as insert(model) takes them
     with slow._write() as conn:
         conn.execute(insert(ScoreRow), rows)
     read = [sqlite3.connect(tmp_path / f"{name}.db").execute("SELECT * FROM scores ORDER BY id").fetchall()

@@ -45,10 +45,10 @@ from riskmodel.store.values import (
     StoreError,
     _check_frame,
     _checked_day,
+    _columns_for_week,
     _day,
     _hash,
     _now,
-    _columns_for_week,
     _optional,
     _utc,
 )

@@ -187,10 +187,3 @@ def _columns_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra
         **extra,
     }
     return cols
-
-
-def _rows_for_week(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, extra: dict[str, list]) -> list[dict]:
-    """``_columns_for_week`` as row dicts (what ``insert(model)`` takes)."""
-    cols = _columns_for_week(df, as_of, run_meta, extra)
-    keys = list(cols)
-    return [dict(zip(keys, values)) for values in zip(*cols.values())]

@@ -129,12 +129,13 @@ def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None
         bad = df[col].isna().to_numpy()
         if bad.any():
             raise StoreError(f"{what}: row {int(np.flatnonzero(bad)[0]) + 1}, column {col}: value is empty")
-    region = df["region_code"].astype(str)
-    codes, uniques = pd.factorize(region)  # a province's rows, a few thousand villages: each checked once
-    bad = ~pd.Series(uniques).str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)[codes]
+    # a province's rows, a few thousand villages: each distinct code made text and checked once
+    codes, uniques = pd.factorize(df["region_code"])
+    text = pd.Series(uniques).astype(str)
+    bad = ~text.str.fullmatch(VILLAGE_PATTERN).to_numpy(dtype=bool)[codes]
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise StoreError(f"{what}: row {i + 1}, column region_code, value {region.iloc[i]!r}: "
+        raise StoreError(f"{what}: row {i + 1}, column region_code, value {text.iloc[codes[i]]!r}: "
                          "region_code is exactly 12 digits")
     dup = df["household_id"].duplicated().to_numpy()
     if dup.any():

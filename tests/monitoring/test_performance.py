@@ -34,6 +34,21 @@ def test_scored_and_labelled_households_must_match():
         week_performance(scores, listed, labels.iloc[1:])
 
 
+def test_the_metrics_do_not_depend_on_the_labels_order_or_the_ids_text_type():
+    scores, listed, labels = week(seed=3)
+    plain = week_performance(scores, listed, labels)
+    arrow = scores.assign(household_id=scores["household_id"].astype("string[pyarrow]"))
+    shuffled = labels.sample(frac=1, random_state=0).astype({"household_id": "string[pyarrow]"})
+    assert week_performance(arrow, listed, shuffled) == plain
+    assert plain["listed"] == 100
+
+
+def test_the_error_names_a_household_of_each_side():
+    scores, listed, labels = week()
+    with pytest.raises(ValueError, match=r"1 scored only, e.g. \['H0'\]; 1 labelled only, e.g. \['X'\]"):
+        week_performance(scores, listed, pd.concat([labels.iloc[1:], pd.DataFrame({"household_id": ["X"], "label": [0]})]))
+
+
 def test_decay_is_flagged_against_the_reference_week_only_when_it_is_real():
     good = week_performance(*week(quality=2.5))
     worse = week_performance(*week(seed=1, quality=0.5))

@@ -66,20 +66,3 @@ def test_xlsx_bytes_do_not_depend_on_the_clock(tmp_path, panel, scorer, quick, m
         with zipfile.ZipFile(path) as z:
             assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
             assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-06-02T00:00:00Z" in z.read("docProps/core.xml")
-
-
-def test_scores_parquet_reads_back_as_plain_text_columns_whatever_the_frame_held(tmp_path):
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from riskmodel.monitoring.writers import write_scores
-
-    df = pd.DataFrame({"household_id": pd.array(["H2", "H1"], dtype="string[pyarrow]"),
-                       "region_code": pd.array(["370321100204", "370321100211"], dtype="string[pyarrow]"),
-                       "score": [0.2, 0.1], "probability": [0.1, np.nan], "rank": np.array([1, 2]),
-                       "band": ["high", None], "category": ["sudden", "edge"]})
-    write_scores(df, tmp_path / "scores.parquet")
-    assert set(pq.read_schema(tmp_path / "scores.parquet").types) == {pa.string(), pa.float64(), pa.int64()}
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.parquet"),
-                                  df.astype({"household_id": object, "region_code": object}))

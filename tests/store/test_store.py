@@ -334,3 +334,41 @@ def test_a_weeks_scores_go_in_by_household_id_whatever_order_they_come_in(tmp_pa
     assert store.replace_scores("2024-12-30", df) == 5
     stored = sqlite3.connect(tmp_path / "s.db").execute("SELECT household_id, rank FROM scores ORDER BY id").fetchall()
     assert stored == [("H01", 4), ("H02", 2), ("H05", 5), ("H07", 1), ("H10", 3)]
+
+
+def stored_scores(store, week="2024-12-30"):
+    from sqlalchemy import select
+
+    from riskmodel.store.models import ScoreRow
+
+    with store._read() as conn:
+        return conn.execute(select(ScoreRow.household_id, ScoreRow.region_code, ScoreRow.rank, ScoreRow.band,
+                                   ScoreRow.score, ScoreRow.model_version)
+                            .where(ScoreRow.as_of == dt.date.fromisoformat(week))
+                            .order_by(ScoreRow.household_id)).all()
+
+
+def test_a_week_given_in_household_ordered_chunks_is_stored_as_the_whole_frame_would_be(store):
+    """The weekly run hands a province's scores over a chunk at a time; the rows are the same."""
+    ids = [f"H{i:02d}" for i in range(7)]
+    df = week_rows(ids).drop(columns=["risk_types", "contributions", "measures"])
+    df["rank"] = [3, 1, 7, 2, 6, 4, 5]
+    df["band"] = ["high", None, "low", "low", "medium", "low", "low"]
+    assert store.replace_scores("2024-12-30", df, {"model_version": "2"}) == 7
+    whole = stored_scores(store)
+    assert len(whole) == 7
+    assert store.replace_scores("2024-12-30", (df.iloc[i:i + 3] for i in range(0, 7, 3)), {"model_version": "2"}) == 7
+    assert stored_scores(store) == whole
+
+
+def test_chunks_out_of_household_order_or_repeating_an_id_are_refused_naming_the_weeks_row(store):
+    df = week_rows([f"H{i}" for i in range(5)])
+    store.replace_scores("2024-12-30", df)
+    before = stored_scores(store)
+    with pytest.raises(StoreError, match="row 4: chunks must come in household id order"):
+        store.replace_scores("2024-12-30", [df.iloc[:3], df.iloc[2:]])
+    bad = df.copy()
+    bad.loc[4, "region_code"] = "3703"
+    with pytest.raises(StoreError, match=r"row 5, column region_code, value '3703'"):
+        store.replace_scores("2024-12-30", [bad.iloc[:3], bad.iloc[3:]])
+    assert stored_scores(store) == before  # each refused week changed nothing

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 from sklearn.metrics import average_precision_score
+
+from riskmodel.contract.columns import ID_DTYPE, arrow_text, positions, text_values
 
 
 class DecayThresholds(BaseModel):
@@ -45,16 +49,17 @@ def week_performance(scores: pd.DataFrame, listed_ids, labels: pd.DataFrame, *, 
     ``listed_ids``: households on its lists; ``labels``: ``household_id, label`` (0/1).
     Households scored but missing from ``labels`` (or the reverse) are an error, not dropped.
     """
-    s = scores.set_index(scores["household_id"].astype(str))
-    lab = labels.set_index(labels["household_id"].astype(str))["label"]
-    only_scored = s.index.difference(lab.index)
-    only_labelled = lab.index.difference(s.index)
-    if len(only_scored) or len(only_labelled):
+    # Arrow lookups, not an index of Python strings: a matured week is a province's households
+    ids, lab_ids = scores["household_id"], labels["household_id"]
+    at = positions(ids, lab_ids)
+    if (at < 0).any() or (positions(lab_ids, ids) < 0).any():
+        only_scored = sorted(set(text_values(arrow_text(ids).filter(pa.array(at < 0)))))
+        only_labelled = sorted(set(text_values(arrow_text(lab_ids).filter(pa.array(positions(lab_ids, ids) < 0)))))
         raise ValueError(f"performance: scored and labelled households differ ({len(only_scored)} scored only, "
-                         f"e.g. {list(only_scored[:1])}; {len(only_labelled)} labelled only, e.g. {list(only_labelled[:1])})")
-    y = lab.loc[s.index].to_numpy(dtype=int)
-    p = s["probability"].to_numpy(dtype=float)
-    listed = s.index.isin(pd.Index([str(i) for i in listed_ids]))
+                         f"e.g. {only_scored[:1]}; {len(only_labelled)} labelled only, e.g. {only_labelled[:1]})")
+    y = labels["label"].to_numpy(dtype=int)[at]
+    p = scores["probability"].to_numpy(dtype=float)
+    listed = positions(ids, [str(i) for i in listed_ids]) >= 0
     positives = int(y.sum())
     tp = int((y[listed] == 1).sum())
     out = {
@@ -62,7 +67,7 @@ def week_performance(scores: pd.DataFrame, listed_ids, labels: pd.DataFrame, *, 
         "listed": int(listed.sum()), "true_positives_listed": tp,
         "recall_at_capacity": _r(tp / positives if positives else np.nan),
         "precision_at_capacity": _r(tp / listed.sum() if listed.sum() else np.nan),
-        "pr_auc": _r(average_precision_score(y, s["score"].to_numpy(dtype=float)) if 0 < positives < len(y) else np.nan),
+        "pr_auc": _r(average_precision_score(y, scores["score"].to_numpy(dtype=float)) if 0 < positives < len(y) else np.nan),
     }
     # calibration on probability deciles
     order = np.argsort(p, kind="mergesort")
@@ -225,7 +230,8 @@ def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, horizon_w
             reports[w] = json.loads(path.read_text("utf-8"))
             continue
         wdir = out_dir / w
-        scores = pd.read_parquet(wdir / "scores.parquet")
+        scores = pq.read_table(wdir / "scores.parquet", columns=["household_id", "score", "probability"]
+                               ).to_pandas(types_mapper={pa.string(): ID_DTYPE}.get)
         listed = writers.read_json_list(wdir / "risk_list.json")
         header = json.loads((wdir / "risk_list.json").read_text("utf-8"))
         report = {"as_of": w, "evaluated_with_cutoff": cutoff.strftime("%Y-%m-%d"), "horizon_weeks": horizon_weeks,

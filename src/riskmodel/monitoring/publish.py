@@ -17,7 +17,6 @@ from riskmodel.plain import plain
 if TYPE_CHECKING:
     from riskmodel.monitoring.weekly import Loaded, WeekRun
 
-SCORE_COLUMNS = ("household_id", "region_code", "score", "probability", "rank", "band", "category")
 
 
 def dump_json(obj) -> str:
@@ -39,7 +38,7 @@ def stage_week(run, table, sizes, scores, header, drift_summary, drift_result, a
         for county, rows in table.groupby("county_code", sort=True):
             writers.write_county_xlsx(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county],
                                       header, tmp / "xlsx" / f"county_{county}.xlsx")
-        writers.write_scores(scores[[c for c in SCORE_COLUMNS if c in scores]], tmp / "scores.parquet")
+        writers.write_scores(scores.rank_chunks(), tmp / "scores.parquet")
         drift_dir = tmp / "drift"
         drift_dir.mkdir()
         evidently, evidently_s = None, None
@@ -95,10 +94,9 @@ def publish_week(run: WeekRun, loaded: Loaded, tmp: Path, copies, table, contrib
         rows["contributions"] = contributions.to_numpy()
         rows["visit_outcome"] = rows["visit_outcome"].replace("", None)
         rows["visited_on"] = rows["visited_on"].replace("", None)
-        score_cols = [c for c in SCORE_COLUMNS if c in scores and c != "rank"] + ["rank"]
         with loaded.store.transaction() as store:
             store.replace_risk_list(run.as_of.date(), rows, meta)
-            store.replace_scores(run.as_of.date(), scores[score_cols], meta)
+            store.replace_scores(run.as_of.date(), (c.to_pandas() for c in scores.household_chunks()), meta)
             store.save_drift_summary(run.as_of.date(), drift_summary, header["model_version"])
             store.replace_visit_precision(run.as_of.date(), precision)
         reached("store")

@@ -57,7 +57,8 @@ from riskmodel.monitoring.shocks import ShockCounts, regional_from_counts, shock
 from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, observed_precision, precision_summary,
                                               weeks_to_label)
 from riskmodel.monitoring.performance import alerts as week_alerts
-from riskmodel.monitoring.publish import SCORE_COLUMNS, publish_week, stage_week
+from riskmodel.monitoring.province import ProvinceScores
+from riskmodel.monitoring.publish import publish_week, stage_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
@@ -86,16 +87,6 @@ class WeeklyConfig(BaseModel):
 
 # --- the partitions -------------------------------------------------------------------------
 
-def _rerank(scores: pd.DataFrame, share: float | None) -> pd.DataFrame:
-    """Global rank and bands by the list policy, whatever the partitioning was."""
-    out = ranked(scores)
-    n = len(out)
-    out["rank"] = np.arange(1, n + 1, dtype=np.int64)
-    if share is not None and "band" in out:
-        out["band"] = bands(out["rank"].to_numpy(), n, ListPolicy(capacity_share=share))
-    return out
-
-
 def dask_client(scheduler):
     """(client, whether this run opened it): an address is connected to, a client used as is."""
     if scheduler is None:
@@ -111,7 +102,9 @@ def dask_client(scheduler):
 class Week:
     """The partitions' results added up: all the driver holds of the households this week."""
 
-    scores: pd.DataFrame
+    scores: ProvinceScores | None
+    """Every eligible household's row, on disk, ranked over the province (None: a pass without scores)."""
+    lists: PartLists
     features: tuple[str, ...]
     drift: CurrentStats | None
     shocks: ShockCounts | None
@@ -124,41 +117,85 @@ class Week:
     partitions: int
 
 
-def _combine(results, share: float | None) -> Week:
-    """Partition results (in partition order) added up; memory holds the sums, not the parts."""
-    scores, decided, explained, regions, monitoring, cutoffs = [], [], [], [], [], []
+@dataclass
+class PartLists:
+    """The townships' lists as their partitions give them: ``sizes`` (``list_sizes``), ``listed``
+    (``lists.select`` of the households still to visit) and ``waiting`` (the pending ones' rows),
+    each row with its number in ``ProvinceScores`` (``row``) for the province's rank and band."""
+
+    sizes: list[pd.DataFrame]
+    listed: list[pd.DataFrame]
+    waiting: list[pd.DataFrame]
+
+
+def part_lists(scores: pd.DataFrame, decided: pd.DataFrame, capacity: Capacity):
+    """One partition's ``(sizes, listed, waiting)``: a township's list needs only its own households."""
+    sizes = list_sizes(scores, capacity)
+    held = decided.loc[decided["action"] != "visit", "household_id"]
+    listed = lists_mod.select(scores.loc[positions(scores["household_id"], held) < 0], sizes)
+    pending = decided.loc[decided["action"] == "pending", "household_id"]
+    return sizes, listed, scores.loc[positions(scores["household_id"], pending) >= 0]
+
+
+def _combine(results, share: float | None, capacity: Capacity | None, folder: Path | None = None) -> Week:
+    """Partition results (in partition order) added up; memory holds the sums, not the parts.
+
+    With a ``capacity`` each partition's scored rows go to a ``ProvinceScores`` (files in
+    ``folder``, default the system's temporary folder) once its lists are cut; without one
+    (a pass for labels only) the rows are not kept.
+    """
+    decided, explained, regions, monitoring, cutoffs = [], [], [], [], []
     labels: dict[str, list[pd.DataFrame]] = {}
     drift = shocks = None
     features: tuple[str, ...] = ()
+    province = ProvinceScores(share, folder) if capacity is not None else None
+    lists = PartLists([], [], [])
     n = 0
-    for r in results:
-        n += 1
-        if r.cutoff is not None:
-            cutoffs.append(r.cutoff)
-        if len(r.scores):
-            scores.append(r.scores)
-            features = features or r.features
-        drift = r.drift if drift is None else (drift if r.drift is None else drift + r.drift)
-        shocks = r.shocks if shocks is None else (shocks if r.shocks is None else shocks + r.shocks)
-        for frames, item in ((decided, r.decided), (explained, r.explained), (regions, r.regions),
-                             (monitoring, r.monitoring)):
-            if item is not None and len(item):
-                frames.append(item)
-        for w, lab in r.labels.items():
-            labels.setdefault(w, []).append(lab)
-    if not cutoffs:
-        raise ValueError("the panel has no dated records")
-    table = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=list(SCORE_COLUMNS))
+    try:
+        for r in results:
+            n += 1
+            if r.cutoff is not None:
+                cutoffs.append(r.cutoff)
+            if len(r.scores) and province is not None:
+                features = features or r.features
+                part = ranked(r.scores)
+                part["row"] = province.add(part)
+                for kept, got in zip((lists.sizes, lists.listed, lists.waiting),
+                                     part_lists(part, _decided(r.decided), capacity)):
+                    kept.append(got)
+                del part
+            r.scores = None
+            drift = r.drift if drift is None else (drift if r.drift is None else drift + r.drift)
+            shocks = r.shocks if shocks is None else (shocks if r.shocks is None else shocks + r.shocks)
+            for frames, item in ((decided, r.decided), (explained, r.explained), (regions, r.regions),
+                                 (monitoring, r.monitoring)):
+                if item is not None and len(item):
+                    frames.append(item)
+            for w, lab in r.labels.items():
+                labels.setdefault(w, []).append(lab)
+        if not cutoffs:
+            raise ValueError("the panel has no dated records")
+        if province is not None:
+            province.finish()
+    except BaseException:
+        if province is not None:
+            province.close()
+        raise
     return Week(
-        scores=_rerank(unique_households(table), share), features=features, drift=drift, shocks=shocks,
-        decided=(pd.concat(decided, ignore_index=True) if decided else
-                 pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])),
+        scores=province, lists=lists, features=features, drift=drift, shocks=shocks,
+        decided=_decided(pd.concat(decided, ignore_index=True) if decided else None),
         explained=pd.concat(explained, ignore_index=True) if explained else None,
         labels={w: pd.concat(f, ignore_index=True) for w, f in labels.items()},
         regions=pd.concat(regions) if regions else pd.Series(dtype=object),
         monitoring=(pd.concat(monitoring, ignore_index=True) if monitoring else
                     pd.DataFrame(columns=["household_id", "identified_on"])),
         cutoff=max(cutoffs), partitions=n)
+
+
+def _decided(frame: pd.DataFrame | None) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
+    return frame
 
 
 # --- previous week, reference ---------------------------------------------------------------
@@ -208,6 +245,12 @@ class WeekRun(BaseModel):
     horizon_weeks: int = HORIZON_WEEKS
     model_uri: str | None = None
     data_dir: Path | None = None
+
+    @property
+    def scores_dir(self) -> Path | None:
+        """Where the week's scored rows wait on disk: beside the outputs (a system's temporary
+        folder is often memory)."""
+        return self.out_dir if self.out_dir.is_dir() else None
 
     @property
     def week(self) -> str:
@@ -365,7 +408,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
     else:
         plan, reference, futures = prefetched
         results = (f.result() for f in futures)
-    week = _combine(results, loaded.scorer.capacity_share)
+    week = _combine(results, loaded.scorer.capacity_share, plan.capacity, run.scores_dir)
     real = min(week.cutoff, run.as_of)
     needed = weeks_to_label(run.out_dir, published_weeks(run.out_dir), run.as_of, real, run.horizon_weeks)
     again = None
@@ -375,7 +418,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
         again = replace(week_plan(run, loaded, real, None, visits, score=False, skip=tuple(week.labels)),
                         visited=frozenset())
     if again is not None:
-        fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None)
+        fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None, None)
         if again.visited:
             week = replace(week, labels=fixed.labels, regions=fixed.regions, monitoring=fixed.monitoring)
         else:
@@ -388,11 +431,15 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | N
     step("score")
     visits = week_visits(run, loaded)
     week, reference = compute_week(run, loaded, visits, prefetched)
-    scores = week.scores
-    if scores.empty:
+    with week.scores as scores:
+        return _run_week(run, loaded, step, marks, visits, week, reference, scores)
+
+
+def _run_week(run: WeekRun, loaded: Loaded, step, marks, visits, week: Week, reference, scores: ProvinceScores) -> dict:
+    if not len(scores):
         raise ValueError(f"no eligible household as of {run.week}: nothing to list (check the data's dates)")
     step("lists")
-    listed, sizes, previous_week, follow = _lists(run, loaded, scores, week.decided)
+    listed, sizes, previous_week, follow = _lists(run, loaded, week)
     step("explain")
     table, contributions = _explain(run, listed, week.explained)
     step("drift")
@@ -434,13 +481,18 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | N
     return json.loads((run.out_dir / run.week / "run_summary.json").read_text("utf-8"))
 
 
-def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame, decided: pd.DataFrame):
-    """Capacity-sized lists of households still to visit, plus the pending ones, with statuses."""
-    sizes = list_sizes(scores, run.capacity)
-    held = decided.loc[decided["action"] != "visit", "household_id"]
-    listed = lists_mod.select(scores.loc[positions(scores["household_id"], held) < 0], sizes)
+def _lists(run: WeekRun, loaded: Loaded, week: Week):
+    """Capacity-sized lists of households still to visit, plus the pending ones, with statuses.
+
+    The partitions' lists (``part_lists``) put together, with the province's bands.
+    """
+    decided = week.decided
+    sizes = _province_rows(week, week.lists.sizes, None).sort_values("township_code", kind="stable",
+                                                                       ignore_index=True)
+    listed = _province_rows(week, week.lists.listed, lists_mod.LIST_COLUMNS).sort_values(
+        ["county_code", "township_code", "rank"], kind="stable", ignore_index=True)
+    waiting = _province_rows(week, week.lists.waiting, None)
     pending = decided.loc[decided["action"] == "pending", "household_id"]
-    waiting = scores.loc[positions(scores["household_id"], pending) >= 0]
     if len(waiting):  # shown after the township's list, outside its capacity
         unlimited = sizes.assign(capacity=sizes["eligible"])
         extra = lists_mod.select(waiting, unlimited)
@@ -460,6 +512,18 @@ def _lists(run: WeekRun, loaded: Loaded, scores: pd.DataFrame, decided: pd.DataF
     listed["visited_on"] = listed["household_id"].astype(str).map(last["visited_on"])
     counts = {a: int((decided["action"] == a).sum()) for a in followup.ACTIONS}
     return listed, sizes, previous_week, {"counts": counts}
+
+
+def _province_rows(week: Week, frames: list[pd.DataFrame], columns) -> pd.DataFrame:
+    """Partitions' rows as one frame; rows numbered in ``week.scores`` get the province's band."""
+    if not frames:
+        return pd.DataFrame(columns=list(columns) if columns is not None else None)
+    out = pd.concat(frames, ignore_index=True)
+    if "row" in out:
+        band = week.scores.bands(week.scores.ranks(out.pop("row").to_numpy()))
+        if band is not None and "band" in out:
+            out["band"] = band
+    return out
 
 
 def _explain(run: WeekRun, listed: pd.DataFrame, explained: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series]:
@@ -555,6 +619,7 @@ def drift_of(panel, scorer, as_of, config: WeeklyConfig | None = None, out_dir: 
                   monitoring=config or WeeklyConfig())
     loaded = Loaded(panel, scorer, None, None, shipped=scorer)
     week, reference = compute_week(run, loaded, week_visits(run, loaded))
+    week.scores.close()
     return _drift(run, loaded, week, *reference)[0]
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -84,12 +85,20 @@ def write_csv(lists: pd.DataFrame, path: Path) -> None:
     path.write_bytes(csv_bytes(lists))
 
 
-def write_scores(scores: pd.DataFrame, path: Path) -> None:
-    """``scores.parquet``: every eligible household's score, its text columns as Arrow strings straight
-    from the frame (a province's households as Python strings would double the run's memory here)."""
-    table = pa.Table.from_pandas(scores, preserve_index=False)
-    text = pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema])
-    pq.write_table(table.cast(text).replace_schema_metadata(None), path)
+def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:
+    """``scores.parquet``: every eligible household's score, written a chunk at a time (a row group
+    each: the chunks, not the province, are in memory). The chunks' schema is the file's."""
+    writer = None
+    try:
+        for chunk in chunks:
+            if writer is None:
+                writer = pq.ParquetWriter(path, chunk.schema)
+            writer.write_table(chunk, row_group_size=max(len(chunk), 1))
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        raise ValueError("scores.parquet: no rows to write")
 
 
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:

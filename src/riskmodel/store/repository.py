@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import re
 import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -361,14 +362,26 @@ class Store(AccountsMixin, VisitsMixin):
 
     # --- scores ----------------------------------------------------------------------------
 
-    def replace_scores(self, as_of, scores_df: pd.DataFrame, run_meta: Mapping | None = None) -> int:
+    def replace_scores(self, as_of, scores_df: pd.DataFrame | Iterable[pd.DataFrame], run_meta: Mapping | None = None) -> int:
         """Replace week ``as_of``'s scores of all scored households (a ``Scorer.score`` frame).
 
         Needs ``household_id, region_code, score``; optional ``probability, rank, band,
         category, risk_types, contributions, measures``. One transaction; returns row count.
+        A province's week may come as chunks (frames in household id order, each with ``rank``),
+        so that no process holds it at once; each is checked as the whole frame would be.
         """
         as_of = _checked_day(as_of, "scores as_of")
         run_meta = dict(run_meta or {})
+        chunks = (self._score_chunks(scores_df, as_of, run_meta) if isinstance(scores_df, pd.DataFrame)
+                  else self._given_chunks(scores_df, as_of, run_meta))
+        counted = _Counted(chunks)
+        with self._write() as conn:
+            conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
+            _bulk_insert(conn, ScoreRow, counted)
+        return counted.rows
+
+    @staticmethod
+    def _score_chunks(scores_df: pd.DataFrame, as_of: dt.date, run_meta: dict) -> Iterator[dict[str, list]]:
         df = scores_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "score"), "scores")
         n = len(df)
@@ -381,13 +394,26 @@ class Store(AccountsMixin, VisitsMixin):
         ids = df["household_id"]
         order = pc.sort_indices(arrow_text(ids if ids.dtype == ID_DTYPE else ids.astype(str))).to_numpy().astype(np.intp)
         # a province's rows are built a slice at a time (a million row dicts take ~0.8 GB)
-        chunks = (_columns_for_week(df.iloc[part], as_of, run_meta,
-                                    {"rank": rank[part].tolist(), "model_name": [run_meta.get("model_name")] * len(part)})
-                  for part in (order[i:i + ROW_CHUNK] for i in range(0, n, ROW_CHUNK)))
-        with self._write() as conn:
-            conn.execute(delete(ScoreRow).where(ScoreRow.as_of == as_of))
-            _bulk_insert(conn, ScoreRow, chunks)
-        return n
+        return (_columns_for_week(df.iloc[part], as_of, run_meta,
+                                  {"rank": rank[part].tolist(), "model_name": [run_meta.get("model_name")] * len(part)})
+                for part in (order[i:i + ROW_CHUNK] for i in range(0, n, ROW_CHUNK)))
+
+    @staticmethod
+    def _given_chunks(chunks: Iterable[pd.DataFrame], as_of: dt.date, run_meta: dict) -> Iterator[dict[str, list]]:
+        last, start = None, 0
+        for df in chunks:
+            df = df.reset_index(drop=True)
+            try:
+                _check_frame(df, ("household_id", "region_code", "score", "rank"), "scores")
+            except StoreError as e:  # rows numbered in the whole week, not the chunk
+                raise StoreError(_renumbered(str(e), start)) from None
+            ids = df["household_id"].astype(str)
+            if len(df) and (last is not None and ids.iloc[0] <= last or not ids.is_monotonic_increasing):
+                raise StoreError(f"scores: row {start + 1}: chunks must come in household id order, each id once")
+            last = ids.iloc[-1] if len(df) else last
+            start += len(df)
+            yield _columns_for_week(df, as_of, run_meta, {"rank": df["rank"].astype(np.int64).tolist(),
+                                                          "model_name": [run_meta.get("model_name")] * len(df)})
 
     def score_cutoffs(self, shares: Iterable[float], model_version: str | None = None) -> dict | None:
         """Scores at ranks ``ceil(share × n)`` of the latest stored week (of ``model_version``).
@@ -588,6 +614,23 @@ def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
 
 def _length(chunk: dict[str, list]) -> int:
     return len(next(iter(chunk.values()))) if chunk else 0
+
+
+class _Counted:
+    """Chunks passed through, their rows counted."""
+
+    def __init__(self, chunks: Iterable[dict[str, list]]):
+        self.chunks, self.rows = chunks, 0
+
+    def __iter__(self) -> Iterator[dict[str, list]]:
+        for chunk in self.chunks:
+            self.rows += len(chunk["household_id"])
+            yield chunk
+
+
+def _renumbered(message: str, start: int) -> str:
+    """A chunk's ``row N`` message with N counted from the week's first row."""
+    return re.sub(r"row (\d+)", lambda m: f"row {int(m.group(1)) + start}", message, count=1)
 
 
 def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> None:

@@ -36,6 +36,16 @@ def test_recover_finishes_a_journal_that_has_no_store_part(tmp_path):
     assert not list(tmp_path.glob(".publish-*"))
 
 
+def test_the_scored_rows_of_a_killed_run_are_dropped_by_the_next_run(tmp_path):
+    from riskmodel.monitoring.province import ProvinceScores
+    from riskmodel.monitoring.rundir import scratch_prefix
+
+    province = ProvinceScores(0.1, tmp_path, scratch_prefix("scores"))  # a run killed before closing it
+    (left,) = list(tmp_path.iterdir())
+    assert recover(tmp_path) == [] and not left.exists()
+    province.close()
+
+
 def test_recover_undoes_a_journal_whose_store_part_did_not_commit(tmp_path):
     (tmp_path / W2).mkdir()
     (tmp_path / W2 / "risk_list.json").write_text("old", "utf-8")

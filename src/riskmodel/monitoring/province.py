@@ -47,10 +47,11 @@ class ProvinceScores:
     Close it (or use it as a context manager) to delete the files.
     """
 
-    def __init__(self, share: float | None, folder: str | Path | None = None):
+    def __init__(self, share: float | None, folder: str | Path | None = None, prefix: str = ".scores-"):
         self.share = share
         self.folder = folder
-        self._dir = tempfile.TemporaryDirectory(prefix=".scores-", dir=folder)
+        self.prefix = prefix
+        self._dir = tempfile.TemporaryDirectory(prefix=prefix, dir=folder)
         self._files: list[Path] = []
         self._offsets: list[int] = [0]
         self._scores: list[np.ndarray] = []

@@ -124,11 +124,16 @@ def staging(out_dir: Path, name: str) -> AbstractContextManager[Path]:
     return temp_dir(out_dir, prefix=f"{_STAGING}{name}.")
 
 
+def scratch_prefix(name: str) -> str:
+    """Name prefix of a run's scratch folder in ``out_dir``: ``recover`` drops it if the run was killed."""
+    return f"{_STAGING}{name}."
+
+
 #: Make a staged folder visible as the week's folder in one step (``riskmodel.atomic``).
 publish = replace_dir
 
 
-__all__ = ["LOCK_NAME", "Journal", "RunLocked", "publish", "recover", "run_lock", "staging", "write_atomic"]
+__all__ = ["LOCK_NAME", "Journal", "RunLocked", "publish", "recover", "run_lock", "scratch_prefix", "staging", "write_atomic"]
 
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")

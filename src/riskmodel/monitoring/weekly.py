@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from riskmodel.listing import HORIZON_WEEKS, ListPolicy, bands, ranked
+from riskmodel.listing import HORIZON_WEEKS, ranked
 from riskmodel.contract import Panel
 from riskmodel.contract.columns import positions
 from riskmodel.features import feature_names, feature_risk_types
@@ -49,7 +49,6 @@ from riskmodel.listing.followup import STATUSES
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
-from riskmodel.features.counties import unique_households
 from riskmodel.monitoring.county_week import Source, WeekPlan, reference_part, run_parts, sources, week_part
 from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds, PreparedReference, compute_drift,
                                         prepare_reference)
@@ -59,7 +58,7 @@ from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, 
 from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import publish_week, stage_week
-from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock
+from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
@@ -140,15 +139,15 @@ def part_lists(scores: pd.DataFrame, decided: pd.DataFrame, capacity: Capacity):
 def _combine(results, share: float | None, capacity: Capacity | None, folder: Path | None = None) -> Week:
     """Partition results (in partition order) added up; memory holds the sums, not the parts.
 
-    With a ``capacity`` each partition's scored rows go to a ``ProvinceScores`` (files in
-    ``folder``, default the system's temporary folder) once its lists are cut; without one
-    (a pass for labels only) the rows are not kept.
+    With a ``capacity`` each partition's lists are cut as it arrives and its scored rows go to a
+    ``ProvinceScores`` (files in ``folder``; None: the system's temporary folder); without one
+    (a pass for labels only) no rows are kept.
     """
     decided, explained, regions, monitoring, cutoffs = [], [], [], [], []
     labels: dict[str, list[pd.DataFrame]] = {}
     drift = shocks = None
     features: tuple[str, ...] = ()
-    province = ProvinceScores(share, folder) if capacity is not None else None
+    province = ProvinceScores(share, folder, scratch_prefix("scores")) if capacity is not None else None
     lists = PartLists([], [], [])
     n = 0
     try:
@@ -193,6 +192,7 @@ def _combine(results, share: float | None, capacity: Capacity | None, folder: Pa
 
 
 def _decided(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """Follow-up decisions, an empty frame of their columns when there were none."""
     if frame is None:
         return pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
     return frame

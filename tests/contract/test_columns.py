@@ -193,3 +193,12 @@ def test_distinct_values_of_a_column_with_empty_and_padded_cells_point_at_the_ri
     index = panel.members["member_id"]
     assert positions(member_ids, index).tolist() == positions(plain, index).tolist()
     assert member_ids.isna().sum() == 29 and member_ids.tolist()[3] == "M002"
+
+
+def test_id_text_keeps_the_contracts_id_arrays_and_makes_anything_else_text():
+    from riskmodel.contract.columns import id_text
+
+    ids = pd.Series(pd.array(["H2", "H10"], dtype=ID_DTYPE))
+    assert id_text(ids).to_pylist() == ["H2", "H10"]
+    assert id_text(pd.Series([10, 2])).to_pylist() == ["10", "2"]
+    assert id_text(pd.Series(["H1", "H3"], dtype=object)).to_pylist() == ["H1", "H3"]

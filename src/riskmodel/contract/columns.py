@@ -35,6 +35,14 @@ def arrow_text(s) -> pa.Array | pa.ChunkedArray:
     return pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)
 
 
+def id_text(s) -> pa.Array | pa.ChunkedArray:
+    """Household ids as Arrow strings: the contract's id arrays as they are, anything else made
+    text first (ids given as numbers sort as their text)."""
+    if getattr(s, "dtype", None) == ID_DTYPE:
+        return arrow_text(s)
+    return arrow_text(pd.Series(s).astype(str))
+
+
 #: Distinct values of id columns the loader coerced: ``id(array) -> (data, values, codes, canonical)``.
 _DISTINCT: dict[int, tuple[object, pa.Array, np.ndarray, bool]] = {}
 

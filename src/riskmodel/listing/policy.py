@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
-from riskmodel.contract.columns import ID_DTYPE, SMALL, arrow_text, text_values
+from riskmodel.contract.columns import SMALL, arrow_text, id_text, text_values
 
 #: Share of eligible households an office can visit in a week (the default list length).
 CAPACITY_SHARE = 0.02
@@ -77,7 +77,7 @@ def rank_order(scores: np.ndarray, household_ids) -> np.ndarray:
 def ranked(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (with ``score`` and ``household_id``) in rank order, index reset."""
     ids = frame["household_id"]
-    order = rank_order(frame["score"].to_numpy(dtype=float), ids.array if ids.dtype == ID_DTYPE else ids.astype(str).array)
+    order = rank_order(frame["score"].to_numpy(dtype=float), id_text(ids))
     return frame.iloc[order].reset_index(drop=True)
 
 

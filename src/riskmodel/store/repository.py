@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from riskmodel.contract.columns import ID_DTYPE, arrow_text
+from riskmodel.contract.columns import id_text
 from riskmodel.contract.regions import county_of, township_of
 from riskmodel.listing import top_count
 from riskmodel.plain import plain
@@ -392,7 +392,7 @@ class Store(AccountsMixin, VisitsMixin):
         # rows go in by household id, the order of the table's indexes: a week in rank order
         # lands at random places in both, and at a province's size that took twice as long
         ids = df["household_id"]
-        order = pc.sort_indices(arrow_text(ids if ids.dtype == ID_DTYPE else ids.astype(str))).to_numpy().astype(np.intp)
+        order = pc.sort_indices(id_text(ids)).to_numpy().astype(np.intp)
         # a province's rows are built a slice at a time (a million row dicts take ~0.8 GB)
         return (_columns_for_week(df.iloc[part], as_of, run_meta,
                                   {"rank": rank[part].tolist(), "model_name": [run_meta.get("model_name")] * len(part)})

@@ -2,4 +2,5 @@
 
 from riskmodel.cli.app import main
 
-main()
+if __name__ == "__main__":  # not again in the processes of ``--workers N``, which import this module
+    main()

@@ -131,3 +131,33 @@ def test_a_backfill_fans_out_county_by_week_and_publishes_in_order(tmp_path, fol
         for name in COMPARED:
             assert (tmp_path / "dask" / w / name).read_bytes() == (tmp_path / "one" / w / name).read_bytes(), \
                 f"{w}/{name} differs"
+
+
+@pytest.mark.slow
+def test_local_worker_processes_started_by_the_run_write_the_plain_loops_files(tmp_path, folders, quick):
+    """``riskmodel weekly D --workers 2``: a LocalCluster of two processes, opened and closed by the run."""
+    import psutil
+
+    from tests.monitoring.panels import make_scorer
+
+    scorer = make_scorer()
+    loop = run_weekly(folders["partitioned"], WEEKS[1], tmp_path / "loop", scorer=scorer, config=quick,
+                      log_mlflow=False)
+    def workers():
+        return [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+
+    assert workers() == []
+    local = run_weekly(folders["partitioned"], WEEKS[1], tmp_path / "local", scorer=scorer, config=quick,
+                       log_mlflow=False, workers=2)
+    assert (loop["partitions"], local["partitions"]) == (4, 4)
+    for name in COMPARED:
+        assert (tmp_path / "local" / WEEKS[1] / name).read_bytes() == (tmp_path / "loop" / WEEKS[1] / name).read_bytes(), \
+            f"{name} differs"
+    assert workers() == []  # the run closed its cluster
+
+
+def test_a_negative_number_of_local_workers_is_refused():
+    from riskmodel.monitoring.weekly import dask_client
+
+    with pytest.raises(ValueError, match="workers: -1"):
+        dask_client(None, -1)

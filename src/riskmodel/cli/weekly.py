@@ -23,7 +23,11 @@ def weekly(
                                                   "county × week tasks; weeks publish oldest first)"),
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Dask scheduler address (tcp://host:8786): each county (of a partitioned "
-                                       "folder) is a task; without it, a plain loop"),
+                                       "folder) is a task; without it, --workers decides"),
+    workers: int = typer.Option(0, "--workers", min=0,
+                                help="without --scheduler: N local Dask worker processes of one thread on this "
+                                     "machine (a LocalCluster, e.g. one per core); 0: a plain loop, one county "
+                                     "in memory at a time"),
     capacity: Path = typer.Option(None, "--capacity", help="capacity YAML (see serving/capacity.yaml)"),
     config: Path = typer.Option(None, "--config", help="YAML with drift/decay thresholds (monitoring section)"),
     store: bool = typer.Option(True, "--store/--no-store", help="write lists and drift to the store (RISKMODEL_DATABASE_URL)"),
@@ -38,6 +42,8 @@ def weekly(
     console = Console(stderr=True)
     if (as_of is None) == (backfill is None):
         raise typer.BadParameter("give either --as-of DATE or --backfill FROM TO")
+    if scheduler and workers:
+        raise typer.BadParameter("give either --scheduler ADDRESS (an existing cluster) or --workers N (a local one)")
     cfg = WeeklyConfig()
     if config is not None:
         raw = yaml.safe_load(config.read_text("utf-8")) or {}
@@ -47,7 +53,7 @@ def weekly(
             console.print(f"[red]error:[/red] {config.name}: {exc}", highlight=False, markup=False)
             raise typer.Exit(2) from None
     db = get_settings().database_url if store else None
-    common = dict(model_uri=model, capacity=capacity, store=db, scheduler=scheduler, config=cfg)
+    common = dict(model_uri=model, capacity=capacity, store=db, scheduler=scheduler, workers=workers, config=cfg)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("weekly run", total=len(STEPS))

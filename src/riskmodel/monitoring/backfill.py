@@ -19,7 +19,7 @@ from riskmodel.progress import Progress, no_progress
 
 def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_uri: str | None = None,
                  progress: Progress = no_progress, scheduler=None, panel=None, scorer=None, store=None,
-                 **kwargs) -> list[dict]:
+                 workers: int = 0, **kwargs) -> list[dict]:
     """Run the weeks ``start, start + 7 days, … <= end``, published in order (oldest first).
 
     Inputs are loaded once. Given a scheduler and a model with a training reference, every
@@ -30,7 +30,7 @@ def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_ur
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     if end < start:
         raise ValueError(f"backfill: FROM {start:%Y-%m-%d} is after TO {end:%Y-%m-%d}")
-    client, own_client = dask_client(scheduler)
+    client, own_client = dask_client(scheduler, workers)
     try:
         loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
         weeks = pd.date_range(start, end, freq=f"{every_days}D")

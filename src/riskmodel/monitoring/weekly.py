@@ -86,8 +86,16 @@ class WeeklyConfig(BaseModel):
 
 # --- the partitions -------------------------------------------------------------------------
 
-def dask_client(scheduler):
-    """(client, whether this run opened it): an address is connected to, a client used as is."""
+def dask_client(scheduler, workers: int = 0):
+    """(client, whether this run opened it): an address is connected to, a client used as is;
+    without either, ``workers`` > 0 starts that many local worker processes of one thread (a
+    ``LocalCluster`` on this machine, closed with the client) and 0 means a plain loop."""
+    if scheduler is None and workers:
+        if workers < 0:
+            raise ValueError(f"workers: {workers}; give 0 (a plain loop) or more")
+        from distributed import Client
+
+        return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None), True
     if scheduler is None:
         return None, False
     if not isinstance(scheduler, str):
@@ -326,12 +334,13 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
                scheduler=None, progress: Progress = no_progress, *, scorer=None, panel=None,
                config: WeeklyConfig | None = None, lock_timeout: float | None = None,
                log_mlflow: bool | None = None, loaded: Loaded | None = None, prefetched: tuple | None = None,
-               ) -> dict:
+               workers: int = 0) -> dict:
     """Run one week (see module docstring); returns the run summary (also in ``run_summary.json``).
 
     ``capacity``: ``None`` (settings share), a YAML path, a mapping or a ``Capacity``.
     ``store``: a ``StoreProtocol`` (``Store``) or database URL (None: files only). ``scheduler``: Dask
-    scheduler address or ``distributed.Client``. ``scorer``/``panel``: already loaded ones (tests);
+    scheduler address or ``distributed.Client``; without one, ``workers`` local worker processes
+    (0: a plain loop). ``scorer``/``panel``: already loaded ones (tests);
     ``loaded``: what a backfill loaded once. ``log_mlflow``: default when the model has a
     registry version.
     """
@@ -348,7 +357,7 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     run = week_run(data_dir, as_of, out_dir, model_uri, capacity, config)
     own_client = False
     if loaded is None:
-        client, own_client = dask_client(scheduler)
+        client, own_client = dask_client(scheduler, workers)
         loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
     try:
         with run_lock(run.out_dir, timeout=lock_timeout):

@@ -74,6 +74,8 @@ def missing(s) -> np.ndarray:
         pa_arr = arr.__arrow_array__()
         if pa_arr.null_count == 0:
             return np.zeros(len(pa_arr), dtype=bool)
+        if len(pa_arr) <= SMALL:
+            return np.array([v is None for v in pa_arr.to_pylist()], dtype=bool)
     elif isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
         return np.isnan(arr)
     elif isinstance(arr, np.ndarray) and arr.dtype.kind == "M":

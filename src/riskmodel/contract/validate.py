@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from riskmodel.contract.coerce import DATETIME_DTYPE, ID_DTYPE, INT_LIMIT, coerce_column, empty_column
 from riskmodel.contract.columns import (
+    SMALL,
     Columns,
     arrow_text,
     as_columns,
@@ -28,6 +29,7 @@ from riskmodel.contract.columns import (
     missing,
     positions,
     repeated,
+    text_values,
 )
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
@@ -264,6 +266,8 @@ def _key_repeated(df: Columns, key: list[str]) -> np.ndarray:
 
     One hash pass says whether there is any repeat at all; only then are the rows found.
     """
+    if len(df) <= SMALL and _distinct_rows(df, key):
+        return np.zeros(len(df), dtype=bool)
     combined = np.zeros(len(df), dtype=np.int64)
     absent = np.zeros(len(df), dtype=bool)
     span = 1
@@ -281,6 +285,27 @@ def _key_repeated(df: Columns, key: list[str]) -> np.ndarray:
     codes = first_codes(combined)
     codes[absent] = -1
     return repeated(codes)
+
+
+def _distinct_rows(df: Columns, key: list[str]) -> bool:
+    """Whether a small table's rows all differ in ``key``, by a Python set (no repeat to find then).
+
+    Values equal for ``_key_part`` are equal here too (dates by their day, enums by their
+    code), so True means no repeat; False (or a kind not handled here) only sends the rows on
+    to the exact search, which also leaves out rows missing a part.
+    """
+    parts = []
+    for name in key:
+        values = df[name]
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            parts.append(values.astype("datetime64[D]").view(np.int64).tolist())
+        elif getattr(values, "dtype", None) == ID_DTYPE:
+            parts.append(text_values(values))
+        elif isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+            parts.append(values.codes.tolist())
+        else:
+            return False
+    return len(set(zip(*parts))) == len(df)
 
 
 def _values(s) -> np.ndarray:

@@ -47,9 +47,11 @@ class IncomePrior:
         return np.c_[np.log(np.maximum(np.where(missing, 1.0, r), self.FLOOR)), missing.astype(np.float64)]
 
     def log_odds(self, column: np.ndarray) -> np.ndarray:
+        """``_design``'s two columns, weighted, without building the matrix (the API calls this per request)."""
         a, b, c = self.coef_
-        d = self._design(column)
-        return a + b * d[:, 0] + c * d[:, 1]
+        r = np.asarray(column, dtype=np.float64)
+        missing = np.isnan(r)
+        return a + b * np.log(np.maximum(np.where(missing, 1.0, r), self.FLOOR)) + c * missing.astype(np.float64)
 
 
 def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float, weight: np.ndarray | None = None):

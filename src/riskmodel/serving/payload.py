@@ -159,8 +159,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     else:
         typed = typed_tables(rows)
         problems = Problems()
-        check_tables(typed, problems)
-        if not problems:
+        check_tables(typed, problems, heads=False)  # one_head: below, per payload
+        if not problems and all(_heads(p) in (None, 1) for p in payloads):
             return Panel.from_columns(typed, Policy.default())
     # one_head is checked here instead: a household sent without members may have no head
     errors = []
@@ -177,8 +177,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
         message = prob.message or (RULES[prob.rule].text if prob.rule in RULES else f"breaks rule {prob.rule}")
         errors.append(_err(loc, message, f"contract.{prob.rule}", prob.value))
     for i, p in enumerate(payloads):
-        heads = sum(m.relation == "head" for m in (p.members or []))
-        if p.members and heads != 1:
+        heads = _heads(p)
+        if heads not in (None, 1):
             base = prefix if len(prefix) == 1 else [*prefix, i]
             errors.append(_err([*base, "members"], f"exactly one member with relation 'head' (found {heads})",
                                "contract.one_head"))
@@ -188,6 +188,11 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     if errors:
         raise PayloadError(errors)
     return Panel.from_frames(frames, check=False) if full else Panel.from_columns(typed, Policy.default())
+
+
+def _heads(payload) -> int | None:
+    """Members with relation 'head' (None without members: a new household may have no head yet)."""
+    return sum(m.relation == "head" for m in payload.members) if payload.members else None
 
 
 def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.date, *,

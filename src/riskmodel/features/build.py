@@ -19,6 +19,7 @@ from riskmodel.contract import Panel
 from riskmodel.contract.panel import latest_status
 from riskmodel.contract.columns import (
     Columns,
+    categories_of,
     enum_lookup,
     equals,
     missing,
@@ -107,7 +108,7 @@ def _days(s) -> np.ndarray:
 
 def _enum_codes(s, values: tuple[str, ...]) -> np.ndarray:
     """Positions of a contract enum's values in ``values`` (-1 for missing)."""
-    if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.dtype.categories) == values:
+    if isinstance(s.dtype, pd.CategoricalDtype) and categories_of(s.dtype) == values:
         return getattr(s, "array", s).codes
     return pd.Categorical(s, categories=list(values)).codes
 

@@ -244,7 +244,8 @@ def _income_cells(ctx: _AsOf, income: Columns) -> np.ndarray:
         month = np.asarray(income["month"][block], dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
         age = ctx.last_month - month
         keep = (income["reported_on"][block] <= ctx.t) & (age >= 0) & (age < k)
-        idx, code = ctx.rows_of(income["household_id"][block], keep)
+        ids = income["household_id"] if len(income) <= ROW_BLOCK else income["household_id"][block]  # one block: no slice
+        idx, code = ctx.rows_of(ids, keep)
         cells[code, age[idx]] = idx + start
     return cells
 
@@ -273,9 +274,12 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     parts = {c: np.where(present, v[take], 0.0) if len(v) else np.zeros(cells.shape) for c, v in sources.items()}
     total = parts["wage"] + parts["business"] + parts["property"] + parts["transfer"]
     sums = {w: total[:, lo:hi].sum(axis=1) for w, (lo, hi) in INCOME_WINDOWS.items()}
-    counts = {w: present[:, lo:hi].sum(axis=1).astype(np.float64) for w, (lo, hi) in INCOME_WINDOWS.items()}
-    mean = {w: _div(sums[w], counts[w]) for w in sums}
-    latest = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 3)
+    # reported months up to each month age; a window's count is a difference of two (exact integers)
+    reported = np.cumsum(present, axis=1, dtype=np.int8)
+    counts = _window_counts(reported)
+    # the windows' means in one division (element by element, as one division each would give)
+    mean = _columns(_div(np.stack(list(sums.values()), axis=1), np.stack(list(counts.values()), axis=1)), sums)
+    latest = present & (reported <= 3)
     mean_latest = _div(np.where(latest, total, 0.0).sum(axis=1), latest.sum(axis=1))
     c12 = counts["12"]
     x = total[:, :12] * per_cap[:, None]
@@ -292,11 +296,13 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
         "income_yoy_rel_12m": _div(mean["12"] - mean["p12"], np.abs(mean["p12"])),
         "income_volatility_12m": np.sqrt(var),
     }
-    for c in INCOME_SOURCES:
-        out[f"income_share_{c}_12m"] = _div(parts[c][:, :12].sum(axis=1), sums["12"], ok=sums["12"] > 0)
+    year = sums["12"][:, None]
+    shares = _div(np.stack([parts[c][:, :12].sum(axis=1) for c in INCOME_SOURCES], axis=1), year, ok=year > 0)
+    for j, c in enumerate(INCOME_SOURCES):
+        out[f"income_share_{c}_12m"] = shares[:, j]
     out.update(_income_by_source(present, parts, counts, per_cap))
     # deseasonalised: the 12 most recent reported months (within 24) cover each calendar month once
-    last12 = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 12)
+    last12 = present & (reported <= 12)
     mean_last12 = _div(np.where(last12, total, 0.0).sum(axis=1), last12.sum(axis=1))
     out["income_pc_last12"] = mean_last12 * per_cap
     ytd_sum = total[:, :ytd].sum(axis=1)
@@ -312,14 +318,30 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
 _SOURCE_WINDOWS = {"wage": ("3", "3to6", "12", "p12"), "business": ("12", "p12")}
 
 
+def _window_counts(reported: np.ndarray) -> dict[str, np.ndarray]:
+    """Reported months in each ``INCOME_WINDOWS`` window, as float, from the running count of reported months."""
+    lo = np.array([lo for lo, _ in INCOME_WINDOWS.values()])
+    hi = np.array([hi for _, hi in INCOME_WINDOWS.values()])
+    before = np.where(lo > 0, reported[:, np.maximum(lo - 1, 0)], 0)
+    counts = (reported[:, hi - 1] - before).astype(np.float64)
+    return _columns(counts, INCOME_WINDOWS)
+
+
+def _columns(matrix: np.ndarray, names) -> dict[str, np.ndarray]:
+    """A matrix's columns by name (views), in the order of ``names``."""
+    return {name: matrix[:, j] for j, name in enumerate(names)}
+
+
 def _income_by_source(present: np.ndarray, parts: dict[str, np.ndarray], counts: dict[str, np.ndarray],
                       per_cap: np.ndarray) -> dict[str, np.ndarray]:
     """Wage and business income apart: a fall in one evidences 务工就业不稳, in the other 产业失败."""
     out = {}
     means = {}
     for src in ("wage", "business"):
-        mean = means[src] = {w: _div(parts[src][:, lo:hi].sum(axis=1), counts[w]) for w, (lo, hi) in
-                             INCOME_WINDOWS.items() if w in _SOURCE_WINDOWS[src]}
+        windows = _SOURCE_WINDOWS[src]
+        sums = {w: parts[src][:, INCOME_WINDOWS[w][0]:INCOME_WINDOWS[w][1]].sum(axis=1) for w in windows}
+        mean = means[src] = _columns(_div(np.stack(list(sums.values()), axis=1),
+                                          np.stack([counts[w] for w in windows], axis=1)), sums)
         out[f"{src}_pc_12m"] = mean["12"] * per_cap
         out[f"{src}_yoy_change_12m"] = (mean["12"] - mean["p12"]) * per_cap
     wage_mean = means["wage"]

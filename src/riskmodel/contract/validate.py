@@ -105,9 +105,9 @@ class Problems:
     ) -> None:
         """Record one problem per True in ``mask`` (row positions are 0-based)."""
         mask = np.asarray(mask, dtype=bool)
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
+        if not mask.any():  # the usual case, answered without building the positions
             return
+        idx = np.flatnonzero(mask)
         key = (table, column, rule)
         n = self.counts.get(key, 0)
         self.counts[key] = n + int(idx.size)
@@ -326,6 +326,10 @@ def _distinct_rows(df: Columns, key: list[str]) -> bool:
 
 def _values(s) -> np.ndarray:
     """A typed column as numpy, missing as NaN/NaT (so comparisons with a missing value are False)."""
+    if isinstance(s, pd.arrays.IntegerArray):  # values and mask as they are (``to_numpy``'s checks cost more)
+        out = s._data.astype(np.float64)
+        out[s._mask] = np.nan
+        return out
     if isinstance(s.dtype, pd.Int64Dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.asarray(s)

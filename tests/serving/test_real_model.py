@@ -108,3 +108,35 @@ def test_a_household_monitored_before_scores_the_same_over_http_on_the_list_and_
 
     sent = build_panel([HouseholdPayload.model_validate(payload)], ["body"])
     assert len(sent.monitoring) == len(payload["monitoring"]) > 0  # the history reaches the features
+
+
+def test_one_household_at_a_time_gives_the_weekly_panels_features_and_score_bit_for_bit(fitted, synth_panel):
+    """The API's one-household panels (typed from the payload, checked, featured alone) give each
+    household exactly its row of the whole panel: every feature and the score, to the last bit."""
+    import datetime as dt
+
+    import numpy as np
+
+    from riskmodel.features import feature_arrays
+    from riskmodel.serving.model_holder import LoadedModel
+    from riskmodel.serving.payload import build_panel, score_payloads
+    from riskmodel.serving.schemas import HouseholdPayload
+
+    scorer = Scorer(fitted.lightgbm, model_name="riskmodel", model_version="1")
+    t = pd.Timestamp(AS_OF)
+    whole = feature_arrays(synth_panel, t)
+    row = {h: i for i, h in enumerate(whole.household_id.tolist())}
+    listed = scorer.columns(synth_panel, t)
+    listed_score = dict(zip(listed["household_id"].tolist(), listed["score"].tolist()))
+    loaded = LoadedModel(scorer, "riskmodel", "1", "models:/riskmodel/1", dt.datetime.now(dt.timezone.utc))
+    ids = whole.household_id.tolist()[::13][:120]  # a spread of households, several with claims, events, history
+    checked = 0
+    for payload in panel_payloads(synth_panel, ids):
+        p = HouseholdPayload.model_validate(payload)
+        hid = p.household.household_id
+        alone = feature_arrays(build_panel([p], ["body"]), t)
+        assert alone.household_id.tolist() == [hid]
+        np.testing.assert_array_equal(alone.values[0], whole.values[row[hid]], err_msg=hid, strict=True)
+        assert score_payloads(loaded, [p], ["body"], dt.date.fromisoformat(AS_OF))[0]["score"] == listed_score[hid]
+        checked += 1
+    assert checked == len(ids) > 100

@@ -82,6 +82,8 @@ def missing(s) -> np.ndarray:
         pa_arr = arr.__arrow_array__()
         if pa_arr.null_count == 0:
             return np.zeros(len(pa_arr), dtype=bool)
+        if len(pa_arr) <= SMALL:
+            return np.array([v is None for v in pa_arr.to_pylist()], dtype=bool)
     elif isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
         return np.isnan(arr)
     elif isinstance(arr, np.ndarray) and arr.dtype.kind == "M":
@@ -173,6 +175,22 @@ def sort_order(ids) -> np.ndarray | None:
     return None if np.array_equal(order, np.arange(len(order))) else order
 
 
+#: Each categorical dtype's categories as a tuple: ``id(dtype) -> (dtype, categories)`` (the dtype
+#: is held, so its id is not reused while listed).
+_CATEGORIES: dict[int, tuple[pd.CategoricalDtype, tuple]] = {}
+
+
+def categories_of(dtype: pd.CategoricalDtype) -> tuple:
+    """``tuple(dtype.categories)``, made once per dtype object: the API's enum columns share one
+    dtype each, and reading an Index into a tuple costs more than the lookup it serves."""
+    hit = _CATEGORIES.get(id(dtype))
+    if hit is None or hit[0] is not dtype:
+        if len(_CATEGORIES) >= 1024:  # loaded panels bring new dtype objects: stay bounded
+            _CATEGORIES.clear()
+        hit = _CATEGORIES[id(dtype)] = (dtype, tuple(dtype.categories))
+    return hit[1]
+
+
 def enum_lookup(categories, values) -> np.ndarray:
     """A boolean table over a categorical's codes: True at each of ``values``; index -1 (missing) is False.
 
@@ -190,7 +208,7 @@ def enum_lookup(categories, values) -> np.ndarray:
 def equals(s, *values: str) -> np.ndarray:
     """Rows of a contract enum (categorical) column (Series or array) equal to one of ``values``; missing is False."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return enum_lookup(s.dtype.categories, values)[getattr(s, "array", s).codes]
+        return enum_lookup(categories_of(s.dtype), values)[getattr(s, "array", s).codes]
     s = pd.Series(s, copy=False)
     return s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy()
 

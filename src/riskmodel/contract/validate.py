@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from riskmodel.contract.coerce import DATETIME_DTYPE, ID_DTYPE, INT_LIMIT, coerce_column, empty_column
 from riskmodel.contract.columns import (
+    SMALL,
     Columns,
     arrow_text,
     as_columns,
@@ -28,6 +29,7 @@ from riskmodel.contract.columns import (
     missing,
     positions,
     repeated,
+    text_values,
 )
 from riskmodel.contract.schema import (
     ONE_OFF_PROGRAMS,  # noqa: F401  (re-exported for callers of the rules)
@@ -103,9 +105,9 @@ class Problems:
     ) -> None:
         """Record one problem per True in ``mask`` (row positions are 0-based)."""
         mask = np.asarray(mask, dtype=bool)
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
+        if not mask.any():  # the usual case, answered without building the positions
             return
+        idx = np.flatnonzero(mask)
         key = (table, column, rule)
         n = self.counts.get(key, 0)
         self.counts[key] = n + int(idx.size)
@@ -264,6 +266,8 @@ def _key_repeated(df: Columns, key: list[str]) -> np.ndarray:
 
     One hash pass says whether there is any repeat at all; only then are the rows found.
     """
+    if len(df) <= SMALL and _distinct_rows(df, key):
+        return np.zeros(len(df), dtype=bool)
     combined = np.zeros(len(df), dtype=np.int64)
     absent = np.zeros(len(df), dtype=bool)
     span = 1
@@ -283,8 +287,49 @@ def _key_repeated(df: Columns, key: list[str]) -> np.ndarray:
     return repeated(codes)
 
 
+def _small_distinct(values) -> bool:
+    """Whether a small id column holds no value twice (missing aside): then it has no repeat to find."""
+    if len(values) > SMALL or getattr(values, "dtype", None) != ID_DTYPE:
+        return False
+    present = [v for v in text_values(values) if v is not None]
+    return len(set(present)) == len(present)
+
+
+def _not_found(values, index) -> np.ndarray:
+    """Present values that are not in ``index`` (a reference that points nowhere)."""
+    if len(values) <= SMALL and len(index) <= SMALL and getattr(values, "dtype", None) == ID_DTYPE:
+        known = set(text_values(index))
+        return np.array([v is not None and v not in known for v in text_values(values)], dtype=bool)
+    return ~missing(values) & ~_isin(values, index)
+
+
+def _distinct_rows(df: Columns, key: list[str]) -> bool:
+    """Whether a small table's rows all differ in ``key``, by a Python set (no repeat to find then).
+
+    Values equal for ``_key_part`` are equal here too (dates by their day, enums by their
+    code), so True means no repeat; False (or a kind not handled here) only sends the rows on
+    to the exact search, which also leaves out rows missing a part.
+    """
+    parts = []
+    for name in key:
+        values = df[name]
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            parts.append(values.astype("datetime64[D]").view(np.int64).tolist())
+        elif getattr(values, "dtype", None) == ID_DTYPE:
+            parts.append(text_values(values))
+        elif isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+            parts.append(values.codes.tolist())
+        else:
+            return False
+    return len(set(zip(*parts))) == len(df)
+
+
 def _values(s) -> np.ndarray:
     """A typed column as numpy, missing as NaN/NaT (so comparisons with a missing value are False)."""
+    if isinstance(s, pd.arrays.IntegerArray):  # values and mask as they are (``to_numpy``'s checks cost more)
+        out = s._data.astype(np.float64)
+        out[s._mask] = np.nan
+        return out
     if isinstance(s.dtype, pd.Int64Dtype):
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.asarray(s)
@@ -343,14 +388,15 @@ def empty_frame(table: Table) -> pd.DataFrame:
 
 def check_tables(
     frames: dict[str, pd.DataFrame | Columns], problems: Problems, *, today: dt.date | None = None,
-    unusable: Collection[str] = (), unique_checked: bool = False,
+    unusable: Collection[str] = (), unique_checked: bool = False, heads: bool = True,
 ) -> None:
     """Uniqueness, references and the cross-column rules over typed frames.
 
     ``unusable`` names tables that could not be read or lack required columns: rules that
     look across into them are skipped, so one broken file gives one problem, not thousands.
     ``unique_checked``: the coercion already checked single unique columns (``coerce_all`` does,
-    from the codes it computes anyway).
+    from the codes it computes anyway). ``heads=False`` leaves out the one-head rule (the API
+    checks it its own way: a household sent without members may have no head).
     """
     year = (today or dt.date.today()).year
     usable = {name for name in frames if name not in unusable}
@@ -360,7 +406,8 @@ def check_tables(
             _check_table(name, df, frames, problems, usable, unique_checked)
     _check_households(frames, problems)
     _check_members(frames, problems, year)
-    _check_heads(frames, problems, usable)
+    if heads:
+        _check_heads(frames, problems, usable)
     _check_claims(frames, problems)
     _check_assistance(frames, problems)
     _check_member_households(frames, problems, usable)
@@ -373,13 +420,13 @@ def _check_table(name: str, df: Columns, frames: dict[str, Columns], problems: P
     """One table's own rules: unique ids, references, its key, reported after the event."""
     table = TABLES[name]
     for col in table.columns:
-        if col.unique and col.name in df and not unique_checked:
+        if col.unique and col.name in df and not unique_checked and not _small_distinct(df[col.name]):
             problems.add_rows(name, col.name, "unique", repeated(first_codes(df[col.name])), df[col.name],
                               "duplicate identifier")
         if col.references and col.name in df:
             ref_table, ref_col = col.references
             if ref_table in usable:
-                bad = ~missing(df[col.name]) & ~_isin(df[col.name], frames[ref_table][ref_col])
+                bad = _not_found(df[col.name], frames[ref_table][ref_col])
                 problems.add_rows(name, col.name, "references", bad, df[col.name],
                                   f"not found in {ref_table}.{ref_col}")
     if table.key:

@@ -19,6 +19,7 @@ from riskmodel.contract import Panel
 from riskmodel.contract.panel import latest_status
 from riskmodel.contract.columns import (
     Columns,
+    categories_of,
     enum_lookup,
     equals,
     missing,
@@ -107,7 +108,7 @@ def _days(s) -> np.ndarray:
 
 def _enum_codes(s, values: tuple[str, ...]) -> np.ndarray:
     """Positions of a contract enum's values in ``values`` (-1 for missing)."""
-    if isinstance(s.dtype, pd.CategoricalDtype) and tuple(s.dtype.categories) == values:
+    if isinstance(s.dtype, pd.CategoricalDtype) and categories_of(s.dtype) == values:
         return getattr(s, "array", s).codes
     return pd.Categorical(s, categories=list(values)).codes
 
@@ -116,6 +117,10 @@ def _float(a) -> np.ndarray:
     """A numeric column (numpy or nullable integer) as float64, missing as NaN."""
     if isinstance(a, np.ndarray):
         return a.astype(np.float64, copy=False)
+    if isinstance(a, pd.arrays.IntegerArray):  # its values and mask as they are: ``to_numpy``'s checks cost more
+        out = a._data.astype(np.float64)
+        out[a._mask] = np.nan
+        return out
     return a.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -139,10 +144,11 @@ def _distinct_count(n: int, code: np.ndarray, key: np.ndarray, n_keys: int) -> n
 def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> np.ndarray:
     """a / b, NaN where b is 0 or NaN (or where ``ok`` is False)."""
     b = np.asarray(b, dtype=np.float64)  # a scalar stays 0-d: the ufuncs broadcast it
-    good = (b != 0) & ~np.isnan(b)
+    good = (b != 0) & (b == b)  # b == b: not NaN, one ufunc call fewer than ~isnan (called ~40 times a household)
     if ok is not None:
         good = good & ok
-    out = np.full(np.shape(a), np.nan)
+    out = np.empty(np.shape(a))
+    out.fill(np.nan)
     np.divide(a, b, out=out, where=good)
     return out
 
@@ -238,7 +244,8 @@ def _income_cells(ctx: _AsOf, income: Columns) -> np.ndarray:
         month = np.asarray(income["month"][block], dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
         age = ctx.last_month - month
         keep = (income["reported_on"][block] <= ctx.t) & (age >= 0) & (age < k)
-        idx, code = ctx.rows_of(income["household_id"][block], keep)
+        ids = income["household_id"] if len(income) <= ROW_BLOCK else income["household_id"][block]  # one block: no slice
+        idx, code = ctx.rows_of(ids, keep)
         cells[code, age[idx]] = idx + start
     return cells
 
@@ -267,9 +274,12 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     parts = {c: np.where(present, v[take], 0.0) if len(v) else np.zeros(cells.shape) for c, v in sources.items()}
     total = parts["wage"] + parts["business"] + parts["property"] + parts["transfer"]
     sums = {w: total[:, lo:hi].sum(axis=1) for w, (lo, hi) in INCOME_WINDOWS.items()}
-    counts = {w: present[:, lo:hi].sum(axis=1).astype(np.float64) for w, (lo, hi) in INCOME_WINDOWS.items()}
-    mean = {w: _div(sums[w], counts[w]) for w in sums}
-    latest = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 3)
+    # reported months up to each month age; a window's count is a difference of two (exact integers)
+    reported = np.cumsum(present, axis=1, dtype=np.int8)
+    counts = _window_counts(reported)
+    # the windows' means in one division (element by element, as one division each would give)
+    mean = _columns(_div(np.stack(list(sums.values()), axis=1), np.stack(list(counts.values()), axis=1)), sums)
+    latest = present & (reported <= 3)
     mean_latest = _div(np.where(latest, total, 0.0).sum(axis=1), latest.sum(axis=1))
     c12 = counts["12"]
     x = total[:, :12] * per_cap[:, None]
@@ -286,11 +296,13 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
         "income_yoy_rel_12m": _div(mean["12"] - mean["p12"], np.abs(mean["p12"])),
         "income_volatility_12m": np.sqrt(var),
     }
-    for c in INCOME_SOURCES:
-        out[f"income_share_{c}_12m"] = _div(parts[c][:, :12].sum(axis=1), sums["12"], ok=sums["12"] > 0)
+    year = sums["12"][:, None]
+    shares = _div(np.stack([parts[c][:, :12].sum(axis=1) for c in INCOME_SOURCES], axis=1), year, ok=year > 0)
+    for j, c in enumerate(INCOME_SOURCES):
+        out[f"income_share_{c}_12m"] = shares[:, j]
     out.update(_income_by_source(present, parts, counts, per_cap))
     # deseasonalised: the 12 most recent reported months (within 24) cover each calendar month once
-    last12 = present & (np.cumsum(present, axis=1, dtype=np.int8) <= 12)
+    last12 = present & (reported <= 12)
     mean_last12 = _div(np.where(last12, total, 0.0).sum(axis=1), last12.sum(axis=1))
     out["income_pc_last12"] = mean_last12 * per_cap
     ytd_sum = total[:, :ytd].sum(axis=1)
@@ -302,14 +314,34 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     return out
 
 
+#: The windows ``_income_by_source`` reads of each source (the others would be computed for nothing).
+_SOURCE_WINDOWS = {"wage": ("3", "3to6", "12", "p12"), "business": ("12", "p12")}
+
+
+def _window_counts(reported: np.ndarray) -> dict[str, np.ndarray]:
+    """Reported months in each ``INCOME_WINDOWS`` window, as float, from the running count of reported months."""
+    lo = np.array([lo for lo, _ in INCOME_WINDOWS.values()])
+    hi = np.array([hi for _, hi in INCOME_WINDOWS.values()])
+    before = np.where(lo > 0, reported[:, np.maximum(lo - 1, 0)], 0)
+    counts = (reported[:, hi - 1] - before).astype(np.float64)
+    return _columns(counts, INCOME_WINDOWS)
+
+
+def _columns(matrix: np.ndarray, names) -> dict[str, np.ndarray]:
+    """A matrix's columns by name (views), in the order of ``names``."""
+    return {name: matrix[:, j] for j, name in enumerate(names)}
+
+
 def _income_by_source(present: np.ndarray, parts: dict[str, np.ndarray], counts: dict[str, np.ndarray],
                       per_cap: np.ndarray) -> dict[str, np.ndarray]:
     """Wage and business income apart: a fall in one evidences 务工就业不稳, in the other 产业失败."""
     out = {}
     means = {}
     for src in ("wage", "business"):
-        mean = means[src] = {w: _div(parts[src][:, lo:hi].sum(axis=1), counts[w])
-                             for w, (lo, hi) in INCOME_WINDOWS.items()}
+        windows = _SOURCE_WINDOWS[src]
+        sums = {w: parts[src][:, INCOME_WINDOWS[w][0]:INCOME_WINDOWS[w][1]].sum(axis=1) for w in windows}
+        mean = means[src] = _columns(_div(np.stack(list(sums.values()), axis=1),
+                                          np.stack([counts[w] for w in windows], axis=1)), sums)
         out[f"{src}_pc_12m"] = mean["12"] * per_cap
         out[f"{src}_yoy_change_12m"] = (mean["12"] - mean["p12"]) * per_cap
     wage_mean = means["wage"]
@@ -511,6 +543,18 @@ def _release(ctx: _AsOf) -> None:
         release_arrow_memory()
 
 
+_LAYOUTS: dict[tuple[str, ...], tuple[dict[str, int], frozenset[str]]] = {}
+
+
+def _layout(names: list[str]) -> tuple[dict[str, int], frozenset[str]]:
+    """Each feature's column and the set of names, made once per list of names (not once per household)."""
+    key = tuple(names)
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        hit = _LAYOUTS[key] = ({name: j for j, name in enumerate(names)}, frozenset(names))
+    return hit
+
+
 def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     """``build_features`` as arrays (scoring reads the matrix as is; a frame costs more than one household)."""
     t = pd.Timestamp(as_of)
@@ -523,8 +567,7 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
         ids, regions = ids[rows], regions[rows]
     ctx = _as_of(panel, t, ids)
     names = feature_names()
-    column = {name: j for j, name in enumerate(names)}
-    known = set(column)
+    column, known = _layout(names)
     # One block, column-major, filled stage by stage: each stage's columns are freed once copied,
     # so the stages' outputs never exist twice (at 1M households the matrix is 0.6 GB).
     values = np.empty((ctx.n, len(names)), dtype=np.float64, order="F")
@@ -554,7 +597,7 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     put(_history(ctx, panel.columns("monitoring")))
     put(_static(ctx, hh, rows))
     put(resources({name: values[:, column[name]] for name in RESOURCE_INPUTS}, ctx.line, t.month))
-    if sorted(computed) != sorted(names):
+    if len(computed) != len(names) or set(computed) != known:  # names are unique: the same as comparing sorted lists
         twice = sorted({c for c in computed if computed.count(c) > 1})
         raise RuntimeError(f"features.yaml and the pipeline disagree: only in yaml {sorted(known - set(computed))}, "
                            f"computed twice {twice}")

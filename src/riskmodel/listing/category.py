@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import CATEGORY_ZH, Panel
-from riskmodel.contract.columns import ID_DTYPE, equals, positions, positions_at
+from riskmodel.contract.columns import ID_DTYPE, SMALL, equals, positions, positions_at, text_values
 
 #: Days a shock counts as "recent" for the sudden category.
 SHOCK_WINDOW_DAYS = 91
@@ -74,8 +74,14 @@ _CATEGORY_NAMES = np.array(["sudden", "unstable", "marginal"], dtype=object)
 
 
 def _take(values, rows: np.ndarray):
-    """The id array's values at ``rows`` (all of it when every row is wanted)."""
-    return values if len(rows) == len(values) else values[rows]
+    """The id array's values at ``rows`` (all of it when every row is wanted); a small one's as a
+    list of strings (``positions`` reads those with a dict anyway, and a pandas take costs more)."""
+    if len(rows) == len(values):
+        return values
+    if len(values) <= SMALL:
+        texts = text_values(values)
+        return [texts[i] for i in rows]
+    return values[rows]
 
 
 __all__ = ["SHOCK_EVENTS", "SHOCK_WINDOW_DAYS", "categories", "suggest_category"]

@@ -81,8 +81,12 @@ class Scorer:
 
     @property
     def list_policy(self) -> ListPolicy:
-        """The list policy with this model's capacity share (bands are relative to it)."""
-        return ListPolicy(capacity_share=self.capacity_share)
+        """The list policy with this model's capacity share (bands are relative to it); made again
+        only when the share changes (the API asks for it on every call)."""
+        kept = self.__dict__.get("_list_policy")
+        if kept is None or kept.capacity_share != self.capacity_share:
+            kept = self._list_policy = ListPolicy(capacity_share=self.capacity_share)
+        return kept
 
     @property
     def policy(self) -> Policy | None:

@@ -110,7 +110,7 @@ _BOOL = Annotated[bool, Field(strict=True)]  # "yes" and 1 are not booleans
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 _NS_PER_DAY = 86_400_000_000_000
-_ENUM_DTYPES: dict[tuple[str, str], tuple[pd.CategoricalDtype, dict]] = {}
+_ENUM_DTYPES: dict[tuple[str, str], tuple[pd.Categorical, dict]] = {}
 
 
 def _text_array(table: str, col: Column, values: list):
@@ -121,13 +121,15 @@ def _text_array(table: str, col: Column, values: list):
 
 def _enum_array(table: str, col: Column, values: list):
     key = (table, col.name)
-    if key not in _ENUM_DTYPES:  # the enum's dtype, built once, and each value's code
+    if key not in _ENUM_DTYPES:  # an empty categorical of the enum, built once, and each value's code
         dtype = pd.CategoricalDtype(list(col.values))
-        _ENUM_DTYPES[key] = (dtype, {v: i for i, v in enumerate(col.values)})
-    dtype, index = _ENUM_DTYPES[key]
-    # pydantic has checked each value against the enum: the codes need no second check
-    codes = np.array([-1 if v is None else index[v] for v in values], dtype=np.int8 if len(index) < 128 else np.int16)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        codes = np.zeros(0, dtype=np.int8 if len(col.values) < 128 else np.int16)
+        _ENUM_DTYPES[key] = (pd.Categorical.from_codes(codes, dtype=dtype), {v: i for i, v in enumerate(col.values)})
+    empty, index = _ENUM_DTYPES[key]
+    # pydantic has checked each value against the enum: the codes need no second check, and the
+    # empty one's dtype is reused as is (``from_codes`` checks and rebuilds it: most of the cost)
+    codes = np.array([-1 if v is None else index[v] for v in values], dtype=empty.codes.dtype)
+    return empty._from_backing_data(codes)
 
 
 def _date_array(table: str, col: Column, values: list):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from riskmodel.contract import ContractError, Panel, Policy
-from riskmodel.contract.columns import Columns
+from riskmodel.contract.columns import Columns, text_values
 from riskmodel.contract.schema import CATEGORY_ZH, TABLES
 from riskmodel.contract.validate import RULES, Problems, check_tables, empty_frame
 from riskmodel.listing import DEFAULT_POLICY, shown_measures, shown_risk_types
@@ -159,8 +159,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     else:
         typed = typed_tables(rows)
         problems = Problems()
-        check_tables(typed, problems)
-        if not problems:
+        check_tables(typed, problems, heads=False)  # one_head: below, per payload
+        if not problems and all(_heads(p) in (None, 1) for p in payloads):
             return Panel.from_columns(typed, Policy.default())
     # one_head is checked here instead: a household sent without members may have no head
     errors = []
@@ -177,8 +177,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
         message = prob.message or (RULES[prob.rule].text if prob.rule in RULES else f"breaks rule {prob.rule}")
         errors.append(_err(loc, message, f"contract.{prob.rule}", prob.value))
     for i, p in enumerate(payloads):
-        heads = sum(m.relation == "head" for m in (p.members or []))
-        if p.members and heads != 1:
+        heads = _heads(p)
+        if heads not in (None, 1):
             base = prefix if len(prefix) == 1 else [*prefix, i]
             errors.append(_err([*base, "members"], f"exactly one member with relation 'head' (found {heads})",
                                "contract.one_head"))
@@ -188,6 +188,15 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     if errors:
         raise PayloadError(errors)
     return Panel.from_frames(frames, check=False) if full else Panel.from_columns(typed, Policy.default())
+
+
+#: The scorer's text columns (Arrow strings).
+_TEXT_COLUMNS = frozenset({"household_id", "region_code"})
+
+
+def _heads(payload) -> int | None:
+    """Members with relation 'head' (None without members: a new household may have no head yet)."""
+    return sum(m.relation == "head" for m in payload.members) if payload.members else None
 
 
 def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.date, *,
@@ -204,7 +213,8 @@ def score_payloads(loaded, payloads: Sequence, prefix: list, default_as_of: dt.d
     for day, group in by_date.items():
         part = panel if len(by_date) == 1 else panel.subset(group)
         scored = loaded.scorer.columns(part, pd.Timestamp(day), explain=list(group))
-        columns = {c: v.tolist() for c, v in scored.items()}
+        # id columns by Arrow (pandas' tolist of a string array goes through an object array)
+        columns = {c: text_values(v) if c in _TEXT_COLUMNS else v.tolist() for c, v in scored.items()}
         for i in range(len(columns["household_id"])):
             rec = {c: v[i] for c, v in columns.items()}
             results[str(rec["household_id"])] = _response(rec, day, loaded, no_data=str(rec["household_id"]) in empty)

@@ -8,7 +8,10 @@ would create ties); ``probability`` is the calibrated value.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import threading
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -47,9 +50,11 @@ class IncomePrior:
         return np.c_[np.log(np.maximum(np.where(missing, 1.0, r), self.FLOOR)), missing.astype(np.float64)]
 
     def log_odds(self, column: np.ndarray) -> np.ndarray:
+        """``_design``'s two columns, weighted, without building the matrix (the API calls this per request)."""
         a, b, c = self.coef_
-        d = self._design(column)
-        return a + b * d[:, 0] + c * d[:, 1]
+        r = np.asarray(column, dtype=np.float64)
+        missing = np.isnan(r)
+        return a + b * np.log(np.maximum(np.where(missing, 1.0, r), self.FLOOR)) + c * missing.astype(np.float64)
 
 
 def _smoothed_isotonic(s: np.ndarray, y: np.ndarray, prior_rows: float, weight: np.ndarray | None = None):
@@ -173,7 +178,11 @@ class CalibratedLightGBM:
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated probability (prior + trees): the ranking score."""
         M = feature_matrix(X, self.feature_names_)
-        raw = self.booster_.predict(M, raw_score=True, num_iteration=self.trees_, num_threads=self._threads(len(M)))
+        if len(M) == 1:
+            raw = _single_row(self.booster_, M, self.trees_, contrib=False)
+        else:
+            raw = self.booster_.predict(M, raw_score=True, num_iteration=self.trees_,
+                                        num_threads=self._threads(len(M)))
         return 1.0 / (1.0 + np.exp(-(raw + self._offset(M))))
 
     def calibrate(self, X: pd.DataFrame, y, weight: np.ndarray | None = None) -> CalibratedLightGBM:
@@ -207,8 +216,11 @@ class CalibratedLightGBM:
         to the bias): each row still sums to the score's log-odds.
         """
         M = feature_matrix(X, self.feature_names_)
-        contrib = self.booster_.predict(M, pred_contrib=True, num_iteration=self.trees_,
-                                        num_threads=self._threads(len(M)))
+        if len(M) == 1:
+            contrib = _single_row(self.booster_, M, self.trees_, contrib=True)
+        else:
+            contrib = self.booster_.predict(M, pred_contrib=True, num_iteration=self.trees_,
+                                            num_threads=self._threads(len(M)))
         if self.prior_ is not None:
             base = self.prior_.log_odds(np.ones(1))[0]
             contrib[:, self.prior_index_] += self._offset(M) - base
@@ -233,6 +245,64 @@ class CalibratedLightGBM:
 
 
 SMALL_PREDICT_ROWS = 2_000
+
+
+class _SingleRow:
+    """LightGBM's single-row prediction handles of one booster (``…SingleRowFastInit``), made once.
+
+    ``Booster.predict`` sets up a new predictor on every call (its parameters parsed, its
+    buffers allocated), which costs more than predicting the one row the API sends. The
+    single-row handle is set up once and runs the same predictor function on the row, so the
+    numbers are those ``predict`` gives (``tests/training/test_model.py`` compares them).
+    LightGBM's single-row buffers are shared, so one call at a time (the lock). The booster is
+    held weakly: these handles are freed after it.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.handles: dict[tuple[int, int, int], tuple[ctypes.c_void_p, int]] = {}
+
+    def predict(self, booster, row: np.ndarray, trees: int, predict_type: int) -> np.ndarray:
+        from lightgbm.basic import _C_API_DTYPE_FLOAT64, _LIB, _c_str, _safe_call
+
+        row = np.ascontiguousarray(row, dtype=np.float64)
+        key = (predict_type, int(trees), len(row))
+        n = ctypes.c_int64(0)
+        with self.lock:
+            hit = self.handles.get(key)
+            if hit is None:
+                handle = ctypes.c_void_p()
+                _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
+                    booster._handle, ctypes.c_int(predict_type), ctypes.c_int(0), ctypes.c_int(int(trees)),
+                    ctypes.c_int(_C_API_DTYPE_FLOAT64), ctypes.c_int32(len(row)), _c_str("num_threads=1"),
+                    ctypes.byref(handle)))
+                width = len(row) + 1 if predict_type == _CONTRIB else 1
+                hit = self.handles[key] = (handle, booster.num_model_per_iteration() * width)
+                weakref.finalize(self, _LIB.LGBM_FastConfigFree, handle)
+            handle, size = hit
+            out = np.empty(size)
+            _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFast(
+                handle, row.ctypes.data_as(ctypes.c_void_p), ctypes.byref(n),
+                out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
+        if n.value != size:
+            raise ValueError(f"LightGBM returned {n.value} values for one row, expected {size}")
+        return out
+
+
+_RAW, _CONTRIB = 1, 3  # LightGBM's C_API_PREDICT_RAW_SCORE and C_API_PREDICT_CONTRIB
+#: Each booster's single-row handles, freed with it (kept outside the model: it is pickled).
+_SINGLE_ROW: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SINGLE_ROW_LOCK = threading.Lock()
+
+
+def _single_row(booster, M: np.ndarray, trees: int, *, contrib: bool) -> np.ndarray:
+    """``booster.predict`` of a one-row matrix (raw score, or contributions as a 1-row matrix)."""
+    with _SINGLE_ROW_LOCK:
+        single = _SINGLE_ROW.get(booster)
+        if single is None:
+            single = _SINGLE_ROW[booster] = _SingleRow()
+    out = single.predict(booster, M[0], trees, _CONTRIB if contrib else _RAW)
+    return out.reshape(1, -1) if contrib else out
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from riskmodel.contract.columns import positions
 from riskmodel.listing import followup
 from riskmodel.memory import release_memory
 from riskmodel.monitoring import lists as lists_mod
@@ -81,6 +83,8 @@ class PartResult:
     labels: dict[str, pd.DataFrame] = field(default_factory=dict)
     regions: pd.Series | None = None
     monitoring: pd.DataFrame | None = None
+    lists: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
+    """``part_lists`` of ``scores``: its rows' ``row`` column is their position in ``scores``."""
 
 
 def week_part(source: Source, scorer, plan: WeekPlan) -> PartResult:
@@ -112,10 +116,11 @@ def _cutoff(panel) -> pd.Timestamp | None:
 
 def _score(panel, scorer, plan: WeekPlan, out: PartResult) -> None:
     from riskmodel.features import build_features, feature_names
+    from riskmodel.listing import ranked
 
     t = plan.as_of
     feats = build_features(panel, t)
-    scores = scorer.score_features(feats, panel, t)
+    scores = ranked(scorer.score_features(feats, panel, t))  # the province's order, restricted to the partition
     out.scores = scores.drop(columns=[c for c in REASON_COLUMNS if c in scores])
     out.features = tuple(f for f in feature_names() if f in feats.columns)
     if plan.drift is not None:
@@ -124,7 +129,9 @@ def _score(panel, scorer, plan: WeekPlan, out: PartResult) -> None:
     del feats
     out.shocks = shock_counts(panel, t, plan.thresholds)
     out.decided = _follow_up(panel, plan, scores)
-    ids = candidates(scores, out.decided, plan.capacity)
+    out.lists = part_lists(out.scores.assign(row=np.arange(len(scores))), out.decided, plan.capacity)
+    _, listed, waiting = out.lists
+    ids = list(dict.fromkeys([*listed["household_id"].astype(str), *waiting["household_id"].astype(str)]))
     if ids:
         explained = scorer.score(panel.subset(ids), t, explain=ids)
         out.explained = explained[["household_id", *[c for c in REASON_COLUMNS if c in explained]]]
@@ -132,27 +139,30 @@ def _score(panel, scorer, plan: WeekPlan, out: PartResult) -> None:
 
 def _follow_up(panel, plan: WeekPlan, scores: pd.DataFrame) -> pd.DataFrame:
     """Each visited eligible household's action this week (``followup.decide``)."""
-    empty = pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
     latest = plan.latest_visits
     if latest is None or latest.empty:
-        return empty
+        return no_decisions()
     latest = latest.loc[latest["household_id"].isin(scores["household_id"].astype(str))]
     if latest.empty:
-        return empty
+        return no_decisions()
     facts = followup.visit_facts(latest, panel.subset(latest["household_id"]).as_of(plan.as_of).tables(), plan.as_of)
     return followup.decide(facts, plan.as_of, plan.capacity.cooldown)
 
 
-def candidates(scores: pd.DataFrame, decided: pd.DataFrame, capacity: Capacity) -> list[str]:
-    """Households the lists of ``scores``' townships take (capacity-sized, plus the pending ones)."""
-    if scores.empty:
-        return []
+def no_decisions() -> pd.DataFrame:
+    """The follow-up decisions of a partition without visited households (their columns, no rows)."""
+    return pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
+
+
+def part_lists(scores: pd.DataFrame, decided: pd.DataFrame, capacity: Capacity):
+    """A partition's ``(sizes, listed, waiting)``: ``list_sizes``, ``lists.select`` of the households
+    still to visit, and the pending households' rows. A township's list needs only its own
+    households, so the partition's lists are the province's lists of its townships."""
     sizes = list_sizes(scores, capacity)
     held = decided.loc[decided["action"] != "visit", "household_id"]
-    listed = lists_mod.select(scores.loc[~scores["household_id"].astype(str).isin(held)], sizes)
+    listed = lists_mod.select(scores.loc[positions(scores["household_id"], held) < 0], sizes)
     pending = decided.loc[decided["action"] == "pending", "household_id"]
-    waiting = scores.loc[scores["household_id"].astype(str).isin(pending), "household_id"]
-    return list(dict.fromkeys([*listed["household_id"].astype(str), *waiting.astype(str)]))
+    return sizes, listed, scores.loc[positions(scores["household_id"], pending) >= 0]
 
 
 # --- the reference a year earlier (models without a training reference) ---------------------

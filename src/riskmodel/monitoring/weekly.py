@@ -39,17 +39,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from riskmodel.listing import HORIZON_WEEKS, ranked
+from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.contract import Panel
-from riskmodel.contract.columns import positions
 from riskmodel.features import feature_names, feature_risk_types
 from riskmodel.features.spec import risk_types
 from riskmodel.listing import followup
 from riskmodel.listing.followup import STATUSES
 from riskmodel.monitoring import lists as lists_mod
 from riskmodel.monitoring import writers
-from riskmodel.monitoring.capacity import Capacity, list_sizes, resolve_capacity
-from riskmodel.monitoring.county_week import Source, WeekPlan, reference_part, run_parts, sources, week_part
+from riskmodel.monitoring.capacity import Capacity, resolve_capacity
+from riskmodel.monitoring.county_week import (Source, WeekPlan, no_decisions, reference_part, run_parts, sources,
+                                              week_part)
 from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds, PreparedReference, compute_drift,
                                         prepare_reference)
 from riskmodel.monitoring.shocks import ShockCounts, regional_from_counts, shocks_from_counts
@@ -126,36 +126,26 @@ class Week:
 
 @dataclass
 class PartLists:
-    """The townships' lists as their partitions give them: ``sizes`` (``list_sizes``), ``listed``
-    (``lists.select`` of the households still to visit) and ``waiting`` (the pending ones' rows),
-    each row with its number in ``ProvinceScores`` (``row``) for the province's rank and band."""
+    """The townships' lists as their partitions cut them (``county_week.part_lists``), each row
+    with its number in ``ProvinceScores`` (``row``) for the province's rank and band."""
 
     sizes: list[pd.DataFrame]
     listed: list[pd.DataFrame]
     waiting: list[pd.DataFrame]
 
 
-def part_lists(scores: pd.DataFrame, decided: pd.DataFrame, capacity: Capacity):
-    """One partition's ``(sizes, listed, waiting)``: a township's list needs only its own households."""
-    sizes = list_sizes(scores, capacity)
-    held = decided.loc[decided["action"] != "visit", "household_id"]
-    listed = lists_mod.select(scores.loc[positions(scores["household_id"], held) < 0], sizes)
-    pending = decided.loc[decided["action"] == "pending", "household_id"]
-    return sizes, listed, scores.loc[positions(scores["household_id"], pending) >= 0]
-
-
-def _combine(results, share: float | None, capacity: Capacity | None, folder: Path | None = None) -> Week:
+def _combine(results, share: float | None, keep: bool, folder: Path | None = None) -> Week:
     """Partition results (in partition order) added up; memory holds the sums, not the parts.
 
-    With a ``capacity`` each partition's lists are cut as it arrives and its scored rows go to a
-    ``ProvinceScores`` (files in ``folder``; None: the system's temporary folder); without one
+    ``keep``: each partition's scored rows go to a ``ProvinceScores`` (files in ``folder``; None:
+    the system's temporary folder) and its lists (``county_week.part_lists``) are kept; without it
     (a pass for labels only) no rows are kept.
     """
     decided, explained, regions, monitoring, cutoffs = [], [], [], [], []
     labels: dict[str, list[pd.DataFrame]] = {}
     drift = shocks = None
     features: tuple[str, ...] = ()
-    province = ProvinceScores(share, folder, scratch_prefix("scores")) if capacity is not None else None
+    province = ProvinceScores(share, folder, scratch_prefix("scores")) if keep else None
     lists = PartLists([], [], [])
     n = 0
     try:
@@ -165,13 +155,12 @@ def _combine(results, share: float | None, capacity: Capacity | None, folder: Pa
                 cutoffs.append(r.cutoff)
             if len(r.scores) and province is not None:
                 features = features or r.features
-                part = ranked(r.scores)
-                part["row"] = province.add(part)
-                for kept, got in zip((lists.sizes, lists.listed, lists.waiting),
-                                     part_lists(part, _decided(r.decided), capacity)):
-                    kept.append(got)
-                del part
-            r.scores = None
+                numbers = province.add(r.scores)
+                sizes, listed, waiting = r.lists  # cut where the partition ran: rows numbered in r.scores
+                lists.sizes.append(sizes)
+                lists.listed.append(listed.assign(row=numbers[listed["row"].to_numpy()]))
+                lists.waiting.append(waiting.assign(row=numbers[waiting["row"].to_numpy()]))
+            r.scores = r.lists = None
             drift = r.drift if drift is None else (drift if r.drift is None else drift + r.drift)
             shocks = r.shocks if shocks is None else (shocks if r.shocks is None else shocks + r.shocks)
             for frames, item in ((decided, r.decided), (explained, r.explained), (regions, r.regions),
@@ -190,20 +179,13 @@ def _combine(results, share: float | None, capacity: Capacity | None, folder: Pa
         raise
     return Week(
         scores=province, lists=lists, features=features, drift=drift, shocks=shocks,
-        decided=_decided(pd.concat(decided, ignore_index=True) if decided else None),
+        decided=pd.concat(decided, ignore_index=True) if decided else no_decisions(),
         explained=pd.concat(explained, ignore_index=True) if explained else None,
         labels={w: pd.concat(f, ignore_index=True) for w, f in labels.items()},
         regions=pd.concat(regions) if regions else pd.Series(dtype=object),
         monitoring=(pd.concat(monitoring, ignore_index=True) if monitoring else
                     pd.DataFrame(columns=["household_id", "identified_on"])),
         cutoff=max(cutoffs), partitions=n)
-
-
-def _decided(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """Follow-up decisions, an empty frame of their columns when there were none."""
-    if frame is None:
-        return pd.DataFrame(columns=["household_id", "visited_on", "outcome", "action", "recent"])
-    return frame
 
 
 # --- previous week, reference ---------------------------------------------------------------
@@ -417,7 +399,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
     else:
         plan, reference, futures = prefetched
         results = (f.result() for f in futures)
-    week = _combine(results, loaded.scorer.capacity_share, plan.capacity, run.scores_dir)
+    week = _combine(results, loaded.scorer.capacity_share, True, run.scores_dir)
     real = min(week.cutoff, run.as_of)
     needed = weeks_to_label(run.out_dir, published_weeks(run.out_dir), run.as_of, real, run.horizon_weeks)
     again = None
@@ -427,7 +409,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
         again = replace(week_plan(run, loaded, real, None, visits, score=False, skip=tuple(week.labels)),
                         visited=frozenset())
     if again is not None:
-        fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None, None)
+        fixed = _combine(run_parts(week_part, parts, loaded.shipped, loaded.client, plan=again), None, False)
         if again.visited:
             week = replace(week, labels=fixed.labels, regions=fixed.regions, monitoring=fixed.monitoring)
         else:
@@ -493,7 +475,7 @@ def _run_week(run: WeekRun, loaded: Loaded, step, marks, visits, week: Week, ref
 def _lists(run: WeekRun, loaded: Loaded, week: Week):
     """Capacity-sized lists of households still to visit, plus the pending ones, with statuses.
 
-    The partitions' lists (``part_lists``) put together, with the province's bands.
+    The partitions' lists (``county_week.part_lists``) put together, with the province's bands.
     """
     decided = week.decided
     sizes = _province_rows(week, week.lists.sizes, None).sort_values("township_code", kind="stable",

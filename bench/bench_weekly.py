@@ -134,6 +134,14 @@ class TreePeak:
         self._thread.join()
 
 
+def deployment_dask_env() -> dict[str, str]:
+    """The Dask settings deploy/compose.yaml gives its workers (the deployment this bench mirrors)."""
+    import yaml
+
+    services = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text("utf-8"))["services"]
+    return {k: str(v) for k, v in services["worker"]["environment"].items() if k.startswith("DASK_")}
+
+
 class Cluster:
     """A real Dask deployment on this machine: ``dask scheduler`` and ``dask worker`` processes."""
 
@@ -145,11 +153,12 @@ class Cluster:
                                                "--no-dashboard"], env=env, cwd=work,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         limit = f"{memory_limit_gb}GB" if memory_limit_gb else "0"
+        worker_env = {**env, **deployment_dask_env()}
         while not self.file.exists():
             time.sleep(0.2)
         self.procs.append(subprocess.Popen(dask + ["worker", "--scheduler-file", str(self.file), "--nworkers",
                                                    str(workers), "--nthreads", "1", "--memory-limit", limit,
-                                                   "--no-dashboard"], env=env, cwd=work,
+                                                   "--no-dashboard"], env=worker_env, cwd=work,
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 

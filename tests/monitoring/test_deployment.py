@@ -68,11 +68,17 @@ def test_the_compose_commands_run_the_week_on_a_cluster_like_one_process(tmp_pat
                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         time.sleep(1)
+        worker_env = {**env, **{k: str(v) for k, v in services["worker"]["environment"].items()
+                                if k.startswith("DASK_")}}  # the service's Dask settings, not its URLs
         for _ in range(services["worker"]["deploy"]["replicas"]):
             cluster.append(subprocess.Popen(local(services["worker"]["command"], port=port, data=data, out=tmp_path),
-                                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                            cwd=tmp_path, env=worker_env, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL))
         wait_for_workers(f"tcp://127.0.0.1:{port}", services["worker"]["deploy"]["replicas"])
+        from distributed import Client
+
+        with Client(f"tcp://127.0.0.1:{port}") as client:  # the nanny left glibc's malloc to its defaults
+            assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
         on_cluster = local(services["weekly"]["command"], port=port, data=data, out=tmp_path / "cluster")
         assert "--scheduler" in on_cluster
         run = subprocess.run(on_cluster + ["--no-store"], cwd=tmp_path, env=env, capture_output=True, text=True,

@@ -25,6 +25,9 @@ def test_capacity_is_two_percent_per_date_with_ties_broken_by_household_id():
     inside = inside_capacity(f, "s_flat", 0.02)
     assert inside.sum() == 4                     # ceil(0.02 × 100) = 2 per date
     assert set(f.loc[inside, "household_id"]) == {"h000", "h001"}
+    shuffled = f.sample(frac=1.0, random_state=0).reset_index(drop=True)  # ids no longer in row order
+    inside = inside_capacity(shuffled, "s_flat", 0.02)
+    assert set(shuffled.loc[inside, "household_id"]) == {"h000", "h001"}
 
 
 def test_recall_and_precision_at_capacity_pool_over_dates():

@@ -65,8 +65,11 @@ def test_the_sampled_table_is_the_full_tables_rows_with_weights(synth_panel):
     assert len(part) < len(full)
     merged = part.merge(full, on=["as_of", "household_id"], suffixes=("", "_full"), validate="one_to_one")
     assert len(merged) == len(part)
-    assert np.array_equal(merged["income_pc_12m"].to_numpy(), merged["income_pc_12m_full"].to_numpy(),
-                          equal_nan=True)
+    # only the kept households are featured (date_parts): their features are the full table's, every one
+    from riskmodel.features import feature_names
+
+    for name in feature_names():
+        assert np.array_equal(merged[name].to_numpy(), merged[f"{name}_full"].to_numpy(), equal_nan=True), name
     assert np.array_equal(part["weight"].to_numpy(), np.where(part["label"] == 1, 1.0, 1 / 0.3))
     negatives = int((full["label"] == 0).sum())
     weighted = float(part.loc[part["label"] == 0, "weight"].sum())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from riskmodel import RiskmodelWarning
 from riskmodel.contract.columns import Columns, as_columns, positions, positions_at
@@ -26,6 +27,10 @@ def _rows(df: pd.DataFrame, keep: pd.Series | np.ndarray) -> pd.DataFrame:
     """``df[keep]``, without a copy when every row is kept (the API's one-household case)."""
     mask = np.asarray(keep)
     return df if mask.all() else df.loc[mask]
+
+
+#: What ``subset`` takes as a column of ids as it is (anything else iterable is listed first).
+ID_LIKE = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, pa.Array, pa.ChunkedArray, list)
 
 
 @dataclass(frozen=True)
@@ -137,11 +142,11 @@ class Panel:
 
     def subset(self, household_ids) -> Panel:
         """The same panel restricted to some households (for partitioned work); regions stay whole."""
-        ids = pd.Index(household_ids)
+        ids = household_ids if isinstance(household_ids, ID_LIKE) else list(household_ids)
         out = {}
         for name, df in self.tables().items():
             if "household_id" in df:
-                out[name] = df.loc[df["household_id"].isin(ids).to_numpy()]
+                out[name] = df.loc[positions(df["household_id"], ids) >= 0]
         keep_members = out["members"]["member_id"]
         for name in ("medical_claims", "member_status"):
             df = getattr(self, name)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
-from riskmodel.contract.columns import positions, sort_order
+from riskmodel.contract.columns import positions, positions_at, sort_order
 from riskmodel.listing.policy import HORIZON_WEEKS
 
 
@@ -71,7 +71,8 @@ def outcomes(panel: Panel, as_of, horizon_weeks: int = HORIZON_WEEKS) -> pd.Data
     ids = eligible(panel, t)
     mon = panel.monitoring
     ident = mon["identified_on"]
-    hits = mon.loc[((ident > t) & (ident <= end)).to_numpy() & mon["household_id"].isin(ids).to_numpy()]
+    window = np.flatnonzero(((ident > t) & (ident <= end)).to_numpy())  # NaT compares False
+    hits = mon.iloc[window[positions_at(mon["household_id"], window, ids) >= 0]]
     first = (hits.sort_values(["household_id", "identified_on", "reported_on"], kind="stable")
              .drop_duplicates("household_id", keep="first")
              .set_index("household_id"))

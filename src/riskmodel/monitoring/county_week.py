@@ -142,7 +142,7 @@ def _follow_up(panel, plan: WeekPlan, scores: pd.DataFrame) -> pd.DataFrame:
     latest = plan.latest_visits
     if latest is None or latest.empty:
         return no_decisions()
-    latest = latest.loc[latest["household_id"].isin(scores["household_id"].astype(str))]
+    latest = latest.loc[positions(latest["household_id"], scores["household_id"]) >= 0]
     if latest.empty:
         return no_decisions()
     facts = followup.visit_facts(latest, panel.subset(latest["household_id"]).as_of(plan.as_of).tables(), plan.as_of)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import Panel
+from riskmodel.contract.columns import positions
 from riskmodel.labels import eligible
 
 #: Flags from most to least severe (documented order of the screen).
@@ -40,9 +41,24 @@ STAGE_FEES: dict[str, float] = {"senior": 4000.0, "vocational": 3000.0, "college
 
 
 def _per_household(values: pd.Series, keys: pd.Series, ids: pd.Index, how: str = "sum") -> pd.Series:
-    grouped = values.groupby(keys.to_numpy(), sort=False)
+    """``values`` summed (or maxed) per eligible household, 0 for those without rows.
+
+    Grouped by the household's position among ``ids`` (an Arrow lookup, not a hash of Python
+    strings); each group keeps its rows' order, so the sums are the same to the last bit.
+    """
+    at = positions(keys, ids)
+    inside = at >= 0
+    grouped = values.reset_index(drop=True).loc[inside].groupby(at[inside], sort=False)
     agg = grouped.sum() if how == "sum" else grouped.max()
-    return agg.reindex(ids, fill_value=0.0).astype(float)
+    out = np.zeros(len(ids))
+    out[agg.index.to_numpy()] = agg.to_numpy(dtype=float)
+    return pd.Series(out, index=ids)
+
+
+def _count(keys, ids: pd.Index) -> pd.Series:
+    """Rows per eligible household (``keys``: the rows' household ids)."""
+    at = positions(keys, ids)
+    return pd.Series(np.bincount(at[at >= 0], minlength=len(ids)), index=ids)
 
 
 class _Screen:
@@ -52,17 +68,17 @@ class _Screen:
         self.t = t
         self.view = panel.as_of(t)
         self.ids = pd.Index(eligible(panel, t), name="household_id")
-        self.households = self.view.households.set_index("household_id").reindex(self.ids)
+        hh = self.view.households
+        self.households = hh.iloc[positions(self.ids, hh["household_id"])].set_index("household_id")
         self.alerts = panel.policy.dept_alerts
         self.line = panel.policy.line(t.year)
         members = self.view.members
         self.present = members.loc[members["left_on"].isna().to_numpy()]
-        size = self.present.groupby(self.present["household_id"].to_numpy(), sort=False).size()
-        self.size = size.reindex(self.ids, fill_value=0).clip(lower=1).astype(float)
+        self.size = _count(self.present["household_id"], self.ids).clip(lower=1).astype(float)
 
     def count(self, frame: pd.DataFrame) -> pd.Series:
         """Rows of ``frame`` per eligible household."""
-        return frame.groupby(frame["household_id"].to_numpy(), sort=False).size().reindex(self.ids, fill_value=0)
+        return _count(frame["household_id"], self.ids)
 
 
 #: A rule's result: the flag and how far it is exceeded (in [0, 1]) per eligible household.
@@ -83,8 +99,13 @@ def _income_rule(s: _Screen) -> Rule:
 
 
 def _claims(s: _Screen) -> pd.DataFrame:
-    return s.view.medical_claims.merge(s.view.members[["member_id", "household_id"]], on="member_id", how="inner",
-                                       validate="many_to_one")
+    """Claims of known members with their household (an inner join on the contract's unique member ids)."""
+    claims, members = s.view.medical_claims, s.view.members
+    at = positions(claims["member_id"], members["member_id"])
+    known = at >= 0
+    out = claims.loc[known].reset_index(drop=True)
+    out["household_id"] = members["household_id"].array.take(at[known])
+    return out
 
 
 def _inpatient_rule(s: _Screen, claims: pd.DataFrame) -> Rule:
@@ -101,9 +122,14 @@ def _outpatient_rule(s: _Screen, claims: pd.DataFrame) -> Rule:
     """Outpatient out-of-pocket in one month of the trailing 3 months at the monthly threshold."""
     first_month = s.t.to_period("M").to_timestamp() - pd.DateOffset(months=2)
     outp = claims.loc[(claims["kind"] != "inpatient").to_numpy() & (claims["service_date"] >= first_month).to_numpy()]
-    by_month = outp.groupby([outp["household_id"].to_numpy(), outp["service_date"].dt.to_period("M").to_numpy()],
-                            sort=False)["out_of_pocket"].sum()
-    oop = by_month.groupby(level=0).max().reindex(s.ids, fill_value=0.0).to_numpy(dtype=float)
+    at = positions(outp["household_id"], s.ids)
+    inside = at >= 0
+    date = outp["service_date"]
+    month = (date.dt.year * 12 + date.dt.month).to_numpy()[inside]  # a number per calendar month
+    by_month = outp["out_of_pocket"].reset_index(drop=True).loc[inside].groupby([at[inside], month], sort=False).sum()
+    worst = by_month.groupby(level=0).max()
+    oop = np.zeros(len(s.ids))
+    oop[worst.index.to_numpy()] = worst.to_numpy(dtype=float)
     threshold = s.alerts.outpatient_oop_monthly
     return oop >= max(threshold, 1e-9), 1.0 - np.minimum(threshold / np.maximum(oop, 1e-9), 1.0)
 

@@ -3,8 +3,8 @@
 Two passes over the counties, each county loaded and validated on its own:
 
 1. the data's cut-off, first registration and number of households;
-2. the labelled tables of every fit and calibration window (back-test and refit), each date's
-   features built once per county and its negatives sampled (``pipeline.negative_sample``)
+2. the labelled tables of every fit and calibration window (back-test and refit): each date's
+   labels, its negatives sampled and only the kept households featured (``pipeline.date_parts``),
    before the next county loads; and the back-test's evaluation sample
    (``pipeline.evaluation_sample``), whose panel the evaluation and the drift reference read.
 
@@ -26,11 +26,10 @@ from riskmodel.contract import Panel, counties, load
 from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
 from riskmodel.training.config import TrainConfig
-from riskmodel.features import build_features
 from riskmodel.labels import outcomes
 from riskmodel.training.pipeline import (
+    date_parts,
     evaluation_sample,
-    labelled_part,
     stack_parts,
     training_windows,
 )
@@ -96,12 +95,10 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
         panel = loader(data_dir, county=county).as_of(c)
         known = {cut: panel.as_of(cut) for cut in {cut for _, cut in windows}}
         for t in every:
-            f = build_features(panel, t)
-            for w_dates, cut in windows:
-                if t in w_dates:
-                    parts[(w_dates, cut)].append(
-                        labelled_part(f, outcomes(known[cut], t, cfg.horizon_weeks), t, cfg, households))
-            del f
+            mine = [(w_dates, cut) for w_dates, cut in windows if t in w_dates]
+            labels = [outcomes(known[cut], t, cfg.horizon_weeks) for _, cut in mine]
+            for w, part in zip(mine, date_parts(panel, t, labels, cfg, households)):
+                parts[w].append(part)
         ids = panel.households["household_id"].to_numpy()
         keep = evaluation_sample(ids, households, cfg)
         samples.append(panel if keep is None else panel.subset(ids[keep]))

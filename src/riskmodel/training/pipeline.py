@@ -129,7 +129,7 @@ def labelled_table(panel: Panel, dates, cutoff, horizon_weeks: int, features=_fe
     for i, t in enumerate(dates, start=1):
         if t + pd.Timedelta(weeks=horizon_weeks) > cut:
             raise ValueError(f"as-of {t.date()}: label window ends after the cut-off {cut.date()}")
-        parts.append(labelled_part(features(panel, t), outcomes(known, t, horizon_weeks), t, cfg, households))
+        parts += date_parts(panel, t, [outcomes(known, t, horizon_weeks)], cfg, households, features)
         progress(stage, i, len(dates))
     return stack_parts(parts)
 
@@ -147,6 +147,34 @@ class LabelledPart:
 
     def __len__(self) -> int:
         return len(self.meta)
+
+
+def date_parts(panel: Panel, t: pd.Timestamp, labels: list[pd.DataFrame], cfg: TrainConfig | None,
+               households: int, features=_features) -> list[LabelledPart]:
+    """One as-of date's ``labelled_part`` for each of ``labels`` (windows of different cut-offs
+    sharing the date), the features built once.
+
+    With sampled negatives only the households some window keeps are featured: a household's
+    features depend only on its own rows, so those of ``panel.subset(kept)`` are the whole
+    panel's rows (a test compares them), at a tenth of the cost when a tenth is kept.
+    """
+    keeps = [None if cfg is None else
+             negative_sample(lab["label"].to_numpy(), lab["household_id"].to_numpy(), t, cfg, households)[0]
+             for lab in labels]
+    if any(keep is None for keep in keeps):
+        f = features(panel, t)
+        return [labelled_part(f, lab, t, cfg, households) for lab in labels]
+    kept = [lab.loc[keep].reset_index(drop=True) for lab, keep in zip(labels, keeps)]
+    wanted = pc.unique(pa.chunked_array([chunk for lab in kept
+                                         for chunk in pa.chunked_array(arrow_text(lab["household_id"])).chunks]))
+    f = features(panel.subset(wanted), t)
+    parts = []
+    for lab in kept:
+        at = positions(lab["household_id"], f["household_id"])
+        if (at < 0).any():
+            raise RuntimeError(f"features and labels disagree on the eligible households at {t.date()}")
+        parts.append(labelled_part(f.iloc[at].reset_index(drop=True), lab, t, cfg, households))
+    return parts
 
 
 def labelled_part(f: pd.DataFrame, lab: pd.DataFrame, t: pd.Timestamp, cfg: TrainConfig | None,
@@ -267,6 +295,7 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
     fit = tables(w.fit_dates, w.cutoff, "fit window")
     y = fit["label"].to_numpy()
     weight = _weights(fit)
+    progress("fitting", 0, 1)
     if shuffle_labels:
         y = np.random.default_rng(cfg.seed).permutation(y)
     logistic = LogisticBaseline(C=cfg.logistic_c, seed=cfg.seed).fit(fit, y, names, weight=weight)
@@ -280,6 +309,7 @@ def fit_recipe(panel: Panel, cutoff, cfg: TrainConfig, *, progress: Progress = _
                               ).fit(fit, y, names, weight=weight, valid=(cal, cal["label"].to_numpy(), cal_weight))
     del fit
     lgbm.calibrate(cal, cal["label"].to_numpy(), weight=cal_weight)
+    progress("fitting", 1, 1)
     reference = None
     if reference_rows > 0:
         from riskmodel.training.reference import build_reference
@@ -462,6 +492,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
                          f"cut-off {c.date()} (horizon {cfg.horizon_weeks} weeks): evaluate on newer data")
     dates = sorted(set(eval_dates) | (set(lead_dates) if with_leads else set()))
     grid = score_grid(panel, dates, models, truth, progress=progress)
+    progress("metrics", 0, 1)
     known = panel.as_of(c)
     labs = []
     for t in eval_dates:
@@ -510,6 +541,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
             leads[m] = lead_times(weekly, inside, ident, cfg.horizon_weeks, lead_dates[0],
                                   lead_dates[-1] + pd.Timedelta(weeks=cfg.lead_step_weeks - 1))
             per_model[m]["lead_time"] = lead_summary(leads[m])
+    progress("metrics", 1, 1)
     report = {
         "window": {"start": str(pd.Timestamp(start).date()), "data_cutoff": str(c.date()),
                    "eval_dates": [str(t.date()) for t in eval_dates],

@@ -11,6 +11,7 @@ to the target.
 Usage:
     .venv/bin/python bench/bench_training.py [--snapshots 500000] [--config training/default.yaml]
         [--data DIR]   (an existing panel; default: generate one with riskmodel.synth)
+        [--workers N]  (a partitioned panel's counties on N local Dask workers; peak memory: this process's)
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, default=ROOT / "training" / "default.yaml")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=0,
+                    help="local Dask worker processes building a partitioned panel's counties (0: a plain loop)")
     args = ap.parse_args(argv)
 
     from riskmodel.training.config import TrainConfig
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=sample_rss, daemon=True).start()
 
     t0 = time.perf_counter()
-    result = train_job(args.data, config_path=args.config, progress=progress)
+    result = train_job(args.data, config_path=args.config, progress=progress, workers=args.workers)
     total = time.perf_counter() - t0
     if last[1] is not None:
         stages[last[1]] += time.perf_counter() - last[0]
@@ -106,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
     print(f"peak memory (this process): {peak:.2f} GB (target at 1M households ≤ {TARGET_1M_GB:.0f} GB, "
           f"ratio {peak / TARGET_1M_GB:.2f}); negative_rate {cfg.negative_rate}")
+    if args.workers:  # the workers have ended with their cluster: the largest one's peak
+        print(f"peak memory (largest worker process): "
+              f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6:.2f} GB")
     if result["report"]:
         m = result["report"]["models"]
         print(f"back-test: recall@k model {m['lightgbm']['recall_at_k']:.3f} vs rule {m['rule']['recall_at_k']:.3f}")

@@ -154,26 +154,3 @@ def test_local_worker_processes_started_by_the_run_write_the_plain_loops_files(t
         assert (tmp_path / "local" / WEEKS[1] / name).read_bytes() == (tmp_path / "loop" / WEEKS[1] / name).read_bytes(), \
             f"{name} differs"
     assert workers() == []  # the run closed its cluster
-
-
-@pytest.mark.slow
-def test_local_workers_run_with_glibcs_own_malloc_settings():
-    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_ (a county then costs ~1.4x the CPU); its other settings stay."""
-    import os
-
-    from riskmodel.monitoring.weekly import dask_client
-
-    client, opened = dask_client(None, 1)
-    try:
-        assert opened
-        assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
-        assert set(client.run(os.environ.get, "OMP_NUM_THREADS").values()) == {"1"}
-    finally:
-        client.close()
-
-
-def test_a_negative_number_of_local_workers_is_refused():
-    from riskmodel.monitoring.weekly import dask_client
-
-    with pytest.raises(ValueError, match="workers: -1"):
-        dask_client(None, -1)

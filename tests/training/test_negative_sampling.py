@@ -201,3 +201,59 @@ def test_a_windows_parts_are_stacked_by_date_then_household_with_the_features_in
     assert table[names].to_numpy().tolist() == [[7, 8], [5, 6], [3, 4], [1, 2]]
     M = _fit_matrix(table, names)
     assert M.dtype == np.float32 and np.shares_memory(M, table["a"].to_numpy())
+
+
+@pytest.mark.slow
+def test_counties_built_on_local_dask_workers_give_the_plain_loops_tables_and_sample(synth_parts_dir):
+    """``riskmodel train D --workers 2``: each county a task on two worker processes, the same tables."""
+    from riskmodel.cluster import dask_client
+    from riskmodel.contract import counties
+    from riskmodel.training.partitioned import county_training
+
+    cfg = TrainConfig(**FAST, negative_rate=0.3, eval_households=500, eval_weeks=8)
+    loop = county_training(synth_parts_dir, cfg)
+    client, opened = dask_client(None, 2)
+    try:
+        seen = []
+        cluster = county_training(synth_parts_dir, cfg, client=client,
+                                  progress=lambda stage, done, total: seen.append((stage, done, total)))
+    finally:
+        client.close()
+    n = len(counties(synth_parts_dir))
+    assert opened and n >= 2 and seen[-1] == ("counties (tables)", n, n)
+    assert (cluster.cutoff, cluster.earliest, cluster.households) == (loop.cutoff, loop.earliest, loop.households)
+    assert set(cluster.tables) == set(loop.tables)
+    for w in loop.tables:
+        pd.testing.assert_frame_equal(cluster.tables[w], loop.tables[w], check_exact=True)
+    for name in loop.sample.tables():
+        pd.testing.assert_frame_equal(getattr(cluster.sample, name), getattr(loop.sample, name), check_exact=True)
+
+
+def test_workers_on_a_single_file_panel_are_refused(synth_dir):
+    from riskmodel.training.lifecycle import train_job
+
+    with pytest.raises(ValueError, match="county-partitioned"):
+        train_job(synth_dir, workers=2)
+
+
+@pytest.mark.slow
+def test_the_back_tests_grid_scored_on_dask_workers_is_the_plain_loops(synth_panel, synth_dir):
+    """Each date a task on two worker processes: the same rows, columns and scores, in the same order."""
+    from riskmodel.cluster import dask_client
+    from riskmodel.contract import load_truth
+    from riskmodel.training.pipeline import score_grid
+
+    cut = "2024-03-31"
+    panel = synth_panel.as_of(cut)
+    fitted = fit_recipe(panel, cut, TrainConfig(**FAST))
+    models = {"lightgbm": fitted.lightgbm, "logistic": fitted.logistic}
+    truth = load_truth(synth_dir)
+    dates = [pd.Timestamp("2024-04-01") + pd.Timedelta(weeks=i) for i in range(5)]
+    loop = score_grid(panel, dates, models, truth)
+    client, _ = dask_client(None, 2)
+    try:
+        cluster = score_grid(panel, dates, models, truth, client=client)
+    finally:
+        client.close()
+    assert len(loop) > 5 * 1000 and "s_oracle" in loop
+    pd.testing.assert_frame_equal(cluster, loop, check_exact=True)

@@ -73,13 +73,21 @@ def train(
     data_dir: Path = typer.Argument(..., help="contract data directory"),
     cutoff: str = typer.Option(None, "--cutoff", help="use only records reported by this date (default: latest reported_on)"),
     config: Path = typer.Option(None, "--config", help="training config YAML (default: built-in = training/default.yaml)"),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address (tcp://host:8786): each county of a partitioned "
+                                       "folder is built on its workers; without it, --workers decides"),
+    workers: int = typer.Option(0, "--workers", min=0,
+                                help="without --scheduler: N local Dask worker processes of one thread (a "
+                                     "LocalCluster, e.g. one per core) build the counties' tables; 0: a plain "
+                                     "loop, one county in memory at a time"),
 ) -> None:
     """Back-test, refit, log to MLflow and register a new version as `challenger`."""
     from riskmodel.training.lifecycle import train_job
 
     c = parse_date(cutoff, "--cutoff")
     with _Fixable(), _progress() as p:
-        result = train_job(data_dir, cutoff=c, config_path=config, progress=_Bar(p))
+        result = train_job(data_dir, cutoff=c, config_path=config, progress=_Bar(p), scheduler=scheduler,
+                           workers=workers)
     if result["report"]:
         print_report(result["report"])
     console.print(f"registered version [bold]{result['version']}[/bold] as challenger (run {result['run_id']})")

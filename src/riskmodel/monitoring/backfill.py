@@ -12,7 +12,8 @@ import pandas as pd
 from riskmodel.monitoring.county_week import submit_parts, week_part
 from riskmodel.monitoring.performance import weeks_to_label
 from riskmodel.monitoring.rundir import published_weeks
-from riskmodel.monitoring.weekly import (Loaded, WeekRun, dask_client, load_inputs, run_weekly, training_reference,
+from riskmodel.cluster import dask_client
+from riskmodel.monitoring.weekly import (Loaded, WeekRun, load_inputs, run_weekly, training_reference,
                                          week_plan, week_reference, week_run, week_visits)
 from riskmodel.progress import Progress, no_progress
 

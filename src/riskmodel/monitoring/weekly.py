@@ -59,6 +59,7 @@ from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import publish_week, stage_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
+from riskmodel.cluster import dask_client
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
@@ -85,36 +86,6 @@ class WeeklyConfig(BaseModel):
 
 
 # --- the partitions -------------------------------------------------------------------------
-
-#: Dask settings for the workers a run starts itself. Dask's nanny starts workers with
-#: ``MALLOC_TRIM_THRESHOLD_=65536``; setting it at all also fixes glibc's mmap threshold, so every
-#: array over 128 KiB is mapped and unmapped page by page. A county's many short-lived arrays then
-#: cost ~1.4× the CPU of a plain loop (measured: README, issue 18); the run hands freed memory back
-#: itself after each county (``riskmodel.memory``). Deployments set the same
-#: (``DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON`` in deploy/compose.yaml).
-WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-
-
-def dask_client(scheduler, workers: int = 0):
-    """(client, whether this run opened it): an address is connected to, a client used as is;
-    without either, ``workers`` > 0 starts that many local worker processes of one thread (a
-    ``LocalCluster`` on this machine, closed with the client) and 0 means a plain loop."""
-    if scheduler is None and workers:
-        if workers < 0:
-            raise ValueError(f"workers: {workers}; give 0 (a plain loop) or more")
-        import dask
-        from distributed import Client
-
-        with dask.config.set(WORKER_CONFIG):  # read when the nannies spawn their workers
-            return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None), True
-    if scheduler is None:
-        return None, False
-    if not isinstance(scheduler, str):
-        return scheduler, False
-    from distributed import Client
-
-    return Client(scheduler), True
-
 
 @dataclass
 class Week:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskmodel.atomic import write_atomic
 from riskmodel.contract import load, load_truth
+from riskmodel.cluster import dask_client
 from riskmodel.features.counties import is_partitioned
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
@@ -94,8 +95,14 @@ def _windows_meta(fitted) -> dict:
 
 
 def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: Progress = _noop,
-              shuffle_labels: bool = False, settings: Settings | None = None) -> dict:
-    """Train (back-test + refit), log everything to MLflow, register a version as ``challenger``."""
+              shuffle_labels: bool = False, settings: Settings | None = None, scheduler=None,
+              workers: int = 0) -> dict:
+    """Train (back-test + refit), log everything to MLflow, register a version as ``challenger``.
+
+    ``scheduler``/``workers``: a Dask cluster (``riskmodel.cluster.dask_client``) whose workers
+    build a partitioned directory's county tables and score the back-test's dates (the same
+    tables and grid as the plain loop).
+    """
     from riskmodel.scoring import Scorer
     from riskmodel.training import report as rep
     from riskmodel.training.reference import describe as describe_reference
@@ -105,12 +112,20 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
     if is_partitioned(data_dir):  # county by county: the tables and the evaluation sample
         from riskmodel.training.partitioned import county_training
 
-        parts = county_training(data_dir, cfg, cutoff, progress=progress)
-        panel, c = parts.sample, parts.cutoff
-        truth = load_truth(data_dir, panel.households["household_id"].astype(str))
-        result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels, tables=parts.table,
-                       earliest=parts.earliest, evaluation_sample_taken=True)
+        client, opened = dask_client(scheduler, workers)
+        try:
+            parts = county_training(data_dir, cfg, cutoff, progress=progress, client=client)
+            panel, c = parts.sample, parts.cutoff
+            truth = load_truth(data_dir, panel.households["household_id"].astype(str))
+            result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels,
+                           tables=parts.table, earliest=parts.earliest, evaluation_sample_taken=True, client=client)
+        finally:
+            if opened:
+                client.close()
     else:
+        if scheduler is not None or workers:
+            raise ValueError("--scheduler and --workers need a county-partitioned data directory "
+                             "(households/county=…/); a single-file panel trains in one process")
         panel = load(data_dir)
         truth = load_truth(data_dir)
         c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()

@@ -15,7 +15,7 @@ bounded by the largest county, the sampled tables and the evaluation sample.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,17 +72,18 @@ def windows_of(cutoff: pd.Timestamp, cfg: TrainConfig, earliest) -> list[tuple[t
 
 
 def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
-                    loader: Callable[..., Panel] = load, progress: Progress = no_progress) -> CountyTraining:
-    """The labelled tables and the evaluation sample of a partitioned directory (see module docstring)."""
+                    loader: Callable[..., Panel] = load, progress: Progress = no_progress,
+                    client=None) -> CountyTraining:
+    """The labelled tables and the evaluation sample of a partitioned directory (see module docstring).
+
+    With a ``distributed.Client`` each county is a task on the cluster reading its own partition
+    (``data_dir`` must be readable by the workers); only its facts, sampled tables and evaluation
+    sample come back, and they are the plain loop's (a test compares them).
+    """
     names = counties(data_dir)
-    cuts, starts, registered = [], [], []
-    for i, county in enumerate(names, start=1):  # pass 1: cut-off, start of the data, households
-        panel = loader(data_dir, county=county)
-        cuts.append(panel.cutoff())
-        registered.append(panel.households["registered_on"].to_numpy())
-        starts.append(panel.data_start())
-        del panel
-        progress("counties (cut-off)", i, len(names))
+    where = {"data_dir": str(data_dir), "loader": loader}
+    facts = list(_each(client, _county_facts, names, progress, "counties (cut-off)", **where))
+    cuts, registered, starts = zip(*facts)
     c = pd.Timestamp(cutoff) if cutoff is not None else max(cuts)
     dates = np.concatenate(registered)
     households = int((dates <= c.to_datetime64()).sum())
@@ -90,26 +91,56 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
     windows = windows_of(c, cfg, earliest)
     parts: dict = {w: [] for w in windows}
     samples = []
-    every = sorted({t for w_dates, _ in windows for t in w_dates})
-    for i, county in enumerate(names, start=1):  # pass 2: tables and the evaluation sample
-        panel = loader(data_dir, county=county).as_of(c)
-        known = {cut: panel.as_of(cut) for cut in {cut for _, cut in windows}}
-        for t in every:
-            mine = [(w_dates, cut) for w_dates, cut in windows if t in w_dates]
-            labels = [outcomes(known[cut], t, cfg.horizon_weeks) for _, cut in mine]
-            for w, part in zip(mine, date_parts(panel, t, labels, cfg, households)):
-                parts[w].append(part)
-        ids = panel.households["household_id"].to_numpy()
-        keep = evaluation_sample(ids, households, cfg)
-        samples.append(panel if keep is None else panel.subset(ids[keep]))
-        del panel, known
-        release_memory()  # the county's transient arrays, before the next county allocates its own
-        progress("counties (tables)", i, len(names))
+    for county_parts, sample in _each(client, _county_tables, names, progress, "counties (tables)", **where,
+                                      cutoff=c, windows=windows, cfg=cfg, households=households):
+        for w, got in county_parts.items():
+            parts[w] += got
+        samples.append(sample)
     tables = {}
     for w in list(parts):  # each window's parts freed as soon as its table exists
         tables[w] = stack_parts(parts.pop(w), in_order=True)
         release_memory()
     return CountyTraining(concat_panels(samples), c, earliest, households, tables)
+
+
+def _each(client, fn, names: list[str], progress: Progress, stage: str, **kwargs) -> Iterator:
+    """``fn(county, **kwargs)`` for every county in order: a plain loop (one county in memory at a
+    time), or tasks on the cluster, collected in county order."""
+    if client is None:
+        for i, county in enumerate(names, start=1):
+            yield fn(county, **kwargs)
+            progress(stage, i, len(names))
+        return
+    futures = [client.submit(fn, county, pure=False, **kwargs) for county in names]
+    for i in range(len(futures)):
+        yield futures[i].result()
+        futures[i] = None  # let the cluster forget it
+        progress(stage, i + 1, len(names))
+
+
+def _county_facts(county: str, *, data_dir: str, loader):
+    """Pass 1 for one county: its cut-off, registration dates and start of the data."""
+    panel = loader(data_dir, county=county)
+    return panel.cutoff(), panel.households["registered_on"].to_numpy(), panel.data_start()
+
+
+def _county_tables(county: str, *, data_dir: str, loader, cutoff: pd.Timestamp, windows, cfg: TrainConfig,
+                   households: int) -> tuple[dict, Panel]:
+    """Pass 2 for one county: every window's sampled parts and the county's evaluation sample."""
+    panel = loader(data_dir, county=county).as_of(cutoff)
+    known = {cut: panel.as_of(cut) for cut in {cut for _, cut in windows}}
+    parts: dict = {w: [] for w in windows}
+    for t in sorted({t for w_dates, _ in windows for t in w_dates}):
+        mine = [(w_dates, cut) for w_dates, cut in windows if t in w_dates]
+        labels = [outcomes(known[cut], t, cfg.horizon_weeks) for _, cut in mine]
+        for w, part in zip(mine, date_parts(panel, t, labels, cfg, households)):
+            parts[w].append(part)
+    ids = panel.households["household_id"].to_numpy()
+    keep = evaluation_sample(ids, households, cfg)
+    sample = panel if keep is None else panel.subset(ids[keep])
+    del panel, known
+    release_memory()  # the county's transient arrays, before the next county allocates its own
+    return parts, sample
 
 
 def concat_panels(panels: list[Panel]) -> Panel:

@@ -349,16 +349,15 @@ def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Serie
 
 
 def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = None, *,
-               progress: Progress = _noop) -> pd.DataFrame:
+               progress: Progress = _noop, client=None) -> pd.DataFrame:
     """Score every eligible household on each date with every model, the rule and the oracle.
 
     ``models`` maps a name to a fitted ``CalibratedLightGBM`` or ``LogisticBaseline``. Returns
     the evaluation frame without labels: as_of, household_id, county, subgroup columns and
     ``s_<model>``/``p_<model>`` (``s_rule`` for the rule screen, ``s_must_visit`` for 八必访,
-    ``s_oracle``/``p_oracle`` when truth is given).
+    ``s_oracle``/``p_oracle`` when truth is given). With a ``distributed.Client`` each date is
+    a task on the cluster (the same grid: a test compares them).
     """
-    from riskmodel.rules import dept_screen, must_visit_scores
-
     dates = list(dates)
     hh = panel.households
     # every date's rows share the households' id objects and county codes: the grid has a row
@@ -366,46 +365,67 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     # and a fresh Python string per row and date was most of its size
     ids = hh["household_id"].astype(str).to_numpy(dtype=object)
     county = pd.Categorical(hh["region_code"].astype(str).str.slice(0, 6).to_numpy(dtype=object))
+    if client is None:
+        done = (_date_part(panel, t, models, truth) for t in dates)
+    else:  # each date a task; the panel, models and truth sent to every worker once
+        shared = [client.scatter(x, broadcast=True, hash=False) for x in (panel, models, truth)]
+        futures = [client.submit(_date_part, shared[0], t, *shared[1:], pure=False) for t in dates]
+        done = _results(futures)
     parts = []
-    for i, t in enumerate(dates, start=1):
-        f = _features(panel, t)
-        at = positions(f["household_id"], hh["household_id"])
-        if (at < 0).any():
-            raise RuntimeError(f"features name households the panel does not have at {pd.Timestamp(t).date()}")
-        part = {
-            "as_of": np.full(len(f), pd.Timestamp(t).to_datetime64()),
-            "household_id": ids[at],
-            "county": pd.Categorical.from_codes(county.codes[at], dtype=county.dtype),
-            "household_type": _yes_no(f["alleviated"], ("general", "alleviated")),
-            "any_disabled": _yes_no(f["disabled_members"], ("no", "yes")),
-            "elderly_only": _yes_no(f["elderly_only"], ("no", "yes")),
-        }
-        for name, model in models.items():
-            if isinstance(model, CalibratedLightGBM):
-                s = model.score(f)
-                part[f"s_{name}"] = s
-                part[f"p_{name}"] = model.calibrate_scores(s)
-            else:
-                p = model.predict_proba(f)
-                part[f"s_{name}"] = p
-                part[f"p_{name}"] = p
-        rule = dept_screen(panel, t).set_index("household_id")["rule_score"]
-        part["s_rule"] = rule.reindex(part["household_id"]).to_numpy(dtype=float)
-        if np.isnan(part["s_rule"]).any():
-            raise RuntimeError(f"rule screen and features disagree on eligible households at {pd.Timestamp(t).date()}")
-        part["s_must_visit"] = must_visit_scores(f)["rule_score"].to_numpy()
-        del f
-        for name, column in ORACLES.items():
-            p_or = truth_probability(truth, t, pd.Series(part["household_id"]), column)
-            if p_or is None:
-                continue
-            if np.isnan(p_or).any():
-                raise ValueError(f"truth lacks {int(np.isnan(p_or).sum())} eligible households at {pd.Timestamp(t).date()}")
-            part[f"s_{name}"] = p_or
-            part[f"p_{name}"] = p_or
-        parts.append(part)
+    for i, (t, (at, part)) in enumerate(zip(dates, done), start=1):
+        parts.append({"as_of": np.full(len(at), pd.Timestamp(t).to_datetime64()), "household_id": ids[at],
+                      "county": pd.Categorical.from_codes(county.codes[at], dtype=county.dtype), **part})
         progress("scoring", i, len(dates))
     return _stack(parts)
+
+
+def _results(futures: list):
+    """The futures' results in order, each forgotten by the cluster once read."""
+    for i in range(len(futures)):
+        yield futures[i].result()
+        futures[i] = None
+
+
+def _date_part(panel: Panel, t: pd.Timestamp, models: dict, truth: pd.DataFrame | None) -> tuple[np.ndarray, dict]:
+    """One date of ``score_grid``: the rows' positions in ``panel.households`` and their columns
+    (subgroups, scores), without ids and counties (the caller's shared objects)."""
+    from riskmodel.rules import dept_screen, must_visit_scores
+
+    f = _features(panel, t)
+    hh = panel.households
+    at = positions(f["household_id"], hh["household_id"])
+    if (at < 0).any():
+        raise RuntimeError(f"features name households the panel does not have at {pd.Timestamp(t).date()}")
+    ids = f["household_id"].astype(str).to_numpy(dtype=object)
+    part = {
+        "household_type": _yes_no(f["alleviated"], ("general", "alleviated")),
+        "any_disabled": _yes_no(f["disabled_members"], ("no", "yes")),
+        "elderly_only": _yes_no(f["elderly_only"], ("no", "yes")),
+    }
+    for name, model in models.items():
+        if isinstance(model, CalibratedLightGBM):
+            s = model.score(f)
+            part[f"s_{name}"] = s
+            part[f"p_{name}"] = model.calibrate_scores(s)
+        else:
+            p = model.predict_proba(f)
+            part[f"s_{name}"] = p
+            part[f"p_{name}"] = p
+    rule = dept_screen(panel, t).set_index("household_id")["rule_score"]
+    part["s_rule"] = rule.reindex(ids).to_numpy(dtype=float)
+    if np.isnan(part["s_rule"]).any():
+        raise RuntimeError(f"rule screen and features disagree on eligible households at {pd.Timestamp(t).date()}")
+    part["s_must_visit"] = must_visit_scores(f)["rule_score"].to_numpy()
+    del f
+    for name, column in ORACLES.items():
+        p_or = truth_probability(truth, t, pd.Series(ids), column)
+        if p_or is None:
+            continue
+        if np.isnan(p_or).any():
+            raise ValueError(f"truth lacks {int(np.isnan(p_or).sum())} eligible households at {pd.Timestamp(t).date()}")
+        part[f"s_{name}"] = p_or
+        part[f"p_{name}"] = p_or
+    return at, part
 
 
 def _yes_no(values: pd.Series, labels: tuple[str, str]) -> pd.Categorical:
@@ -474,7 +494,8 @@ def evaluation_sample(household_ids, households: int, cfg: TrainConfig) -> np.nd
 
 
 def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.DataFrame | None = None, *,
-             data_cutoff=None, with_leads: bool = True, progress: Progress = _noop, sample: bool = True) -> Evaluation:
+             data_cutoff=None, with_leads: bool = True, progress: Progress = _noop, sample: bool = True,
+             client=None) -> Evaluation:
     """Evaluate fitted models, the rule screen and the oracle on as-of dates from ``start`` on.
 
     ``start`` must be on or after every model's training cut-off for the evaluation to be
@@ -491,7 +512,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
         raise ValueError(f"no as-of date on or after {pd.Timestamp(start).date()} has a mature label by the data "
                          f"cut-off {c.date()} (horizon {cfg.horizon_weeks} weeks): evaluate on newer data")
     dates = sorted(set(eval_dates) | (set(lead_dates) if with_leads else set()))
-    grid = score_grid(panel, dates, models, truth, progress=progress)
+    grid = score_grid(panel, dates, models, truth, progress=progress, client=client)
     progress("metrics", 0, 1)
     known = panel.as_of(c)
     labs = []
@@ -565,13 +586,14 @@ class TrainResult:
 
 def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | None = None, *,
           progress: Progress = _noop, shuffle_labels: bool = False, tables=None,
-          earliest: pd.Timestamp | None = None, evaluation_sample_taken: bool = False) -> TrainResult:
+          earliest: pd.Timestamp | None = None, evaluation_sample_taken: bool = False, client=None) -> TrainResult:
     """Back-test the recipe (fit at ``C − H − eval_weeks``, evaluate after it), then refit at ``C``.
 
     ``C`` is ``cutoff`` (default: the latest ``reported_on``); only records reported by ``C``
     are ever read. With ``eval_weeks = 0`` or no room for a back-test, no evaluation is run.
     ``tables``, ``earliest``: see ``fit_recipe`` (a partitioned directory's ``panel`` is its
-    evaluation sample, ``training.partitioned``).
+    evaluation sample, ``training.partitioned``). ``client``: the back-test's grid scored on a
+    Dask cluster (``score_grid``).
     """
     c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
     data = panel.as_of(c)
@@ -583,7 +605,8 @@ def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | Non
         backtest = fit_recipe(data, t_bt, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
                               reference_rows=0 if cfg.refit else cfg.reference_rows, tables=tables)
         evaluation = evaluate(data, {"lightgbm": backtest.lightgbm, "logistic": backtest.logistic}, t_bt, cfg,
-                              truth, data_cutoff=c, progress=progress, sample=not evaluation_sample_taken)
+                              truth, data_cutoff=c, progress=progress, sample=not evaluation_sample_taken,
+                              client=client)
         release_memory()  # the back-test's tables and grid, before the refit allocates its own
     final = (fit_recipe(data, c, cfg, progress=progress, shuffle_labels=shuffle_labels, earliest=earliest,
                         reference_rows=cfg.reference_rows, tables=tables)

@@ -1,0 +1,36 @@
+"""The Dask cluster a job runs on: an existing scheduler, a local cluster it starts, or none.
+
+The weekly run and training share it: partitions (counties) are tasks that read their own files.
+"""
+
+from __future__ import annotations
+
+
+#: Dask settings for the workers a run starts itself. Dask's nanny starts workers with
+#: ``MALLOC_TRIM_THRESHOLD_=65536``; setting it at all also fixes glibc's mmap threshold, so every
+#: array over 128 KiB is mapped and unmapped page by page. A county's many short-lived arrays then
+#: cost ~1.4× the CPU of a plain loop (measured: README, issue 18); the run hands freed memory back
+#: itself after each county (``riskmodel.memory``). Deployments set the same
+#: (``DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON`` in deploy/compose.yaml).
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
+def dask_client(scheduler, workers: int = 0):
+    """(client, whether this run opened it): an address is connected to, a client used as is;
+    without either, ``workers`` > 0 starts that many local worker processes of one thread (a
+    ``LocalCluster`` on this machine, closed with the client) and 0 means a plain loop."""
+    if scheduler is None and workers:
+        if workers < 0:
+            raise ValueError(f"workers: {workers}; give 0 (a plain loop) or more")
+        import dask
+        from distributed import Client
+
+        with dask.config.set(WORKER_CONFIG):  # read when the nannies spawn their workers
+            return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None), True
+    if scheduler is None:
+        return None, False
+    if not isinstance(scheduler, str):
+        return scheduler, False
+    from distributed import Client
+
+    return Client(scheduler), True

@@ -15,3 +15,17 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def scheduler_option(work: str):
+    """``--scheduler ADDR``: an existing Dask cluster whose workers do ``work`` county by county."""
+    return typer.Option(None, "--scheduler",
+                        help=f"Dask scheduler address (tcp://host:8786): {work}; without it, --workers decides")
+
+
+def workers_option(work: str):
+    """``--workers N``: a LocalCluster of N one-thread processes the command starts and stops, or a plain loop."""
+    return typer.Option(0, "--workers", min=0,
+                        help=f"without --scheduler: N local Dask worker processes of one thread on this machine "
+                             f"(a LocalCluster, e.g. one per core) {work}; 0: a plain loop, one county in memory "
+                             f"at a time")

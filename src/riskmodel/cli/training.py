@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskmodel.cli import parse_date
+from riskmodel.cli import parse_date, scheduler_option, workers_option
 
 console = Console()
 
@@ -73,13 +73,8 @@ def train(
     data_dir: Path = typer.Argument(..., help="contract data directory"),
     cutoff: str = typer.Option(None, "--cutoff", help="use only records reported by this date (default: latest reported_on)"),
     config: Path = typer.Option(None, "--config", help="training config YAML (default: built-in = training/default.yaml)"),
-    scheduler: str = typer.Option(None, "--scheduler",
-                                  help="Dask scheduler address (tcp://host:8786): each county of a partitioned "
-                                       "folder is built on its workers; without it, --workers decides"),
-    workers: int = typer.Option(0, "--workers", min=0,
-                                help="without --scheduler: N local Dask worker processes of one thread (a "
-                                     "LocalCluster, e.g. one per core) build the counties' tables; 0: a plain "
-                                     "loop, one county in memory at a time"),
+    scheduler: str = scheduler_option("each county of a partitioned folder and each back-test date is a task"),
+    workers: int = workers_option("build the counties' tables and score the back-test"),
 ) -> None:
     """Back-test, refit, log to MLflow and register a new version as `challenger`."""
     from riskmodel.training.lifecycle import train_job

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from riskmodel.cli import parse_date
+from riskmodel.cli import parse_date, scheduler_option, workers_option
 
 
 def weekly(
@@ -21,13 +21,8 @@ def weekly(
     backfill: tuple[str, str] | None = typer.Option(None, "--backfill", metavar="FROM TO",
                                              help="run every week FROM … TO instead of --as-of (with --scheduler "
                                                   "county × week tasks; weeks publish oldest first)"),
-    scheduler: str = typer.Option(None, "--scheduler",
-                                  help="Dask scheduler address (tcp://host:8786): each county (of a partitioned "
-                                       "folder) is a task; without it, --workers decides"),
-    workers: int = typer.Option(0, "--workers", min=0,
-                                help="without --scheduler: N local Dask worker processes of one thread on this "
-                                     "machine (a LocalCluster, e.g. one per core); 0: a plain loop, one county "
-                                     "in memory at a time"),
+    scheduler: str = scheduler_option("each county (of a partitioned folder) is a task"),
+    workers: int = workers_option("run the counties"),
     capacity: Path = typer.Option(None, "--capacity", help="capacity YAML (see serving/capacity.yaml)"),
     config: Path = typer.Option(None, "--config", help="YAML with drift/decay thresholds (monitoring section)"),
     store: bool = typer.Option(True, "--store/--no-store", help="write lists and drift to the store (RISKMODEL_DATABASE_URL)"),

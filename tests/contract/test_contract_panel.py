@@ -103,6 +103,21 @@ def test_subset_keeps_only_those_households(panel):
     assert part.events["event_id"].tolist() == ["E002"]
 
 
+def test_subset_takes_ids_in_any_container(panel):
+    import numpy as np
+    import pyarrow as pa
+
+    ids = panel.households["household_id"]
+    expected = panel.subset(["H001", "H003"]).tables()
+    for given in (ids[ids.isin(["H001", "H003"])], pd.Index(["H003", "H001"]), np.array(["H001", "H003"], dtype=object),
+                  {"H001", "H003"}, (i for i in ("H003", "H001")), pa.array(["H001", "H003"])):
+        got = panel.subset(given).tables()
+        for name in expected:
+            pd.testing.assert_frame_equal(got[name], expected[name])
+    assert len(panel.subset([]).households) == 0
+    assert len(panel.subset([3]).households) == 0  # a number is its text: no household "3"
+
+
 def test_from_frames_accepts_raw_text_and_typed_frames(panel):
     from_text = Panel.from_frames(example_tables())
     from_typed = Panel.from_frames(panel.tables())

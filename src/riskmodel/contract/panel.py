@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.columns import Columns, as_columns, positions, positions_at
+from riskmodel.contract.columns import Columns, as_columns, id_text, positions, positions_at
 from riskmodel.contract.policy import Policy
 from riskmodel.contract.schema import TABLES
 from riskmodel.contract.validate import ContractError, Problems, check_tables, coerce_all, empty_frame
@@ -30,7 +30,7 @@ def _rows(df: pd.DataFrame, keep: pd.Series | np.ndarray) -> pd.DataFrame:
 
 
 #: What ``subset`` takes as a column of ids as it is (anything else iterable is listed first).
-ID_LIKE = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, pa.Array, pa.ChunkedArray, list)
+ID_LIKE = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray, list)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ class Panel:
 
     def subset(self, household_ids) -> Panel:
         """The same panel restricted to some households (for partitioned work); regions stay whole."""
-        ids = household_ids if isinstance(household_ids, ID_LIKE) else list(household_ids)
+        ids = household_ids if isinstance(household_ids, (pa.Array, pa.ChunkedArray)) else id_text(
+            household_ids if isinstance(household_ids, ID_LIKE) else list(household_ids))  # numbers as their text
         out = {}
         for name, df in self.tables().items():
             if "household_id" in df:

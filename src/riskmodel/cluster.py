@@ -34,3 +34,11 @@ def dask_client(scheduler, workers: int = 0):
     from distributed import Client
 
     return Client(scheduler), True
+
+
+def in_order(futures: list):
+    """The futures' results in submission order, each forgotten by the cluster once read (the
+    list's slot is cleared, so a province's results are not all held by the scheduler)."""
+    for i in range(len(futures)):
+        yield futures[i].result()
+        futures[i] = None

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.cluster import in_order
 from riskmodel.contract.columns import positions
 from riskmodel.listing import followup
 from riskmodel.memory import release_memory
@@ -218,10 +219,7 @@ def run_parts(fn, parts: list[Source], scorer, client, **kwargs) -> Iterator:
         for s in parts:
             yield fn(s, scorer, **kwargs)
         return
-    futures = submit_parts(fn, parts, scorer, client, **kwargs)
-    for i in range(len(futures)):
-        yield futures[i].result()
-        futures[i] = None  # let the cluster forget it
+    yield from in_order(submit_parts(fn, parts, scorer, client, **kwargs))
 
 
 def submit_parts(fn, parts: list[Source], scorer, client, **kwargs) -> list:

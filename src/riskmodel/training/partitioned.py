@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.cluster import in_order
 from riskmodel.contract import Panel, counties, load
 from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
@@ -112,10 +113,9 @@ def _each(client, fn, names: list[str], progress: Progress, stage: str, **kwargs
             progress(stage, i, len(names))
         return
     futures = [client.submit(fn, county, pure=False, **kwargs) for county in names]
-    for i in range(len(futures)):
-        yield futures[i].result()
-        futures[i] = None  # let the cluster forget it
-        progress(stage, i + 1, len(names))
+    for i, result in enumerate(in_order(futures), start=1):
+        yield result
+        progress(stage, i, len(names))
 
 
 def _county_facts(county: str, *, data_dir: str, loader):

@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskmodel.cluster import in_order
 from riskmodel.contract import Panel
 from riskmodel.contract.columns import arrow_text, id_array, positions
 from riskmodel.features.matrix import feature_matrix
@@ -370,20 +371,13 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     else:  # each date a task; the panel, models and truth sent to every worker once
         shared = [client.scatter(x, broadcast=True, hash=False) for x in (panel, models, truth)]
         futures = [client.submit(_date_part, shared[0], t, *shared[1:], pure=False) for t in dates]
-        done = _results(futures)
+        done = in_order(futures)
     parts = []
     for i, (t, (at, part)) in enumerate(zip(dates, done), start=1):
         parts.append({"as_of": np.full(len(at), pd.Timestamp(t).to_datetime64()), "household_id": ids[at],
                       "county": pd.Categorical.from_codes(county.codes[at], dtype=county.dtype), **part})
         progress("scoring", i, len(dates))
     return _stack(parts)
-
-
-def _results(futures: list):
-    """The futures' results in order, each forgotten by the cluster once read."""
-    for i in range(len(futures)):
-        yield futures[i].result()
-        futures[i] = None
 
 
 def _date_part(panel: Panel, t: pd.Timestamp, models: dict, truth: pd.DataFrame | None) -> tuple[np.ndarray, dict]:

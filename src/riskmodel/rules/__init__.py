@@ -49,9 +49,13 @@ def _per_household(values: pd.Series, keys: pd.Series, ids: pd.Index, how: str =
     at = positions(keys, ids)
     inside = at >= 0
     grouped = values.reset_index(drop=True).loc[inside].groupby(at[inside], sort=False)
-    agg = grouped.sum() if how == "sum" else grouped.max()
+    return _spread(grouped.sum() if how == "sum" else grouped.max(), ids)
+
+
+def _spread(by_position: pd.Series, ids: pd.Index) -> pd.Series:
+    """Values indexed by position among ``ids`` as one value per eligible household, 0 elsewhere."""
     out = np.zeros(len(ids))
-    out[agg.index.to_numpy()] = agg.to_numpy(dtype=float)
+    out[by_position.index.to_numpy()] = by_position.to_numpy(dtype=float)
     return pd.Series(out, index=ids)
 
 
@@ -127,9 +131,7 @@ def _outpatient_rule(s: _Screen, claims: pd.DataFrame) -> Rule:
     date = outp["service_date"]
     month = (date.dt.year * 12 + date.dt.month).to_numpy()[inside]  # a number per calendar month
     by_month = outp["out_of_pocket"].reset_index(drop=True).loc[inside].groupby([at[inside], month], sort=False).sum()
-    worst = by_month.groupby(level=0).max()
-    oop = np.zeros(len(s.ids))
-    oop[worst.index.to_numpy()] = worst.to_numpy(dtype=float)
+    oop = _spread(by_month.groupby(level=0).max(), s.ids).to_numpy()
     threshold = s.alerts.outpatient_oop_monthly
     return oop >= max(threshold, 1e-9), 1.0 - np.minimum(threshold / np.maximum(oop, 1e-9), 1.0)
 

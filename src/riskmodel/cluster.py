@@ -42,3 +42,18 @@ def in_order(futures: list):
     for i in range(len(futures)):
         yield futures[i].result()
         futures[i] = None
+
+
+def preload(client, modules: tuple[str, ...]) -> list:
+    """Import ``modules`` on every worker now, as tasks (futures; keep them until the first real
+    task): a fresh worker's imports then overlap what the caller does meanwhile (loading the
+    model) instead of following it."""
+    return [client.submit(_import, modules, workers=[w], allow_other_workers=False, pure=False)
+            for w in client.scheduler_info()["workers"]]
+
+
+def _import(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)

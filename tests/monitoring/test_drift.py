@@ -115,3 +115,19 @@ def test_exact_sum_is_the_exact_sum_of_the_floats_whatever_their_scale():
     halves = exact_sum(x[:2_000]) + exact_sum(x[2_000:])
     assert halves == exact_sum(x[::-1])  # parts add up to the same sum in any order
     assert exact_sum(np.array([np.nan])) == 0
+
+
+@pytest.mark.parametrize("values", [
+    [3.0, -2.0, 7.0, np.nan, 0.0],                        # counts: whole numbers, summed as integers
+    [2.0 ** 51, 2.0 ** 51 - 1, -5.0],                    # whole numbers near float64's exact range
+    [2.0 ** 52, 2.0 ** 52, 1.0],                         # whole, but their partial sums are not exact in float64
+    [1e300, 1e300, -1e300, 3.0],
+], ids=["counts", "near-2^52", "past-2^53", "huge"])
+def test_exact_sum_of_whole_numbers_is_exact_at_every_scale(values):
+    from fractions import Fraction
+
+    from riskmodel.monitoring.drift import exact_sum
+
+    x = np.array(values, dtype=float)
+    assert exact_sum(x) == sum(Fraction(float(v)) for v in x if v == v)
+    assert exact_sum(x[:1]) + exact_sum(x[1:]) == exact_sum(x[::-1])

@@ -114,3 +114,26 @@ def test_a_run_killed_while_publishing_is_finished_or_undone_and_a_rerun_repairs
         _published(out, store, W2)
     run_weekly(None, W2, out, panel=panel, scorer=scorer, config=quick, store=store, capacity={"share": 0.05})
     _published(out, store, W2)
+
+
+@pytest.mark.slow
+def test_a_run_killed_after_storing_the_weeks_scores_but_before_the_journal_published_nothing(
+        tmp_path, panel, scorer, quick):
+    """The week's scores go into the store's open transaction while the files are staged: killed
+    then, the store rolls them back and the previous week stays, files and rows."""
+    from sqlalchemy import text
+
+    from riskmodel.monitoring.weekly import _committed
+    from riskmodel.store import Store
+
+    out, db = tmp_path / "out", tmp_path / "store.db"
+    store = Store(f"sqlite:///{db}")
+    store.migrate()
+    run_weekly(None, W1, out, panel=panel, scorer=scorer, config=quick, store=store, capacity={"share": 0.05})
+    _kill_at("scores", out, db)
+    assert not list(out.glob(".publish-*")) and list(out.glob(".staging-*"))  # killed while staging
+    assert recover(out, _committed(store)) == []
+    with store.engine.connect() as conn:
+        weeks = conn.execute(text("SELECT DISTINCT as_of FROM scores")).scalars().all()
+    assert [str(w) for w in weeks] == [W1] and store.risk_list_run(W2) is None
+    _published(out, store, W1)

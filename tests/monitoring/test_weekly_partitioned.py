@@ -11,6 +11,7 @@ logs), and without one (the reference is then the panel a year earlier, scored b
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,10 @@ def _run(folder: Path, out: Path, scorer, quick, client=None) -> dict[str, bytes
     assert summary["performance"]["matured_weeks"] == [WEEKS[0]]
     assert summary["listed"] > 0 and summary["drift"]["status"] == "ok"
     got = {f"{w}/{name}": (out / w / name).read_bytes() for w in WEEKS for name in COMPARED}
+    books = {f"{w}/{p.relative_to(out / w).as_posix()}": p.read_bytes() for w in WEEKS
+             for p in sorted((out / w / "xlsx").glob("*.xlsx"))}
+    assert len(books) == 2 * 4  # a workbook per county and week
+    got |= books
     got[f"performance/{WEEKS[0]}.json"] = (out / "performance" / f"{WEEKS[0]}.json").read_bytes()
     got["partitions"] = summary["partitions"]
     return got
@@ -154,3 +159,45 @@ def test_local_worker_processes_started_by_the_run_write_the_plain_loops_files(t
         assert (tmp_path / "local" / WEEKS[1] / name).read_bytes() == (tmp_path / "loop" / WEEKS[1] / name).read_bytes(), \
             f"{name} differs"
     assert workers() == []  # the run closed its cluster
+
+
+@pytest.mark.slow
+def test_the_workbooks_and_evidently_report_a_cluster_makes_are_the_plain_runs_bytes(tmp_path, folders):
+    """On a cluster the county workbooks and the Evidently report are tasks, made while the run
+    writes the rest (and the store's scores): the same files, and the store holds the same week."""
+    from distributed import Client, LocalCluster
+
+    from sqlalchemy import text
+
+    from riskmodel.monitoring.weekly import WeeklyConfig
+    from riskmodel.store import Store
+
+    scorer = _reference_scorer(folders["single"])
+
+    def week(out: Path, client=None) -> dict[str, bytes]:
+        store = Store(f"sqlite:///{out.parent / (out.name + '.db')}")
+        store.migrate()
+        summary = run_weekly(folders["partitioned"], WEEKS[1], out, scorer=scorer, config=WeeklyConfig(),
+                             store=store, scheduler=client, log_mlflow=False)
+        assert summary["drift"]["status"] == "ok"
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / WEEKS[1]).rglob("*"))
+                 if p.is_file() and p.name != "run_summary.json"}
+        files["store"] = store.risk_list(WEEKS[1]).to_json().encode()
+        with store.engine.connect() as conn:
+            stored = conn.execute(text("SELECT household_id, score, rank, band FROM scores ORDER BY household_id")).all()
+        assert len(stored) == summary["eligible"]
+        files["store scores"] = repr(stored).encode()
+        return files
+
+    loop = week(tmp_path / "loop")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = week(tmp_path / "dask", client)
+    assert f"{WEEKS[1]}/drift/report.html" in loop and len([k for k in loop if k.endswith(".xlsx")]) == 4
+    assert sorted(dask) == sorted(loop)
+    timings = {k: json.loads((tmp_path / k / WEEKS[1] / "run_summary.json").read_text("utf-8"))["timings_s"]
+               for k in ("loop", "dask")}
+    assert "write.evidently_report" in timings["loop"] and "write.waiting_for_cluster" in timings["dask"]
+    assert "write.evidently_report" not in timings["dask"]  # the cluster made it
+    for name in loop:
+        assert dask[name] == loop[name], f"{name} differs"

@@ -41,7 +41,10 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
+
+from riskmodel.contract.columns import id_text
 
 #: Name prefixes of features measured in yuan (normalised by the monitoring line). Ratios and
 #: shares (``income_line_ratio_*``, ``income_share_*``, ``oop_income_ratio_*``) are unitless already.
@@ -157,6 +160,10 @@ def exact_sum(x: np.ndarray) -> Fraction:
         return Fraction(0)
     if not np.isfinite(x).all():
         return float(np.sum(x))  # ±inf (or NaN for both signs): nothing exact to keep
+    if np.abs(x).sum() < 2.0 ** 52 and (x == np.trunc(x)).all():
+        # whole numbers (most features are counts): every partial sum is a whole number below
+        # 2**53, exact in float64
+        return Fraction(int(x.sum()))
     mant, exp = np.frexp(x)
     m = (mant * 2.0 ** 53).astype(np.int64)
     hi = m >> 26
@@ -188,12 +195,14 @@ class Histogram:
     def of(cls, values: np.ndarray, b: FeatureBins) -> Histogram:
         x = np.asarray(values, dtype=float)
         finite = np.isfinite(x)
-        ok = x[finite]
-        psi_counts = np.append(np.bincount(np.searchsorted(b.deciles, ok, side="left"),
-                                           minlength=len(b.deciles) + 1), (~finite).sum()).astype(np.int64)
-        grid_counts = np.bincount(np.searchsorted(b.grid, ok, side="left"), minlength=len(b.grid) + 1)
-        return cls(psi_counts, grid_counts.astype(np.int64), len(x), int(finite.sum()), int((~np.isnan(x)).sum()),
-                   exact_sum(x))
+        ok = np.sort(x[finite])
+
+        def counts(edges: np.ndarray) -> np.ndarray:
+            # bin i holds the values above i edges: the values at most edge j fill bins 0..j
+            return np.diff(np.searchsorted(ok, edges, side="right"), prepend=0, append=len(ok)).astype(np.int64)
+
+        psi_counts = np.append(counts(b.deciles), np.int64((~finite).sum()))
+        return cls(psi_counts, counts(b.grid), len(x), int(finite.sum()), int((~np.isnan(x)).sum()), exact_sum(x))
 
     def __add__(self, other: Histogram) -> Histogram:
         return Histogram(self.psi_counts + other.psi_counts, self.grid_counts + other.grid_counts,
@@ -371,25 +380,25 @@ class CurrentStats:
 
     @classmethod
     def of(cls, frame: pd.DataFrame, plan: DriftBins) -> CurrentStats:
-        cast = {f: np.float32 for f in plan.single if f in frame and frame[f].dtype != np.float32}
-        cur = frame.astype(cast) if cast else frame
         hist = {}
         for f, b in plan.bins.items():
-            if f in cur:
-                x = cur[f].to_numpy(dtype=float)
+            if f in frame:  # rounded to float32 like the reference where it was
+                x = frame[f].to_numpy(dtype=np.float32 if f in plan.single else float).astype(float, copy=False)
                 hist[f] = Histogram.of(x / plan.line if f in plan.money else x, b)
-        keep = [c for c in cur.columns if c in plan.bins or c in SAMPLE_KEYS]
-        sample = cur[keep]
-        if any(k in sample for k in SAMPLE_KEYS):
-            sample = deterministic_sample(sample, plan.sample_rows)
-        return cls(len(frame), hist, sample, plan.sample_rows)
+        sample = frame
+        if any(k in frame for k in SAMPLE_KEYS):
+            sample = deterministic_sample(frame, plan.sample_rows)
+        sample = sample[[c for c in frame.columns if c in plan.bins or c in SAMPLE_KEYS]]
+        cast = {f: np.float32 for f in plan.single if f in sample and sample[f].dtype != np.float32}
+        return cls(len(frame), hist, sample.astype(cast) if cast else sample, plan.sample_rows)
 
     def __add__(self, other: CurrentStats) -> CurrentStats:
         hist = {f: h + other.histograms[f] for f, h in self.histograms.items() if f in other.histograms}
         sample = pd.concat([self.sample, other.sample], ignore_index=True)
         key = next((k for k in SAMPLE_KEYS if k in sample), None)
         if key is not None:  # the order one process has: by household id
-            sample = sample.iloc[sample[key].astype(str).to_numpy().argsort(kind="stable")].reset_index(drop=True)
+            order = pc.sort_indices(id_text(sample[key])).to_numpy()  # code points, as Python sorts text
+            sample = sample.iloc[order].reset_index(drop=True)
             sample = deterministic_sample(sample, self.sample_rows)
         return CurrentStats(self.rows + other.rows, hist, sample, self.sample_rows)
 

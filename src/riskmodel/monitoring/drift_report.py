@@ -14,7 +14,9 @@ replaced by sequential ones so a rerun writes identical bytes.
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,9 +67,33 @@ def _pin_ids(html: bytes) -> bytes:
     return _METRIC_VAR.sub(sub(b"metric_", lambda i: f"metric_{i:032x}".encode()), html)
 
 
+@dataclass(frozen=True)
+class EvidentlyFiles:
+    """The report's two files and its own counts (made where the run has a free core, written by the run)."""
+
+    html: bytes
+    json: str
+    counts: dict
+
+
 def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
                      thresholds: DriftThresholds = DriftThresholds()) -> dict:
     """Write ``report.html`` and ``report.json`` into ``out_dir``; returns the report's own counts."""
+    return write_report(evidently_files(result, features, thresholds), out_dir)
+
+
+def write_report(files: EvidentlyFiles, out_dir: Path) -> dict:
+    """``report.html`` and ``report.json`` into ``out_dir``; returns the report's own counts."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "report.html") as tmp:
+        tmp.write_bytes(files.html)
+    (out_dir / "report.json").write_text(files.json, encoding="utf-8")
+    return files.counts
+
+
+def evidently_files(result: DriftResult, features: list[str],
+                    thresholds: DriftThresholds = DriftThresholds()) -> EvidentlyFiles:
+    """The Evidently report of ``result`` as files' contents (pure: a Dask worker can make it)."""
     with warnings.catch_warnings():  # evidently 0.7 touches numpy.core at import (DeprecationWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         from evidently import DataDefinition, Dataset, Report
@@ -102,19 +128,19 @@ def evidently_report(result: DriftResult, features: list[str], out_dir: Path,
         warnings.simplefilter("ignore", RuntimeWarning)
         snapshot = report.run(current_data=Dataset.from_pandas(c, data_definition=definition),
                               reference_data=Dataset.from_pandas(r, data_definition=definition))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out_dir / "report.html") as tmp:
-        snapshot.save_html(str(tmp))
-        tmp.write_bytes(_pin_ids(tmp.read_bytes()))
-    (out_dir / "report.json").write_text(snapshot.json(), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="evidently-") as folder:  # Evidently saves HTML to a path only
+        path = Path(folder) / "report.html"
+        snapshot.save_html(str(path))
+        html = _pin_ids(path.read_bytes())
     counts = {}
     for m in snapshot.dict()["metrics"]:
         if m["metric_name"].startswith("DriftedColumnsCount"):
             counts = {"count": float(m["value"]["count"]), "share": float(m["value"]["share"])}
     drifted_features = counts.get("count", 0.0) - float("score" in r and _ALERT_PSI.get("score", 0.0)
                                                          >= thresholds.score_psi)
-    return {"rows": {"reference": int(len(r)), "current": int(len(c))}, "drifted_columns": counts,
+    return EvidentlyFiles(html, snapshot.json(), {
+            "rows": {"reference": int(len(r)), "current": int(len(c))}, "drifted_columns": counts,
             "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in usable],
             "left_out_quiet": len(usable) - len(cols),
             "agrees_with_alert": bool(int(drifted_features) == int(result.summary.get("n_drifted", -1))),
-            "sampled": bool(len(r) < len(result.reference) or len(c) < result.summary["rows"]["current"])}
+            "sampled": bool(len(r) < len(result.reference) or len(c) < result.summary["rows"]["current"])})

@@ -28,7 +28,6 @@ cluster. The files are the same whichever way the week was computed.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import os
 from dataclasses import dataclass, replace
@@ -57,9 +56,9 @@ from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, 
                                               weeks_to_label)
 from riskmodel.monitoring.performance import alerts as week_alerts
 from riskmodel.monitoring.province import ProvinceScores
-from riskmodel.monitoring.publish import publish_week, stage_week
+from riskmodel.monitoring.publish import WeekFiles, write_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
-from riskmodel.cluster import dask_client
+from riskmodel.cluster import dask_client, preload
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
@@ -71,6 +70,9 @@ PREVIOUS_MAX_DAYS = 14
 #: The stand-in drift reference when the model carries none: the same date a year earlier
 #: (same season and the same place in the month, which income reporting lags depend on).
 REFERENCE_YEARS_BACK = 1
+#: What a partition's task imports (``cluster.preload``: on fresh workers while the run loads the model).
+TASK_MODULES = ("riskmodel.monitoring.county_week", "riskmodel.features", "riskmodel.listing", "riskmodel.scoring",
+                "riskmodel.training.model", "riskmodel.contract")
 STEPS = ("load", "score", "lists", "explain", "drift", "performance", "write", "publish")
 
 
@@ -276,11 +278,13 @@ def load_inputs(data_dir, model_uri, *, panel=None, scorer=None, store=None, cli
             from riskmodel.contract import load
 
             panel = load(data_dir)
+    warming = [] if client is None else preload(client, TASK_MODULES)
     if scorer is None:
         from riskmodel.training.scorers import load_scorer
 
         scorer = load_scorer(model_uri)
     shipped = scorer if client is None else client.scatter(scorer, broadcast=True, hash=False)
+    del warming
     return Loaded(panel, scorer, _store(store), client, None if data_dir is None else Path(data_dir), shipped)
 
 
@@ -442,14 +446,8 @@ def _run_week(run: WeekRun, loaded: Loaded, step, marks, visits, week: Week, ref
         "performance": {**perf["summary"], "observed": precision_summary(precision, run.as_of)},
         "alerts": alerts, "store": loaded.store is not None,
     }
-    tmp, copies = stage_week(run, table, sizes, scores, header, drift_summary, drift_result, alerts, perf, precision,
-                         summary, marks, step)
-    try:
-        publish_week(run, loaded, tmp, copies, table, contributions, scores, drift_summary, precision, header)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        Journal(week=run.week, staging=tmp.name, publish_id="", store=False).path(run.out_dir).unlink(missing_ok=True)
-        raise
+    write_week(run, loaded, WeekFiles(table, sizes, contributions, scores, header, drift_summary, drift_result, alerts,
+                                      perf, precision, summary), marks, step)
     step("done")
     return json.loads((run.out_dir / run.week / "run_summary.json").read_text("utf-8"))
 

@@ -137,3 +137,30 @@ def test_a_run_killed_after_storing_the_weeks_scores_but_before_the_journal_publ
         weeks = conn.execute(text("SELECT DISTINCT as_of FROM scores")).scalars().all()
     assert [str(w) for w in weeks] == [W1] and store.risk_list_run(W2) is None
     _published(out, store, W1)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_week_is_committed_from_the_publish_thread_on_postgresql(postgres_url, tmp_path, panel, scorer, quick):
+    """PostgreSQL takes the week's scores by ``COPY`` on the publish's own thread, and the list,
+    drift and precision in the same transaction: all of the week, as on SQLite."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from riskmodel.store import Store
+
+    store = Store(postgres_url, schema=f"rm_test_{uuid.uuid4().hex[:12]}")
+    store.migrate()
+    try:
+        out = tmp_path / "out"
+        summary = run_weekly(None, W2, out, panel=panel, scorer=scorer, config=quick, store=store,
+                             capacity={"share": 0.05})
+        with store.engine.connect() as conn:
+            scored = conn.execute(text(f'SELECT count(*) FROM "{store.schema}".scores')).scalar_one()
+        assert scored == summary["eligible"] > 0
+        assert "write.store_scores" in summary["timings_s"]
+        _published(out, store, W2)
+    finally:
+        store.drop_all()
+        store.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -43,3 +44,19 @@ def test_a_household_in_two_counties_is_a_contract_error():
     (problem,) = err.value.problems.examples
     assert (problem.table, problem.column, problem.value, problem.rule) == ("households", "household_id", "H1",
                                                                            "duplicate_key")
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 1000])
+def test_a_provinces_repeated_ids_are_found_as_sorted_neighbours_whatever_the_run_length(rows):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from riskmodel.features.counties import check_unique_ids
+
+    ids = pa.chunked_array([pa.array(["H7", "H2", "H9", "H5"]), pa.array(["H1", "H9", "H3", "H2", "H2"])])
+    with pytest.raises(ContractError) as err:
+        check_unique_ids(ids, pc.sort_indices(ids).to_numpy(), rows=rows)
+    assert [p.value for p in err.value.problems.examples] == ["H2", "H9"]  # each named once, in id order
+    unique = pa.chunked_array([pa.array(["H3", "H1"]), pa.array(["H2"])])
+    check_unique_ids(unique, pc.sort_indices(unique).to_numpy(), rows=rows)  # nothing repeated: no error
+    check_unique_ids(pa.chunked_array([], pa.string()), np.zeros(0, dtype=np.int64), rows=rows)

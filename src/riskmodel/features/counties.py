@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskmodel.contract import ContractError, Panel, counties, load
 from riskmodel.contract.io import find_table
@@ -38,12 +41,29 @@ def unique_households(frame: pd.DataFrame) -> pd.DataFrame:
     """
     twice = frame["household_id"].duplicated(keep=False)
     if twice.any():
-        problems = Problems()
-        for hid in pd.unique(frame.loc[twice, "household_id"].astype(str)):
-            problems.add(Problem("households", None, "household_id", hid, "duplicate_key",
-                                 "the household is in more than one county partition"))
-        raise ContractError(problems)
+        raise _in_two_counties(pd.unique(frame.loc[twice, "household_id"].astype(str)))
     return frame
+
+
+def check_unique_ids(ids: pa.Array, order: np.ndarray, rows: int = 1 << 18) -> None:
+    """``unique_households`` of a province's ids given their sort order (``pc.sort_indices``):
+    equal ids are neighbours there, compared ``rows`` at a time (no hash table of a province)."""
+    twice: list[str] = []
+    for i in range(0, max(len(order) - 1, 0), rows):
+        run = ids.take(pa.array(order[i:i + rows + 1]))
+        same = pc.equal(run.slice(0, len(run) - 1), run.slice(1)).to_numpy(zero_copy_only=False)
+        if same.any():
+            twice.extend(run.take(pa.array(np.flatnonzero(same))).to_pylist())
+    if twice:
+        raise _in_two_counties(list(dict.fromkeys(twice)))
+
+
+def _in_two_counties(household_ids) -> ContractError:
+    problems = Problems()
+    for hid in household_ids:
+        problems.add(Problem("households", None, "household_id", hid, "duplicate_key",
+                             "the household is in more than one county partition"))
+    return ContractError(problems)
 
 
 def county_features(data_dir: str | Path, county: str, as_of) -> pd.DataFrame:

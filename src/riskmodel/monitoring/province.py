@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskmodel.contract.columns import arrow_text
-from riskmodel.features.counties import unique_households
+from riskmodel.features.counties import check_unique_ids
 from riskmodel.listing import ListPolicy, bands
 from riskmodel.listing.policy import rank_order
 
@@ -58,6 +59,7 @@ class ProvinceScores:
         self._ids: list[pa.ChunkedArray] = []
         self._columns: tuple[str, ...] | None = None
         self.order_: np.ndarray | None = None
+        self.by_id_: np.ndarray | None = None
         self.rank_of_: np.ndarray | None = None
 
     def __enter__(self) -> ProvinceScores:
@@ -102,12 +104,15 @@ class ProvinceScores:
     def finish(self) -> ProvinceScores:
         """Rank the province: score descending, ties by household id (the list policy's order).
 
-        A household in two partitions is the contract error ``unique_households`` names.
+        A household in two partitions is the contract error ``check_unique_ids`` names.
         """
-        ids = pa.chunked_array([c for a in self._ids for c in a.chunks], type=pa.string())
-        unique_households(pd.DataFrame({"household_id": pd.array(ids, dtype=pd.StringDtype("pyarrow"))}))
+        # one array: Arrow's sort and take concatenate a chunked one on every call
+        ids = pa.concat_arrays([c for a in self._ids for c in a.chunks]) if self._ids else pa.array([], pa.string())
+        self._ids = []
+        self.by_id_ = pc.sort_indices(ids).to_numpy().view(np.int64)  # positions below 2**63: no copy
+        check_unique_ids(ids, self.by_id_)
         scores = np.concatenate(self._scores) if self._scores else np.zeros(0)
-        self.order_ = rank_order(scores, ids).astype(np.int64)
+        self.order_ = rank_order(scores, ids).astype(np.int64, copy=False)
         self.rank_of_ = np.empty(len(self.order_), dtype=np.int64)
         self.rank_of_[self.order_] = np.arange(1, len(self.order_) + 1, dtype=np.int64)
         self._ids, self._scores = [ids], []
@@ -130,11 +135,8 @@ class ProvinceScores:
 
     def household_chunks(self, rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
         """``rank_chunks`` in household id order (code points), the order a store's index wants."""
-        import pyarrow.compute as pc
-
-        order = pc.sort_indices(self._ids[0]).to_numpy().astype(np.int64)
-        for i in range(0, len(order), rows):
-            yield self._rows(order[i:i + rows])
+        for i in range(0, len(self.by_id_), rows):
+            yield self._rows(self.by_id_[i:i + rows])
 
     def _rows(self, numbers: np.ndarray) -> pa.Table:
         """The rows ``numbers`` (in that order) with rank and band; each file mapped only meanwhile."""

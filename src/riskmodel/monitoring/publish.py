@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from riskmodel.monitoring.weekly import Loaded, WeekRun
 
 
+#: Scored rows sent to the store at a time: the driver builds each chunk's Python values
+#: (~0.8 KB a row), so a chunk, not the province, is what the insert holds.
+STORE_ROWS = 32_768
+
+
 @dataclass
 class WeekFiles:
     """What a computed week writes: the list, its townships, the province's scores and the reports."""
@@ -105,7 +110,7 @@ class StoreWrite:
             started = time.perf_counter()
             try:
                 store.replace_scores(self.run.as_of.date(),
-                                     (c.to_pandas() for c in self.week.scores.household_chunks()), self.meta)
+                                     (c.to_pandas() for c in self.week.scores.household_chunks(STORE_ROWS)), self.meta)
                 self.scores_s = time.perf_counter() - started
             finally:
                 self._scored.set()

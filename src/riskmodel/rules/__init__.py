@@ -102,12 +102,17 @@ def _income_rule(s: _Screen) -> Rule:
     return flag, np.clip(1.0 - np.nan_to_num(per_capita, nan=s.line) / s.line, 0.0, 1.0)
 
 
+#: The claims' columns the medical rules read (``_inpatient_rule``, ``_outpatient_rule``).
+CLAIM_COLUMNS = ("service_date", "kind", "out_of_pocket")
+
+
 def _claims(s: _Screen) -> pd.DataFrame:
     """Claims of known members with their household (an inner join on the contract's unique member ids)."""
     claims, members = s.view.medical_claims, s.view.members
     at = positions(claims["member_id"], members["member_id"])
-    known = at >= 0
-    out = claims.loc[known].reset_index(drop=True)
+    known = np.flatnonzero(at >= 0)
+    # only the columns the rules read: a province's claims are millions of rows on every date
+    out = pd.DataFrame({c: claims[c].array.take(known) for c in CLAIM_COLUMNS})
     out["household_id"] = members["household_id"].array.take(at[known])
     return out
 

@@ -366,6 +366,24 @@ class LogisticBaseline:
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.pipeline_.predict_proba(feature_matrix(X, self.used_features_))[:, 1]
+        return self.pipeline_[-1].predict_proba(self._standardised(feature_matrix(X, self.used_features_)))[:, 1]
+
+    def _standardised(self, M: np.ndarray) -> np.ndarray:
+        """``pipeline_[:-1].transform(M)`` with the same arithmetic: the imputer's medians, its
+        missing-value indicators, then the scaler's ``(x - mean) / scale``. sklearn's transformers
+        validate and copy a back-test's millions of rows several times over (most of the
+        baseline's scoring time). The values are sklearn's exactly; the regression's product can
+        differ in the last bit (sklearn's output is column-major at some sizes, this is row-major)."""
+        imputer, scaler = self.pipeline_[0], self.pipeline_[1]
+        missing = np.isnan(M)
+        Z = np.empty((len(M), M.shape[1] + len(imputer.indicator_.features_)), dtype=np.float64)
+        np.copyto(Z[:, :M.shape[1]], M)
+        np.copyto(Z[:, :M.shape[1]], np.broadcast_to(imputer.statistics_, M.shape), where=missing)
+        Z[:, M.shape[1]:] = missing[:, imputer.indicator_.features_]
+        if scaler.with_mean:
+            Z -= scaler.mean_
+        if scaler.with_std:
+            Z /= scaler.scale_
+        return Z
 
     score = predict_proba

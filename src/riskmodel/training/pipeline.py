@@ -334,19 +334,32 @@ ORACLES = {"oracle": "p_identified_26w", "oracle_state": "p_identified_26w_state
            "oracle_observable": "p_identified_26w_observable"}
 
 
-def truth_probability(truth: pd.DataFrame | None, t: pd.Timestamp, ids: pd.Series,
-                      column: str = "p_identified_26w") -> np.ndarray | None:
-    """The generator's probability of identification in the next 26 weeks, from the month of ``t``."""
-    if truth is None or column not in truth:
+def truth_by_month(truth: pd.DataFrame | None, dates) -> dict[pd.Timestamp, pd.DataFrame] | None:
+    """The generator's truth rows of the dates' months (``household_id`` and the oracles' columns,
+    a household's first row): the truth table is filtered once per month, not once per date."""
+    if truth is None:
         return None
-    month = pd.Timestamp(t).to_period("M").to_timestamp()
     m = truth["month"]
     if not np.issubdtype(m.dtype, np.datetime64):
         m = pd.to_datetime(m.astype(str).str.slice(0, 7), format="%Y-%m")
-    rows = truth.loc[(m == month).to_numpy(), ["household_id", column]]
-    s = pd.Series(rows[column].to_numpy(dtype=float), index=rows["household_id"].astype(str).to_numpy())
-    s = s[~s.index.duplicated()]
-    return s.reindex(ids.astype(str).to_numpy()).to_numpy(dtype=float)
+    columns = ["household_id", *[c for c in ORACLES.values() if c in truth]]
+    out = {}
+    for month in sorted({pd.Timestamp(t).to_period("M").to_timestamp() for t in dates}):
+        rows = truth.loc[(m == month).to_numpy(), columns]
+        out[month] = rows.loc[~rows["household_id"].astype(str).duplicated().to_numpy()].reset_index(drop=True)
+    return out
+
+
+def truth_probability(months: dict[pd.Timestamp, pd.DataFrame] | None, t: pd.Timestamp, ids,
+                      column: str = "p_identified_26w") -> np.ndarray | None:
+    """The generator's probability of identification in the next 26 weeks, from the month of ``t``
+    (``truth_by_month``), for households ``ids`` (NaN where the truth has none)."""
+    rows = None if months is None else months.get(pd.Timestamp(t).to_period("M").to_timestamp())
+    if rows is None or column not in rows:
+        return None
+    at = positions(ids, rows["household_id"])
+    values = rows[column].to_numpy(dtype=float)
+    return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else np.nan, np.nan)
 
 
 def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = None, *,
@@ -366,10 +379,12 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     # and a fresh Python string per row and date was most of its size
     ids = hh["household_id"].astype(str).to_numpy(dtype=object)
     county = pd.Categorical(hh["region_code"].astype(str).str.slice(0, 6).to_numpy(dtype=object))
+    truth = truth_by_month(truth, dates)
     if client is None:
         done = (_date_part(panel, t, models, truth) for t in dates)
     else:  # each date a task; the panel, models and truth sent to every worker once
-        shared = [client.scatter(x, broadcast=True, hash=False) for x in (panel, models, truth)]
+        # each object whole (a dict given to ``scatter`` would be scattered value by value, keyed by its keys)
+        shared = [client.scatter([x], broadcast=True, hash=False)[0] for x in (panel, models, truth)]
         futures = [client.submit(_date_part, shared[0], t, *shared[1:], pure=False) for t in dates]
         done = in_order(futures)
     parts = []
@@ -380,7 +395,7 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     return _stack(parts)
 
 
-def _date_part(panel: Panel, t: pd.Timestamp, models: dict, truth: pd.DataFrame | None) -> tuple[np.ndarray, dict]:
+def _date_part(panel: Panel, t: pd.Timestamp, models: dict, truth: dict | None) -> tuple[np.ndarray, dict]:
     """One date of ``score_grid``: the rows' positions in ``panel.households`` and their columns
     (subgroups, scores), without ids and counties (the caller's shared objects)."""
     from riskmodel.rules import dept_screen, must_visit_scores
@@ -412,7 +427,7 @@ def _date_part(panel: Panel, t: pd.Timestamp, models: dict, truth: pd.DataFrame 
     part["s_must_visit"] = must_visit_scores(f)["rule_score"].to_numpy()
     del f
     for name, column in ORACLES.items():
-        p_or = truth_probability(truth, t, pd.Series(ids), column)
+        p_or = truth_probability(truth, t, ids, column)
         if p_or is None:
             continue
         if np.isnan(p_or).any():

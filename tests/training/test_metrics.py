@@ -151,3 +151,20 @@ def test_bins_expecting_few_positives_are_judged_apart():
     assert worst_bin_ratio(y, p, bins=2, small=True) == np.inf                 # the one expecting 1, apart
     assert small_bins(y, p, bins=2) == 1
     assert worst_bin_ratio(y, p, bins=2, min_expected=0.5) == np.inf           # judged when the floor allows
+
+
+def test_subgroup_recall_groups_by_the_values_text_including_missing_values():
+    from riskmodel.training.metrics import subgroup_recall
+
+    frame = pd.DataFrame({
+        "label": [True, True, False, True, True, False],
+        "county": pd.Categorical(["370303", None, "370303", "370304", None, "370304"],
+                                 categories=["370304", "370303", "370399"]),  # one category never seen
+        "kind": np.array(["b", "a", None, "a", "b", "a"], dtype=object),
+    })
+    inside = np.array([True, False, True, True, True, False])
+    got = subgroup_recall(frame, inside, {"county": "county", "kind": "kind"})
+    assert got == {"county": {"370303": 1.0, "370304": 1.0, "nan": 0.5}, "kind": {"a": 0.5, "b": 1.0}}
+    assert list(got["county"]) == ["370303", "370304", "nan"]  # in text order, as the report lists them
+    assert subgroup_recall(frame, inside, {"kind": "kind"}, min_positives=2) == {"kind": {"a": 0.5, "b": 1.0}}
+    assert subgroup_recall(frame, inside, {"kind": "kind"}, min_positives=3) == {"kind": {}}

@@ -26,6 +26,7 @@ Definitions (docs/evaluation.md):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -176,34 +177,57 @@ def bootstrap_per_date(frame: pd.DataFrame, models: list[str], share: float, *, 
     return out
 
 
-def inside_capacity(frame: pd.DataFrame, score_col: str, share: float, by: str | None = None) -> np.ndarray:
+def inside_capacity(frame: pd.DataFrame, score_col: str, share: float, by: str | None = None,
+                    groups: CapacityGroups | None = None) -> np.ndarray:
     """Boolean per row: inside the top ``ceil(share × n)`` of its as-of date (and ``by`` group).
 
-    Within a group rows rank by score, ties by household id: one stable Arrow sort on (group,
-    score, id), which on a province's lead-time grid (millions of rows, seven models) costs a
-    third of ``np.lexsort``'s indirect comparisons.
+    Within a group rows rank by score, ties by household id (``CapacityGroups``; pass one made
+    for ``frame`` and ``by`` to rank several models or shares without redoing the groups).
     """
-    keys = ["as_of"] + ([by] if by else [])
-    n = len(frame)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    group = np.zeros(n, dtype=np.int64)
-    for k in keys:  # one dense code per (as_of, by) group
-        codes, uniques = pd.factorize(frame[k])
-        group = group * (len(uniques) + 1) + (codes + 1)
-    group = pd.factorize(group)[0]
-    table = pa.table({"group": group, "score": -frame[score_col].to_numpy(dtype=float),
-                      "id": arrow_text(frame["household_id"])})
-    order = pc.sort_indices(table, sort_keys=[("group", "ascending"), ("score", "ascending"),
-                                              ("id", "ascending")]).to_numpy()
-    size = np.bincount(group)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    g = group[order]
-    pos = np.arange(1, n + 1) - start[g]
-    k = np.ceil(share * size[g] - 1e-9)
-    inside = np.zeros(n, dtype=bool)
-    inside[order] = pos <= k
-    return inside
+    groups = groups if groups is not None else CapacityGroups.of(frame, by)
+    return groups.inside(groups.places(frame[score_col].to_numpy(dtype=float)), share)
+
+
+@dataclass(frozen=True)
+class CapacityGroups:
+    """A frame's rows grouped for capacity: each row's (as-of date, ``by``) group and its household
+    id as an integer that sorts as the id does. Made once per frame and grouping: a province's
+    lead-time grid is ranked for every model and every list size."""
+
+    group: np.ndarray
+    size: np.ndarray
+    id_rank: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, by: str | None = None) -> CapacityGroups:
+        n = len(frame)
+        group = np.zeros(n, dtype=np.int64)
+        for k in ["as_of"] + ([by] if by else []):  # one dense code per (as_of, by) group
+            codes, uniques = pd.factorize(frame[k])
+            group = group * (len(uniques) + 1) + (codes + 1)
+        group = pd.factorize(group)[0].astype(np.int64) if n else group
+        rank = id_ranks(frame["household_id"]) if n else np.zeros(0, dtype=np.int64)
+        return cls(group, np.bincount(group), np.asarray(rank, dtype=np.int64))
+
+    def places(self, scores: np.ndarray) -> np.ndarray:
+        """Each row's place in its group (1 first): score descending, ties by household id; one
+        stable Arrow sort on integers and floats."""
+        n = len(self.group)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        table = pa.table({"group": self.group, "score": -np.asarray(scores, dtype=float), "id": self.id_rank})
+        order = pc.sort_indices(table, sort_keys=[("group", "ascending"), ("score", "ascending"),
+                                                  ("id", "ascending")]).to_numpy()
+        start = np.concatenate([[0], np.cumsum(self.size)[:-1]])
+        places = np.empty(n, dtype=np.int64)
+        places[order] = np.arange(1, n + 1) - start[self.group[order]]
+        return places
+
+    def inside(self, places: np.ndarray, share: float) -> np.ndarray:
+        """Rows whose place is within their group's top ``ceil(share × size)``."""
+        if len(places) == 0:
+            return np.zeros(0, dtype=bool)
+        return places <= np.ceil(share * self.size[self.group] - 1e-9)
 
 
 def at_capacity(frame: pd.DataFrame, inside: np.ndarray) -> dict[str, float]:
@@ -221,20 +245,33 @@ def subgroup_recall(frame: pd.DataFrame, inside: np.ndarray, groups: dict[str, s
     y = frame["label"].to_numpy(dtype=bool)
     out: dict[str, dict[str, float]] = {}
     for label, col in groups.items():
-        values = frame[col].astype(str).to_numpy()
-        res = {}
-        for v in np.unique(values):
-            m = (values == v) & y
-            npos = int(m.sum())
-            if npos >= min_positives:
-                res[v] = float((inside & m).sum() / npos)
-        out[label] = res
+        codes, names = group_codes(frame[col])
+        positives = np.bincount(codes[y], minlength=len(names))
+        hits = np.bincount(codes[inside & y], minlength=len(names))
+        out[label] = {name: float(hits[i] / positives[i]) if positives[i] else float("nan")
+                      for i, name in enumerate(names) if positives[i] >= min_positives}
     return out
 
 
+def group_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's group as a code into the groups' names (the values as text, sorted), from one
+    factorisation: a text per row of a province's grid cost most of the metrics' time."""
+    codes, uniques = pd.factorize(column, sort=False)
+    text = pd.Series(uniques, dtype=column.dtype if isinstance(column.dtype, pd.CategoricalDtype) else None)
+    labels = text.astype(str).tolist()
+    if (codes < 0).any():  # missing values: one group, named as ``astype(str)`` names them
+        labels.append(str(column[codes < 0].astype(str).iloc[0]))
+        codes = np.where(codes < 0, len(labels) - 1, codes)
+    names = sorted(set(labels))
+    remap = np.array([names.index(t) for t in labels], dtype=np.int64)
+    return remap[codes] if len(remap) else codes.astype(np.int64), names
+
+
 def model_metrics(frame: pd.DataFrame, model: str, share: float, groups: dict[str, str],
-                  min_subgroup_positives: int = 1) -> dict:
-    """All point metrics of one model on the evaluation frame."""
+                  min_subgroup_positives: int = 1,
+                  capacity: tuple[CapacityGroups, CapacityGroups] | None = None) -> dict:
+    """All point metrics of one model on the evaluation frame (``capacity``: the frame's
+    ``CapacityGroups`` overall and by county, when several models are measured on it)."""
     y = frame["label"].to_numpy(dtype=int)
     s = frame[f"s_{model}"].to_numpy(dtype=float)
     roc, pr = _auc_pr(y, s)
@@ -251,8 +288,9 @@ def model_metrics(frame: pd.DataFrame, model: str, share: float, groups: dict[st
     else:
         out["brier"] = out["ece"] = out["mean_probability"] = out["worst_bin_ratio"] = None
         out["worst_small_bin_ratio"] = out["small_bins"] = None
-    overall = inside_capacity(frame, f"s_{model}", share)
-    county = inside_capacity(frame, f"s_{model}", share, by="county")
+    whole, by_county = capacity if capacity is not None else (CapacityGroups.of(frame), CapacityGroups.of(frame, "county"))
+    overall = inside_capacity(frame, f"s_{model}", share, groups=whole)
+    county = inside_capacity(frame, f"s_{model}", share, groups=by_county)
     a, c = at_capacity(frame, overall), at_capacity(frame, county)
     out.update({"precision_at_k": a["precision"], "recall_at_k": a["recall"], "k_listed": a["listed"],
                 "precision_at_k_county": c["precision"], "recall_at_k_county": c["recall"]})
@@ -300,9 +338,12 @@ def lead_summary(leads: pd.DataFrame) -> dict[str, float]:
             "mean_lead_weeks": float(found.mean()) if len(found) else float("nan")}
 
 
-def capacity_curve(frame: pd.DataFrame, model: str, shares=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2)) -> dict[float, float]:
-    """Recall at several list sizes (for the lift plot)."""
-    return {s: at_capacity(frame, inside_capacity(frame, f"s_{model}", s))["recall"] for s in shares}
+def capacity_curve(frame: pd.DataFrame, model: str, shares=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
+                   groups: CapacityGroups | None = None) -> dict[float, float]:
+    """Recall at several list sizes (for the lift plot): the rows ranked once."""
+    groups = groups if groups is not None else CapacityGroups.of(frame)
+    places = groups.places(frame[f"s_{model}"].to_numpy(dtype=float))
+    return {s: at_capacity(frame, groups.inside(places, s))["recall"] for s in shares}
 
 
 def ratio(a: float | None, b: float | None) -> float:

@@ -38,6 +38,7 @@ from riskmodel.features.matrix import feature_matrix
 from riskmodel.memory import release_memory
 from riskmodel.training.config import TrainConfig
 from riskmodel.training.metrics import (
+    CapacityGroups,
     bootstrap_per_date,
     capacity_curve,
     inside_capacity,
@@ -534,7 +535,9 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
                        validate="one_to_one")
     names = [*models, "rule", "must_visit"] + [o for o in ORACLES if f"s_{o}" in grid]
     share = cfg.capacity_share
-    per_model = {m: model_metrics(frame, m, share, SUBGROUPS, cfg.gate.min_subgroup_positives) for m in names}
+    capacity = (CapacityGroups.of(frame), CapacityGroups.of(frame, "county"))  # shared by every model
+    per_model = {m: model_metrics(frame, m, share, SUBGROUPS, cfg.gate.min_subgroup_positives, capacity)
+                 for m in names}
     rule_recall = per_model["rule"]["recall_at_k"]
     rule_recall_county = per_model["rule"]["recall_at_k_county"]
     for m in names:
@@ -545,7 +548,7 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
             per_model[m]["oracle_ratio_pr_auc"] = ratio(per_model[m]["pr_auc"], per_model["oracle"]["pr_auc"])
             per_model[m]["oracle_ratio_recall_at_k"] = ratio(per_model[m]["recall_at_k"],
                                                              per_model["oracle"]["recall_at_k"])
-        per_model[m]["capacity_curve"] = capacity_curve(frame, m)
+        per_model[m]["capacity_curve"] = capacity_curve(frame, m, groups=capacity[0])
     reference = "oracle_observable" if "oracle_observable" in per_model else ("oracle" if "oracle" in per_model else None)
     if cfg.bootstrap_replicates > 0:
         per_date = bootstrap_per_date(frame, names, share, reference=reference, replicates=cfg.bootstrap_replicates,
@@ -566,8 +569,9 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
         on_grid = grid["as_of"].isin(pd.DatetimeIndex(lead_dates)).to_numpy()
         # the evaluation dates are lead dates too, so this is usually every row: no copy then
         weekly = grid if on_grid.all() else grid.loc[on_grid].reset_index(drop=True)
+        weekly_groups = CapacityGroups.of(weekly, "county")
         for m in names:
-            inside = inside_capacity(weekly, f"s_{m}", share, by="county")
+            inside = inside_capacity(weekly, f"s_{m}", share, groups=weekly_groups)
             leads[m] = lead_times(weekly, inside, ident, cfg.horizon_weeks, lead_dates[0],
                                   lead_dates[-1] + pd.Timedelta(weeks=cfg.lead_step_weeks - 1))
             per_model[m]["lead_time"] = lead_summary(leads[m])

@@ -43,3 +43,19 @@ def test_the_report_keeps_every_drifted_column_and_only_the_loudest_quiet_ones(t
     assert report["columns"] == 3 + 1 and report["left_out_quiet"] == len(FEATURES) - 3  # + score
     html = (tmp_path / "report.html").read_text("utf-8")
     assert "x0" in html and "x1" in html
+
+
+def test_the_report_from_its_own_sample_is_the_same_report():
+    """A cluster task gets only the rows the report draws (``report_sample``): the same files."""
+    from riskmodel.monitoring.drift_report import evidently_files, report_sample
+
+    thresholds = DriftThresholds(evidently_rows=500, evidently_columns=4)
+    cur = frames(0.0, seed=1)
+    cur["x2"] += 0.8
+    result = compute_drift(frames(0.0), cur, features=FEATURES, risk_types={}, as_of="2024-06-03",
+                           reference_as_of="2023-06-03", line=lambda y: 1.0, thresholds=thresholds)
+    small = report_sample(result, thresholds)
+    assert len(small.reference) == len(small.current) == 500 < len(result.reference)
+    whole, cut = evidently_files(result, FEATURES, thresholds), evidently_files(small, FEATURES, thresholds)
+    assert (cut.html, cut.json, cut.counts) == (whole.html, whole.json, whole.counts)
+    assert cut.counts["sampled"] and cut.counts["rows"] == {"reference": 500, "current": 500}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -143,4 +143,12 @@ def evidently_files(result: DriftResult, features: list[str],
             "columns": int(r.shape[1]), "left_out_empty": [f for f in features if f not in clock and f not in usable],
             "left_out_quiet": len(usable) - len(cols),
             "agrees_with_alert": bool(int(drifted_features) == int(result.summary.get("n_drifted", -1))),
-            "sampled": bool(len(r) < len(result.reference) or len(c) < result.summary["rows"]["current"])})
+            "sampled": bool(len(r) < result.summary["rows"]["reference"] or len(c) < result.summary["rows"]["current"])})
+
+
+def report_sample(result: DriftResult, thresholds: DriftThresholds = DriftThresholds()) -> DriftResult:
+    """``result`` with both sides cut to the rows the report draws (``evidently_files`` makes the
+    same report from it): what a cluster task is sent instead of a reference of up to
+    ``reference_rows`` rows (a remote worker's network share, not a memory saving measured here)."""
+    return replace(result, reference=deterministic_sample(result.reference, thresholds.evidently_rows),
+                   current=deterministic_sample(result.current, thresholds.evidently_rows))

@@ -181,9 +181,10 @@ def _dispatch(client, run: WeekRun, week: WeekFiles, counties) -> _Remote | None
         return None
     report = None
     if week.drift_result is not None and run.monitoring.evidently:
-        from riskmodel.monitoring.drift_report import evidently_files
+        from riskmodel.monitoring.drift_report import evidently_files, report_sample
 
-        result = client.scatter(week.drift_result, hash=False)  # its samples are large for a task's arguments
+        # the report's rows only; still too large for a task's own arguments
+        result = client.scatter(report_sample(week.drift_result, run.monitoring.drift), hash=False)
         report = client.submit(evidently_files, result, week.drift_result.per_feature["feature"].tolist(),
                                run.monitoring.drift, pure=False, priority=1)  # the longest task first
     books = [client.submit(writers.list_workbook, rows, week.header, sizes, region=("县代码", county), pure=False)

@@ -15,8 +15,8 @@ def test_local_workers_run_with_glibcs_own_malloc_settings():
     client, opened = dask_client(None, 1)
     try:
         assert opened
-        assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
-        assert set(client.run(os.environ.get, "OMP_NUM_THREADS").values()) == {"1"}
+        assert set(client.run(lambda name: __import__("os").environ.get(name), "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+        assert set(client.run(lambda name: __import__("os").environ.get(name), "OMP_NUM_THREADS").values()) == {"1"}
     finally:
         client.close()
 

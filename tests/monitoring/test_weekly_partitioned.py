@@ -165,10 +165,9 @@ def test_local_worker_processes_started_by_the_run_write_the_plain_loops_files(t
 def test_the_workbooks_and_evidently_report_a_cluster_makes_are_the_plain_runs_bytes(tmp_path, folders):
     """On a cluster the county workbooks and the Evidently report are tasks, made while the run
     writes the rest (and the store's scores): the same files, and the store holds the same week."""
-    from distributed import Client, LocalCluster
-
     from sqlalchemy import text
 
+    from riskmodel.cluster import dask_client
     from riskmodel.monitoring.weekly import WeeklyConfig
     from riskmodel.store import Store
 
@@ -190,9 +189,14 @@ def test_the_workbooks_and_evidently_report_a_cluster_makes_are_the_plain_runs_b
         return files
 
     loop = week(tmp_path / "loop")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    # the run's own local cluster (worker processes; a nanny started otherwise would also put
+    # Dask's malloc setting into this process's environment, which later subprocesses inherit)
+    client, _ = dask_client(None, 2)
+    try:
         dask = week(tmp_path / "dask", client)
+    finally:
+        client.close()
+        client.cluster.close()
     assert f"{WEEKS[1]}/drift/report.html" in loop and len([k for k in loop if k.endswith(".xlsx")]) == 4
     assert sorted(dask) == sorted(loop)
     timings = {k: json.loads((tmp_path / k / WEEKS[1] / "run_summary.json").read_text("utf-8"))["timings_s"]

@@ -33,7 +33,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.contract.columns import arrow_text
 
 ECE_BINS = 20
 

@@ -115,7 +115,7 @@ class ProvinceScores:
         self.order_ = rank_order(scores, ids).astype(np.int64, copy=False)
         self.rank_of_ = np.empty(len(self.order_), dtype=np.int64)
         self.rank_of_[self.order_] = np.arange(1, len(self.order_) + 1, dtype=np.int64)
-        self._ids, self._scores = [ids], []
+        self._scores = []  # ranked: the ids' order and the ranks are all that is read from here on
         return self
 
     def ranks(self, numbers) -> np.ndarray:

@@ -2,8 +2,8 @@
 rows as one (``rundir.Journal``): a run killed while publishing is finished or undone by the next.
 
 The store's transaction runs on its own thread (``StoreWrite``) from the start of staging: the
-week's scores (a province's households, most of a publish's time, mostly inside the database
-driver, which lets the interpreter go) go in while the files are written, and the transaction
+week's scores (a province's households, most of a publish's time, most of it in the database
+driver's own code) go in while the files are written, and the transaction
 commits only after the journal names the complete staging folder — a run killed before that leaves
 nothing committed. On a Dask cluster the county workbooks and the Evidently report are tasks,
 made by the workers meanwhile (the same bytes).
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from riskmodel.monitoring.weekly import Loaded, WeekRun
 
 
-#: Scored rows sent to the store at a time: the driver builds each chunk's Python values
-#: (~0.8 KB a row), so a chunk, not the province, is what the insert holds.
+#: Scored rows sent to the store at a time: the driver builds each chunk's Python values, so a
+#: chunk, not the province, is what the insert holds.
 STORE_ROWS = 32_768
 
 

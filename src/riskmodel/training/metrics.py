@@ -198,14 +198,18 @@ class CapacityGroups:
     id_rank: np.ndarray
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, by: str | None = None) -> CapacityGroups:
+    def of(cls, frame: pd.DataFrame, by: str | None = None, id_rank: np.ndarray | None = None) -> CapacityGroups:
+        """``id_rank``: the frame's ``id_ranks``, when another grouping of the same frame made them."""
         n = len(frame)
         group = np.zeros(n, dtype=np.int64)
         for k in ["as_of"] + ([by] if by else []):  # one dense code per (as_of, by) group
             codes, uniques = pd.factorize(frame[k])
             group = group * (len(uniques) + 1) + (codes + 1)
         group = pd.factorize(group)[0].astype(np.int64) if n else group
-        rank = id_ranks(frame["household_id"]) if n else np.zeros(0, dtype=np.int64)
+        if id_rank is not None:
+            rank = id_rank
+        else:
+            rank = id_ranks(frame["household_id"]) if n else np.zeros(0, dtype=np.int64)
         return cls(group, np.bincount(group), np.asarray(rank, dtype=np.int64))
 
     def places(self, scores: np.ndarray) -> np.ndarray:

@@ -535,7 +535,8 @@ def evaluate(panel: Panel, models: dict, start, cfg: TrainConfig, truth: pd.Data
                        validate="one_to_one")
     names = [*models, "rule", "must_visit"] + [o for o in ORACLES if f"s_{o}" in grid]
     share = cfg.capacity_share
-    capacity = (CapacityGroups.of(frame), CapacityGroups.of(frame, "county"))  # shared by every model
+    whole = CapacityGroups.of(frame)
+    capacity = (whole, CapacityGroups.of(frame, "county", id_rank=whole.id_rank))  # shared by every model
     per_model = {m: model_metrics(frame, m, share, SUBGROUPS, cfg.gate.min_subgroup_positives, capacity)
                  for m in names}
     rule_recall = per_model["rule"]["recall_at_k"]

@@ -233,6 +233,12 @@ def test_config_is_frozen_and_checked():
     assert SynthConfig(end="2024-12-31").shock == pd.Timestamp("2024-11-05").date()
 
 
+def test_a_province_beyond_one_streams_memory_must_be_partitioned():
+    with pytest.raises(ValidationError, match="need --partitioned"):
+        SynthConfig(households=5_000_001)
+    assert SynthConfig(households=10_000_000, partitioned=True).n_counties == 99
+
+
 def test_synth_never_imports_model_code():
     code = ("import sys, riskmodel.synth, riskmodel.synth.calibration; "
             "bad = [m for m in sys.modules if m.split('.')[:2] in (['riskmodel','features'], ['riskmodel','labels'], "

@@ -14,6 +14,8 @@ SCENARIOS: tuple[str, ...] = ("baseline", "flood", "epidemic", "factory_closure"
 SHOCK_BEFORE_END = dt.timedelta(weeks=8)
 #: households per county when the number of counties is not given
 HOUSEHOLDS_PER_COUNTY = 15_000
+#: the largest panel simulated in one stream (all of it in memory at once)
+SINGLE_STREAM_MAX = 5_000_000
 
 
 class SynthConfig(BaseModel):
@@ -21,7 +23,8 @@ class SynthConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    households: int = Field(2000, ge=10, le=5_000_000)
+    households: int = Field(2000, ge=10, le=50_000_000)
+    """Up to 5 million in one stream (its simulation is held whole); up to 50 million partitioned."""
     start: dt.date = dt.date(2021, 1, 1)
     end: dt.date = dt.date(2024, 12, 31)
     seed: int = Field(7, ge=0)
@@ -45,6 +48,9 @@ class SynthConfig(BaseModel):
             raise ValueError(f"end {self.end} is before start {self.start}")
         if (self.end.year - self.start.year) * 12 + self.end.month - self.start.month < 5:
             raise ValueError("the panel must span at least six months")
+        if self.households > SINGLE_STREAM_MAX and not self.partitioned:
+            raise ValueError(f"{self.households} households need --partitioned (one stream holds at most "
+                             f"{SINGLE_STREAM_MAX:,} in memory)")
         if self.start.year < 2015:
             raise ValueError("start must be 2015 or later (the registration system's era)")
         if self.shock_date is not None and not (self.start <= self.shock_date <= self.end):

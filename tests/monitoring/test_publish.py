@@ -159,7 +159,7 @@ def test_the_week_is_committed_from_the_publish_thread_on_postgresql(postgres_ur
         with store.engine.connect() as conn:
             scored = conn.execute(text(f'SELECT count(*) FROM "{store.schema}".scores')).scalar_one()
         assert scored == summary["eligible"] > 0
-        assert "write.store_scores" in summary["timings_s"]
+        assert "write.store_rows" in summary["timings_s"]
         _published(out, store, W2)
     finally:
         store.drop_all()

@@ -1,8 +1,12 @@
 import hashlib
+import json
 import zipfile
 
+import numpy as np
 import openpyxl
 import pandas as pd
+
+from riskmodel.monitoring import writers
 
 from riskmodel.monitoring.weekly import run_weekly
 from riskmodel.monitoring.writers import HEADERS_ZH
@@ -66,3 +70,43 @@ def test_xlsx_bytes_do_not_depend_on_the_clock(tmp_path, panel, scorer, quick, m
         with zipfile.ZipFile(path) as z:
             assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
             assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-06-02T00:00:00Z" in z.read("docProps/core.xml")
+
+
+def _whole_json(lists: pd.DataFrame, header: dict, sizes: pd.DataFrame) -> str:
+    """The list as one ``json.dumps`` of the whole document (what ``write_json`` streams)."""
+    from riskmodel.plain import plain
+
+    doc = {**header, "townships": [{k: plain(v) for k, v in r.items()} for r in sizes.to_dict("records")],
+           "rows": [{k: plain(v) for k, v in r.items()} for r in lists.to_dict("records")]}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_json_list_is_written_row_by_row_as_the_whole_documents_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(writers, "TEXT_ROWS", 2)  # several chunks of rows
+    header = {"as_of": "2025-06-02", "previous_as_of": None, "capacity": {"share": 0.02, "townships": {}}}
+    sizes = pd.DataFrame({"township_code": ["530102100"], "eligible": [np.int64(7)], "capacity": [3]})
+    lists = pd.DataFrame({
+        "household_id": ["H001", "H002", "H003", "H004", "H005"],
+        "score": [0.5, np.float32(0.25), np.nan, 1e-9, 0.1],
+        "rank": np.arange(1, 6),
+        "risk_types": [["illness", "disability"], [], ["disaster"], ["education"], []],
+        "risk_types_zh": ["因病、因残", "", "因灾", "因学\n换行", '引号"和\\'],
+        "new_on_list": [True, False, True, False, True],
+        "previous_rank": [None, 2.0, None, 4.0, None],
+        "visited_on": ["2025-05-01", "", "", "", ""],
+    })
+    for frame in (lists, lists.iloc[:1], lists.iloc[:0]):
+        path = tmp_path / "risk_list.json"
+        writers.write_json(frame, path, header, sizes)
+        assert path.read_bytes() == _whole_json(frame, header, sizes).encode("utf-8")
+    assert writers.read_json_list(path).empty
+
+
+def test_csv_file_is_written_in_chunks_with_the_exports_bytes(tmp_path, panel, scorer, quick, monkeypatch):
+    run_weekly(None, "2025-06-02", tmp_path, panel=panel, scorer=scorer, config=quick)
+    lists = pd.DataFrame(json.loads((tmp_path / "2025-06-02" / "risk_list.json").read_text("utf-8"))["rows"])
+    monkeypatch.setattr(writers, "TEXT_ROWS", 3)
+    assert len(lists) > 3
+    for frame in (lists, lists.iloc[:0]):
+        writers.write_csv(frame, tmp_path / "list.csv")
+        assert (tmp_path / "list.csv").read_bytes() == writers.csv_bytes(frame)

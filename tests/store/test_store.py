@@ -121,6 +121,24 @@ def test_new_on_list_and_previous_rank_against_the_previous_week(store):
     assert store.risk_list_weeks() == [dt.date(2024, 6, 24), dt.date(2024, 7, 1)]
 
 
+def test_a_list_stored_in_slices_reads_back_as_one(store, monkeypatch):
+    ids = [f"H{i}" for i in range(7)]
+    rows = week_rows(ids).assign(status=["new", "held", None, "new", "new", "new", "pending"],
+                                 visited_on=[None, "2024-06-20", None, None, None, None, "2024-06-28"])
+    store.replace_risk_list("2024-06-24", week_rows(ids[3:]), {})
+    store.replace_risk_list("2024-07-01", rows, {"model_version": 3})
+    whole = store.risk_list("2024-07-01")
+    import riskmodel.store.repository as repository
+
+    monkeypatch.setattr(repository, "LIST_CHUNK", 2)  # four slices, the last of one row
+    store.replace_risk_list("2024-07-01", rows, {"model_version": 3})
+    sliced = store.risk_list("2024-07-01")
+    pd.testing.assert_frame_equal(sliced, whole)
+    assert sliced["previous_rank"].tolist() == [pd.NA] * 3 + [1, 2, 3, 4]
+    assert sliced["visited_on"].notna().tolist() == [False, True, False, False, False, False, True]
+    assert store.risk_list_run("2024-07-01")["n_rows"] == 7
+
+
 def test_a_failed_replace_leaves_the_old_list(store):
     store.replace_risk_list("2024-07-01", week_rows(), {})
     broken = week_rows()

@@ -109,13 +109,16 @@ class ProvinceScores:
         # one array: Arrow's sort and take concatenate a chunked one on every call
         ids = pa.concat_arrays([c for a in self._ids for c in a.chunks]) if self._ids else pa.array([], pa.string())
         self._ids = []
-        self.by_id_ = pc.sort_indices(ids).to_numpy().view(np.int64)  # positions below 2**63: no copy
-        check_unique_ids(ids, self.by_id_)
         scores = np.concatenate(self._scores) if self._scores else np.zeros(0)
-        self.order_ = rank_order(scores, ids).astype(np.int64, copy=False)
-        self.rank_of_ = np.empty(len(self.order_), dtype=np.int64)
-        self.rank_of_[self.order_] = np.arange(1, len(self.order_) + 1, dtype=np.int64)
         self._scores = []  # ranked: the ids' order and the ranks are all that is read from here on
+        # positions and ranks of a province kept as 32-bit integers while they fit (three per household)
+        kind = np.int32 if len(ids) < 2 ** 31 - 1 else np.int64
+        self.by_id_ = pc.sort_indices(ids).to_numpy().astype(kind)
+        check_unique_ids(ids, self.by_id_)
+        self.order_ = rank_order(scores, ids).astype(kind)
+        del scores, ids
+        self.rank_of_ = np.empty(len(self.order_), dtype=kind)
+        self.rank_of_[self.order_] = np.arange(1, len(self.order_) + 1, dtype=kind)
         return self
 
     def ranks(self, numbers) -> np.ndarray:

@@ -2,8 +2,8 @@
 rows as one (``rundir.Journal``): a run killed while publishing is finished or undone by the next.
 
 The store's transaction runs on its own thread (``StoreWrite``) from the start of staging: the
-week's scores (a province's households, most of a publish's time, most of it in the database
-driver's own code) go in while the files are written, and the transaction
+week's scores (a province's households, most of a publish's time) and its list go in while the
+files are written; the drift summary and visit precision follow, and the transaction
 commits only after the journal names the complete staging folder — a run killed before that leaves
 nothing committed. On a Dask cluster the county workbooks and the Evidently report are tasks,
 made by the workers meanwhile (the same bytes).
@@ -90,12 +90,12 @@ def write_week(run: WeekRun, loaded: Loaded, week: WeekFiles, marks, step) -> No
 
 class StoreWrite:
     """The week's store transaction on a thread of its own, from ``start`` (once staging began):
-    the scores go in meanwhile; ``commit`` adds the list, drift summary and visit precision and commits (call it
-    once the journal is written); ``abort`` rolls everything back."""
+    the scores and the list go in meanwhile; ``commit`` adds the drift summary and visit precision and
+    commits (call it once the journal is written); ``abort`` rolls everything back."""
 
     def __init__(self, store, run: WeekRun, week: WeekFiles, meta: dict):
         self.store, self.run, self.week, self.meta = store, run, week, meta
-        self.scores_s: float | None = None
+        self.rows_s: float | None = None
         self._go, self._scored = threading.Event(), threading.Event()
         self._abort = False
         self._done = None
@@ -111,20 +111,22 @@ class StoreWrite:
             try:
                 store.replace_scores(self.run.as_of.date(),
                                      (c.to_pandas() for c in self.week.scores.household_chunks(STORE_ROWS)), self.meta)
-                self.scores_s = time.perf_counter() - started
+                if not self._abort:
+                    _store_list(store, self.run, self.week, self.meta)
+                self.rows_s = time.perf_counter() - started
             finally:
                 self._scored.set()
             reached("scores")
             self._go.wait()
             if self._abort:
                 raise _Aborted
-            _store_rows(store, self.run, self.week, self.meta)
+            _store_reports(store, self.run, self.week)
 
-    def wait_for_scores(self) -> float:
-        """Seconds waited until the scores are in (the insert's own error, if it failed)."""
+    def wait_for_rows(self) -> float:
+        """Seconds waited until the scores and the list are in (the insert's own error, if it failed)."""
         started = time.perf_counter()
         self._scored.wait()
-        if self.scores_s is None:
+        if self.rows_s is None:
             self._done.result()
         return time.perf_counter() - started
 
@@ -156,13 +158,17 @@ def _store_meta(run: WeekRun, header: dict, publish_id: str) -> dict:
             "data_dir": None if run.data_dir is None else str(run.data_dir.resolve())}
 
 
-def _store_rows(store, run: WeekRun, week: WeekFiles, meta: dict) -> None:
-    """The week's list, drift summary and visit precision (its scores went in while staging)."""
-    rows = week.table.rename(columns={"village_code": "region_code"}).copy()
-    rows["contributions"] = week.contributions.to_numpy()
-    rows["visit_outcome"] = rows["visit_outcome"].replace("", None)
-    rows["visited_on"] = rows["visited_on"].replace("", None)
+def _store_list(store, run: WeekRun, week: WeekFiles, meta: dict) -> None:
+    """The week's list (after its scores, while staging: a province's list is a fiftieth of its households)."""
+    rows = week.table.rename(columns={"village_code": "region_code"})
+    rows = rows.assign(contributions=week.contributions.to_numpy(),
+                       visit_outcome=rows["visit_outcome"].replace("", None),
+                       visited_on=rows["visited_on"].replace("", None))
     store.replace_risk_list(run.as_of.date(), rows, meta)
+
+
+def _store_reports(store, run: WeekRun, week: WeekFiles) -> None:
+    """The drift summary (complete once staging wrote the Evidently report) and visit precision."""
     store.save_drift_summary(run.as_of.date(), week.drift_summary, week.header["model_version"])
     store.replace_visit_precision(run.as_of.date(), week.precision)
 
@@ -247,8 +253,8 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
             (tmp / "performance" / f"{w}.json").write_text(dump_json(report), encoding="utf-8")
             copies.append((f"performance/{w}.json", f"performance/{w}.json"))
         if writer is not None:  # the scores' insert, on its thread since staging began
-            extra["write.waiting_for_store"] = writer.wait_for_scores()
-            extra["write.store_scores"] = writer.scores_s
+            extra["write.waiting_for_store"] = writer.wait_for_rows()
+            extra["write.store_rows"] = writer.rows_s
         step("publish")
         timings = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
         timings["total"] = round(marks[-1][1] - marks[0][1], 3)

@@ -58,6 +58,8 @@ SUMMARY_HEADERS_ZH = {
 }
 SOURCE_ZH = {"share": "按比例", "township": "乡镇设定", "county": "县分配"}
 _MAX_WIDTH = 60
+#: List rows turned into text at a time by ``write_json`` and ``write_csv``.
+TEXT_ROWS = 4096
 
 
 def people_frame(lists: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +83,8 @@ def csv_bytes(lists: pd.DataFrame) -> bytes:
 
 
 def write_csv(lists: pd.DataFrame, path: Path) -> None:
-    """``csv_bytes`` into ``path``."""
-    path.write_bytes(csv_bytes(lists))
+    """``csv_bytes`` into ``path``, written ``TEXT_ROWS`` rows at a time (not the province's text at once)."""
+    people_frame(lists).to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8-sig", chunksize=TEXT_ROWS)
 
 
 def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:
@@ -101,12 +103,30 @@ def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:
         raise ValueError("scores.parquet: no rows to write")
 
 
+
+
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:
-    """Machine-readable list: run header, township capacities and rows (English keys, codes)."""
-    rows = [{k: plain(v) for k, v in rec.items()} for rec in lists.to_dict("records")]
+    """Machine-readable list: run header, township capacities and rows (English keys, codes).
+
+    The bytes of ``json.dumps(doc, ensure_ascii=False, indent=1)``, written a row at a time: the
+    whole text of a province's list (and its Python pieces) is several times the file's size.
+    """
     doc = {**header, "townships": [{k: plain(v) for k, v in r.items()} for r in sizes.to_dict("records")],
-           "rows": rows}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+           "rows": []}
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        if not len(lists):
+            out.write(text + "\n")
+            return
+        out.write(text.removesuffix("[]\n}") + "[\n")
+        sep = "  "
+        for start in range(0, len(lists), TEXT_ROWS):
+            for rec in lists.iloc[start:start + TEXT_ROWS].to_dict("records"):
+                # a row two levels deep: JSON text has no raw newline but the indentation's
+                out.write(sep + json.dumps({k: plain(v) for k, v in rec.items()}, ensure_ascii=False,
+                                           indent=1).replace("\n", "\n  "))
+                sep = ",\n  "
+        out.write("\n ]\n}\n")
 
 
 def read_json_list(path: Path) -> pd.DataFrame:

@@ -74,6 +74,8 @@ ACCESS_COLUMNS = ("id", "key_id", "user_id", "household_id", "endpoint", "access
 
 #: Rows built and sent at a time when a week's scores are stored.
 ROW_CHUNK = 100_000
+#: Rows of a week's list inserted at a time (with their reasons and measures, heavier than a score row).
+LIST_CHUNK = 16_384
 
 
 class Store(AccountsMixin, VisitsMixin):
@@ -279,29 +281,14 @@ class Store(AccountsMixin, VisitsMixin):
         df = rows_df.reset_index(drop=True)
         _check_frame(df, ("household_id", "region_code", "rank", "score"), "risk list")
         n = len(df)
-        region = df["region_code"].astype(str)
         with self._write() as conn:
+            prev = None
             if "new_on_list" not in df.columns or "previous_rank" not in df.columns:
                 prev_week = conn.execute(select(func.max(RiskListRun.as_of)).where(RiskListRun.as_of < as_of)).scalar()
                 prev = {}
                 if prev_week is not None:
                     prev = dict(conn.execute(select(RiskListRow.household_id, RiskListRow.rank)
                                              .where(RiskListRow.as_of == prev_week)).all())
-                previous_rank = [prev.get(h) for h in df["household_id"].astype(str)]
-                new_on_list = [r is None for r in previous_rank]
-            if "previous_rank" in df.columns:
-                previous_rank = _optional(df, "previous_rank", n, lambda v: None if plain(v) is None else int(v))
-            if "new_on_list" in df.columns:
-                new_on_list = _optional(df, "new_on_list", n, lambda v: None if plain(v) is None else bool(v))
-            extra = {
-                "rank": [int(v) for v in df["rank"].to_numpy()],
-                "county_code": county_of(region).tolist(), "township_code": township_of(region).tolist(),
-                "new_on_list": new_on_list, "previous_rank": previous_rank,
-                "status": _optional(df, "status", n, lambda v: None if plain(v) is None else str(v)),
-                "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if plain(v) is None else str(v)),
-                "visited_on": _optional(df, "visited_on", n, lambda v: None if plain(v) is None else _day(v)),
-            }
-            rows = _columns_for_week(df, as_of, run_meta, extra)
             conn.execute(delete(RiskListRow).where(RiskListRow.as_of == as_of))
             conn.execute(delete(RiskListRun).where(RiskListRun.as_of == as_of))
             meta = {k: plain(v) for k, v in run_meta.items() if k not in ("model_name", "model_version", "run_id")}
@@ -309,7 +296,9 @@ class Store(AccountsMixin, VisitsMixin):
                 as_of=as_of, model_name=run_meta.get("model_name"),
                 model_version=None if run_meta.get("model_version") is None else str(run_meta["model_version"]),
                 run_id=run_meta.get("run_id"), n_rows=n, meta=meta or None, created_at=_now()))
-            _bulk_insert(conn, RiskListRow, [rows])
+            # a province's list (a fiftieth of its households) a slice at a time: each row's values are Python objects
+            _bulk_insert(conn, RiskListRow, (_list_columns(df.iloc[i:i + LIST_CHUNK], as_of, run_meta, prev)
+                                             for i in range(0, n, LIST_CHUNK)))
         return n
 
     def risk_list_weeks(self) -> list[dt.date]:
@@ -572,6 +561,29 @@ class Store(AccountsMixin, VisitsMixin):
             else:
                 Base.metadata.drop_all(conn)
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _list_columns(df: pd.DataFrame, as_of: dt.date, run_meta: Mapping, prev: dict | None) -> dict[str, list]:
+    """Rows of a week's list as one list per column; ``prev``: last stored week's ranks by household
+    (None: the rows bring ``new_on_list`` and ``previous_rank``)."""
+    n = len(df)
+    region = df["region_code"].astype(str)
+    if prev is not None:
+        previous_rank = [prev.get(h) for h in df["household_id"].astype(str)]
+        new_on_list = [r is None for r in previous_rank]
+    if "previous_rank" in df.columns:
+        previous_rank = _optional(df, "previous_rank", n, lambda v: None if plain(v) is None else int(v))
+    if "new_on_list" in df.columns:
+        new_on_list = _optional(df, "new_on_list", n, lambda v: None if plain(v) is None else bool(v))
+    extra = {
+        "rank": [int(v) for v in df["rank"].to_numpy()],
+        "county_code": county_of(region).tolist(), "township_code": township_of(region).tolist(),
+        "new_on_list": new_on_list, "previous_rank": previous_rank,
+        "status": _optional(df, "status", n, lambda v: None if plain(v) is None else str(v)),
+        "visit_outcome": _optional(df, "visit_outcome", n, lambda v: None if plain(v) is None else str(v)),
+        "visited_on": _optional(df, "visited_on", n, lambda v: None if plain(v) is None else _day(v)),
+    }
+    return _columns_for_week(df, as_of, run_meta, extra)
 
 
 def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> None:

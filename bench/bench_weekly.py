@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_weekly.py [--households 50000] [--partitioned] [--panel DIR]
                                            [--workers 0|N[,M]] [--train-households 20000]
                                            [--scenario flood] [--work DIR] [--memory-limit-gb G]
+                                           [--database-url postgresql+psycopg://HOST/DB]
 
 Every stage runs as the CLI a deployment runs, each in its own process:
 
@@ -17,7 +18,8 @@ Every stage runs as the CLI a deployment runs, each in its own process:
    panel county by county (a plain loop in one process with ``--workers 0``; with ``--workers N``
    a real Dask deployment — ``dask scheduler`` and N ``dask worker`` processes of one thread, with
    ``--memory-limit-gb`` each — and ``--scheduler``), lists, explanations, drift against the
-   model's training reference, XLSX/CSV/JSON, rows in a SQLite store. ``--workers 1,2`` runs both
+   model's training reference, XLSX/CSV/JSON, rows in a new, empty store for each run (SQLite, or a
+   database of its own on the PostgreSQL server ``--database-url`` names). ``--workers 1,2`` runs both
    and prints the scaling ratio.
 
 Peak memory is the largest resident set of any process of the run (the weekly CLI, the
@@ -175,11 +177,36 @@ class Cluster:
                 proc.kill()
 
 
+def fresh_store(work: Path, workers: int, server_url: str | None) -> str:
+    """A new, empty store for one run: replacing a week that an earlier run stored (of another size
+    or worker count) first deletes its rows, which is not this run's work. SQLite: a file in
+    ``work``; ``server_url`` (PostgreSQL): a database of its own on that server, made anew."""
+    if server_url is None:
+        db = work / f"store-{workers}.db"
+        for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        return f"sqlite:///{db}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    name = f"riskmodel_bench_weekly_{workers}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def weekly_run(rm, panel: Path, model_uri: str, env: dict, work: Path, workers: int, limit_gb: float | None,
-               tree: TreePeak) -> dict:
+               tree: TreePeak, server_url: str | None = None) -> dict:
     """One ``riskmodel weekly`` (on a fresh cluster of ``workers`` workers, or a plain loop): figures."""
     out_dir = work / f"weekly-{workers}"
     shutil.rmtree(out_dir, ignore_errors=True)
+    env = {**env, "RISKMODEL_DATABASE_URL": fresh_store(work, workers, server_url)}
     cluster = Cluster(workers, env, work, limit_gb) if workers else None
     tree.reset()
     try:
@@ -214,6 +241,9 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=None, help="folder for panels, model and outputs (kept)")
     ap.add_argument("--memory-limit-gb", type=float, default=None,
                     help="memory limit per Dask worker; address-space cap of a one-process run")
+    ap.add_argument("--database-url", default=None,
+                    help="a PostgreSQL server URL: each run stores its week in a new database there "
+                         "(default: a new SQLite file per run)")
     args = ap.parse_args()
 
     work = (args.work or Path(tempfile.mkdtemp(prefix="bench_weekly_"))).resolve()
@@ -223,7 +253,7 @@ def main() -> int:
     env = {**os.environ, "RISKMODEL_MLFLOW_TRACKING_URI": f"sqlite:///{store / 'mlflow.db'}",
            "RISKMODEL_MLFLOW_ARTIFACT_ROOT": str(store / "mlartifacts"),
            "RISKMODEL_ALIAS_LOG": str(store / "alias_history.jsonl"),
-           "RISKMODEL_DATABASE_URL": f"sqlite:///{work / 'riskmodel.db'}", "PYTHONWARNINGS": "ignore",
+           "PYTHONWARNINGS": "ignore",
            "PYTHONPATH": str(ROOT / "src")}
     rm = riskmodel_cmd()
 
@@ -253,7 +283,8 @@ def main() -> int:
     results = {}
     try:
         for workers in [int(w) for w in args.workers.split(",")]:
-            results[workers] = weekly_run(rm, panel, model_uri, env, work, workers, args.memory_limit_gb, tree)
+            results[workers] = weekly_run(rm, panel, model_uri, env, work, workers, args.memory_limit_gb, tree,
+                                          args.database_url)
     finally:
         tree.stop()
     millions = args.households / 1e6

@@ -103,8 +103,6 @@ def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:
         raise ValueError("scores.parquet: no rows to write")
 
 
-
-
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:
     """Machine-readable list: run header, township capacities and rows (English keys, codes).
 

@@ -79,12 +79,20 @@ def people_frame(lists: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(lists: pd.DataFrame) -> bytes:
     """CSV with a UTF-8 byte-order mark, so Excel on a Chinese-locale machine opens it right."""
-    return people_frame(lists).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    out = io.BytesIO()
+    _people_csv(lists, out)
+    return out.getvalue()
 
 
 def write_csv(lists: pd.DataFrame, path: Path) -> None:
-    """``csv_bytes`` into ``path``, written ``TEXT_ROWS`` rows at a time (not the province's text at once)."""
-    people_frame(lists).to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8-sig", chunksize=TEXT_ROWS)
+    """``csv_bytes`` into ``path``."""
+    _people_csv(lists, path)
+
+
+def _people_csv(lists: pd.DataFrame, target) -> None:
+    """The people's CSV into a path or binary buffer, ``TEXT_ROWS`` rows at a time (not a
+    province's list as one text)."""
+    people_frame(lists).to_csv(target, index=False, lineterminator="\r\n", encoding="utf-8-sig", chunksize=TEXT_ROWS)
 
 
 def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:

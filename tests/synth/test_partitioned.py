@@ -3,6 +3,8 @@ deterministic files, every row in its household's county, the same rows as in me
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +23,11 @@ def written(tmp_path_factory):
     return write_partitioned(SynthConfig(**CONFIG), root / "a"), write_partitioned(SynthConfig(**CONFIG), root / "b")
 
 
+@pytest.fixture(scope="module")
+def written_in_process(tmp_path_factory):
+    return write_partitioned(SynthConfig(**CONFIG), tmp_path_factory.mktemp("part") / "c", isolated=False)
+
+
 def _files(folder):
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
 
@@ -35,6 +42,28 @@ def test_same_config_gives_byte_identical_files(written):
     assert len(_files(a)) == 3 * 8 + 3  # 8 tables per county; regions, policy and truth once
     for f in _files(a):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_a_process_per_county_writes_the_same_files_as_one_process(written, written_in_process):
+    a, c = written[0], written_in_process
+    assert _files(a) == _files(c)
+    for f in _files(a):
+        assert (a / f).read_bytes() == (c / f).read_bytes(), f
+
+
+def test_each_county_runs_in_a_fresh_process_of_its_own():
+    """Memory crept up county after county in one process; a process per county ends that."""
+    from riskmodel.synth.partitioned import _county_runner
+
+    with _county_runner(isolated=True) as run:
+        pids = [run(_pid_of) for _ in range(3)]
+    assert len(set(pids)) == 3 and os.getpid() not in pids
+    with _county_runner(isolated=False) as run:
+        assert run(_pid_of) == os.getpid()
+
+
+def _pid_of():
+    return os.getpid()
 
 
 def test_every_row_lies_in_its_households_county(written):

@@ -19,7 +19,7 @@ the same config gives the same panel.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -104,6 +104,12 @@ class CountyLayout:
 
     def households(self, county: int) -> slice:
         return slice(int(self.county_start[county]), int(self.county_start[county + 1]))
+
+    def of_county(self, county: int) -> CountyLayout:
+        """The same layout holding only ``county``'s households: what that county's own process needs."""
+        rows = self.households(county)
+        start = np.clip(self.county_start - rows.start, 0, rows.stop - rows.start)
+        return replace(self, village=self.village[rows], county_start=start)
 
 
 def county_layout(cfg: SynthConfig) -> CountyLayout:

@@ -11,11 +11,16 @@ files; the panel differs from the single-stream one of the same seed (other rand
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskmodel.contract import Policy, atomic_dir
@@ -25,7 +30,7 @@ from riskmodel.contract.writers import write_county, write_table
 from riskmodel.contract.schema import TABLES
 from riskmodel.progress import Progress, no_progress
 from riskmodel.synth.config import SynthConfig
-from riskmodel.synth.engine import county_layout, simulate
+from riskmodel.synth.engine import CountyLayout, county_layout, simulate
 from riskmodel.synth.observable import observable_oracle
 from riskmodel.synth.regions import region_names
 from riskmodel.synth.tables import _Ids, build_tables, household_ids
@@ -46,50 +51,105 @@ class County:
 def counties(config: SynthConfig, progress: Progress = no_progress) -> Iterator[County]:
     """Simulate and tabulate each county in turn (nothing of a previous county is kept);
     ``progress("counties", done, total)`` after each."""
-    layout = county_layout(config)
-    H = config.households
-    numbers = household_ids(H, config.seed)
-    width_h, width_m = max(6, len(str(H))), max(7, len(str(4 * H)))
-    offsets = {"member": 0, "claim": 0, "event": 0}
-    C = len(layout.regions.county_code)
-    for c in range(C):
-        rows = layout.households(c)
-        if rows.stop > rows.start:
-            sim = simulate(config, no_progress, layout, c)
-            ids = _Ids(numbers[rows], width_h, width_m, dict(offsets))
-            tables, truth = build_tables(sim, config.seed, ids)
-            del tables["regions"]
-            months = sim.truth["month_day"].astype("datetime64[D]")
-            truth["p_identified_26w_observable"] = observable_oracle(tables, sim.policy, months,
-                                                                     config.seed).reshape(-1)
-            offsets["member"] += len(sim.members["hh"])
-            offsets["claim"] += len(tables["medical_claims"])
-            offsets["event"] += len(tables["events"])
-            yield County(str(layout.regions.county_code[c]), tables, truth, sim.policy)
-            del sim, tables, truth
-        progress("counties", c + 1, C)
+    plan = _Plan.of(config)
+    offsets = dict(_NO_OFFSETS)
+    for c in range(plan.total):
+        if plan.size(c):
+            county, offsets = _county(config, plan.layout, c, plan.numbers_of(c), plan.widths, offsets)
+            yield county
+            del county
+        progress("counties", c + 1, plan.total)
+
+
+_NO_OFFSETS = {"member": 0, "claim": 0, "event": 0}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every county needs from the whole panel: where households live and their ids."""
+
+    layout: CountyLayout
+    numbers: np.ndarray
+    widths: tuple[int, int]
+
+    @classmethod
+    def of(cls, config: SynthConfig) -> _Plan:
+        H = config.households
+        return cls(county_layout(config), household_ids(H, config.seed), (max(6, len(str(H))), max(7, len(str(4 * H)))))
+
+    @property
+    def total(self) -> int:
+        return len(self.layout.regions.county_code)
+
+    def size(self, c: int) -> int:
+        rows = self.layout.households(c)
+        return rows.stop - rows.start
+
+    def numbers_of(self, c: int) -> np.ndarray:
+        return self.numbers[self.layout.households(c)]
+
+
+def _county(config: SynthConfig, layout: CountyLayout, c: int, numbers: np.ndarray, widths: tuple[int, int],
+            offsets: dict[str, int]) -> tuple[County, dict[str, int]]:
+    """One county's tables and truth, people, claims and events numbered on from ``offsets``;
+    returns the offsets for the next county too."""
+    sim = simulate(config, no_progress, layout, c)
+    tables, truth = build_tables(sim, config.seed, _Ids(numbers, *widths, dict(offsets)))
+    del tables["regions"]
+    months = sim.truth["month_day"].astype("datetime64[D]")
+    truth["p_identified_26w_observable"] = observable_oracle(tables, sim.policy, months, config.seed).reshape(-1)
+    following = {"member": offsets["member"] + len(sim.members["hh"]),
+                 "claim": offsets["claim"] + len(tables["medical_claims"]),
+                 "event": offsets["event"] + len(tables["events"])}
+    return County(str(layout.regions.county_code[c]), tables, truth, sim.policy), following
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What a county's process hands back once its partitions are on disk."""
+
+    truth: pa.Table
+    offsets: dict[str, int]
+    policy: Policy
+    empty: dict[str, pd.DataFrame]   # the columns of each table the county has no row of
+
+
+def _write_county(config: SynthConfig, layout: CountyLayout, c: int, numbers: np.ndarray, widths: tuple[int, int],
+                  offsets: dict[str, int], out_dir: Path) -> _Written:
+    county, following = _county(config, layout, c, numbers, widths, offsets)
+    write_county(county.tables, out_dir, county.code)
+    empty = {name: df.iloc[:0] for name, df in county.tables.items() if not len(df)}
+    return _Written(truth_to_arrow(county.truth), following, county.policy, empty)
 
 
 def regions_table(config: SynthConfig) -> pd.DataFrame:
     return region_names(county_layout(config).regions, config.seed)
 
 
-def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progress = no_progress) -> Path:
+def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progress = no_progress, *,
+                      isolated: bool = True) -> Path:
     """Generate county by county into ``out_dir`` (replaced atomically): each table a folder of
     county partitions, ``regions.parquet``, ``policy.yaml`` and ``truth.parquet`` (one file,
-    written a county at a time as row groups)."""
+    written a county at a time as row groups).
+
+    ``isolated`` simulates each county in a process of its own, one at a time, so that the peak is
+    the largest county's: in one process, memory crept up county after county (docs/calibration.md)
+    and was not found. The files are the same either way."""
     out_dir = Path(out_dir)
-    policy, empty = None, {}
-    with atomic_dir(out_dir) as tmp:
+    plan = _Plan.of(config)
+    policy, empty, offsets = None, {}, dict(_NO_OFFSETS)
+    with atomic_dir(out_dir) as tmp, _county_runner(isolated) as run:
         truth = pq.ParquetWriter(tmp / TRUTH_FILE, truth_schema(), compression="zstd")
         try:
-            for county in counties(config, progress):
-                policy = county.policy
-                write_county(county.tables, tmp, county.code)
-                truth.write_table(truth_to_arrow(county.truth))
-                for name, df in county.tables.items():
-                    if not len(df):
+            for c in range(plan.total):
+                if plan.size(c):
+                    written = run(_write_county, config, plan.layout.of_county(c), c, plan.numbers_of(c), plan.widths, offsets, tmp)
+                    truth.write_table(written.truth)
+                    policy, offsets = written.policy, written.offsets
+                    for name, df in written.empty.items():
                         empty.setdefault(name, df)
+                    del written
+                progress("counties", c + 1, plan.total)
         finally:
             truth.close()
         for name, df in empty.items():  # a table without any row stays one empty file (its columns declared)
@@ -98,3 +158,16 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
         write_table(regions_table(config), tmp / "regions.parquet", TABLES["regions"])
         (tmp / POLICY_FILE).write_text((policy or Policy.default()).to_yaml(), encoding="utf-8")
     return out_dir
+
+
+@contextmanager
+def _county_runner(isolated: bool) -> Iterator[Callable[..., _Written]]:
+    """Call a county's work here, or in a fresh process per county (forkserver: the parent's threads,
+    such as a progress bar's, are not forked; the generator's modules are imported once)."""
+    if not isolated:
+        yield lambda fn, *args: fn(*args)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1) as pool:
+        yield lambda fn, *args: pool.submit(fn, *args).result()

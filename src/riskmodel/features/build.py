@@ -18,6 +18,7 @@ import pandas as pd
 from riskmodel.contract import Panel
 from riskmodel.contract.panel import latest_status
 from riskmodel.contract.columns import (
+    SMALL,
     Columns,
     categories_of,
     enum_lookup,
@@ -95,7 +96,8 @@ class _AsOf:
         return idx[sel], code[sel]
 
     def count(self, code: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64)[: self.n]
+        # weighted counts are float64 already: no copy (called ~50 times a household)
+        return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64, copy=False)[: self.n]
 
 
 def _days(s) -> np.ndarray:
@@ -137,7 +139,9 @@ def _group_extreme(n: int, code: np.ndarray, values: np.ndarray, fn: np.ufunc) -
 
 def _distinct_count(n: int, code: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
     """Per household, the number of distinct non-negative keys."""
-    pairs = np.unique(code.astype(np.int64) * (n_keys + 1) + key)
+    pairs = code.astype(np.int64) * (n_keys + 1) + key
+    # a Python set for one household's few rows: np.unique's fixed cost is several times larger
+    pairs = np.fromiter(set(pairs.tolist()), dtype=np.int64) if len(pairs) <= SMALL else np.unique(pairs)
     return np.bincount((pairs // (n_keys + 1)).astype(np.intp), minlength=n).astype(np.float64)[:n]
 
 
@@ -259,7 +263,9 @@ def _income(ctx: _AsOf, income: Columns, size: np.ndarray) -> tuple[dict[str, np
     ytd = ctx.last_month % 12 + 1 if 1970 + ctx.last_month // 12 == ctx.year else 0
     blocks = [_income_block(cells[a:a + HOUSEHOLD_BLOCK], sources, per_cap[a:a + HOUSEHOLD_BLOCK], ytd)
               for a in range(0, max(ctx.n, 1), HOUSEHOLD_BLOCK)]
-    out = {name: np.concatenate([blk[name] for blk in blocks]) for name in blocks[0]}
+    # one block (every panel up to HOUSEHOLD_BLOCK households): its columns as they are, no copies
+    out = blocks[0] if len(blocks) == 1 else {name: np.concatenate([blk[name] for blk in blocks])
+                                              for name in blocks[0]}
     monthly_12m = out.pop("_monthly_12m")
     for w in ("3m", "6m", "12m", "latest3"):
         out[f"income_line_ratio_{w}"] = out[f"income_pc_{w}"] / ctx.line
@@ -278,7 +284,7 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
     reported = np.cumsum(present, axis=1, dtype=np.int8)
     counts = _window_counts(reported)
     # the windows' means in one division (element by element, as one division each would give)
-    mean = _columns(_div(np.stack(list(sums.values()), axis=1), np.stack(list(counts.values()), axis=1)), sums)
+    mean = _columns(_div(_side_by_side(sums.values()), _side_by_side(counts.values())), sums)
     latest = present & (reported <= 3)
     mean_latest = _div(np.where(latest, total, 0.0).sum(axis=1), latest.sum(axis=1))
     c12 = counts["12"]
@@ -297,7 +303,7 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
         "income_volatility_12m": np.sqrt(var),
     }
     year = sums["12"][:, None]
-    shares = _div(np.stack([parts[c][:, :12].sum(axis=1) for c in INCOME_SOURCES], axis=1), year, ok=year > 0)
+    shares = _div(_side_by_side([parts[c][:, :12].sum(axis=1) for c in INCOME_SOURCES]), year, ok=year > 0)
     for j, c in enumerate(INCOME_SOURCES):
         out[f"income_share_{c}_12m"] = shares[:, j]
     out.update(_income_by_source(present, parts, counts, per_cap))
@@ -318,13 +324,25 @@ def _income_block(cells: np.ndarray, sources: dict[str, np.ndarray], per_cap: np
 _SOURCE_WINDOWS = {"wage": ("3", "3to6", "12", "p12"), "business": ("12", "p12")}
 
 
+_WINDOW_LO = np.array([lo for lo, _ in INCOME_WINDOWS.values()])
+#: Per window (made once, not per call): whether it starts after month age 0, the age before
+#: its first month (0 where none) and its last month's age.
+_WINDOW_LATER = _WINDOW_LO > 0
+_WINDOW_BEFORE = np.maximum(_WINDOW_LO - 1, 0)
+_WINDOW_LAST = np.array([hi for _, hi in INCOME_WINDOWS.values()]) - 1
+
+
 def _window_counts(reported: np.ndarray) -> dict[str, np.ndarray]:
     """Reported months in each ``INCOME_WINDOWS`` window, as float, from the running count of reported months."""
-    lo = np.array([lo for lo, _ in INCOME_WINDOWS.values()])
-    hi = np.array([hi for _, hi in INCOME_WINDOWS.values()])
-    before = np.where(lo > 0, reported[:, np.maximum(lo - 1, 0)], 0)
-    counts = (reported[:, hi - 1] - before).astype(np.float64)
+    before = np.where(_WINDOW_LATER, reported[:, _WINDOW_BEFORE], 0)
+    counts = (reported[:, _WINDOW_LAST] - before).astype(np.float64)
     return _columns(counts, INCOME_WINDOWS)
+
+
+def _side_by_side(columns) -> np.ndarray:
+    """1-d arrays as the columns of one matrix: ``np.stack(columns, axis=1)`` (the same values)
+    without its Python-level checks, which cost more than a household's division."""
+    return np.array(list(columns)).T
 
 
 def _columns(matrix: np.ndarray, names) -> dict[str, np.ndarray]:
@@ -340,8 +358,8 @@ def _income_by_source(present: np.ndarray, parts: dict[str, np.ndarray], counts:
     for src in ("wage", "business"):
         windows = _SOURCE_WINDOWS[src]
         sums = {w: parts[src][:, INCOME_WINDOWS[w][0]:INCOME_WINDOWS[w][1]].sum(axis=1) for w in windows}
-        mean = means[src] = _columns(_div(np.stack(list(sums.values()), axis=1),
-                                          np.stack([counts[w] for w in windows], axis=1)), sums)
+        mean = means[src] = _columns(_div(_side_by_side(sums.values()), _side_by_side([counts[w] for w in windows])),
+                                     sums)
         out[f"{src}_pc_12m"] = mean["12"] * per_cap
         out[f"{src}_yoy_change_12m"] = (mean["12"] - mean["p12"]) * per_cap
     wage_mean = means["wage"]
@@ -574,9 +592,8 @@ def feature_arrays(panel: Panel, as_of) -> FeatureArrays:
     computed: list[str] = []
 
     def put(part: dict[str, np.ndarray]) -> None:
-        unknown = sorted(set(part) - known)
-        if unknown:
-            raise RuntimeError(f"features.yaml and the pipeline disagree: only computed {unknown}")
+        if not known.issuperset(part):
+            raise RuntimeError(f"features.yaml and the pipeline disagree: only computed {sorted(set(part) - known)}")
         for name, v in part.items():
             values[:, column[name]] = v
         computed.extend(part)

@@ -88,6 +88,8 @@ def missing(s) -> np.ndarray:
         return np.isnan(arr)
     elif isinstance(arr, np.ndarray) and arr.dtype.kind == "M":
         return np.isnat(arr)
+    elif isinstance(arr, pd.api.extensions.ExtensionArray):  # what pd.isna asks it, without the dispatch
+        return np.asarray(arr.isna(), dtype=bool)
     return np.asarray(pd.isna(arr), dtype=bool)
 
 

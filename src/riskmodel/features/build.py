@@ -28,6 +28,8 @@ from riskmodel.contract.columns import (
 )
 from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.schema import (
+    CLAIM_KINDS,
+    DIAGNOSIS_GROUPS,
     EVENT_TYPES,
     IN_SCHOOL,
     LABOR_SKILLS,
@@ -40,7 +42,6 @@ from riskmodel.features.spec import feature_names
 from riskmodel.labels.outcome import eligible_rows
 
 NS_PER_DAY = 86_400_000_000_000
-_NAT = np.iinfo(np.int64).min
 #: Rows per block when scanning the (large) income table.
 ROW_BLOCK = 4_000_000
 #: Households per block of the income aggregation (bounds the household × month temporaries).
@@ -90,7 +91,7 @@ class _AsOf:
 
     def rows_of(self, household_ids, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the kept rows that belong to an eligible household, and those households' codes."""
-        idx = np.flatnonzero(keep)
+        idx = keep.nonzero()[0]  # 1-d: np.flatnonzero's ravel is a Python-level call more
         code = self.codes_at(household_ids, idx)
         sel = code >= 0
         return idx[sel], code[sel]
@@ -99,12 +100,22 @@ class _AsOf:
         # weighted counts are float64 already: no copy (called ~50 times a household)
         return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64, copy=False)[: self.n]
 
+    def count_by(self, code: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+        """Rows per household and key (0 … ``n_keys`` − 1; -1, missing, is left out): an (n, n_keys) float matrix.
+
+        One ``bincount`` for every key: per-key ``count`` calls cost a household more than their
+        counting (the counts are the same integers).
+        """
+        ok = key >= 0
+        flat = np.bincount(code[ok] * n_keys + key[ok], minlength=self.n * n_keys)
+        return flat.reshape(self.n, n_keys).astype(np.float64)
+
 
 def _days(s) -> np.ndarray:
-    """Dates as float days since 1970-01-01 (NaN for empty)."""
-    a = np.asarray(s, dtype="datetime64[ns]").view(np.int64)
-    out = (a // NS_PER_DAY).astype(np.float64)
-    out[a == _NAT] = np.nan
+    """Dates as float days since 1970-01-01 (NaN for empty); numpy's cast to days floors, as ``// NS_PER_DAY`` would."""
+    a = np.asarray(s, dtype="datetime64[D]")
+    out = a.view(np.int64).astype(np.float64)
+    out[np.isnat(a)] = np.nan
     return out
 
 
@@ -186,7 +197,7 @@ def _members(ctx: _AsOf, members: Columns, status: Columns) -> tuple[dict[str, n
     """
     joined = members["joined_on"] <= ctx.t
     code_all = np.full(len(members), -1, dtype=np.intp)
-    idx = np.flatnonzero(joined)
+    idx = joined.nonzero()[0]
     code_all[idx] = ctx.codes_at(members["household_id"], idx)
     m = code_all >= 0
     left_day = _days(members["left_on"])
@@ -381,7 +392,7 @@ def _claim_members(ctx: _AsOf, claims: Columns, members: Columns) -> tuple[np.nd
     service = np.asarray(claims["service_date"], dtype="datetime64[ns]")
     keep = claims["reported_on"] <= ctx.t
     keep &= service > ctx.t - np.timedelta64(365, "D")
-    idx = np.flatnonzero(keep)
+    idx = keep.nonzero()[0]
     del keep
     return idx, positions_at(claims["member_id"], idx, members["member_id"])
 
@@ -395,9 +406,8 @@ def _medical(ctx: _AsOf, claims: Columns, idx: np.ndarray, pos: np.ndarray, memb
     idx, code = idx[sel], code[sel]
     day = _days(service[idx])
     oop = _float(claims["out_of_pocket"])[idx]
-    kind = _enum_codes(claims["kind"], ("inpatient", "outpatient_chronic", "outpatient"))[idx]
-    dx = _enum_codes(claims["diagnosis_group"], ("cancer", "cardio", "renal", "mental", "injury",
-                                                 "maternity", "chronic_other", "acute_other"))[idx]
+    kind = _enum_codes(claims["kind"], CLAIM_KINDS)[idx]
+    dx = _enum_codes(claims["diagnosis_group"], DIAGNOSIS_GROUPS)[idx]
     recent = day > ctx.day - 91
     inpatient = kind == 0
     oop12 = ctx.count(code, oop)
@@ -409,8 +419,9 @@ def _medical(ctx: _AsOf, claims: Columns, idx: np.ndarray, pos: np.ndarray, memb
         "inpatient_oop_12m": ctx.count(code[inpatient], oop[inpatient]),
         "chronic_outpatient_oop_12m": ctx.count(code[kind == 1], oop[kind == 1]),
     }
-    for i, g in enumerate(CLAIM_DX):
-        out[f"dx_{g}_12m"] = ctx.count(code[dx == i])
+    by_dx = ctx.count_by(code, dx, len(DIAGNOSIS_GROUPS))
+    for g in CLAIM_DX:
+        out[f"dx_{g}_12m"] = by_dx[:, DIAGNOSIS_GROUPS.index(g)]
     decayed = oop * _decay(ctx, day)
     out["medical_burden_pc"] = _div(ctx.count(code, decayed), size)
     out["oop_income_ratio_12m"] = _div(oop12, annual_income, ok=annual_income > 0)
@@ -452,10 +463,11 @@ def _events(ctx: _AsOf, events: Columns, members: Columns, size: np.ndarray) -> 
         "chronic_registered_members": distinct_members(is_("chronic_registered")),
         "disabled_members": distinct_members(dis),
         "disability_grade_min": _group_extreme(n, code[dis], severity[dis], np.minimum),
-        "disability_certified_12m": ctx.count(code[dis & recent]),
     }
+    recent_by_type = ctx.count_by(code[recent], etype[recent], len(EVENT_TYPES))
+    out["disability_certified_12m"] = recent_by_type[:, EVENT_TYPES.index("disability_certified")]
     for name, etype_name in EVENT_COUNTS.items():
-        out[name] = ctx.count(code[recent & is_(etype_name)])
+        out[name] = recent_by_type[:, EVENT_TYPES.index(etype_name)]
     dis12 = recent & is_("disaster")
     out["disaster_severity_max_12m"] = _group_extreme(n, code[dis12], severity[dis12], np.maximum)
     out["event_loss_12m"] = ctx.count(code[recent], loss[recent])
@@ -479,9 +491,10 @@ def _assistance(ctx: _AsOf, assistance: Columns, size: np.ndarray) -> dict[str, 
     recurring = ~enum_lookup(PROGRAMS, ONE_OFF_PROGRAMS)[prog]
     active = recurring & ~ended
 
+    active_by_program = ctx.count_by(code[active], prog[active], len(PROGRAMS)) > 0
+
     def on(*names: str) -> np.ndarray:
-        mask = active & enum_lookup(PROGRAMS, names)[prog]
-        return (ctx.count(code[mask]) > 0).astype(np.float64)
+        return active_by_program[:, [PROGRAMS.index(p) for p in names]].any(axis=1).astype(np.float64)
 
     dibao_active = on("dibao")
     dibao_end = ended & (prog == PROGRAMS.index("dibao"))
@@ -495,7 +508,7 @@ def _assistance(ctx: _AsOf, assistance: Columns, size: np.ndarray) -> dict[str, 
         "recurring_assistance_pc": _div(12.0 * monthly, size),
         "dibao_active": dibao_active,
         "tekun_active": on("tekun"),
-        "assistance_programs_active": _distinct_count(n, code[active], prog[active].astype(np.int64), len(PROGRAMS)),
+        "assistance_programs_active": active_by_program.sum(axis=1).astype(np.float64),
         "assistance_monthly_active": monthly,
         "dibao_ended_12m": (since_dibao < 365).astype(np.float64),
         "days_since_dibao_ended": since_dibao,

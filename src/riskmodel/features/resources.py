@@ -32,7 +32,7 @@ RESOURCE_INPUTS = (
 def _nz(a: np.ndarray) -> np.ndarray:
     """``np.nan_to_num(a, nan=0.0)``, without its fixed cost when nothing is infinite (the usual case)."""
     out = np.where(np.isnan(a), 0.0, a)
-    return np.nan_to_num(a, nan=0.0) if np.isinf(out).any() else out
+    return np.nan_to_num(a, nan=0.0) if np.count_nonzero(np.isinf(out)) else out
 
 
 def resources(c: dict[str, np.ndarray], line: float, month: int) -> dict[str, np.ndarray]:

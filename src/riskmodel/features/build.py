@@ -159,7 +159,7 @@ def _distinct_count(n: int, code: np.ndarray, key: np.ndarray, n_keys: int) -> n
 def _div(a: np.ndarray, b: np.ndarray | float, ok: np.ndarray | None = None) -> np.ndarray:
     """a / b, NaN where b is 0 or NaN (or where ``ok`` is False)."""
     b = np.asarray(b, dtype=np.float64)  # a scalar stays 0-d: the ufuncs broadcast it
-    good = (b != 0) & (b == b)  # b == b: not NaN, one ufunc call fewer than ~isnan (called ~40 times a household)
+    good = np.abs(b) > 0  # neither 0 nor NaN (NaN compares False), in two ufunc calls (called ~20 times a household)
     if ok is not None:
         good = good & ok
     out = np.empty(np.shape(a))

@@ -100,9 +100,19 @@ def feature_specs() -> tuple[FeatureSpec, ...]:
     return tuple(specs)
 
 
+_NAMES: tuple[tuple[FeatureSpec, ...], tuple[str, ...]] = ((), ())
+
+
 def feature_names() -> list[str]:
-    """Feature column names in the order ``build_features`` emits them."""
-    return [s.name for s in feature_specs()]
+    """Feature column names in the order ``build_features`` emits them (a new list each call).
+
+    Read from the specs once, not on every call: the API asks for them once per request.
+    """
+    global _NAMES
+    specs = feature_specs()
+    if _NAMES[0] is not specs:
+        _NAMES = (specs, tuple(s.name for s in specs))
+    return list(_NAMES[1])
 
 
 def feature_risk_types() -> dict[str, str]:

@@ -8,7 +8,15 @@ from tests.serving.serving_fakes import household
 
 from riskmodel.contract import TABLES, Panel
 from riskmodel.contract.columns import Columns
-from riskmodel.serving.payload import PayloadError, build_panel, panel_payloads, payload_frames, payload_rows, typed_tables
+from riskmodel.serving.payload import (
+    PAYLOAD_REFERENCES,
+    PayloadError,
+    build_panel,
+    panel_payloads,
+    payload_frames,
+    payload_rows,
+    typed_tables,
+)
 from riskmodel.serving.schemas import EXAMPLE_HOUSEHOLD, EXAMPLE_NEW_HOUSEHOLD, HouseholdPayload
 
 
@@ -46,3 +54,16 @@ def test_both_paths_report_the_same_contract_errors(full):
     got = sorted((tuple(e["loc"]), e["type"]) for e in err.value.errors)
     assert got == [(("body", "medical_claims", 0, "out_of_pocket"), "contract.cost_balance"),
                    (("body", "members"), "contract.one_head")]
+
+
+@pytest.mark.parametrize(("table", "column"), sorted(PAYLOAD_REFERENCES))
+def test_references_check_tables_leaves_to_the_payload_are_still_refused(synth_panel, table, column):
+    """``check_tables`` does not search ``PAYLOAD_REFERENCES`` again for payloads: a payload
+    breaking one must still be refused (by ``payload_rows``), pointing at the row."""
+    ids = sorted(synth_panel.households["household_id"].astype(str))
+    payload = next((p for p in panel_payloads(synth_panel, ids) if p[table]), None)
+    assert payload is not None, f"no synthetic household has {table} rows"
+    payload[table][0][column] = "HELSEWHERE1"
+    with pytest.raises(PayloadError) as err:
+        build_panel([HouseholdPayload.model_validate(payload)], ["body"])
+    assert ["body", table, 0, column] in [e["loc"] for e in err.value.errors]

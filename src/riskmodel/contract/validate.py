@@ -389,6 +389,7 @@ def empty_frame(table: Table) -> pd.DataFrame:
 def check_tables(
     frames: dict[str, pd.DataFrame | Columns], problems: Problems, *, today: dt.date | None = None,
     unusable: Collection[str] = (), unique_checked: bool = False, heads: bool = True,
+    references_checked: Collection[tuple[str, str]] = (),
 ) -> None:
     """Uniqueness, references and the cross-column rules over typed frames.
 
@@ -397,13 +398,15 @@ def check_tables(
     ``unique_checked``: the coercion already checked single unique columns (``coerce_all`` does,
     from the codes it computes anyway). ``heads=False`` leaves out the one-head rule (the API
     checks it its own way: a household sent without members may have no head).
+    ``references_checked``: ``(table, column)`` references the caller has already checked (the
+    API's payload structure guarantees a child row's household and a claim's member).
     """
     year = (today or dt.date.today()).year
     usable = {name for name in frames if name not in unusable}
     frames = {name: as_columns(df) for name, df in frames.items()}
     for name, df in frames.items():
         if len(df):  # nothing to check (and pandas costs add up over many small empty tables)
-            _check_table(name, df, frames, problems, usable, unique_checked)
+            _check_table(name, df, frames, problems, usable, unique_checked, references_checked)
     _check_households(frames, problems)
     _check_members(frames, problems, year)
     if heads:
@@ -416,14 +419,14 @@ def check_tables(
 
 
 def _check_table(name: str, df: Columns, frames: dict[str, Columns], problems: Problems, usable: set[str],
-                 unique_checked: bool) -> None:
+                 unique_checked: bool, references_checked: Collection[tuple[str, str]] = ()) -> None:
     """One table's own rules: unique ids, references, its key, reported after the event."""
     table = TABLES[name]
     for col in table.columns:
         if col.unique and col.name in df and not unique_checked and not _small_distinct(df[col.name]):
             problems.add_rows(name, col.name, "unique", repeated(first_codes(df[col.name])), df[col.name],
                               "duplicate identifier")
-        if col.references and col.name in df:
+        if col.references and col.name in df and (name, col.name) not in references_checked:
             ref_table, ref_col = col.references
             if ref_table in usable:
                 bad = _not_found(df[col.name], frames[ref_table][ref_col])

@@ -49,6 +49,9 @@ def _err(loc: list, msg: str, typ: str, value: Any = None) -> dict:
 _OWNED = frozenset(t for t in CHILD_TABLES if "household_id" in TABLES[t].names)
 #: Tables whose rows belong to a household through a member (no household_id column).
 MEMBER_KEYED = frozenset(t for t in CHILD_TABLES if t not in _OWNED)
+#: References ``payload_rows`` has checked (a child row's household is its payload's; a
+#: member-keyed row names one of its payload's members): ``check_tables`` need not search them again.
+PAYLOAD_REFERENCES = frozenset({(t, "household_id") for t in _OWNED} | {(t, "member_id") for t in MEMBER_KEYED})
 
 
 def payload_rows(payloads: Sequence, prefix: list) -> tuple[dict[str, list], dict, list[dict]]:
@@ -159,7 +162,8 @@ def build_panel(payloads: Sequence, prefix: list, *, full: bool = False) -> Pane
     else:
         typed = typed_tables(rows)
         problems = Problems()
-        check_tables(typed, problems, heads=False)  # one_head: below, per payload
+        check_tables(typed, problems, heads=False,  # one_head: below, per payload
+                     references_checked=PAYLOAD_REFERENCES)
         if not problems and all(_heads(p) in (None, 1) for p in payloads):
             return Panel.from_columns(typed, Policy.default())
     # one_head is checked here instead: a household sent without members may have no head

@@ -105,7 +105,7 @@ class Problems:
     ) -> None:
         """Record one problem per True in ``mask`` (row positions are 0-based)."""
         mask = np.asarray(mask, dtype=bool)
-        if not np.count_nonzero(mask):  # the usual case, answered without building the positions (nor ndarray.any's Python wrapper)
+        if not np.count_nonzero(mask):  # the usual case, answered without building the positions
             return
         idx = np.flatnonzero(mask)
         key = (table, column, rule)

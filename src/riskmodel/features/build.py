@@ -97,7 +97,7 @@ class _AsOf:
         return idx[sel], code[sel]
 
     def count(self, code: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        # weighted counts are float64 already: no copy (called ~50 times a household)
+        # weighted counts are float64 already: no copy (called for dozens of features a household)
         return np.bincount(code, weights=weights, minlength=self.n).astype(np.float64, copy=False)[: self.n]
 
     def count_by(self, code: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
@@ -112,7 +112,10 @@ class _AsOf:
 
 
 def _days(s) -> np.ndarray:
-    """Dates as float days since 1970-01-01 (NaN for empty); numpy's cast to days floors, as ``// NS_PER_DAY`` would."""
+    """Dates as float days since 1970-01-01 (NaN for empty).
+
+    numpy's cast to days floors (1969-12-31T13:00 is day -1), as ``// NS_PER_DAY`` would.
+    """
     a = np.asarray(s, dtype="datetime64[D]")
     out = a.view(np.int64).astype(np.float64)
     out[np.isnat(a)] = np.nan

@@ -2,7 +2,8 @@
 
 ``riskmodel synth --partitioned`` writes the contract's partitioned layout
 (``households/county=370321/part-0.parquet``, …; ``truth.parquet`` one row group per county) while
-only one county's simulation is in memory, so peak memory follows the largest county, not the panel.
+only one county's simulation is in memory — each in a process of its own — so peak memory follows
+the largest county, not the panel.
 Which village each household lives in and which county a flood hits are drawn first from a
 separate stream; household ids are the same seeded permutation as a single-stream panel's;
 people, claims and events are numbered on from the previous county. Same config → the same
@@ -167,7 +168,10 @@ def _county_runner(isolated: bool) -> Iterator[Callable[..., _Written]]:
     if not isolated:
         yield lambda fn, *args: fn(*args)
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows: a fresh interpreter each time
+        context = multiprocessing.get_context("spawn")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1) as pool:
         yield lambda fn, *args: pool.submit(fn, *args).result()

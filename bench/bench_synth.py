@@ -2,8 +2,10 @@
 on 2 cores); with ``--partitioned``, county by county, and the peak memory against the 4 GB target
 (the goal is a 10M-household panel in ≤ 4 GB; peak memory should not grow with the panel).
 
-Prints wall time of the simulation and of writing, peak memory (resident set, from
-``resource.getrusage``) and the ratios to the targets. Usage:
+Prints wall time of the simulation and of writing, peak memory and the ratios to the targets.
+A partitioned panel simulates each county in a process of its own: the peak is that of the largest
+process (``VmHWM`` of this process and of each county's, read every 0.2 s), and the run's total
+(the resident sets of all its processes at once, sampled as often) is printed beside it. Usage:
     .venv/bin/python bench/bench_synth.py [--households 100000] [--partitioned] [--out DIR]
 Runs that may exceed 6 GB belong under ``flock /work/bigmem.lock`` on a shared machine.
 """
@@ -11,11 +13,13 @@ Runs that may exceed 6 GB belong under ``flock /work/bigmem.lock`` on a shared m
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 from riskmodel.synth import SynthConfig, generate, write
 from riskmodel.synth.partitioned import write_partitioned
@@ -28,6 +32,40 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+class TreeMemory:
+    """Peaks of this process and its descendants while it lives: the largest process's high-water
+    mark (``VmHWM``) and the largest sum of their resident sets at one sampling."""
+
+    def __init__(self, every: float = 0.2):
+        self.largest = self.total = 0
+        self._every, self._stop = every, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.sample(me)
+            self._stop.wait(self._every)
+
+    def sample(self, me: psutil.Process) -> None:
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+                hwm = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) * 1024
+                total += proc.memory_info().rss
+            except (OSError, StopIteration, psutil.Error):  # ended meanwhile
+                continue
+            self.largest = max(self.largest, hwm)
+        self.total = max(self.total, total)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample(psutil.Process())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--households", type=int, default=100_000)
@@ -36,6 +74,7 @@ def main() -> int:
     args = ap.parse_args()
     cfg = SynthConfig(households=args.households, start="2021-01-01", end="2024-12-31", seed=7,
                       partitioned=args.partitioned)
+    memory = TreeMemory()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "panel"
         t0 = time.perf_counter()
@@ -50,7 +89,8 @@ def main() -> int:
             t2 = time.perf_counter()
             rows = ", ".join(f"{k} {len(v):,}" for k, v in result.tables.items()) + f"; truth {len(result.truth):,}"
         size = _size(out)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    memory.stop()
+    peak_mb = memory.largest / 2**20
     total = t2 - t0
     print(f"households          {args.households:,} × 48 months{' (county by county)' if args.partitioned else ''}")
     print(f"rows                {rows}")
@@ -61,7 +101,9 @@ def main() -> int:
         print(f"write (parquet)     {t2 - t1:6.1f} s   ({size / 1e6:.0f} MB)")
     print(f"total               {total:6.1f} s   target {TARGET_SECONDS:.0f} s per 100,000 households   "
           f"ratio {total / TARGET_SECONDS / (args.households / 100_000):.2f}")
-    print(f"peak memory (RSS)   {peak_mb:6.0f} MB   target {TARGET_PEAK_MB:.0f} MB   ratio {peak_mb / TARGET_PEAK_MB:.2f}")
+    print(f"peak memory (RSS)   {peak_mb:6.0f} MB   target {TARGET_PEAK_MB:.0f} MB   ratio {peak_mb / TARGET_PEAK_MB:.2f}"
+          "   (the largest process)")
+    print(f"all processes       {memory.total / 2**20:6.0f} MB   at once, at most")
     return 0 if total <= TARGET_SECONDS * args.households / 100_000 else 1
 
 

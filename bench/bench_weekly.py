@@ -94,12 +94,15 @@ def run(args: list[str], env: dict, cwd: Path, label: str, limit_gb: float | Non
 
 class TreePeak:
     """The peak resident set of every descendant process (``VmHWM``, the kernel's own high-water
-    mark, read every 0.1 s while the process lives), with a label per process."""
+    mark, read every ``every`` s while the process lives), with a label per process; ``total``: the
+    largest sum of their resident sets (and this process's) at one reading, in GB."""
 
-    def __init__(self):
+    def __init__(self, every: float = 0.1):
         import threading
 
         self.peaks: dict[int, tuple[float, str]] = {}
+        self.total = 0.0
+        self._every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -110,23 +113,27 @@ class TreePeak:
         me = psutil.Process()
         while not self._stop.is_set():
             self.sample(me)
-            self._stop.wait(0.1)
+            self._stop.wait(self._every)
 
     def sample(self, me) -> None:
         import psutil
 
+        total = me.memory_info().rss
         for child in me.children(recursive=True):
             try:
                 status = Path(f"/proc/{child.pid}/status").read_text()
                 kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
                 label = " ".join(child.cmdline()[1:4])[:60]
+                total += child.memory_info().rss
             except (OSError, StopIteration, psutil.Error):
                 continue
             old = self.peaks.get(child.pid, (0.0, label))
             self.peaks[child.pid] = (max(old[0], kb * 1024 / 1e9), label)
+        self.total = max(self.total, total / 1e9)
 
     def reset(self) -> None:
         self.peaks.clear()
+        self.total = 0.0
 
     def top(self) -> tuple[float, str]:
         return max(self.peaks.values(), default=(0.0, "none"))

@@ -76,7 +76,8 @@ class _Plan:
     @classmethod
     def of(cls, config: SynthConfig) -> _Plan:
         H = config.households
-        return cls(county_layout(config), household_ids(H, config.seed), (max(6, len(str(H))), max(7, len(str(4 * H)))))
+        widths = (max(6, len(str(H))), max(7, len(str(4 * H))))  # household and person id digits
+        return cls(county_layout(config), household_ids(H, config.seed), widths)
 
     @property
     def total(self) -> int:
@@ -144,7 +145,8 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
         try:
             for c in range(plan.total):
                 if plan.size(c):
-                    written = run(_write_county, config, plan.layout.of_county(c), c, plan.numbers_of(c), plan.widths, offsets, tmp)
+                    written = run(_write_county, config, plan.layout.of_county(c), c, plan.numbers_of(c),
+                                  plan.widths, offsets, tmp)
                     truth.write_table(written.truth)
                     policy, offsets = written.policy, written.offsets
                     for name, df in written.empty.items():

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from riskmodel.memory import release_memory
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.rundir import Journal, published_weeks, staging
 from riskmodel.plain import plain
@@ -111,6 +112,7 @@ class StoreWrite:
             try:
                 store.replace_scores(self.run.as_of.date(),
                                      (c.to_pandas() for c in self.week.scores.household_chunks(STORE_ROWS)), self.meta)
+                release_memory()  # the score rows' Python values, freed on this thread's own heap
                 if not self._abort:
                     _store_list(store, self.run, self.week, self.meta)
                 self.rows_s = time.perf_counter() - started

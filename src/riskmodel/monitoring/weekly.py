@@ -59,6 +59,7 @@ from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import WeekFiles, write_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
 from riskmodel.cluster import dask_client, preload
+from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
 
@@ -408,6 +409,7 @@ def _run_locked(run: WeekRun, loaded: Loaded, step, marks, prefetched: tuple | N
     step("score")
     visits = week_visits(run, loaded)
     week, reference = compute_week(run, loaded, visits, prefetched)
+    release_memory()  # the partitions' results, received and added up: the week is written from a trimmed heap
     with week.scores as scores:
         return _run_week(run, loaded, step, marks, visits, week, reference, scores)
 

@@ -62,6 +62,33 @@ def test_each_county_runs_in_a_fresh_process_of_its_own():
         assert run(_pid_of) == os.getpid()
 
 
+def test_a_county_process_that_dies_is_named_and_nothing_is_written(tmp_path, monkeypatch):
+    from riskmodel.synth import partitioned
+
+    with pytest.raises(partitioned.CountyProcessError, match="ended abruptly"):
+        with partitioned._county_runner(isolated=True) as run:
+            run(os._exit, 1)
+
+    real = partitioned._county_runner
+
+    def dying(isolated):  # the runner of a generation whose second county's process is killed
+        from contextlib import contextmanager
+
+        @contextmanager
+        def runner():
+            with real(isolated) as run:
+                calls = iter(range(99))
+                yield lambda fn, *args: run(fn, *args) if next(calls) == 0 else run(os._exit, 9)
+        return runner()
+
+    monkeypatch.setattr(partitioned, "_county_runner", dying)
+    res = CliRunner().invoke(app, ["synth", "--households", "900", "--partitioned", "--seed", "4",
+                                   "--start", "2022-01-01", "--end", "2022-12-31", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 1, res.output
+    assert "ended abruptly" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "p").exists() and not list(tmp_path.iterdir())
+
+
 def _pid_of():
     return os.getpid()
 

@@ -53,13 +53,17 @@ def synth(
         console.print("[red]error:[/red] --partitioned writes Parquet folders; drop --format csv", highlight=False)
         raise typer.Exit(2)
     if partitioned:
-        from riskmodel.synth.partitioned import write_partitioned
+        from riskmodel.synth.partitioned import CountyProcessError, write_partitioned
 
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("simulating counties", total=None)
-            write_partitioned(config, out,
-                              progress=lambda _stage, done, total: bar.update(task, completed=done, total=total))
+            try:
+                write_partitioned(config, out,
+                                  progress=lambda _stage, done, total: bar.update(task, completed=done, total=total))
+            except CountyProcessError as e:
+                console.print(f"[red]error:[/red] {e}; nothing was written to {out}", highlight=False)
+                raise typer.Exit(1) from None
         console.print(f"wrote {out}: {config.households:,} households in {config.n_counties} county partitions",
                       highlight=False)
         return

@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,8 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
 
     ``isolated`` simulates each county in a process of its own, one at a time, so that the peak is
     the largest county's: in one process, memory crept up county after county (docs/calibration.md)
-    and was not found. The files are the same either way."""
+    and was not found. The files are the same either way. As with any multiprocessing, a script
+    that calls this with ``isolated`` needs the ``if __name__ == "__main__":`` guard."""
     out_dir = Path(out_dir)
     plan = _Plan.of(config)
     policy, empty, offsets = None, {}, dict(_NO_OFFSETS)
@@ -176,4 +178,18 @@ def _county_runner(isolated: bool) -> Iterator[Callable[..., _Written]]:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1) as pool:
-        yield lambda fn, *args: pool.submit(fn, *args).result()
+        yield lambda fn, *args: _result(pool.submit(fn, *args))
+
+
+class CountyProcessError(RuntimeError):
+    """A county's process died without an answer (killed, out of memory, or the main-module trap)."""
+
+
+def _result(future):
+    try:
+        return future.result()
+    except BrokenProcessPool as e:
+        raise CountyProcessError(
+            "a county's process ended abruptly: out of memory, or a script that calls write_partitioned "
+            "without `if __name__ == '__main__':` (each county's process imports the main script again; "
+            "see multiprocessing's 'safe importing of main module'), or pass isolated=False") from e

@@ -133,6 +133,20 @@ def test_partitioned_panels_pass_the_calibration_of_their_size():
     assert bad.empty, bad.to_string()
 
 
+def test_cli_sets_the_number_of_counties(tmp_path):
+    res = CliRunner().invoke(app, ["synth", "--households", "600", "--partitioned", "--counties", "4", "--seed", "4",
+                                   "--start", "2022-01-01", "--end", "2022-06-30", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 0, res.output
+    assert len(list((tmp_path / "p" / "households").iterdir())) == 4
+
+
+def test_cli_refuses_a_county_count_out_of_range(tmp_path):
+    res = CliRunner().invoke(app, ["synth", "--households", "600", "--counties", "100", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 2
+    assert "--counties" in res.output and "99" in res.output
+    assert not (tmp_path / "p").exists()
+
+
 def test_cli_refuses_csv_partitions(tmp_path):
     res = CliRunner().invoke(app, ["synth", "--households", "200", "--partitioned", "--format", "csv",
                                    "--out", str(tmp_path / "x")])

@@ -34,6 +34,9 @@ def synth(
     partitioned: bool = typer.Option(False, "--partitioned",
                                      help="simulate and write county by county (Parquet folders per county; "
                                           "memory bounded by the largest county; its own random streams)"),
+    counties: int | None = typer.Option(None, "--counties",
+                                        help="number of counties, 1–99 (default: one per ~15,000 households, "
+                                             "2 to 8 in one stream, up to 99 partitioned)"),
 ) -> None:
     """Generate a calibrated synthetic household panel: contract tables, policy.yaml and truth.parquet."""
     from pydantic import ValidationError
@@ -43,11 +46,12 @@ def synth(
     console = Console()
     try:
         config = SynthConfig(households=households, start=parse_date(start, "--start"), end=parse_date(end, "--end"),
-                             seed=seed, scenario=scenario.value, partitioned=partitioned,
+                             seed=seed, scenario=scenario.value, partitioned=partitioned, counties=counties,
                              shock_date=parse_date(shock_date, "--shock-date") if shock_date else None)
     except ValidationError as exc:
-        for err in exc.errors():
-            console.print(f"[red]error:[/red] {err['msg']}", highlight=False)
+        for err in exc.errors():  # a field's error names its option (a rule over several fields: the message says)
+            where = f"--{str(err['loc'][0]).replace('_', '-')}: " if err["loc"] else ""
+            console.print(f"[red]error:[/red] {where}{err['msg']}", highlight=False)
         raise typer.Exit(2) from None
     if partitioned and format is not FileFormat.parquet:
         console.print("[red]error:[/red] --partitioned writes Parquet folders; drop --format csv", highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -49,6 +50,19 @@ def test_a_process_per_county_writes_the_same_files_as_one_process(written, writ
     assert _files(a) == _files(c)
     for f in _files(a):
         assert (a / f).read_bytes() == (c / f).read_bytes(), f
+
+
+def test_a_county_simulated_from_its_own_layout_is_the_county_of_the_whole_layout():
+    """A county's process gets only its households' layout (``CountyLayout.of_county``)."""
+    from riskmodel.synth.engine import county_layout, simulate
+
+    config = SynthConfig(**CONFIG)
+    layout = county_layout(config)
+    for c in range(len(layout.regions.county_code)):
+        whole, own = simulate(config, layout=layout, county=c), simulate(config, layout=layout.of_county(c), county=c)
+        for name in ("households", "members", "truth"):
+            for key, values in getattr(whole, name).items():
+                assert np.array_equal(values, getattr(own, name)[key], equal_nan=values.dtype.kind == "f"), (c, name, key)
 
 
 def test_each_county_runs_in_a_fresh_process_of_its_own():

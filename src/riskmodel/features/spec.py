@@ -100,19 +100,15 @@ def feature_specs() -> tuple[FeatureSpec, ...]:
     return tuple(specs)
 
 
-_NAMES: tuple[tuple[FeatureSpec, ...], tuple[str, ...]] = ((), ())
-
-
 def feature_names() -> list[str]:
-    """Feature column names in the order ``build_features`` emits them (a new list each call).
+    """Feature column names in the order ``build_features`` emits them (a new list each call)."""
+    return list(_names())
 
-    Read from the specs once, not on every call: the API asks for them once per request.
-    """
-    global _NAMES
-    specs = feature_specs()
-    if _NAMES[0] is not specs:
-        _NAMES = (specs, tuple(s.name for s in specs))
-    return list(_NAMES[1])
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    """Read from the (cached) specs once, not per call: the API asks for them once per request."""
+    return tuple(s.name for s in feature_specs())
 
 
 def feature_risk_types() -> dict[str, str]:

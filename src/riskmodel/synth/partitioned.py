@@ -53,43 +53,26 @@ class County:
 def counties(config: SynthConfig, progress: Progress = no_progress) -> Iterator[County]:
     """Simulate and tabulate each county in turn (nothing of a previous county is kept);
     ``progress("counties", done, total)`` after each."""
-    plan = _Plan.of(config)
-    offsets = dict(_NO_OFFSETS)
-    for c in range(plan.total):
-        if plan.size(c):
-            county, offsets = _county(config, plan.layout, c, plan.numbers_of(c), plan.widths, offsets)
-            yield county
-            del county
-        progress("counties", c + 1, plan.total)
+    return _each_county(config, progress, lambda *county: _county(config, *county))
 
 
-_NO_OFFSETS = {"member": 0, "claim": 0, "event": 0}
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What every county needs from the whole panel: where households live and their ids."""
-
-    layout: CountyLayout
-    numbers: np.ndarray
-    widths: tuple[int, int]
-
-    @classmethod
-    def of(cls, config: SynthConfig) -> _Plan:
-        H = config.households
-        widths = (max(6, len(str(H))), max(7, len(str(4 * H))))  # household and person id digits
-        return cls(county_layout(config), household_ids(H, config.seed), widths)
-
-    @property
-    def total(self) -> int:
-        return len(self.layout.regions.county_code)
-
-    def size(self, c: int) -> int:
-        rows = self.layout.households(c)
-        return rows.stop - rows.start
-
-    def numbers_of(self, c: int) -> np.ndarray:
-        return self.numbers[self.layout.households(c)]
+def _each_county(config: SynthConfig, progress: Progress, work: Callable) -> Iterator:
+    """``work(layout, c, ids, id_widths, offsets) -> (result, next offsets)`` for each county with
+    households, in order (people, claims and events are numbered on from the previous county);
+    yields the results. ``layout`` holds only county ``c``'s households."""
+    layout = county_layout(config)
+    H = config.households
+    numbers = household_ids(H, config.seed)
+    widths = (max(6, len(str(H))), max(7, len(str(4 * H))))  # household and person id digits
+    offsets = {"member": 0, "claim": 0, "event": 0}
+    C = len(layout.regions.county_code)
+    for c in range(C):
+        rows = layout.households(c)
+        if rows.stop > rows.start:
+            result, offsets = work(layout.of_county(c), c, numbers[rows], widths, offsets)
+            yield result
+            del result
+        progress("counties", c + 1, C)
 
 
 def _county(config: SynthConfig, layout: CountyLayout, c: int, numbers: np.ndarray, widths: tuple[int, int],
@@ -112,17 +95,16 @@ class _Written:
     """What a county's process hands back once its partitions are on disk."""
 
     truth: pa.Table
-    offsets: dict[str, int]
     policy: Policy
     empty: dict[str, pd.DataFrame]   # the columns of each table the county has no row of
 
 
-def _write_county(config: SynthConfig, layout: CountyLayout, c: int, numbers: np.ndarray, widths: tuple[int, int],
-                  offsets: dict[str, int], out_dir: Path) -> _Written:
+def _write_county(config: SynthConfig, out_dir: Path, layout: CountyLayout, c: int, numbers: np.ndarray,
+                  widths: tuple[int, int], offsets: dict[str, int]) -> tuple[_Written, dict[str, int]]:
     county, following = _county(config, layout, c, numbers, widths, offsets)
     write_county(county.tables, out_dir, county.code)
     empty = {name: df.iloc[:0] for name, df in county.tables.items() if not len(df)}
-    return _Written(truth_to_arrow(county.truth), following, county.policy, empty)
+    return _Written(truth_to_arrow(county.truth), county.policy, empty), following
 
 
 def regions_table(config: SynthConfig) -> pd.DataFrame:
@@ -140,21 +122,15 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
     and was not found. The files are the same either way. As with any multiprocessing, a script
     that calls this with ``isolated`` needs the ``if __name__ == "__main__":`` guard."""
     out_dir = Path(out_dir)
-    plan = _Plan.of(config)
-    policy, empty, offsets = None, {}, dict(_NO_OFFSETS)
+    policy, empty = None, {}
     with atomic_dir(out_dir) as tmp, _county_runner(isolated) as run:
         truth = pq.ParquetWriter(tmp / TRUTH_FILE, truth_schema(), compression="zstd")
         try:
-            for c in range(plan.total):
-                if plan.size(c):
-                    written = run(_write_county, config, plan.layout.of_county(c), c, plan.numbers_of(c),
-                                  plan.widths, offsets, tmp)
-                    truth.write_table(written.truth)
-                    policy, offsets = written.policy, written.offsets
-                    for name, df in written.empty.items():
-                        empty.setdefault(name, df)
-                    del written
-                progress("counties", c + 1, plan.total)
+            for written in _each_county(config, progress, lambda *county: run(_write_county, config, tmp, *county)):
+                truth.write_table(written.truth)
+                policy = written.policy
+                for name, df in written.empty.items():
+                    empty.setdefault(name, df)
         finally:
             truth.close()
         for name, df in empty.items():  # a table without any row stays one empty file (its columns declared)
@@ -166,7 +142,7 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
 
 
 @contextmanager
-def _county_runner(isolated: bool) -> Iterator[Callable[..., _Written]]:
+def _county_runner(isolated: bool) -> Iterator[Callable]:
     """Call a county's work here, or in a fresh process per county (forkserver: the parent's threads,
     such as a progress bar's, are not forked; the generator's modules are imported once)."""
     if not isolated:

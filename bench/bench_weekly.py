@@ -317,6 +317,15 @@ def main() -> int:
         ratio = results[1]["wall_s"] / results[2]["wall_s"]
         print(f"\nscaling 1 → 2 workers: {results[1]['wall_s']:.1f} s / {results[2]['wall_s']:.1f} s = "
               f"{ratio:.2f}× (goal ≥ {SCALING_GOAL}×: ratio to goal {ratio / SCALING_GOAL:.2f})")
+        one, two = results[1], results[2]
+        score = one["timings"]["score"] / two["timings"]["score"]
+        rest = [r["wall_s"] - r["timings"]["score"] for r in (one, two)]
+        # what two workers can do for the whole run: the score step's own ratio, the rest unchanged
+        bound = one["wall_s"] / (two["timings"]["score"] + rest[0])
+        print(f"  the score step (the counties on the workers) {one['timings']['score']:.1f} → "
+              f"{two['timings']['score']:.1f} s = {score:.2f}×; the rest of the run (start-up, lists, the "
+              f"store's rows, files, publishing) {rest[0]:.1f} → {rest[1]:.1f} s; with that rest as it was "
+              f"with one worker, two give at most {bound:.2f}×")
     _compare_sizes(work / "results.json", args.households, results)
     print(f"outputs kept in {work}")
     return 0

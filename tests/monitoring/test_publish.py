@@ -164,3 +164,31 @@ def test_the_week_is_committed_from_the_publish_thread_on_postgresql(postgres_ur
     finally:
         store.drop_all()
         store.dispose()
+
+
+def test_the_stores_rows_start_once_the_files_this_process_writes_are_staged(tmp_path, panel, scorer, quick,
+                                                                               monkeypatch):
+    """Not beside them: an insert hands the GIL over for every row, and a busy thread beside it slows it."""
+    from sqlalchemy import text
+
+    from riskmodel.monitoring import publish
+    from riskmodel.store import Store
+
+    seen = []
+    start = publish.StoreWrite.start
+
+    def recording(self):
+        (staging,) = (tmp_path / "out").glob(f".staging-{W2}.*")
+        seen.append(sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()))
+        start(self)
+
+    monkeypatch.setattr(publish.StoreWrite, "start", recording)
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    summary = run_weekly(None, W2, tmp_path / "out", panel=panel, scorer=scorer, config=quick, store=store)
+    (files,) = seen
+    assert {"risk_list.json", "risk_list.csv", "scores.parquet"} <= set(files)
+    assert any(f.startswith("xlsx/") for f in files) and "run_summary.json" not in files
+    with store._read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM scores")).scalar_one() == summary["eligible"] > 0
+    store.dispose()

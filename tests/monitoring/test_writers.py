@@ -81,7 +81,7 @@ def _whole_json(lists: pd.DataFrame, header: dict, sizes: pd.DataFrame) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def test_json_list_is_written_row_by_row_as_the_whole_documents_bytes(tmp_path, monkeypatch):
+def test_json_list_is_written_row_by_row_as_the_whole_document_one_row_per_line(tmp_path, monkeypatch):
     monkeypatch.setattr(writers, "TEXT_ROWS", 2)  # several chunks of rows
     header = {"as_of": "2025-06-02", "previous_as_of": None, "capacity": {"share": 0.02, "townships": {}}}
     sizes = pd.DataFrame({"township_code": ["530102100"], "eligible": [np.int64(7)], "capacity": [3]})
@@ -98,7 +98,12 @@ def test_json_list_is_written_row_by_row_as_the_whole_documents_bytes(tmp_path, 
     for frame in (lists, lists.iloc[:1], lists.iloc[:0]):
         path = tmp_path / "risk_list.json"
         writers.write_json(frame, path, header, sizes)
-        assert path.read_bytes() == _whole_json(frame, header, sizes).encode("utf-8")
+        text = path.read_text("utf-8")
+        assert json.loads(text) == json.loads(_whole_json(frame, header, sizes))
+        rows = text.partition('"rows": [\n')[2].rpartition("\n ]")[0]
+        assert len(rows.splitlines()) == len(frame)  # a row per line (a value's own newline escaped)
+        if len(frame):
+            assert text.startswith(_whole_json(frame.iloc[:0], header, sizes).removesuffix("[]\n}\n"))
     assert writers.read_json_list(path).empty
 
 

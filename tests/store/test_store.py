@@ -308,8 +308,10 @@ def test_a_weeks_rows_go_in_bulk_in_one_transaction(store, monkeypatch):
         assert conn.execute(text("SELECT count(*) FROM scores")).scalar_one() == n
 
 
-def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them(tmp_path):
-    """The bulk path (executemany with the columns' own bind processors) against ``insert(model)``."""
+def test_a_weeks_scores_are_stored_as_sqlalchemys_own_insert_stores_them_with_missing_values_as_null(tmp_path):
+    """The bulk path (executemany with the columns' own bind processors) against ``insert(model)``:
+    every cell the same, but a missing JSON value is SQL NULL (as COPY stores it on PostgreSQL), not
+    JSON's ``null``; a column no row fills (``measures``) is left out of the insert. Both read back the same."""
     import sqlite3
 
     import numpy as np
@@ -336,8 +338,12 @@ def test_a_weeks_scores_are_stored_exactly_as_sqlalchemys_own_insert_stores_them
         conn.execute(insert(ScoreRow), rows)
     read = [sqlite3.connect(tmp_path / f"{name}.db").execute("SELECT * FROM scores ORDER BY id").fetchall()
             for name in ("fast", "slow")]
-    assert len(read[0]) == n and read[0] == read[1]
-    assert {r[9] for r in read[0]} == {"null", '["illness"]'}  # JSON cells, None stored as JSON null
+    assert {r[9] for r in read[1]} == {"null", '["illness"]'}  # SQLAlchemy: None as JSON null
+    assert {r[9] for r in read[0]} == {None, '["illness"]'}
+    assert {r[11] for r in read[0]} == {None}
+    json_null = [tuple(None if i in (9, 10, 11) and v == "null" else v for i, v in enumerate(r)) for r in read[1]]
+    assert len(read[0]) == n and read[0] == json_null
+    pd.testing.assert_frame_equal(fast.household_history("H0004"), slow.household_history("H0004"))
 
 
 def test_a_weeks_scores_go_in_by_household_id_whatever_order_they_come_in(tmp_path):
@@ -377,6 +383,24 @@ def test_a_week_given_in_household_ordered_chunks_is_stored_as_the_whole_frame_w
     assert len(whole) == 7
     assert store.replace_scores("2024-12-30", (df.iloc[i:i + 3] for i in range(0, 7, 3)), {"model_version": "2"}) == 7
     assert stored_scores(store) == whole
+
+
+def test_a_column_one_chunk_leaves_empty_and_the_next_fills_is_stored_in_both(store):
+    """A column no row of a chunk fills is left out of that chunk's insert (NULL); the next chunk's values stay."""
+    from sqlalchemy import select
+
+    from riskmodel.store.models import ScoreRow
+
+    df = week_rows([f"H{i}" for i in range(6)])
+    df["probability"] = [None, None, None, 0.3, None, 0.1]
+    df["band"] = ["low", "low", "low", None, None, None]
+    assert store.replace_scores("2024-12-30", [df.iloc[:3], df.iloc[3:]]) == 6
+    with store._read() as conn:
+        got = conn.execute(select(ScoreRow.household_id, ScoreRow.probability, ScoreRow.band, ScoreRow.category)
+                           .order_by(ScoreRow.household_id)).all()
+    assert [tuple(r) for r in got] == [(f"H{i}", p, b, "sudden") for i, p, b in
+                                       zip(range(6), [None, None, None, 0.3, None, 0.1],
+                                           ["low", "low", "low", None, None, None])]
 
 
 def test_chunks_out_of_household_order_or_repeating_an_id_are_refused_naming_the_weeks_row(store):

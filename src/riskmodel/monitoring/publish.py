@@ -1,9 +1,11 @@
 """Writing a computed week: every file staged in a hidden folder, then published with its store
 rows as one (``rundir.Journal``): a run killed while publishing is finished or undone by the next.
 
-The store's transaction runs on its own thread (``StoreWrite``) from the start of staging: the
-week's scores (a province's households, most of a publish's time) and its list go in while the
-files are written; the drift summary and visit precision follow, and the transaction
+The store's transaction runs on its own thread (``StoreWrite``) once the files this process makes
+itself are staged: the week's scores (a province's households, most of a publish's time) and its
+list go in while the cluster's files arrive and the small ones are written (not beside the list
+files and ``scores.parquet``: an insert hands the GIL over for every row, and a thread busy in
+Python beside it slows it several times); the drift summary and visit precision follow, and the transaction
 commits only after the journal names the complete staging folder — a run killed before that leaves
 nothing committed. On a Dask cluster the county workbooks and the Evidently report are tasks,
 made by the workers meanwhile (the same bytes).
@@ -97,6 +99,7 @@ class StoreWrite:
     def __init__(self, store, run: WeekRun, week: WeekFiles, meta: dict):
         self.store, self.run, self.week, self.meta = store, run, week, meta
         self.rows_s: float | None = None
+        self.scores_s: float | None = None
         self._go, self._scored = threading.Event(), threading.Event()
         self._abort = False
         self._done = None
@@ -112,6 +115,7 @@ class StoreWrite:
             try:
                 store.replace_scores(self.run.as_of.date(),
                                      (c.to_pandas() for c in self.week.scores.household_chunks(STORE_ROWS)), self.meta)
+                self.scores_s = time.perf_counter() - started
                 release_memory()  # the score rows' Python values, freed on this thread's own heap
                 if not self._abort:
                     _store_list(store, self.run, self.week, self.meta)
@@ -203,15 +207,13 @@ def _dispatch(client, run: WeekRun, week: WeekFiles, counties) -> _Remote | None
 def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, marks, step
            ) -> tuple[Path, list[tuple[str, str]]]:
     """Every file of the week in a hidden staging folder, run_summary.json last (the store's
-    ``writer`` is inserting the scores meanwhile)."""
+    ``writer`` inserts the scores meanwhile, from when this thread's own work on files is done)."""
     table, sizes, header = week.table, week.sizes, week.header
     counties = [(county, rows.reset_index(drop=True), sizes[sizes["county_code"] == county])
                 for county, rows in table.groupby("county_code", sort=True)]
     remote = _dispatch(client, run, week, counties)
     extra: dict[str, float] = {}
     with staging(run.out_dir, run.week) as tmp:
-        if writer is not None:
-            writer.start()
         writers.write_json(table, tmp / "risk_list.json", header, sizes)
         writers.write_csv(table, tmp / "risk_list.csv")
         (tmp / "xlsx").mkdir()
@@ -225,6 +227,15 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
         if week.drift_result is not None:
             week.drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
         started = time.perf_counter()
+        if remote is None and week.drift_result is not None and run.monitoring.evidently:
+            from riskmodel.monitoring.drift_report import evidently_report
+
+            evidently = evidently_report(week.drift_result, week.drift_result.per_feature["feature"].tolist(),
+                                         drift_dir, run.monitoring.drift)
+            extra["write.evidently_report"] = time.perf_counter() - started
+        if writer is not None:
+            writer.start()
+        started = time.perf_counter()
         if remote is not None:
             for (county, _rows, _sizes), book in zip(counties, remote.books):
                 (tmp / "xlsx" / f"county_{county}.xlsx").write_bytes(book.result())
@@ -233,12 +244,6 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
 
                 evidently = write_report(remote.report.result(), drift_dir)
             extra["write.waiting_for_cluster"] = time.perf_counter() - started
-        elif week.drift_result is not None and run.monitoring.evidently:
-            from riskmodel.monitoring.drift_report import evidently_report
-
-            evidently = evidently_report(week.drift_result, week.drift_result.per_feature["feature"].tolist(),
-                                         drift_dir, run.monitoring.drift)
-            extra["write.evidently_report"] = time.perf_counter() - started
         week.drift_summary.update(evidently=evidently)
         (drift_dir / "summary.json").write_text(dump_json(week.drift_summary), encoding="utf-8")
         (tmp / "alerts.json").write_text(dump_json(week.alerts), encoding="utf-8")
@@ -254,9 +259,10 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
         for w, report in perf["written"].items():
             (tmp / "performance" / f"{w}.json").write_text(dump_json(report), encoding="utf-8")
             copies.append((f"performance/{w}.json", f"performance/{w}.json"))
-        if writer is not None:  # the scores' insert, on its thread since staging began
+        if writer is not None:  # the scores' insert, on its thread since the local files were staged
             extra["write.waiting_for_store"] = writer.wait_for_rows()
             extra["write.store_rows"] = writer.rows_s
+            extra["write.store_rows.scores"] = writer.scores_s
         step("publish")
         timings = {a: round(tb - ta, 3) for (a, ta), (_b, tb) in zip(marks, marks[1:])}
         timings["total"] = round(marks[-1][1] - marks[0][1], 3)

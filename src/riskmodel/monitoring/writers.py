@@ -114,8 +114,9 @@ def write_scores(chunks: Iterable[pa.Table], path: Path) -> None:
 def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFrame) -> None:
     """Machine-readable list: run header, township capacities and rows (English keys, codes).
 
-    The bytes of ``json.dumps(doc, ensure_ascii=False, indent=1)``, written a row at a time: the
-    whole text of a province's list (and its Python pieces) is several times the file's size.
+    The header indented, then one row per line, written a slice at a time: the whole text of a
+    province's list (and its Python pieces) is several times the file's size, and an indented
+    row costs Python's own encoder, a compact one its C encoder.
     """
     doc = {**header, "townships": [{k: plain(v) for k, v in r.items()} for r in sizes.to_dict("records")],
            "rows": []}
@@ -126,13 +127,25 @@ def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFram
             return
         out.write(text.removesuffix("[]\n}") + "[\n")
         sep = "  "
+        names = [str(c) for c in lists.columns]
         for start in range(0, len(lists), TEXT_ROWS):
-            for rec in lists.iloc[start:start + TEXT_ROWS].to_dict("records"):
-                # a row two levels deep: JSON text has no raw newline but the indentation's
-                out.write(sep + json.dumps({k: plain(v) for k, v in rec.items()}, ensure_ascii=False,
-                                           indent=1).replace("\n", "\n  "))
+            for values in zip(*_plain_columns(lists.iloc[start:start + TEXT_ROWS])):
+                out.write(sep + json.dumps(dict(zip(names, values)), ensure_ascii=False))
                 sep = ",\n  "
         out.write("\n ]\n}\n")
+
+
+def _plain_columns(frame: pd.DataFrame) -> list[list]:
+    """``frame``'s columns as lists of ``plain`` values; numbers converted a column at a time."""
+    columns = []
+    for _name, col in frame.items():
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biu":
+            columns.append(col.to_numpy().tolist())
+        elif isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+            columns.append([None if v != v else v for v in col.to_numpy().tolist()])  # NaN → None
+        else:
+            columns.append([plain(v) for v in col.tolist()])
+    return columns
 
 
 def read_json_list(path: Path) -> pd.DataFrame:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import itertools
 import json
 import re
 import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -595,33 +597,67 @@ def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
     """
     table = model.__table__
     dialect = conn.dialect
-    statement = processors = keys = None
-    for chunk in chunks:
-        if not _length(chunk):
-            continue
-        if statement is None:
-            keys = list(chunk)
-            if any(c.default is not None for c in table.columns if c.key not in keys):
-                statement = False
-            else:
-                compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-                keys = list(compiled.positiontup)
-                processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
-                statement = str(compiled)
-        if statement is False:
+    chunks = (chunk for chunk in chunks if _length(chunk))
+    first = next(chunks, None)
+    if first is None:
+        return
+    keys = list(first)
+    if any(c.default is not None for c in table.columns if c.key not in keys):
+        for chunk in itertools.chain([first], chunks):
             names = list(chunk)
             conn.execute(insert(model), [dict(zip(names, values)) for values in zip(*chunk.values())])
+        return
+    keys = list(insert(table).compile(dialect=dialect, column_keys=keys).positiontup)
+    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    # a column no row of a chunk fills is left to the database (NULL): fewer values to bind per row
+    omissible = {k for k in keys if table.c[k].nullable and table.c[k].default is None
+                 and table.c[k].server_default is None}
+    statements: dict[tuple[str, ...], str] = {}
+    rows = (_bound_rows(chunk, keys, processors, omissible) for chunk in itertools.chain([first], chunks))
+    for used, batch in _one_ahead(rows):
+        if used not in statements:
+            compiled = insert(table).compile(dialect=dialect, column_keys=list(used))
+            if tuple(compiled.positiontup) != used:  # the values are bound in the table's order
+                raise RuntimeError(f"{table.name}: insert binds {compiled.positiontup}, rows hold {used}")
+            statements[used] = str(compiled)
+        conn.exec_driver_sql(statements[used], batch)
+
+
+def _bound_rows(chunk: dict[str, list], keys: list[str], processors: list, omissible: set[str]
+                ) -> tuple[tuple[str, ...], list[tuple]]:
+    """A chunk's columns (``keys`` in the table's order, but those in ``omissible`` that hold only
+    None) and its rows as the driver takes them, each value bound by its column's processor
+    and None as SQL NULL."""
+    used, columns = [], []
+    for key, process in zip(keys, processors):
+        values = chunk[key]
+        same = bool(values) and values[0] is values[-1] and all(v is values[0] for v in values)
+        if same and values[0] is None and key in omissible:
             continue
-        columns = []
-        for key, process in zip(keys, processors):
-            values = chunk[key]
-            if process is not None and values and values[0] is values[-1] and all(v is values[0] for v in values):
-                values = [process(values[0])] * len(values)  # processors are pure: a week's date is processed once
-            elif process is not None:  # and None (most JSON cells of a week) once
-                none = process(None)
-                values = [none if v is None else process(v) for v in values]
-            columns.append(values)
-        conn.exec_driver_sql(statement, list(zip(*columns)))
+        if process is not None and same and values[0] is not None:
+            values = [process(values[0])] * len(values)  # processors are pure: a week's date is processed once
+        elif process is not None:  # a missing value is SQL NULL, as COPY stores it (not JSON's null)
+            values = [None if v is None else process(v) for v in values]
+        used.append(key)
+        columns.append(values)
+    return tuple(used), list(zip(*columns))
+
+
+_END = object()
+
+
+def _one_ahead(items: Iterable) -> Iterator:
+    """``items``, each made on a thread of its own while the caller uses the one before.
+
+    The database inserts a chunk with the GIL released; meanwhile the next chunk's values are
+    read and bound. An error making an item is raised here, where that item was due.
+    """
+    it = iter(items)
+    with ThreadPoolExecutor(1, thread_name_prefix="store-rows") as pool:
+        pending = pool.submit(next, it, _END)
+        while (item := pending.result()) is not _END:
+            pending = pool.submit(next, it, _END)
+            yield item
 
 
 def _length(chunk: dict[str, list]) -> int:

@@ -30,4 +30,13 @@ def plain(value):
     return value
 
 
-__all__ = ["plain"]
+def plain_values(column: pd.Series) -> list:
+    """``[plain(v) for v in column]``, a numeric column converted at once (a province has millions of rows)."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biu":
+        return column.to_numpy().tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        return [None if v != v else v for v in column.to_numpy().tolist()]  # NaN → None
+    return [plain(v) for v in column.astype(object).tolist()]
+
+
+__all__ = ["plain", "plain_values"]

@@ -25,7 +25,7 @@ import xlsxwriter
 
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.listing.followup import OUTCOME_ZH, STATUS_ZH
-from riskmodel.plain import plain
+from riskmodel.plain import plain, plain_values
 
 #: Chinese headers of the people-facing files, in column order.
 HEADERS_ZH = {
@@ -129,23 +129,11 @@ def write_json(lists: pd.DataFrame, path: Path, header: dict, sizes: pd.DataFram
         sep = "  "
         names = [str(c) for c in lists.columns]
         for start in range(0, len(lists), TEXT_ROWS):
-            for values in zip(*_plain_columns(lists.iloc[start:start + TEXT_ROWS])):
+            rows = lists.iloc[start:start + TEXT_ROWS]
+            for values in zip(*(plain_values(col) for _name, col in rows.items())):
                 out.write(sep + json.dumps(dict(zip(names, values)), ensure_ascii=False))
                 sep = ",\n  "
         out.write("\n ]\n}\n")
-
-
-def _plain_columns(frame: pd.DataFrame) -> list[list]:
-    """``frame``'s columns as lists of ``plain`` values; numbers converted a column at a time."""
-    columns = []
-    for _name, col in frame.items():
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biu":
-            columns.append(col.to_numpy().tolist())
-        elif isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
-            columns.append([None if v != v else v for v in col.to_numpy().tolist()])  # NaN → None
-        else:
-            columns.append([plain(v) for v in col.tolist()])
-    return columns
 
 
 def read_json_list(path: Path) -> pd.DataFrame:

@@ -592,8 +592,11 @@ def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
     """One executemany ``INSERT`` per chunk, the values made by each column type's own bind processor.
 
     What ``conn.execute(insert(model), rows)`` stores, without its per-row parameter building
-    (most of the time of a province's week of scores on SQLite). A table with Python-side
-    defaults for columns the chunks leave out takes SQLAlchemy's own path, which applies them.
+    (most of the time of a province's week of scores on SQLite), but with a missing value as SQL
+    NULL (as ``COPY`` stores it; SQLAlchemy writes JSON's ``null``). The next chunk is read and
+    bound on a thread of its own while this one is inserted, and a column no row of a chunk fills
+    is left out of its statement. A table with Python-side defaults for columns the chunks leave
+    out takes SQLAlchemy's own path, which applies them.
     """
     table = model.__table__
     dialect = conn.dialect
@@ -686,7 +689,8 @@ def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
 
     PostgreSQL through psycopg 3: one ``COPY … FROM STDIN`` on the same connection, fed chunk by
     chunk (a week's scores are a province's households); otherwise one executemany ``INSERT`` per
-    chunk. JSON columns are serialised as SQLAlchemy's JSON type does (``json.dumps``).
+    chunk (``_executemany``: ``chunks`` is read on a thread of its own, so it must not use ``conn``).
+    JSON columns are serialised as SQLAlchemy's JSON type does (``json.dumps``).
     """
     driver = conn.connection.driver_connection
     if conn.dialect.name != "postgresql" or type(driver).__module__.partition(".")[0] != "psycopg":

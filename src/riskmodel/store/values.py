@@ -18,7 +18,7 @@ import pandas as pd
 
 from riskmodel.contract.plausible import date_problem, id_problem, personal_data_problem, text_problem
 from riskmodel.contract.regions import VILLAGE_PATTERN
-from riskmodel.plain import plain
+from riskmodel.plain import plain, plain_values
 
 
 class StoreError(ValueError):
@@ -147,12 +147,9 @@ def _check_frame(df: pd.DataFrame, required: tuple[str, ...], what: str) -> None
 def _optional(df: pd.DataFrame, col: str, n: int, convert=None) -> list:
     if col not in df.columns:
         return [None] * n
-    column = df[col]
-    if convert is None and isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
-        # what ``plain`` makes of each float, a column at a time (a week has a province of rows)
-        return [None if v != v else v for v in column.to_numpy(dtype=float).tolist()]
-    values = column.astype(object).tolist()
-    return [convert(v) if convert else plain(v) for v in values]
+    if convert is None:
+        return plain_values(df[col])
+    return [convert(v) for v in df[col].astype(object).tolist()]
 
 
 def _text_or_none(v) -> str | None:

@@ -226,17 +226,17 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
         evidently = None
         if week.drift_result is not None:
             week.drift_result.per_feature.round(6).to_csv(drift_dir / "features.csv", index=False, encoding="utf-8")
-        started = time.perf_counter()
         if remote is None and week.drift_result is not None and run.monitoring.evidently:
             from riskmodel.monitoring.drift_report import evidently_report
 
+            started = time.perf_counter()
             evidently = evidently_report(week.drift_result, week.drift_result.per_feature["feature"].tolist(),
                                          drift_dir, run.monitoring.drift)
             extra["write.evidently_report"] = time.perf_counter() - started
         if writer is not None:
             writer.start()
-        started = time.perf_counter()
         if remote is not None:
+            started = time.perf_counter()
             for (county, _rows, _sizes), book in zip(counties, remote.books):
                 (tmp / "xlsx" / f"county_{county}.xlsx").write_bytes(book.result())
             if remote.report is not None:

@@ -16,12 +16,14 @@ import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
@@ -687,30 +689,52 @@ def _renumbered(message: str, start: int) -> str:
 def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> None:
     """Rows (given in chunks, each one list per column) into ``model``'s table inside ``conn``'s transaction.
 
-    PostgreSQL through psycopg 3: one ``COPY … FROM STDIN`` on the same connection, fed chunk by
-    chunk (a week's scores are a province's households); otherwise one executemany ``INSERT`` per
-    chunk (``_executemany``: ``chunks`` is read on a thread of its own, so it must not use ``conn``).
-    JSON columns are serialised as SQLAlchemy's JSON type does (``json.dumps``).
+    PostgreSQL through psycopg 3: one ``COPY … FROM STDIN (FORMAT csv)`` on the same connection,
+    fed chunk by chunk, each chunk made CSV by Arrow (``_csv_chunk``: no Python work per row, which
+    was most of the client's time for a province's week of scores); otherwise one executemany
+    ``INSERT`` per chunk (``_executemany``). Either way ``chunks`` is read on a thread of its own
+    while the database takes the chunk before, so it must not use ``conn``. JSON columns are
+    serialised as SQLAlchemy's JSON type does (``json.dumps``).
     """
     driver = conn.connection.driver_connection
     if conn.dialect.name != "postgresql" or type(driver).__module__.partition(".")[0] != "psycopg":
         _executemany(conn, model, chunks)
         return
     from psycopg import sql
-    from sqlalchemy import JSON
 
-    as_json = {c.name for c in model.__table__.columns if isinstance(c.type, JSON)}
-    copy = columns = None
-    with driver.cursor() as cursor, ExitStack() as stack:
-        for chunk in chunks:
-            if not _length(chunk):
-                continue
-            if copy is None:
-                columns = list(chunk)
-                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(model.__table__.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
-                copy = stack.enter_context(cursor.copy(statement))
-            values = [[None if v is None else json.dumps(v) for v in chunk[c]] if c in as_json else chunk[c]
-                      for c in columns]
-            for row in zip(*values):
-                copy.write_row(row)
+    table = model.__table__
+    chunks = (chunk for chunk in chunks if _length(chunk))
+    first = next(chunks, None)
+    if first is None:
+        return
+    columns = list(first)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        # the next chunk made CSV on a thread of its own while the server reads this one
+        for data in _one_ahead(_csv_chunk(table, {c: chunk[c] for c in columns})
+                               for chunk in itertools.chain([first], chunks)):
+            copy.write(data)
+
+
+def _csv_chunk(table, chunk: dict[str, list]) -> bytes:
+    """A chunk's rows as PostgreSQL's CSV: Arrow typed by each column's SQL type, text always
+    quoted (an unquoted empty field is NULL, a quoted one the empty text), floats in their
+    shortest exact form (they read back bit for bit), JSON values as ``json.dumps`` text."""
+    arrays = []
+    for name, values in chunk.items():
+        kind = _ARROW_TYPES.get(type(table.c[name].type).__name__)
+        if kind is None:
+            raise TypeError(f"{table.name}.{name}: no bulk-load type for {table.c[name].type!r}")
+        if kind == "json":
+            values, kind = [None if v is None else json.dumps(v) for v in values], "string"
+        arrays.append(pa.array(values, type=getattr(pa, kind)()))
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.table(arrays, names=list(chunk)), sink,
+                     pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return sink.getvalue().to_pybytes()
+
+
+#: Arrow's type for each SQL type a bulk-loaded table has (by the SQLAlchemy type's class name).
+_ARROW_TYPES = {"String": "string", "Text": "string", "Integer": "int64", "Float": "float64", "Boolean": "bool_",
+                "Date": "date32", "JSON": "json"}

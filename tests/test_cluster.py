@@ -28,3 +28,40 @@ def test_no_scheduler_and_no_workers_is_a_plain_loop():
 def test_a_negative_number_of_local_workers_is_refused():
     with pytest.raises(ValueError, match="workers: -1"):
         dask_client(None, -1)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again on leaving: nothing listens there
+
+
+def test_an_address_no_scheduler_answers_at_is_a_usage_error_naming_it(monkeypatch):
+    from riskmodel import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    with pytest.raises(cluster.SchedulerUnreachable, match=rf"no Dask scheduler answered at {address} within 1 s"):
+        dask_client(address)
+
+
+def test_the_commands_report_an_unreachable_scheduler_without_a_traceback(monkeypatch, tmp_path):
+    """``riskmodel score --scheduler`` on a partitioned folder, a model registered: one error line, exit 2."""
+    from typer.testing import CliRunner
+
+    from riskmodel import cluster
+    from riskmodel.cli.app import app
+    from riskmodel.training import lifecycle
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("riskmodel.training.scorers.load_scorer", lambda uri=None: object())
+    monkeypatch.setattr("riskmodel.features.counties.is_partitioned", lambda data_dir: True)
+    assert lifecycle.dask_client is dask_client  # the one way a job connects
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    result = CliRunner().invoke(app, ["score", str(tmp_path), "--as-of", "2024-06-30", "--out",
+                                      str(tmp_path / "s.csv"), "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: no Dask scheduler answered at {address} within 1 s")
+    assert "Traceback" not in result.output and not (tmp_path / "s.csv").exists()

@@ -15,6 +15,15 @@ from __future__ import annotations
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
+#: Seconds to wait for an existing scheduler to answer before the run stops with ``SchedulerUnreachable``.
+CONNECT_TIMEOUT_S = 30
+
+
+class SchedulerUnreachable(ValueError):
+    """The ``--scheduler`` address given does not answer (a usage error: the commands report it
+    as they report a bad option, without a traceback)."""
+
+
 def dask_client(scheduler, workers: int = 0):
     """(client, whether this run opened it): an address is connected to, a client used as is;
     without either, ``workers`` > 0 starts that many local worker processes of one thread (a
@@ -33,7 +42,13 @@ def dask_client(scheduler, workers: int = 0):
         return scheduler, False
     from distributed import Client
 
-    return Client(scheduler), True
+    timeout = CONNECT_TIMEOUT_S
+    try:
+        return Client(scheduler, timeout=timeout), True
+    except (OSError, TimeoutError) as exc:  # nothing answers there, or not in time
+        raise SchedulerUnreachable(f"no Dask scheduler answered at {scheduler} within {timeout:g} s "
+                                   f"({type(exc).__name__}: {exc}); check --scheduler and that the scheduler "
+                                   "runs and this machine may reach it") from None
 
 
 def in_order(futures: list):

@@ -108,3 +108,60 @@ def test_a_folder_that_is_not_partitioned_by_county_is_unreadable(two_counties, 
     assert report.problems.rules == {"unreadable"}
     with pytest.raises(ContractError, match="county=XXXXXX"):
         load(parts)
+
+
+def test_writer_markers_and_temp_files_are_not_data(two_counties, tmp_path):
+    """Spark's ``_SUCCESS``, Parquet's ``_metadata`` and a writer's dot-files are skipped, as Arrow skips them."""
+    _single, parts, panel = _both_layouts(two_counties, tmp_path)
+    (parts / "income" / "_SUCCESS").touch()
+    (parts / "income" / "county=370303" / "_metadata").write_bytes(b"not parquet")
+    (parts / "income" / "county=370303" / ".part-1.parquet.crc").write_bytes(b"x")
+    assert validate_dir(parts).ok
+    pd.testing.assert_frame_equal(_sorted(load(parts).income), _sorted(panel.income))
+
+
+@pytest.mark.parametrize("stray", ["part-1.csv", "notes.txt", "part-1.parquet/"])
+def test_any_other_entry_in_a_county_folder_is_named_rather_than_left_out(two_counties, tmp_path, stray):
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    path = parts / "events" / "county=370304" / stray.rstrip("/")
+    if stray.endswith("/"):
+        path.mkdir()
+    else:
+        path.write_text("event_id,household_id\nE009,H002\n", encoding="utf-8")
+    (problem,) = validate_dir(parts).problems.examples
+    assert (problem.table, problem.rule) == ("events", "unreadable")
+    assert problem.message.startswith(f"events/county=370304/{stray.rstrip('/')}: a county partition holds only Parquet")
+    with pytest.raises(ContractError, match="holds only Parquet"):
+        load(parts)
+
+
+def test_a_county_folder_without_a_parquet_file_is_unreadable(two_counties, tmp_path):
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    (parts / "households" / "county=370399").mkdir()
+    (problem,) = validate_dir(parts).problems.examples
+    assert (problem.table, problem.rule) == ("households", "unreadable")
+    assert problem.message.startswith("households/county=370399: the folder holds no Parquet file")
+
+
+def test_parts_with_other_column_types_name_the_part_and_the_column(two_counties, tmp_path):
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    path = parts / "income" / "county=370304" / "part-0.parquet"
+    income = pd.read_parquet(path)
+    income["wage"] = income["wage"].astype(str)
+    income.to_parquet(path, index=False)
+    (problem,) = validate_dir(parts).problems.examples
+    assert (problem.table, problem.rule) == ("income", "unreadable")
+    assert problem.message.startswith("income/county=370304/part-0.parquet, column wage: string where the parts "
+                                      "before it have double")
+
+
+def test_a_household_in_another_countys_folder_is_named_by_its_region_code(two_counties, tmp_path):
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    home, other = (parts / "households" / f"county={c}" / "part-0.parquet" for c in ("370303", "370304"))
+    moved = pd.read_parquet(home)
+    pd.concat([pd.read_parquet(other), moved.iloc[:1]]).to_parquet(other, index=False)
+    moved.iloc[1:].to_parquet(home, index=False)
+    problems = [p for p in validate_dir(parts).problems.examples if p.rule == "wrong_partition"]
+    assert [(p.table, p.file, p.row, p.column, p.value) for p in problems] == [
+        ("households", "households/county=370304/part-0.parquet", 2, "region_code", moved["region_code"].iloc[0])]
+    assert "not the county=XXXXXX folder the row lies in" in problems[0].message

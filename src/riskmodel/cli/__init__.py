@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from rich.text import Text
+
+
+def print_error(console, message: object) -> None:
+    """``error: MESSAGE`` on ``console``, the message as plain text: a contract rule's ``[unreadable]``
+    or a bracket in a path is shown as it is, never read (or rejected) as Rich markup."""
+    console.print(Text.assemble(("error:", "red"), " ", str(message)), highlight=False, soft_wrap=True)
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

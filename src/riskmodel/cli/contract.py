@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from riskmodel.cli import print_error
 from riskmodel.contract import validate_dir
 
 
@@ -54,7 +55,7 @@ def _unusable(console: Console, format: Format, message: str) -> None:
     if format is Format.json:
         typer.echo(json.dumps({"valid": False, "error": message}, ensure_ascii=False, indent=2))
     else:
-        console.print(f"[red]error:[/red] {escape(message)}")
+        print_error(console, message)
     raise typer.Exit(2)
 
 

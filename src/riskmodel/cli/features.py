@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from riskmodel.atomic import atomic_path
+from riskmodel.cli import print_error
 from riskmodel.contract import ContractError, load
 
 
@@ -40,7 +41,7 @@ def features(
             with console.status(f"building features as of {t:%Y-%m-%d}"):
                 table = build_features(panel, t)
     except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, exc)
         raise typer.Exit(2) from None
     except ContractError as exc:
         console.print("[red]invalid input[/red]", markup=True)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskmodel.cli import parse_date
+from riskmodel.cli import parse_date, print_error
 
 
 def replay(
@@ -44,7 +44,7 @@ def replay(
         try:
             report = replay_job(data_dir, cfg, out, progress=tell)
         except (ValueError, FileNotFoundError) as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+            print_error(console, exc)
             raise typer.Exit(1) from None
     table = Table(title=f"season replay {report['start']} … {report['last_week']}, {report['households']:,} households")
     cols = ("method", "visits", "households_visited", "hits", "hit_rate", "hits_identified_later",

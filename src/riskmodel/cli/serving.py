@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from riskmodel.cli import print_error
+
 keys_app = typer.Typer(help="API keys (stored hashed): create, list, revoke.", no_args_is_help=True)
 
 
@@ -69,7 +71,7 @@ def keys_create(
     try:
         info, raw = _store().create_api_key(role.value, region, name)
     except StoreError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        print_error(Console(stderr=True), exc)
         raise typer.Exit(2) from None
     scope = f"region {info.region_prefix}" if info.region_prefix else "all regions"
     typer.echo(f"created {info.role} key {info.key_id} ({scope}); store it now, it cannot be shown again:")
@@ -92,7 +94,7 @@ def keys_list(
 def keys_revoke(key_id: str = typer.Argument(..., help="the key id shown by `keys list`")) -> None:
     """Revoke a key (servers stop accepting it within RISKMODEL_SERVE_AUTH_CACHE_S seconds)."""
     if not _store().revoke_api_key(key_id):
-        Console(stderr=True).print(f"[red]error:[/red] no active key {key_id}", highlight=False)
+        print_error(Console(stderr=True), f"no active key {key_id}")
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
 

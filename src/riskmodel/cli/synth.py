@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskmodel.cli import parse_date
+from riskmodel.cli import parse_date, print_error
 from riskmodel.synth.config import SCENARIOS
 
 
@@ -51,10 +51,10 @@ def synth(
     except ValidationError as exc:
         for err in exc.errors():  # a field's error names its option (a rule over several fields: the message says)
             where = f"--{str(err['loc'][0]).replace('_', '-')}: " if err["loc"] else ""
-            console.print(f"[red]error:[/red] {where}{err['msg']}", highlight=False)
+            print_error(console, f"{where}{err['msg']}")
         raise typer.Exit(2) from None
     if partitioned and format is not FileFormat.parquet:
-        console.print("[red]error:[/red] --partitioned writes Parquet folders; drop --format csv", highlight=False)
+        print_error(console, "--partitioned writes Parquet folders; drop --format csv")
         raise typer.Exit(2)
     if partitioned:
         from riskmodel.synth.partitioned import CountyProcessError, write_partitioned
@@ -66,7 +66,7 @@ def synth(
                 write_partitioned(config, out,
                                   progress=lambda _stage, done, total: bar.update(task, completed=done, total=total))
             except CountyProcessError as e:
-                console.print(f"[red]error:[/red] {e}; nothing was written to {out}", highlight=False)
+                print_error(console, f"{e}; nothing was written to {out}")
                 raise typer.Exit(1) from None
         console.print(f"wrote {out}: {config.households:,} households in {config.n_counties} county partitions",
                       highlight=False)
@@ -95,7 +95,7 @@ def calibration(
     try:
         table = report(data_dir)
     except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        print_error(console, exc)
         raise typer.Exit(2) from None
     out = Table(title=f"calibration of {data_dir}")
     for col in ("figure", "generated", "target", "tolerance", "ok", "source"):

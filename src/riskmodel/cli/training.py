@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskmodel.cli import parse_date, scheduler_option, workers_option
+from riskmodel.cli import parse_date, print_error, scheduler_option, workers_option
 
 console = Console()
 
@@ -47,7 +47,7 @@ class _Fixable:
         from riskmodel.contract import ContractError
 
         if exc is not None and isinstance(exc, (ValueError, LookupError, ContractError, FileNotFoundError)):
-            console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            print_error(console, exc)
             raise typer.Exit(2) from None
         return False
 
@@ -123,7 +123,7 @@ def score(
     try:
         frame = score_job(data_dir, as_of=t, out=out, model_uri=model, explain=explain, scheduler=scheduler)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+        print_error(console, exc)
         raise typer.Exit(2) from None
     console.print(f"wrote {len(frame):,} households to {out}")
 

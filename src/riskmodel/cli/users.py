@@ -6,13 +6,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from riskmodel.cli import print_error
 from riskmodel.cli.serving import Role, _store
 
 users_app = typer.Typer(help="Users of the office pages (passwords stored as Argon2 hashes).", no_args_is_help=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    print_error(Console(stderr=True), message)
     raise typer.Exit(code)
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from riskmodel.cli import parse_date, scheduler_option, workers_option
+from riskmodel.cli import parse_date, print_error, scheduler_option, workers_option
 
 
 def weekly(
@@ -45,7 +45,7 @@ def weekly(
         try:
             cfg = WeeklyConfig.model_validate(raw.get("monitoring", raw))
         except ValidationError as exc:
-            console.print(f"[red]error:[/red] {config.name}: {exc}", highlight=False, markup=False)
+            print_error(console, f"{config.name}: {exc}")
             raise typer.Exit(2) from None
     db = get_settings().database_url if store else None
     common = dict(model_uri=model, capacity=capacity, store=db, scheduler=scheduler, workers=workers, config=cfg)
@@ -66,7 +66,7 @@ def weekly(
             else:
                 summaries = [run_weekly(data_dir, parse_date(as_of, "--as-of"), out, progress=tick, **common)]
         except (ValueError, LookupError, FileNotFoundError) as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False, markup=False)
+            print_error(console, exc)
             raise typer.Exit(1) from None
     for s in summaries:
         week = out / s["as_of"]

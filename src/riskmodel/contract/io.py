@@ -137,18 +137,32 @@ def find_table(data_dir: Path, name: str) -> Source | None:
         return Source(name, path)
     parts: dict[str, list[Path]] = {}
     for sub in sorted(path.iterdir()):
-        if sub.name.startswith("."):
-            continue  # a writer's temp file
+        if _not_data(sub):
+            continue
         match = _COUNTY_DIR.fullmatch(sub.name)
-        files = sorted(f for f in sub.iterdir() if f.suffix == ".parquet" and not f.name.startswith(".")) \
-            if match and sub.is_dir() else []
-        if not files:
-            raise ContractError(_one(Problem(
-                name, None, None, None, "unreadable",
-                f"{name}/{sub.name}: a partitioned table holds only county=XXXXXX folders (six digits) "
-                "of Parquet files")))
-        parts[match.group(1)] = files
+        if not match or not sub.is_dir():
+            raise _unreadable(name, f"{name}/{sub.name}: a partitioned table holds only county=XXXXXX folders "
+                                    "(six digits) of Parquet files")
+        entries = [f for f in sorted(sub.iterdir()) if not _not_data(f)]
+        other = [f for f in entries if not (f.is_file() and f.suffix.lower() == ".parquet")]
+        if other:  # read nothing rather than leave a file's rows out
+            raise _unreadable(name, f"{name}/{sub.name}/{other[0].name}: a county partition holds only Parquet "
+                                    "files (part-0.parquet, …); move this out of the data directory")
+        if not entries:
+            raise _unreadable(name, f"{name}/{sub.name}: the folder holds no Parquet file (a county without rows "
+                                    "of this table has no folder)")
+        parts[match.group(1)] = entries
     return Source(name, path, parts)
+
+
+def _not_data(path: Path) -> bool:
+    """A writer's temp file or marker (``.part-0.parquet…``, ``_SUCCESS``, ``_metadata``), skipped as
+    Arrow's and Spark's readers skip them."""
+    return path.name.startswith((".", "_"))
+
+
+def _unreadable(table: str, message: str) -> ContractError:
+    return ContractError(_one(Problem(table, None, None, None, "unreadable", message)))
 
 
 def find_table_file(data_dir: Path, name: str) -> Path | None:
@@ -206,6 +220,29 @@ class _Read:
     """(first row, part file relative to the data directory), in row order."""
 
 
+def _disagreeing_part(pieces: list[pa.Table], files: list[tuple[int, str]]) -> str | None:
+    """Which part's column types cannot join the parts before it, and which column (None if none alone)."""
+    schema = pieces[0].schema
+    for piece, (_start, file) in zip(pieces[1:], files[1:]):
+        try:
+            schema = pa.unify_schemas([schema, piece.schema], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            column = next((f.name for f in piece.schema if f.name in schema.names
+                           and not _joins(schema.field(f.name), f)), None)
+            where = f", column {column}: {piece.schema.field(column).type} where the parts before it have " \
+                    f"{schema.field(column).type}" if column else f": {exc}"
+            return f"{file}{where} (every part of a table has the same column types)"
+    return None
+
+
+def _joins(a: pa.Field, b: pa.Field) -> bool:
+    try:
+        pa.unify_schemas([pa.schema([a]), pa.schema([b.with_name(a.name)])], promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return True
+
+
 def _read_source(source: Source, data_dir: Path, county: str | None) -> _Read:
     if not source.partitioned:
         return _Read(_read_file(source.path, source.name, data_dir))
@@ -226,8 +263,8 @@ def _read_source(source: Source, data_dir: Path, county: str | None) -> _Read:
     try:
         table = pa.concat_tables(pieces, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ContractError(_one(Problem(source.name, None, None, None, "unreadable",
-                                         f"{source.name}/: parts disagree on column types: {exc}"))) from None
+        raise _unreadable(source.name, _disagreeing_part(pieces, files) or
+                          f"{source.name}/: parts disagree on column types: {exc}") from None
     return _Read(table, np.concatenate(counties), files)
 
 
@@ -289,9 +326,11 @@ def _check_partitions(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], p
             continue
         expected = row_county_numbers(typed, name)  # -2: the household is unknown (another rule's problem)
         bad = (expected != -2) & (expected != read.county)
-        column = "region_code" if TABLES[name].partition_by == "region_code" else TABLES[name].partition_by
+        by_code = name == "households" or TABLES[name].partition_by == "region_code"
+        column = "region_code" if by_code else TABLES[name].partition_by
         problems.add_rows(name, column, "wrong_partition", bad, typed[name][column],
-                          "the row lies in another county's partition than its household's")
+                          "the code's first six digits are not the county=XXXXXX folder the row lies in" if by_code
+                          else "the row lies in another county's partition than its household's")
 
 
 def _locate(problems: Problems, reads: dict[str, _Read]) -> Problems:

@@ -330,9 +330,8 @@ def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | 
     scorer = load_scorer(model_uri)
     if partitioned:  # one county in memory at a time, ranked over all of them
         if scheduler is not None:
-            from distributed import Client
-
-            with Client(scheduler) as client:
+            client, _opened = dask_client(scheduler)  # an address: a client of its own, closed here
+            with client:
                 scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None,
                                          client=client)
         else:

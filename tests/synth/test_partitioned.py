@@ -167,3 +167,31 @@ def test_cli_refuses_csv_partitions(tmp_path):
     assert res.exit_code == 2
     assert "--partitioned" in res.output
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("partitioned", [True, False])
+def test_cli_leaves_a_folder_of_other_files_as_it_was(tmp_path, partitioned):
+    """Writing a panel replaces --out whole: a folder holding anything but a panel's files is refused, untouched."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    (out / "households.parquet").write_bytes(b"an old table")  # a panel's name, but the note is not
+    res = CliRunner().invoke(app, ["synth", "--households", "200", "--seed", "4", "--start", "2022-01-01",
+                                   "--end", "2022-06-30", "--out", str(out), *(["--partitioned"] if partitioned else [])])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"error: {out} holds files that are not a panel's (notes.txt)")
+    assert sorted(p.name for p in out.iterdir()) == ["households.parquet", "notes.txt"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_panel_replaces_a_panel_of_the_other_layout(tmp_path):
+    out = tmp_path / "p"
+    cfg = SynthConfig(households=200, seed=4, start="2022-01-01", end="2022-06-30")
+    write_partitioned(cfg, out, isolated=False)
+    assert (out / "households").is_dir()
+    from riskmodel.synth import write
+
+    write(generate(cfg), out)
+    assert (out / "households.parquet").is_file() and not (out / "households").exists()
+    with pytest.raises(FileExistsError, match="exists and is not a folder"):
+        write_partitioned(cfg, out / "households.parquet", isolated=False)

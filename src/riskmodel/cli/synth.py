@@ -27,7 +27,7 @@ def synth(
     start: str = typer.Option("2021-01-01", "--start", help="first day of the panel (YYYY-MM-DD)"),
     end: str = typer.Option("2024-12-31", "--end", help="last day of the panel, the extract date (YYYY-MM-DD)"),
     seed: int = typer.Option(7, "--seed", min=0, help="random seed: same arguments and seed → identical files"),
-    out: Path = typer.Option(..., "--out", help="data directory to write (replaced atomically)"),
+    out: Path = typer.Option(..., "--out", help="data directory to write: new, empty or a previous panel (replaced atomically; a folder of other files is refused)"),
     scenario: ScenarioName = typer.Option("baseline", "--scenario", help="named scenario"),
     shock_date: str | None = typer.Option(None, "--shock-date", help="when the scenario's shock starts (default: 8 weeks before --end)"),
     format: FileFormat = typer.Option(FileFormat.parquet, "--format", help="file format of the tables"),
@@ -41,6 +41,7 @@ def synth(
     """Generate a calibrated synthetic household panel: contract tables, policy.yaml and truth.parquet."""
     from pydantic import ValidationError
 
+    from riskmodel.contract.io import replaceable_panel_dir
     from riskmodel.synth import SynthConfig, generate, write
 
     console = Console()
@@ -56,6 +57,11 @@ def synth(
     if partitioned and format is not FileFormat.parquet:
         print_error(console, "--partitioned writes Parquet folders; drop --format csv")
         raise typer.Exit(2)
+    try:
+        replaceable_panel_dir(out)  # before any work: a folder of other files is not replaced
+    except FileExistsError as exc:
+        print_error(console, exc)
+        raise typer.Exit(2) from None
     if partitioned:
         from riskmodel.synth.partitioned import CountyProcessError, write_partitioned
 

@@ -28,7 +28,7 @@ from riskmodel import RiskmodelWarning
 from riskmodel.contract.columns import arrow_text
 from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.panel import Panel
-from riskmodel.contract.policy import Policy, load_policy
+from riskmodel.contract.policy import POLICY_FILE, Policy, load_policy
 from riskmodel.contract.schema import COUNTY_DIGITS, TABLES
 from riskmodel.contract.validate import (
     ID_DTYPE,
@@ -163,6 +163,25 @@ def _not_data(path: Path) -> bool:
 
 def _unreadable(table: str, message: str) -> ContractError:
     return ContractError(_one(Problem(table, None, None, None, "unreadable", message)))
+
+
+def replaceable_panel_dir(out_dir: str | Path) -> Path:
+    """``out_dir`` if a generated panel may replace it: missing, empty, or holding only a panel's own
+    files (contract tables as files or county folders, ``policy.yaml``, ``truth.parquet``, hidden
+    temp folders). A folder holding anything else is refused (``FileExistsError`` naming it): writing
+    a panel replaces the folder whole, and ``--out ~/data`` must not delete someone's files."""
+    out = Path(out_dir)
+    if not out.exists():
+        return out
+    if not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a folder; give a new or empty folder for the panel")
+    own = {POLICY_FILE, TRUTH_FILE} | {f"{t}{ext}" for t in TABLES for ext in ("", ".parquet", ".csv")}
+    other = sorted(p.name for p in out.iterdir() if p.name not in own and not p.name.startswith("."))
+    if other:
+        shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        raise FileExistsError(f"{out} holds files that are not a panel's ({shown}); writing a panel replaces the "
+                              "folder whole: give a new or empty folder, or move them out")
+    return out
 
 
 def find_table_file(data_dir: Path, name: str) -> Path | None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from riskmodel.contract import Policy, atomic_dir, write_panel
-from riskmodel.contract.io import TRUTH_FILE
+from riskmodel.contract.io import TRUTH_FILE, replaceable_panel_dir
 from riskmodel.contract.policy import POLICY_FILE
 from riskmodel.progress import Progress, no_progress
 from riskmodel.synth.config import SynthConfig
@@ -58,10 +58,11 @@ def _by_county(config: SynthConfig, progress: Progress) -> SynthResult:
 
 
 def write(result: SynthResult, out_dir: str | Path, fmt: str = "parquet") -> Path:
-    """Write tables, ``policy.yaml`` and ``truth.parquet`` into ``out_dir`` (replaced atomically)."""
+    """Write tables, ``policy.yaml`` and ``truth.parquet`` into ``out_dir`` (replaced atomically; a
+    folder holding other files is refused: ``replaceable_panel_dir``)."""
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"format must be parquet or csv, not {fmt!r}")
-    out_dir = Path(out_dir)
+    out_dir = replaceable_panel_dir(out_dir)
     with atomic_dir(out_dir) as tmp:
         write_panel(result.tables, tmp, fmt=fmt)
         (tmp / POLICY_FILE).write_text(result.policy.to_yaml(), encoding="utf-8")

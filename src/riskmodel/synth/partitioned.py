@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskmodel.contract import Policy, atomic_dir
-from riskmodel.contract.io import TRUTH_FILE
+from riskmodel.contract.io import TRUTH_FILE, replaceable_panel_dir
 from riskmodel.contract.policy import POLICY_FILE
 from riskmodel.contract.writers import write_county, write_table
 from riskmodel.contract.schema import TABLES
@@ -120,8 +120,9 @@ def write_partitioned(config: SynthConfig, out_dir: str | Path, progress: Progre
     ``isolated`` simulates each county in a process of its own, one at a time, so that the peak is
     the largest county's: in one process, memory crept up county after county (docs/calibration.md)
     and was not found. The files are the same either way. As with any multiprocessing, a script
-    that calls this with ``isolated`` needs the ``if __name__ == "__main__":`` guard."""
-    out_dir = Path(out_dir)
+    that calls this with ``isolated`` needs the ``if __name__ == "__main__":`` guard. A folder
+    holding other files than a panel's is refused before any work (``replaceable_panel_dir``)."""
+    out_dir = replaceable_panel_dir(out_dir)
     policy, empty = None, {}
     with atomic_dir(out_dir) as tmp, _county_runner(isolated) as run:
         truth = pq.ParquetWriter(tmp / TRUTH_FILE, truth_schema(), compression="zstd")

@@ -196,3 +196,22 @@ def test_cli_scores_every_eligible_household_and_evaluates_a_registered_model(st
 
     r = runner.invoke(app, ["models"])
     assert r.exit_code == 0 and "champion" in r.output and "registry and alias history agree" in r.output
+
+
+@pytest.mark.parametrize("uri", ["models:/riskmodel/99", "models:/nosuch/1", "runs:/0123456789abcdef/model",
+                                 "no/such/folder"])
+def test_a_model_uri_that_names_nothing_is_one_error_line(store, env, training_dir, tmp_path, uri):
+    """score, evaluate and weekly: a wrong --model is an error naming the URI (exit 2/1), not MLflow's traceback."""
+    from typer.testing import CliRunner
+
+    from riskmodel.cli.app import app
+
+    runner = CliRunner()
+    for args, code in ((["score", "--as-of", "2024-06-30", "--out", str(tmp_path / "s.csv")], 2),
+                       (["evaluate", "--config", str(FAST), "--out", str(tmp_path / "e.json")], 2),
+                       (["weekly", "--as-of", "2024-07-01", "--out", str(tmp_path / "w"), "--no-store"], 1)):
+        r = runner.invoke(app, [args[0], str(training_dir), *args[1:], "--model", uri])
+        assert r.exit_code == code, (args[0], r.output)
+        assert f"error: no model at {uri} in " in r.output and "riskmodel models" in r.output, (args[0], r.output)
+        assert "Traceback" not in r.output
+    assert not any(tmp_path.iterdir())

@@ -43,7 +43,7 @@ def replay(
 
         try:
             report = replay_job(data_dir, cfg, out, progress=tell)
-        except (ValueError, FileNotFoundError) as exc:
+        except (ValueError, LookupError, FileNotFoundError) as exc:
             print_error(console, exc)
             raise typer.Exit(1) from None
     table = Table(title=f"season replay {report['start']} … {report['last_week']}, {report['households']:,} households")

@@ -120,11 +120,8 @@ def score(
     from riskmodel.training.lifecycle import score_job
 
     t = parse_date(as_of, "--as-of")
-    try:
+    with _Fixable():
         frame = score_job(data_dir, as_of=t, out=out, model_uri=model, explain=explain, scheduler=scheduler)
-    except ValueError as exc:
-        print_error(console, exc)
-        raise typer.Exit(2) from None
     console.print(f"wrote {len(frame):,} households to {out}")
 
 

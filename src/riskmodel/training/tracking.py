@@ -238,9 +238,14 @@ def load_pyfunc_scorer(uri: str, settings: Settings | None = None):
     installed, that entry is taken out again so modules imported later come from one place.
     """
     before = list(sys.path)
-    with MlflowSession(settings):
-        model = mlflow.pyfunc.load_model(uri)
-    sys.path[:] = before  # this process runs an installed riskmodel (this module is part of it)
+    with MlflowSession(settings) as session:
+        try:
+            model = mlflow.pyfunc.load_model(uri)
+        except MlflowException as exc:  # no such model, version, run or artifact: the URI given is wrong
+            raise LookupError(f"no model at {uri} in {session.settings.mlflow_tracking_uri} ({exc.message}); "
+                              "`riskmodel models` lists the registered versions") from None
+        finally:
+            sys.path[:] = before  # this process runs an installed riskmodel (this module is part of it)
     return model.unwrap_python_model().scorer
 
 

@@ -45,3 +45,19 @@ def test_weekly_command_writes_the_week_and_points_to_the_files(tmp_path, scorer
 def test_weekly_needs_a_date(tmp_path):
     result = CliRunner().invoke(app, ["weekly", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code != 0 and "--as-of" in result.output
+
+
+def test_a_list_date_long_after_the_data_says_so(tmp_path, scorer, monkeypatch):
+    from riskmodel.synth import generate_to
+
+    data = generate_to(tmp_path / "data", households=300, start="2022-01-01", end="2024-06-30", seed=3)
+    monkeypatch.setattr("riskmodel.training.scorers.load_scorer", lambda uri=None: scorer)
+    (tmp_path / "m.yaml").write_text("monitoring:\n  evidently: false\n  stale_after_days: 60\n", "utf-8")
+    result = CliRunner().invoke(app, ["weekly", str(data), "--as-of", "2024-12-30", "--out", str(tmp_path / "out"),
+                                      "--no-store", "--config", str(tmp_path / "m.yaml")])
+    assert result.exit_code == 0, result.output
+    alerts = json.loads((tmp_path / "out" / "2024-12-30" / "alerts.json").read_text("utf-8"))
+    assert alerts["data_alert"] is True
+    cutoff = json.loads((tmp_path / "out" / "2024-12-30" / "risk_list.json").read_text("utf-8"))["data_cutoff"]
+    assert alerts["reasons"][0].startswith(f"data: the newest record ({cutoff}) is ")
+    assert "data: the newest record" in " ".join(result.output.split())

@@ -88,3 +88,18 @@ def test_observed_precision_matures_after_the_horizon_and_refuses_unknown_househ
     assert got["matured"].all()
     with pytest.raises(ValueError, match="visits: 1 visit.*not in the panel, e.g. A"):
         observed_precision(_visits(), REGIONS.drop("A"), mon, "2025-07-13", 26)
+
+
+def test_data_older_than_the_threshold_is_an_alert_of_its_own_not_a_retraining():
+    from riskmodel.monitoring.performance import alerts, stale_data
+
+    assert stale_data("2025-01-06", "2024-12-31", 35) == []
+    assert stale_data("2025-02-04", "2024-12-31", 35) == []  # 35 days: still fresh
+    (reason,) = stale_data("2025-02-05 00:00", pd.Timestamp("2024-12-31 23:59"), 35)
+    assert reason.startswith("the newest record (2024-12-31) is 36 days before the list date (> 35)")
+    quiet = {"as_of": "2025-02-05", "alert": False, "reasons": []}
+    perf = {"summary": {"decay_reasons": []}}
+    out = alerts(quiet, perf, [reason])
+    assert (out["data_alert"], out["drift_alert"], out["retrain_recommended"]) == (True, False, False)
+    assert out["reasons"] == [f"data: {reason}"]
+    assert alerts(quiet, perf)["data_alert"] is False

@@ -259,9 +259,23 @@ def matured_reports(panel, out_dir: Path, weeks: list[str], t, cutoff, horizon_w
     }
 
 
-def alerts(drift_summary: dict, perf: dict) -> dict:
+def stale_data(as_of, cutoff, max_days: int) -> list[str]:
+    """Why the week's data is too old for its list (empty when it is not): the newest record more
+    than ``max_days`` before the list date means the list shows households as they were then."""
+    days = (pd.Timestamp(as_of).normalize() - pd.Timestamp(cutoff).normalize()).days
+    if days <= max_days:
+        return []
+    return [f"the newest record ({pd.Timestamp(cutoff):%Y-%m-%d}) is {days} days before the list date "
+            f"(> {max_days}): the list shows the households as they were then; load the latest data"]
+
+
+def alerts(drift_summary: dict, perf: dict, data_reasons: list[str] = ()) -> dict:
+    """The week's alerts: drift and decay recommend retraining; stale data (``stale_data``) does not
+    (a model cannot fix old input), it is an alert of its own."""
     drift_reasons = [f"drift: {r}" for r in drift_summary.get("reasons", [])]
     decay_reasons = [f"decay: {r}" for r in perf["summary"]["decay_reasons"]]
+    data = [f"data: {r}" for r in data_reasons]
     return {"as_of": drift_summary["as_of"], "drift_alert": bool(drift_summary.get("alert")),
-            "decay_alert": bool(decay_reasons), "retrain_recommended": bool(drift_reasons or decay_reasons),
-            "reasons": drift_reasons + decay_reasons}
+            "decay_alert": bool(decay_reasons), "data_alert": bool(data),
+            "retrain_recommended": bool(drift_reasons or decay_reasons),
+            "reasons": data + drift_reasons + decay_reasons}

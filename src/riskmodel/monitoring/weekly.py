@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.contract import Panel
@@ -54,7 +54,7 @@ from riskmodel.monitoring.drift import (CurrentStats, DriftBins, DriftThresholds
 from riskmodel.monitoring.shocks import ShockCounts, regional_from_counts, shocks_from_counts
 from riskmodel.monitoring.performance import (DecayThresholds, matured_reports, observed_precision, precision_summary,
                                               weeks_to_label)
-from riskmodel.monitoring.performance import alerts as week_alerts
+from riskmodel.monitoring.performance import alerts as week_alerts, stale_data
 from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import WeekFiles, write_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
@@ -86,6 +86,8 @@ class WeeklyConfig(BaseModel):
     decay: DecayThresholds = DecayThresholds()
     evidently: bool = True
     """Render the Evidently HTML/JSON report (the alert does not need it)."""
+    stale_after_days: int = Field(35, ge=0)
+    """Alert when the newest record is more than this many days before the list date (data not loaded)."""
 
 
 # --- the partitions -------------------------------------------------------------------------
@@ -428,7 +430,7 @@ def _run_week(run: WeekRun, loaded: Loaded, step, marks, visits, week: Week, ref
     perf = matured_reports(None, run.out_dir, published_weeks(run.out_dir), run.as_of, cutoff, run.horizon_weeks,
                            run.monitoring.decay, labels=week.labels)
     precision = _observed(run, week, cutoff, visits)
-    alerts = week_alerts(drift_summary, perf)
+    alerts = week_alerts(drift_summary, perf, stale_data(run.as_of, cutoff, run.monitoring.stale_after_days))
     drift_summary = {**drift_summary, "retrain_recommended": alerts["retrain_recommended"],
                      "model_name": scorer_model_name(loaded.scorer), "model_version": _version(loaded.scorer)}
     step("write")
@@ -622,6 +624,7 @@ def _log_mlflow(summary: dict, week_dir: Path, scorer, settings) -> None:
     metrics = {"eligible": summary["eligible"], "listed": summary["listed"],
                "drift_alert": float(bool(drift.get("alert"))),
                "retrain_recommended": float(summary["alerts"]["retrain_recommended"]),
+               "data_alert": float(summary["alerts"]["data_alert"]),
                "share_drifted": drift.get("share_drifted"), "score_psi": drift.get("score_psi"),
                "regional_alerts": float(len(regional))}
     latest = summary["performance"].get("latest_metrics") or {}

@@ -165,3 +165,18 @@ def test_a_household_in_another_countys_folder_is_named_by_its_region_code(two_c
     assert [(p.table, p.file, p.row, p.column, p.value) for p in problems] == [
         ("households", "households/county=370304/part-0.parquet", 2, "region_code", moved["region_code"].iloc[0])]
     assert "not the county=XXXXXX folder the row lies in" in problems[0].message
+
+
+def test_a_countys_load_looks_into_its_own_folders_only(two_counties, tmp_path):
+    """A run loads each county on its own: each load lists the tables' folders and its own county's
+    files, so a stray file stops the load of the county it lies in (and the whole table's), not the others'."""
+    _single, parts, panel = _both_layouts(two_counties, tmp_path)
+    (parts / "events" / "county=370303" / "notes.txt").write_text("x", encoding="utf-8")
+    other = load(parts, county="370304")
+    assert other.events["event_id"].tolist() == ["E003"]
+    for county in ("370303", None):
+        with pytest.raises(ContractError, match="events/county=370303/notes.txt"):
+            load(parts, county=county)
+    (parts / "events" / "notes.txt").write_text("x", encoding="utf-8")  # beside the county folders: every load
+    with pytest.raises(ContractError, match="events/notes.txt: a partitioned table holds only county=XXXXXX"):
+        load(parts, county="370304")

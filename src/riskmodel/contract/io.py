@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -124,8 +125,13 @@ def _one(p: Problem) -> Problems:
     return ps
 
 
-def find_table(data_dir: Path, name: str) -> Source | None:
-    """The table's file or partitioned folder; ``ContractError`` if there are two or the folder is malformed."""
+def find_table(data_dir: Path, name: str, county: str | None = None) -> Source | None:
+    """The table's file or partitioned folder; ``ContractError`` if there are two or the folder is malformed.
+
+    ``county``: only that county's folder is looked into (a run loads each county on its own:
+    every load lists the table's folder, not every county's); ``parts`` then holds that county
+    and, when it has no folder, the first county's (its columns stand for an empty table).
+    """
     found = [p for p in (data_dir / f"{name}.csv", data_dir / f"{name}.parquet", data_dir / name) if p.exists()]
     if len(found) > 1:
         raise ContractError(_one(Problem(name, None, None, None, "duplicate_file",
@@ -135,30 +141,38 @@ def find_table(data_dir: Path, name: str) -> Source | None:
     path = found[0]
     if not path.is_dir():
         return Source(name, path)
-    parts: dict[str, list[Path]] = {}
-    for sub in sorted(path.iterdir()):
-        if _not_data(sub):
-            continue
-        match = _COUNTY_DIR.fullmatch(sub.name)
-        if not match or not sub.is_dir():
-            raise _unreadable(name, f"{name}/{sub.name}: a partitioned table holds only county=XXXXXX folders "
-                                    "(six digits) of Parquet files")
-        entries = [f for f in sorted(sub.iterdir()) if not _not_data(f)]
-        other = [f for f in entries if not (f.is_file() and f.suffix.lower() == ".parquet")]
-        if other:  # read nothing rather than leave a file's rows out
-            raise _unreadable(name, f"{name}/{sub.name}/{other[0].name}: a county partition holds only Parquet "
-                                    "files (part-0.parquet, …); move this out of the data directory")
-        if not entries:
-            raise _unreadable(name, f"{name}/{sub.name}: the folder holds no Parquet file (a county without rows "
-                                    "of this table has no folder)")
-        parts[match.group(1)] = entries
-    return Source(name, path, parts)
+    folders: dict[str, os.DirEntry] = {}
+    with os.scandir(path) as entries:  # the entries' types come with the listing: no stat per entry
+        for entry in sorted(entries, key=lambda e: e.name):
+            if _not_data(entry):
+                continue
+            match = _COUNTY_DIR.fullmatch(entry.name)
+            if not match or not entry.is_dir():
+                raise _unreadable(name, f"{name}/{entry.name}: a partitioned table holds only county=XXXXXX "
+                                        "folders (six digits) of Parquet files")
+            folders[match.group(1)] = entry
+    wanted = list(folders) if county is None else [county] if county in folders else list(folders)[:1]
+    return Source(name, path, {key: _part_files(name, folders[key]) for key in wanted})
 
 
-def _not_data(path: Path) -> bool:
+def _part_files(name: str, folder: os.DirEntry) -> list[Path]:
+    """A county folder's Parquet files; anything else in it (but markers) makes the table unreadable."""
+    with os.scandir(folder.path) as listing:
+        entries = sorted((e for e in listing if not _not_data(e)), key=lambda e: e.name)
+    other = [e for e in entries if not (e.is_file() and e.name.lower().endswith(".parquet"))]
+    if other:  # read nothing rather than leave a file's rows out
+        raise _unreadable(name, f"{name}/{folder.name}/{other[0].name}: a county partition holds only Parquet "
+                                "files (part-0.parquet, …); move this out of the data directory")
+    if not entries:
+        raise _unreadable(name, f"{name}/{folder.name}: the folder holds no Parquet file (a county without rows "
+                                "of this table has no folder)")
+    return [Path(e.path) for e in entries]
+
+
+def _not_data(entry: os.DirEntry | Path) -> bool:
     """A writer's temp file or marker (``.part-0.parquet…``, ``_SUCCESS``, ``_metadata``), skipped as
     Arrow's and Spark's readers skip them."""
-    return path.name.startswith((".", "_"))
+    return entry.name.startswith((".", "_"))
 
 
 def _unreadable(table: str, message: str) -> ContractError:
@@ -380,7 +394,7 @@ def _read_all(data_dir: Path, county: str | None = None
     unreadable: set[str] = set()
     for name in TABLES:
         try:
-            source = find_table(data_dir, name)
+            source = find_table(data_dir, name, county)
             if source is None:
                 raws[name] = None
                 continue

@@ -65,3 +65,40 @@ def test_the_commands_report_an_unreachable_scheduler_without_a_traceback(monkey
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"error: no Dask scheduler answered at {address} within 1 s")
     assert "Traceback" not in result.output and not (tmp_path / "s.csv").exists()
+
+
+def test_more_local_workers_than_cores_is_a_usage_error():
+    from riskmodel.cluster import local_cores
+
+    cores = local_cores()
+    with pytest.raises(ValueError, match=rf"--workers {cores + 1}: this machine runs {cores} at once.*at most {cores}"):
+        dask_client(None, cores + 1)
+
+
+def test_dasks_own_failures_become_one_cluster_error_and_others_pass():
+    from distributed.client import FutureCancelledError
+
+    from riskmodel.cluster import ClusterError, cluster_errors
+
+    with pytest.raises(ClusterError, match=r"lost the run's work \(FutureCancelledError: .*county-1.*nothing was "
+                                           r"published"):
+        with cluster_errors():
+            raise FutureCancelledError("county-1", reason="already forgotten")
+    with pytest.raises(KeyError, match="mine"), cluster_errors():
+        raise KeyError("mine")
+
+
+@pytest.mark.slow
+def test_a_worker_killed_under_a_task_is_a_cluster_error():
+    """A real one: the worker process dies mid-task (as the nanny kills one over its memory limit)."""
+    import dask
+
+    from riskmodel.cluster import ClusterError, cluster_errors
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        client, _opened = dask_client(None, 1)
+        try:
+            with pytest.raises(ClusterError, match=r"KilledWorker: .*memory"), cluster_errors():
+                client.submit(os._exit, 1, pure=False).result()
+        finally:
+            client.close()

@@ -5,6 +5,9 @@ The weekly run and training share it: partitions (counties) are tasks that read 
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 
 #: Dask settings for the workers a run starts itself. Dask's nanny starts workers with
 #: ``MALLOC_TRIM_THRESHOLD_=65536``; setting it at all also fixes glibc's mmap threshold, so every
@@ -19,6 +22,30 @@ WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": N
 CONNECT_TIMEOUT_S = 30
 
 
+class ClusterError(RuntimeError):
+    """The Dask cluster lost the run's work (a worker killed, most often for memory; the scheduler
+    gone; a task cancelled): the run stops having published nothing."""
+
+
+@contextmanager
+def cluster_errors():
+    """Dask's own failures inside the block raised as one ``ClusterError`` naming what happened
+    (the commands print it as one line instead of Dask's traceback)."""
+    try:
+        yield
+    except BaseException as exc:  # FutureCancelledError is an asyncio.CancelledError: not an Exception
+        if not type(exc).__module__.startswith("distributed."):
+            raise
+        raise ClusterError(f"the Dask cluster lost the run's work ({type(exc).__name__}: {exc}); nothing was "
+                           "published. A worker killed for memory needs fewer workers per machine or more memory "
+                           "each (a county is in memory at once)") from None
+
+
+def local_cores() -> int:
+    """Cores this process may run on (its CPU affinity, as a container or ``taskset`` sets it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class SchedulerUnreachable(ValueError):
     """The ``--scheduler`` address given does not answer (a usage error: the commands report it
     as they report a bad option, without a traceback)."""
@@ -31,6 +58,10 @@ def dask_client(scheduler, workers: int = 0):
     if scheduler is None and workers:
         if workers < 0:
             raise ValueError(f"workers: {workers}; give 0 (a plain loop) or more")
+        if workers > (cores := local_cores()):
+            raise ValueError(f"--workers {workers}: this machine runs {cores} at once (a local worker is a process "
+                             f"of one thread holding a county in memory: more only cost memory); give at most "
+                             f"{cores}, or --scheduler for a cluster of several machines")
         import dask
         from distributed import Client
 

@@ -38,17 +38,22 @@ class _Bar:
 
 
 class _Fixable:
-    """``with _Fixable():`` turns the lifecycle's explained errors into a message and exit 2."""
+    """``with _Fixable():`` turns the lifecycle's explained errors into a message and exit 2 (a
+    cluster that lost the work: exit 1)."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, exc, tb):
+        from riskmodel.cluster import ClusterError
         from riskmodel.contract import ContractError
 
         if exc is not None and isinstance(exc, (ValueError, LookupError, ContractError, FileNotFoundError)):
             print_error(console, exc)
             raise typer.Exit(2) from None
+        if isinstance(exc, ClusterError):  # the run failed, not its input
+            print_error(console, exc)
+            raise typer.Exit(1) from None
         return False
 
 

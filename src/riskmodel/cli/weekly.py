@@ -30,6 +30,7 @@ def weekly(
     """Score every eligible household, cut capacity-sized lists, write XLSX/CSV/JSON and drift reports."""
     import yaml
 
+    from riskmodel.cluster import ClusterError
     from riskmodel.monitoring.backfill import run_backfill
     from riskmodel.monitoring.weekly import STEPS, WeeklyConfig, run_weekly
     from riskmodel.settings import get_settings
@@ -65,7 +66,7 @@ def weekly(
                 summaries = run_backfill(data_dir, start, end, out, progress=tick, **common)
             else:
                 summaries = [run_weekly(data_dir, parse_date(as_of, "--as-of"), out, progress=tick, **common)]
-        except (ValueError, LookupError, FileNotFoundError) as exc:
+        except (ValueError, LookupError, FileNotFoundError, ClusterError) as exc:
             print_error(console, exc)
             raise typer.Exit(1) from None
     for s in summaries:

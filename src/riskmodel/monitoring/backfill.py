@@ -12,7 +12,7 @@ import pandas as pd
 from riskmodel.monitoring.county_week import submit_parts, week_part
 from riskmodel.monitoring.performance import weeks_to_label
 from riskmodel.monitoring.rundir import published_weeks
-from riskmodel.cluster import dask_client
+from riskmodel.cluster import cluster_errors, dask_client
 from riskmodel.monitoring.weekly import (Loaded, WeekRun, load_inputs, run_weekly, training_reference,
                                          week_plan, week_reference, week_run, week_visits)
 from riskmodel.progress import Progress, no_progress
@@ -33,17 +33,18 @@ def run_backfill(data_dir, start, end, out_dir, *, every_days: int = 7, model_ur
         raise ValueError(f"backfill: FROM {start:%Y-%m-%d} is after TO {end:%Y-%m-%d}")
     client, own_client = dask_client(scheduler, workers)
     try:
-        loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
-        weeks = pd.date_range(start, end, freq=f"{every_days}D")
-        runs = [week_run(data_dir, t, out_dir, model_uri, kwargs.get("capacity"), kwargs.get("config"))
-                for t in weeks]
-        ahead = _fan_out(runs, loaded) if client is not None and training_reference(loaded.scorer) is not None else {}
-        out = []
-        for i, run in enumerate(runs):
-            progress(f"week {run.week}", i, len(weeks))
-            out.append(run_weekly(data_dir, run.as_of, out_dir, model_uri=model_uri, progress=progress,
-                                  loaded=loaded, prefetched=ahead.pop(run.week, None), **kwargs))
-        return out
+        with cluster_errors():
+            loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
+            weeks = pd.date_range(start, end, freq=f"{every_days}D")
+            runs = [week_run(data_dir, t, out_dir, model_uri, kwargs.get("capacity"), kwargs.get("config"))
+                    for t in weeks]
+            ahead = _fan_out(runs, loaded) if client is not None and training_reference(loaded.scorer) is not None else {}
+            out = []
+            for i, run in enumerate(runs):
+                progress(f"week {run.week}", i, len(weeks))
+                out.append(run_weekly(data_dir, run.as_of, out_dir, model_uri=model_uri, progress=progress,
+                                      loaded=loaded, prefetched=ahead.pop(run.week, None), **kwargs))
+            return out
     finally:
         if own_client:
             client.close()

@@ -58,7 +58,7 @@ from riskmodel.monitoring.performance import alerts as week_alerts, stale_data
 from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import WeekFiles, write_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
-from riskmodel.cluster import dask_client, preload
+from riskmodel.cluster import cluster_errors, dask_client, preload
 from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
@@ -329,14 +329,16 @@ def run_weekly(data_dir, as_of, out_dir, model_uri: str | None = None, capacity=
     own_client = False
     if loaded is None:
         client, own_client = dask_client(scheduler, workers)
-        loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
     try:
-        with run_lock(run.out_dir, timeout=lock_timeout):
-            recover(run.out_dir, _committed(loaded.store))
-            summary = _run_locked(run, loaded, step, marks, prefetched)
+        with cluster_errors():
+            if loaded is None:
+                loaded = load_inputs(data_dir, model_uri, panel=panel, scorer=scorer, store=store, client=client)
+            with run_lock(run.out_dir, timeout=lock_timeout):
+                recover(run.out_dir, _committed(loaded.store))
+                summary = _run_locked(run, loaded, step, marks, prefetched)
     finally:
         if own_client:
-            loaded.client.close()
+            client.close()
     if (log_mlflow if log_mlflow is not None else loaded.scorer.model_version is not None):
         _log_mlflow(summary, run.out_dir / run.week, loaded.scorer, settings)
     return summary

@@ -17,7 +17,7 @@ import pandas as pd
 
 from riskmodel.atomic import write_atomic
 from riskmodel.contract import load, load_truth
-from riskmodel.cluster import dask_client
+from riskmodel.cluster import cluster_errors, dask_client
 from riskmodel.features.counties import is_partitioned
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
@@ -114,11 +114,12 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
 
         client, opened = dask_client(scheduler, workers)
         try:
-            parts = county_training(data_dir, cfg, cutoff, progress=progress, client=client)
-            panel, c = parts.sample, parts.cutoff
-            truth = load_truth(data_dir, panel.households["household_id"].astype(str))
-            result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels,
-                           tables=parts.table, earliest=parts.earliest, evaluation_sample_taken=True, client=client)
+            with cluster_errors():
+                parts = county_training(data_dir, cfg, cutoff, progress=progress, client=client)
+                panel, c = parts.sample, parts.cutoff
+                truth = load_truth(data_dir, panel.households["household_id"].astype(str))
+                result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels,
+                               tables=parts.table, earliest=parts.earliest, evaluation_sample_taken=True, client=client)
         finally:
             if opened:
                 client.close()
@@ -331,7 +332,7 @@ def score_job(data_dir: str | Path, *, as_of, out: str | Path, model_uri: str | 
     if partitioned:  # one county in memory at a time, ranked over all of them
         if scheduler is not None:
             client, _opened = dask_client(scheduler)  # an address: a client of its own, closed here
-            with client:
+            with client, cluster_errors():
                 scored = score_by_county(scorer, data_dir, pd.Timestamp(as_of), explain=explain or None,
                                          client=client)
         else:

@@ -34,5 +34,5 @@ def workers_option(work: str):
     """``--workers N``: a LocalCluster of N one-thread processes the command starts and stops, or a plain loop."""
     return typer.Option(0, "--workers", min=0,
                         help=f"without --scheduler: N local Dask worker processes of one thread on this machine "
-                             f"(a LocalCluster, e.g. one per core) {work}; 0: a plain loop, one county in memory "
+                             f"(a LocalCluster, at most one per core) {work}; 0: a plain loop, one county in memory "
                              f"at a time")

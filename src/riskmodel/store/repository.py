@@ -602,13 +602,12 @@ def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
     """
     table = model.__table__
     dialect = conn.dialect
-    chunks = (chunk for chunk in chunks if _length(chunk))
-    first = next(chunks, None)
+    first, chunks = _with_rows(chunks)
     if first is None:
         return
     keys = list(first)
     if any(c.default is not None for c in table.columns if c.key not in keys):
-        for chunk in itertools.chain([first], chunks):
+        for chunk in chunks:
             names = list(chunk)
             conn.execute(insert(model), [dict(zip(names, values)) for values in zip(*chunk.values())])
         return
@@ -618,7 +617,7 @@ def _executemany(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
     omissible = {k for k in keys if table.c[k].nullable and table.c[k].default is None
                  and table.c[k].server_default is None}
     statements: dict[tuple[str, ...], str] = {}
-    rows = (_bound_rows(chunk, keys, processors, omissible) for chunk in itertools.chain([first], chunks))
+    rows = (_bound_rows(chunk, keys, processors, omissible) for chunk in chunks)
     for used, batch in _one_ahead(rows):
         if used not in statements:
             compiled = insert(table).compile(dialect=dialect, column_keys=list(used))
@@ -665,6 +664,13 @@ def _one_ahead(items: Iterable) -> Iterator:
             yield item
 
 
+def _with_rows(chunks: Iterable[dict[str, list]]) -> tuple[dict[str, list] | None, Iterator[dict[str, list]]]:
+    """The first chunk that holds rows (None: none does) and every such chunk, that one first."""
+    rest = (chunk for chunk in chunks if _length(chunk))
+    first = next(rest, None)
+    return first, itertools.chain(() if first is None else (first,), rest)
+
+
 def _length(chunk: dict[str, list]) -> int:
     return len(next(iter(chunk.values()))) if chunk else 0
 
@@ -703,8 +709,7 @@ def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
     from psycopg import sql
 
     table = model.__table__
-    chunks = (chunk for chunk in chunks if _length(chunk))
-    first = next(chunks, None)
+    first, chunks = _with_rows(chunks)
     if first is None:
         return
     columns = list(first)
@@ -712,8 +717,7 @@ def _bulk_insert(conn: Connection, model, chunks: Iterable[dict[str, list]]) -> 
         sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         # the next chunk made CSV on a thread of its own while the server reads this one
-        for data in _one_ahead(_csv_chunk(table, {c: chunk[c] for c in columns})
-                               for chunk in itertools.chain([first], chunks)):
+        for data in _one_ahead(_csv_chunk(table, {c: chunk[c] for c in columns}) for chunk in chunks):
             copy.write(data)
 
 

@@ -28,3 +28,23 @@ def test_a_contract_error_names_its_rule_in_the_commands_error_line(synth_parts_
     assert f"events: [unreadable] events/{county.name}/notes.txt: a county partition holds only Parquet" \
         in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_out_path_of_the_wrong_kind_is_a_usage_error_before_any_work(tmp_path):
+    """A file option given a folder (or a folder option a file) is refused by the option itself: exit 2, nothing made."""
+    folder, file = tmp_path / "a folder", tmp_path / "a file"
+    folder.mkdir()
+    file.write_text("keep", encoding="utf-8")
+    data = str(tmp_path / "no data needed")
+    for args in (["score", data, "--as-of", "2024-06-30", "--out", str(folder)],
+                 ["features", data, "--as-of", "2024-06-30", "--out", str(folder)],
+                 ["evaluate", data, "--out", str(folder)],
+                 ["visits", "export", "--out", str(folder)],
+                 ["weekly", data, "--as-of", "2024-06-30", "--out", str(file)],
+                 ["replay", data, "--out", str(file)],
+                 ["synth", "--households", "200", "--out", str(file)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Invalid value for '--out'" in result.output, (args, result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "a folder"] and not any(folder.iterdir())
+    assert file.read_text(encoding="utf-8") == "keep"

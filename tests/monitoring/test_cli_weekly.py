@@ -61,3 +61,28 @@ def test_a_list_date_long_after_the_data_says_so(tmp_path, scorer, monkeypatch):
     cutoff = json.loads((tmp_path / "out" / "2024-12-30" / "risk_list.json").read_text("utf-8"))["data_cutoff"]
     assert alerts["reasons"][0].startswith(f"data: the newest record ({cutoff}) is ")
     assert "data: the newest record" in " ".join(result.output.split())
+
+
+def test_a_thresholds_file_that_is_not_one_is_one_error_line(tmp_path):
+    """--config: broken YAML, a list, an unknown threshold, no such file — exit 2 naming the file, no traceback."""
+    cases = {"broken.yaml": "monitoring: [\n", "list.yaml": "- 1\n- 2\n",
+             "unknown.yaml": "monitoring:\n  stale_after_dayz: 3\n", "missing.yaml": None}
+    for name, text in cases.items():
+        if text is not None:
+            (tmp_path / name).write_text(text, "utf-8")
+        result = CliRunner().invoke(app, ["weekly", str(tmp_path), "--as-of", "2024-12-30", "--out", str(tmp_path / "o"),
+                                          "--no-store", "--config", str(tmp_path / name)])
+        assert result.exit_code == 2, (name, result.output)
+        assert result.output.startswith("error: ") and name in result.output.splitlines()[0], (name, result.output)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_weekly_run_refuses_an_output_path_that_is_a_file(tmp_path):
+    import pytest
+
+    from riskmodel.monitoring.weekly import week_run
+
+    (tmp_path / "f").write_text("x", "utf-8")
+    with pytest.raises(ValueError, match="exists and is not a folder"):
+        week_run(None, "2024-12-30", tmp_path / "f", None, None, None)

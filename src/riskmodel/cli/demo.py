@@ -46,7 +46,7 @@ def last_monday(day: dt.date) -> dt.date:
 
 
 def demo(
-    out: Path = typer.Option(Path("demo"), "--out", help="folder for the demo panel and weekly lists"),
+    out: Path = typer.Option(Path("demo"), "--out", file_okay=False, help="folder for the demo panel and weekly lists"),
     households: int = typer.Option(20_000, "--households", min=200, help="size of the synthetic panel"),
     seed: int = typer.Option(42, "--seed"),
     start: str = typer.Option("2021-01-01", "--start"),

@@ -23,7 +23,7 @@ def _as_of(value: str) -> datetime:
 def features(
     data_dir: Path = typer.Argument(..., help="contract data directory (households, members, …)"),
     as_of: str = typer.Option(..., "--as-of", help="as-of date YYYY-MM-DD: only records reported by then are used"),
-    out: Path = typer.Option(..., "--out", help="output Parquet file"),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="output Parquet file"),
 ) -> None:
     """Write one row per eligible household: household_id, region_code and the features."""
     from riskmodel.features import build_features

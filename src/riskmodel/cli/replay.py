@@ -16,7 +16,7 @@ def replay(
     data_dir: Path = typer.Argument(..., help="synthetic panel folder (with truth.parquet)"),
     start: str = typer.Option(..., "--from", help="first list date YYYY-MM-DD (a Monday)"),
     weeks: int = typer.Option(26, "--weeks", min=1, max=104),
-    out: Path = typer.Option(Path("replay"), "--out", help="folder for replay.json and replay.png"),
+    out: Path = typer.Option(Path("replay"), "--out", file_okay=False, help="folder for replay.json and replay.png"),
     model: str = typer.Option(None, "--model", help="MLflow model URI (default: train the default recipe at --from)"),
     train_on: Path = typer.Option(None, "--train-on", help="train the model on this panel instead of DATA_DIR "
                                                            "(another sample of the same generator)"),

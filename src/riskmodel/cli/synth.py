@@ -27,7 +27,7 @@ def synth(
     start: str = typer.Option("2021-01-01", "--start", help="first day of the panel (YYYY-MM-DD)"),
     end: str = typer.Option("2024-12-31", "--end", help="last day of the panel, the extract date (YYYY-MM-DD)"),
     seed: int = typer.Option(7, "--seed", min=0, help="random seed: same arguments and seed → identical files"),
-    out: Path = typer.Option(..., "--out", help="data directory to write: new, empty or a previous panel "
+    out: Path = typer.Option(..., "--out", file_okay=False, help="data directory to write: new, empty or a previous panel "
                                                 "(replaced atomically; a folder of other files is refused)"),
     scenario: ScenarioName = typer.Option("baseline", "--scenario", help="named scenario"),
     shock_date: str | None = typer.Option(None, "--shock-date", help="when the scenario's shock starts (default: 8 weeks before --end)"),

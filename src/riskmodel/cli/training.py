@@ -98,7 +98,7 @@ def evaluate(
     model: str = typer.Option(None, "--model", help="model URI to evaluate (default: back-test the training recipe)"),
     cutoff: str = typer.Option(None, "--cutoff", help="data cut-off (default: latest reported_on)"),
     config: Path = typer.Option(None, "--config", help="training config YAML"),
-    out: Path = typer.Option(Path("evaluation.json"), "--out", help="where to write the JSON report"),
+    out: Path = typer.Option(Path("evaluation.json"), "--out", dir_okay=False, help="where to write the JSON report"),
 ) -> None:
     """Model vs logistic vs rule vs oracle on as-of dates after training: prints the table, writes JSON."""
     from riskmodel.training.lifecycle import evaluate_job, write_json
@@ -115,7 +115,7 @@ def score(
     data_dir: Path = typer.Argument(..., help="contract data directory"),
     as_of: str = typer.Option(..., "--as-of", help="as-of date YYYY-MM-DD"),
     model: str = typer.Option(None, "--model", help="model URI (default: models:/<model_name>@champion)"),
-    out: Path = typer.Option(..., "--out", help="CSV to write"),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="CSV to write"),
     explain: int = typer.Option(0, "--explain", help="add risk types for the top N rows"),
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Dask scheduler address (tcp://host:8786): its workers score the counties "

@@ -23,7 +23,7 @@ EXPORT_COLUMNS = ("household_id", "region_code", "visited_on", "outcome", "measu
 @visits_app.command("export")
 def export(
     since: str = typer.Option(..., "--since", help="first visit date YYYY-MM-DD"),
-    out: Path = typer.Option(..., "--out", help="CSV file to write (UTF-8; replaced whole)"),
+    out: Path = typer.Option(..., "--out", dir_okay=False, help="CSV file to write (UTF-8; replaced whole)"),
     region: str = typer.Option(None, "--region", help="only households whose region code starts with this"),
 ) -> None:
     """Write visits from --since on to a CSV (no notes, no recorder)."""

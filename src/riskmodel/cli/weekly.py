@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -16,7 +15,7 @@ from riskmodel.cli import parse_date, print_error, scheduler_option, workers_opt
 def weekly(
     data_dir: Path = typer.Argument(..., help="contract data folder (households, members, income …)"),
     as_of: str = typer.Option(None, "--as-of", help="list date YYYY-MM-DD (the Monday the offices receive it)"),
-    out: Path = typer.Option(Path("weekly"), "--out", help="output folder; the week goes to OUT/<as-of>/"),
+    out: Path = typer.Option(Path("weekly"), "--out", file_okay=False, help="output folder; the week goes to OUT/<as-of>/"),
     model: str = typer.Option(None, "--model", help="MLflow model URI (default models:/<name>@champion)"),
     backfill: tuple[str, str] | None = typer.Option(None, "--backfill", metavar="FROM TO",
                                              help="run every week FROM … TO instead of --as-of (with --scheduler "
@@ -28,8 +27,6 @@ def weekly(
     store: bool = typer.Option(True, "--store/--no-store", help="write lists and drift to the store (RISKMODEL_DATABASE_URL)"),
 ) -> None:
     """Score every eligible household, cut capacity-sized lists, write XLSX/CSV/JSON and drift reports."""
-    import yaml
-
     from riskmodel.cluster import ClusterError
     from riskmodel.monitoring.backfill import run_backfill
     from riskmodel.monitoring.weekly import STEPS, WeeklyConfig, run_weekly
@@ -42,11 +39,10 @@ def weekly(
         raise typer.BadParameter("give either --scheduler ADDRESS (an existing cluster) or --workers N (a local one)")
     cfg = WeeklyConfig()
     if config is not None:
-        raw = yaml.safe_load(config.read_text("utf-8")) or {}
         try:
-            cfg = WeeklyConfig.model_validate(raw.get("monitoring", raw))
-        except ValidationError as exc:
-            print_error(console, f"{config.name}: {exc}")
+            cfg = WeeklyConfig.load(config)
+        except (ValueError, OSError) as exc:
+            print_error(console, exc)
             raise typer.Exit(2) from None
     db = get_settings().database_url if store else None
     common = dict(model_uri=model, capacity=capacity, store=db, scheduler=scheduler, workers=workers, config=cfg)

@@ -89,6 +89,26 @@ class WeeklyConfig(BaseModel):
     stale_after_days: int = Field(35, ge=0)
     """Alert when the newest record is more than this many days before the list date (data not loaded)."""
 
+    @classmethod
+    def load(cls, path: str | Path) -> WeeklyConfig:
+        """The ``monitoring:`` section of a YAML file (or the whole file); ``ValueError`` naming the file."""
+        import yaml
+        from pydantic import ValidationError
+
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path.name}: not valid YAML: {exc}") from None
+        section = raw.get("monitoring", raw) if isinstance(raw, dict) else raw
+        if not isinstance(section, dict):
+            raise ValueError(f"{path.name}: expected a mapping of thresholds (monitoring: {{drift: …}}), "
+                             f"got {type(section).__name__}")
+        try:
+            return cls.model_validate(section)
+        except ValidationError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+
 
 # --- the partitions -------------------------------------------------------------------------
 
@@ -295,6 +315,8 @@ def week_run(data_dir, as_of, out_dir, model_uri, capacity, config) -> WeekRun:
     from riskmodel.settings import get_settings
 
     settings = get_settings()
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise ValueError(f"the output folder {out_dir} exists and is not a folder")
     return WeekRun(as_of=pd.Timestamp(as_of).normalize(), out_dir=Path(out_dir), model_uri=model_uri,
                    capacity=resolve_capacity(capacity, default_share=settings.capacity_share),
                    monitoring=config or WeeklyConfig(), horizon_weeks=settings.horizon_weeks,

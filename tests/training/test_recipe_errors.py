@@ -37,3 +37,25 @@ def test_train_with_such_a_recipe_exits_with_the_message(synth_dir, tmp_path):
     assert r.exit_code == 2, r.output
     assert "lightgbm.num_leaves: 1 (use at least 2)" in r.output and "Traceback" not in r.output
     assert not isinstance(r.exception, RecipeError)  # handled, not raised through the CLI
+
+
+def test_a_cutoff_after_the_data_is_refused_naming_both_dates():
+    from riskmodel.training.pipeline import training_cutoff
+
+    assert training_cutoff(None, "2024-12-31") == pd.Timestamp("2024-12-31")
+    assert training_cutoff("2024-12-31 18:00", "2024-12-31") == pd.Timestamp("2024-12-31 18:00")  # the same day
+    with pytest.raises(ValueError, match=r"cut-off 2025-01-01 is after the data's newest record \(2024-12-31\)"):
+        training_cutoff("2025-01-01", pd.Timestamp("2024-12-31"))
+
+
+@pytest.mark.parametrize("layout", ["single", "parts"])
+def test_train_refuses_a_cutoff_after_the_data_before_any_fit(synth_dir, synth_parts_dir, layout):
+    from typer.testing import CliRunner
+
+    from riskmodel.cli.app import app
+
+    data = synth_dir if layout == "single" else synth_parts_dir
+    r = CliRunner().invoke(app, ["train", str(data), "--cutoff", "2030-01-01", "--config", str(FAST)])
+    assert r.exit_code == 2, r.output
+    assert "error: cut-off 2030-01-01 is after the data's newest record (2024-12-" in r.output
+    assert "Traceback" not in r.output and "registered" not in r.output

@@ -21,7 +21,8 @@ from riskmodel.cluster import cluster_errors, dask_client
 from riskmodel.features.counties import is_partitioned
 from riskmodel.settings import Settings, get_settings
 from riskmodel.training.config import TrainConfig
-from riskmodel.training.pipeline import Progress, _noop, evaluate, evaluation_dates, fit_recipe, train
+from riskmodel.training.pipeline import (Progress, _noop, evaluate, evaluation_dates, fit_recipe, train,
+                                         training_cutoff)
 from riskmodel.training.registry import CHALLENGER, disagreements, move_alias, read_history
 from riskmodel.training.tracking import (
     MlflowSession,
@@ -129,7 +130,7 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
                              "(households/county=…/); a single-file panel trains in one process")
         panel = load(data_dir)
         truth = load_truth(data_dir)
-        c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
+        c = training_cutoff(cutoff, panel.cutoff())
         result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels)
     known = panel.as_of(c)
     meta = {

@@ -32,6 +32,7 @@ from riskmodel.training.pipeline import (
     date_parts,
     evaluation_sample,
     stack_parts,
+    training_cutoff,
     training_windows,
 )
 
@@ -85,7 +86,7 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
     where = {"data_dir": str(data_dir), "loader": loader}
     facts = list(_each(client, _county_facts, names, progress, "counties (cut-off)", **where))
     cuts, registered, starts = zip(*facts)
-    c = pd.Timestamp(cutoff) if cutoff is not None else max(cuts)
+    c = training_cutoff(cutoff, max(cuts))
     dates = np.concatenate(registered)
     households = int((dates <= c.to_datetime64()).sum())
     earliest = min(s for s in starts if s is not None)

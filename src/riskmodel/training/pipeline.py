@@ -598,6 +598,21 @@ class TrainResult:
     cutoff: pd.Timestamp
 
 
+def training_cutoff(given, data_cutoff) -> pd.Timestamp:
+    """The cut-off C to train at: ``given``, or the data's newest record (``data_cutoff``). A ``given``
+    after that record is refused: outcomes after it are not in the data, so every label there
+    would read "not identified" (a cut-off in 2030 on data to 2024 failed deep in the fit)."""
+    data_cutoff = pd.Timestamp(data_cutoff)
+    if given is None:
+        return data_cutoff
+    c = pd.Timestamp(given)
+    if c.normalize() > data_cutoff.normalize():
+        raise ValueError(f"cut-off {c:%Y-%m-%d} is after the data's newest record ({data_cutoff:%Y-%m-%d}): "
+                         f"outcomes after it are not in the data; give an earlier --cutoff, or none to train at "
+                         f"{data_cutoff:%Y-%m-%d}")
+    return c
+
+
 def train(panel: Panel, cfg: TrainConfig, cutoff=None, truth: pd.DataFrame | None = None, *,
           progress: Progress = _noop, shuffle_labels: bool = False, tables=None,
           earliest: pd.Timestamp | None = None, evaluation_sample_taken: bool = False, client=None) -> TrainResult:

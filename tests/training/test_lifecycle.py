@@ -215,3 +215,19 @@ def test_a_model_uri_that_names_nothing_is_one_error_line(store, env, training_d
         assert f"error: no model at {uri} in " in r.output and "riskmodel models" in r.output, (args[0], r.output)
         assert "Traceback" not in r.output
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("cutoff", "says"), [
+    ("2030-01-01", "error: cut-off 2030-01-01 is after the data's newest record"),
+    ("2024-06-30", f"error: nothing to evaluate models:/riskmodel/1 on: its training cut-off {CUTOFF} plus the "
+                   "26-week outcome horizon is after the data cut-off 2024-06-30")])
+def test_evaluating_a_model_where_nothing_can_be_evaluated_says_why(store, env, training_dir, tmp_path, cutoff, says):
+    from typer.testing import CliRunner
+
+    from riskmodel.cli.app import app
+
+    r = CliRunner().invoke(app, ["evaluate", str(training_dir), "--model", "models:/riskmodel/1", "--cutoff", cutoff,
+                                 "--config", str(FAST), "--out", str(tmp_path / "e.json")])
+    assert r.exit_code == 2, r.output
+    assert says in " ".join(r.output.split()), r.output
+    assert not (tmp_path / "e.json").exists()

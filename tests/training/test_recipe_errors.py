@@ -46,16 +46,21 @@ def test_a_cutoff_after_the_data_is_refused_naming_both_dates():
     assert training_cutoff("2024-12-31 18:00", "2024-12-31") == pd.Timestamp("2024-12-31 18:00")  # the same day
     with pytest.raises(ValueError, match=r"cut-off 2025-01-01 is after the data's newest record \(2024-12-31\)"):
         training_cutoff("2025-01-01", pd.Timestamp("2024-12-31"))
+    assert training_cutoff("2021-01-01", "2024-12-31", "2021-01-01") == pd.Timestamp("2021-01-01")
+    with pytest.raises(ValueError, match=r"cut-off 2020-12-31 is before the data starts \(2021-01-01\)"):
+        training_cutoff("2020-12-31", "2024-12-31", pd.Timestamp("2021-01-01"))
 
 
 @pytest.mark.parametrize("layout", ["single", "parts"])
-def test_train_refuses_a_cutoff_after_the_data_before_any_fit(synth_dir, synth_parts_dir, layout):
+@pytest.mark.parametrize(("cutoff", "says"), [("2030-01-01", "is after the data's newest record (2024-12-"),
+                                              ("2010-01-01", "is before the data starts (2021-01-01)")])
+def test_train_refuses_a_cutoff_outside_the_data_before_any_fit(synth_dir, synth_parts_dir, layout, cutoff, says):
     from typer.testing import CliRunner
 
     from riskmodel.cli.app import app
 
     data = synth_dir if layout == "single" else synth_parts_dir
-    r = CliRunner().invoke(app, ["train", str(data), "--cutoff", "2030-01-01", "--config", str(FAST)])
+    r = CliRunner().invoke(app, ["train", str(data), "--cutoff", cutoff, "--config", str(FAST)])
     assert r.exit_code == 2, r.output
-    assert "error: cut-off 2030-01-01 is after the data's newest record (2024-12-" in r.output
+    assert f"error: cut-off {cutoff} {says}" in r.output
     assert "Traceback" not in r.output and "registered" not in r.output

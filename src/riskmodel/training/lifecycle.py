@@ -130,7 +130,7 @@ def train_job(data_dir: str | Path, *, cutoff=None, config_path=None, progress: 
                              "(households/county=…/); a single-file panel trains in one process")
         panel = load(data_dir)
         truth = load_truth(data_dir)
-        c = training_cutoff(cutoff, panel.cutoff())
+        c = training_cutoff(cutoff, panel.cutoff(), panel.data_start())
         result = train(panel, cfg, c, truth, progress=progress, shuffle_labels=shuffle_labels)
     known = panel.as_of(c)
     meta = {
@@ -254,7 +254,7 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
     cfg = TrainConfig.load(config_path)
     panel = load(data_dir)
     truth = load_truth(data_dir)
-    c = pd.Timestamp(cutoff) if cutoff is not None else panel.cutoff()
+    c = training_cutoff(cutoff, panel.cutoff(), panel.data_start())
     data = panel.as_of(c)
     earliest = data.data_start()
     version = None
@@ -267,7 +267,10 @@ def evaluate_job(data_dir: str | Path, *, model_uri: str | None = None, cutoff=N
         scorer = load_scorer(model_uri)
         version = scorer.model_version
         start = pd.Timestamp(scorer.meta["training_cutoff"])
-        evaluation_dates(start, c, cfg)
+        if not evaluation_dates(start, c, cfg)[0]:
+            raise ValueError(f"nothing to evaluate {model_uri} on: its training cut-off {start:%Y-%m-%d} plus the "
+                             f"{cfg.horizon_weeks}-week outcome horizon is after the data cut-off {c:%Y-%m-%d}; "
+                             "give a later --cutoff or newer data")
         fitted = fit_recipe(data, start, cfg, progress=progress, earliest=earliest, with_lightgbm=False)
         models = {"lightgbm": scorer.model, "logistic": fitted.logistic}
         source = f"{model_uri} (version {scorer.model_version})"

@@ -86,10 +86,10 @@ def county_training(data_dir: str | Path, cfg: TrainConfig, cutoff=None, *,
     where = {"data_dir": str(data_dir), "loader": loader}
     facts = list(_each(client, _county_facts, names, progress, "counties (cut-off)", **where))
     cuts, registered, starts = zip(*facts)
-    c = training_cutoff(cutoff, max(cuts))
+    earliest = min(s for s in starts if s is not None)
+    c = training_cutoff(cutoff, max(cuts), earliest)
     dates = np.concatenate(registered)
     households = int((dates <= c.to_datetime64()).sum())
-    earliest = min(s for s in starts if s is not None)
     windows = windows_of(c, cfg, earliest)
     parts: dict = {w: [] for w in windows}
     samples = []

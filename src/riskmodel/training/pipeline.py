@@ -598,10 +598,12 @@ class TrainResult:
     cutoff: pd.Timestamp
 
 
-def training_cutoff(given, data_cutoff) -> pd.Timestamp:
-    """The cut-off C to train at: ``given``, or the data's newest record (``data_cutoff``). A ``given``
-    after that record is refused: outcomes after it are not in the data, so every label there
-    would read "not identified" (a cut-off in 2030 on data to 2024 failed deep in the fit)."""
+def training_cutoff(given, data_cutoff, data_start=None) -> pd.Timestamp:
+    """The cut-off C to train (or evaluate) at: ``given``, or the data's newest record
+    (``data_cutoff``). A ``given`` after that record is refused: outcomes after it are not in the
+    data, so every label there would read "not identified" (a cut-off in 2030 on data to 2024
+    failed deep in the fit); so is one before ``data_start`` (``Panel.data_start``): nothing
+    before it to learn from (a 2010 cut-off failed in scikit-learn's imputer)."""
     data_cutoff = pd.Timestamp(data_cutoff)
     if given is None:
         return data_cutoff
@@ -610,6 +612,9 @@ def training_cutoff(given, data_cutoff) -> pd.Timestamp:
         raise ValueError(f"cut-off {c:%Y-%m-%d} is after the data's newest record ({data_cutoff:%Y-%m-%d}): "
                          f"outcomes after it are not in the data; give an earlier --cutoff, or none to train at "
                          f"{data_cutoff:%Y-%m-%d}")
+    if data_start is not None and not pd.isna(data_start) and c < pd.Timestamp(data_start):
+        raise ValueError(f"cut-off {c:%Y-%m-%d} is before the data starts ({pd.Timestamp(data_start):%Y-%m-%d}): "
+                         "there is nothing before it to learn from; give a later --cutoff")
     return c
 
 

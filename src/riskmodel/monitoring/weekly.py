@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.contract import Panel
@@ -93,7 +93,6 @@ class WeeklyConfig(BaseModel):
     def load(cls, path: str | Path) -> WeeklyConfig:
         """The ``monitoring:`` section of a YAML file (or the whole file); ``ValueError`` naming the file."""
         import yaml
-        from pydantic import ValidationError
 
         path = Path(path)
         try:

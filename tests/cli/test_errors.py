@@ -48,3 +48,16 @@ def test_an_out_path_of_the_wrong_kind_is_a_usage_error_before_any_work(tmp_path
         assert "Invalid value for '--out'" in result.output, (args, result.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "a folder"] and not any(folder.iterdir())
     assert file.read_text(encoding="utf-8") == "keep"
+
+
+def test_rows_that_no_county_reads_stop_a_county_by_county_command(synth_parts_dir, tmp_path):
+    """A folder for a county without households would be left out of every county's load: named instead."""
+    data = tmp_path / "panel"
+    shutil.copytree(synth_parts_dir, data)
+    county = sorted((data / "income").iterdir())[0]
+    shutil.copytree(county, data / "income" / "county=999999")
+    result = CliRunner().invoke(app, ["features", str(data), "--as-of", "2024-06-30", "--out", str(tmp_path / "f.parquet")])
+    assert result.exit_code == 1, result.output
+    assert "income: [wrong_partition] income/county=999999: households/ has no county=999999 folder" \
+        in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not (tmp_path / "f.parquet").exists()

@@ -180,3 +180,56 @@ def test_a_countys_load_looks_into_its_own_folders_only(two_counties, tmp_path):
     (parts / "events" / "notes.txt").write_text("x", encoding="utf-8")  # beside the county folders: every load
     with pytest.raises(ContractError, match="events/notes.txt: a partitioned table holds only county=XXXXXX"):
         load(parts, county="370304")
+
+
+def test_a_county_folder_without_households_is_named_before_any_county_is_read(two_counties, tmp_path):
+    """County-by-county runs read the counties households has: another table's folder for a county
+    without households would be read by none (the whole table's load names its rows)."""
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    shutil.copytree(parts / "regions" / "county=370304", parts / "regions" / "county=370399")
+    assert counties(parts) == ["370303", "370304"]  # names of a county without households leave nothing out
+    shutil.copytree(parts / "events" / "county=370304", parts / "events" / "county=370399")
+    with pytest.raises(ContractError) as err:
+        counties(parts)
+    (problem,) = err.value.problems.examples
+    assert (problem.table, problem.rule) == ("events", "wrong_partition")
+    assert problem.message.startswith("events/county=370399: households/ has no county=370399 folder")
+    assert not validate_dir(parts).ok
+
+
+@pytest.mark.parametrize(("table", "column", "value", "rule"), [
+    ("income", "household_id", "H999", "references"),
+    ("income", "household_id", " ", "required"),
+    ("medical_claims", "member_id", "M999", "references"),
+    ("member_status", "member_id", "M999", "references"),
+])
+def test_a_single_files_row_that_no_county_reads_is_named(two_counties, tmp_path, table, column, value, rule):
+    """With households partitioned, a single-file table's rows are read by their household's county:
+    a row whose household (or member) is in no county is named, as the whole table's load names it."""
+    single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    shutil.rmtree(parts / table)
+    rows = pd.read_parquet(single / f"{table}.parquet")
+    stray = rows.iloc[:1].assign(**{column: value})
+    pd.concat([rows, stray], ignore_index=True).to_parquet(parts / f"{table}.parquet", index=False)
+    with pytest.raises(ContractError) as err:
+        counties(parts)
+    (problem,) = err.value.problems.examples
+    assert (problem.table, problem.row, problem.column, problem.rule) == (table, len(rows) + 1, column, rule)
+    rows.to_parquet(parts / f"{table}.parquet", index=False)
+    assert counties(parts) == ["370303", "370304"]
+
+
+def test_members_in_a_single_file_count_only_where_their_household_is(two_counties, tmp_path):
+    """A member of an unknown household is read by no county, and neither are its claims."""
+    single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    for table in ("members", "medical_claims"):
+        shutil.rmtree(parts / table)
+    members = pd.read_parquet(single / "members.parquet")
+    orphan = members.iloc[:1].assign(member_id="M999", household_id="H999")
+    pd.concat([members, orphan], ignore_index=True).to_parquet(parts / "members.parquet", index=False)
+    claims = pd.read_parquet(single / "medical_claims.parquet")
+    claims.iloc[:1].assign(member_id="M999", claim_id="C999").to_parquet(parts / "medical_claims.parquet", index=False)
+    with pytest.raises(ContractError) as err:
+        counties(parts)
+    assert sorted((p.table, p.column, p.value) for p in err.value.problems.examples) == [
+        ("medical_claims", "member_id", "M999"), ("members", "household_id", "H999")]

@@ -29,6 +29,7 @@ from riskmodel import RiskmodelWarning
 from riskmodel.contract.columns import arrow_text
 from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.panel import Panel
+from riskmodel.contract.plausible import text_problems
 from riskmodel.contract.policy import POLICY_FILE, Policy, load_policy
 from riskmodel.contract.schema import COUNTY_DIGITS, TABLES
 from riskmodel.contract.validate import (
@@ -304,8 +305,9 @@ def _read_source(source: Source, data_dir: Path, county: str | None) -> _Read:
 def counties(data_dir: str | Path) -> list[str]:
     """The counties (first six digits of region codes) that have households, sorted.
 
-    From the partition folders when households is partitioned; else from the households file's
-    ``region_code`` column (codes that are not 12 digits are left out: the validator reports them).
+    From the partition folders when households is partitioned — ``ContractError`` if rows would be
+    read by no county's load (``unclaimed_rows``); else from the households file's ``region_code``
+    column (codes that are not 12 digits are left out: the validator reports them).
     """
     data_dir = Path(data_dir)
     source = find_table(data_dir, "households")
@@ -313,6 +315,9 @@ def counties(data_dir: str | Path) -> list[str]:
         raise ContractError(_one(Problem("households", None, None, None, "missing_table",
                                          "households.csv, households.parquet or households/ is required")))
     if source.partitioned:
+        problems = unclaimed_rows(data_dir, source)
+        if problems:
+            raise ContractError(problems)
         return sorted(source.parts)
     codes = _read_file(source.path, "households", data_dir)
     if "region_code" not in codes.column_names:
@@ -321,6 +326,94 @@ def counties(data_dir: str | Path) -> list[str]:
     good = pc.fill_null(pc.match_substring_regex(text, r"^\d{12}$"), False)
     found = pc.unique(pc.utf8_slice_codeunits(text.filter(good), 0, COUNTY_DIGITS))
     return sorted(found.to_pylist())
+
+
+def unclaimed_rows(data_dir: Path, households: Source) -> Problems:
+    """Rows that no ``load(data_dir, county=...)`` reads, with households partitioned (``households``).
+
+    A county-by-county run reads each county's folders and, of a single-file table, the rows of its
+    households; a table's ``county=XXXXXX`` folder where households has none, or a single file's row
+    whose household (member) lies in no county, would be left out silently, though the whole
+    table's load names those rows (``references``, ``wrong_partition``). Regions are exempt: a
+    county's names without households leave nothing out. Only folders are listed, and key columns
+    read for single-file tables; a table that cannot be read is left to the county loads to report.
+    """
+    problems = Problems()
+    keys = set(households.parts)
+    claimed: dict[str, pa.Array | None] = {}
+    for name, table in TABLES.items():
+        by = table.partition_by
+        if name == "households" or by == "region_code":
+            continue
+        try:
+            source = find_table(data_dir, name)
+        except ContractError:
+            continue
+        if source is None:
+            continue
+        if source.partitioned:
+            for key in sorted(set(source.parts) - keys):
+                problems.add(Problem(name, None, None, None, "wrong_partition",
+                                     f"{name}/county={key}: households/ has no county={key} folder, so no county's "
+                                     "load reads these rows (every row lies in its household's county partition)"))
+            continue
+        parent = "households" if by == "household_id" else "members"
+        if parent not in claimed:
+            claimed[parent] = _claimed_ids(data_dir, parent, claimed)
+        own = _key_column(source, by, data_dir)
+        if own is None or claimed[parent] is None:
+            continue  # a column or file the county loads report
+        empty = _mask_of(pc.equal(pc.fill_null(own, ""), ""))
+        unknown = ~empty & ~_mask_of(pc.is_in(own, value_set=claimed[parent]))
+        problems.add_rows(name, by, "required", empty, None)
+        problems.add_rows(name, by, "references", unknown, _shown(own),
+                          f"not found in {parent}.{by} of any county (no county's load reads this row)")
+    return problems
+
+
+def _mask_of(arr) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _key_column(source: Source, column: str, data_dir: Path) -> pa.Array | None:
+    """A table's key column as stripped text, over all its files (None: a file or the column cannot be read)."""
+    paths = [p for ps in source.parts.values() for p in ps] if source.partitioned else [source.path]
+    pieces = []
+    for path in paths:
+        try:
+            table = (pq.read_table(path, columns=[column]) if path.suffix == ".parquet"
+                     else _read_file(path, source.name, data_dir).select([column]))
+        except (ContractError, KeyError, pa.ArrowException, OSError):
+            return None
+        pieces.extend(pc.utf8_trim_whitespace(table.column(0).cast(pa.string())).chunks)
+    return pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
+
+
+def _claimed_ids(data_dir: Path, parent: str, claimed: dict) -> pa.Array | None:
+    """The household ids of every county, or the member ids of their members (None: unreadable)."""
+    try:
+        source = find_table(data_dir, parent)
+    except ContractError:
+        return None
+    if source is None:
+        return pa.array([], pa.string())
+    if parent == "households" or source.partitioned:
+        return _key_column(source, "household_id" if parent == "households" else "member_id", data_dir)
+    if "households" not in claimed:
+        claimed["households"] = _claimed_ids(data_dir, "households", claimed)
+    households, members = claimed["households"], _key_column(source, "member_id", data_dir)
+    owners = _key_column(source, "household_id", data_dir)
+    if households is None or members is None or owners is None:
+        return None
+    return members.filter(pc.fill_null(pc.is_in(owners, value_set=households), False))
+
+
+def _shown(values: pa.Array) -> pa.Array:
+    """``values`` with those shaped like personal data left out (never echoed)."""
+    personal = text_problems(values).get("pseudonymous_id")
+    if personal is None or not personal.any():
+        return values
+    return pc.if_else(pa.array(personal), pa.scalar(None, values.type), values)
 
 
 def _raw_ids(table: pa.Table, column: str) -> pa.ChunkedArray:

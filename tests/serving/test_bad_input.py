@@ -216,3 +216,26 @@ def test_contract_rule_messages_are_words(client, keys):
     r = client.post("/v1/score", json=p, headers=auth(keys["admin"]))
     (err,) = r.json()["detail"]
     assert err["type"].startswith("contract.") and err["msg"] != err["type"].split(".", 1)[1]
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/v1/risk-lists/latest"), ("GET", f"/v1/households/{HH_IN}"), ("POST", "/v1/score"),
+    ("GET", "/v1/model"), ("GET", "/healthz"),
+])
+def test_a_query_parameter_the_endpoint_does_not_take_is_named_not_ignored(client, keys, method, path):
+    """A mistyped filter (``?regoin=``) would otherwise answer as if no filter were given."""
+    r = client.request(method, path, params=[("regoin", "520322"), ("", "x"), ("regoin", "2")],
+                       headers=auth(keys["admin"]), json=_score_body() if method == "POST" else None)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert sorted((d["loc"], d["type"], d["input"]) for d in detail) == [
+        (["query", ""], "extra_forbidden", "x"), (["query", "regoin"], "extra_forbidden", "2"),
+        (["query", "regoin"], "extra_forbidden", "520322")]
+    assert detail[0]["msg"].startswith("unknown query parameter (this endpoint takes: ")
+
+
+def test_the_parameters_an_endpoint_takes_are_still_taken(client, keys):
+    r = client.get("/v1/risk-lists/latest", params={"region": "520322", "page": 1, "size": 2, "format": "json"},
+                   headers=auth(keys["admin"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["size"] == 2

@@ -14,7 +14,7 @@ import gc
 import re
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +23,7 @@ from pydantic.json_schema import models_json_schema
 import riskmodel
 from riskmodel.serving.auth import KeyCache
 from riskmodel.serving.config import ServingSettings
+from riskmodel.serving.deps import declared_query_only
 from riskmodel.serving.errors import ErrorOut, install_handlers
 from riskmodel.serving.model_holder import LoadedModel, ModelHolder, mlflow_info, mlflow_resolver
 from riskmodel.serving.observe import Metrics, Observe
@@ -157,7 +158,7 @@ def create_app(settings: Settings | None = None, scorer_loader=None, store: Stor
     app.add_middleware(Observe, metrics=metrics)
     install_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(declared_query_only)])
     _with_request_schemas(app, HouseholdPayload, BatchPayload, VisitIn, ErrorOut)
     _local_docs(app)
     mount_pages(app)  # the office pages (/login, /, /households/…, /overview): riskmodel.web

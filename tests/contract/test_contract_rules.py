@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from riskmodel.contract import RULES, ContractError, load, validate_dir
@@ -342,3 +344,51 @@ def test_ids_equal_once_stripped_are_duplicates(fmt, tmp_path):
     report = validate_dir(write_tables(tables, tmp_path / "d", fmt))
     assert report.problems.rules == {"unique"}
     assert [(p.row, p.column) for p in report.problems.examples] == [(3, "claim_id")]
+
+
+@pytest.mark.parametrize("arrow_type", [pa.int64(), pa.uint64()])
+@pytest.mark.parametrize(("table", "key", "column", "rule"), [
+    ("members", ("member_id", "M001"), "birth_year", "type"),
+    ("events", ("event_id", "E003"), "loss_amount", "plausible_range"),
+])
+@pytest.mark.parametrize("value", [2**53 + 1, 2**62, 2**63 - 1])
+def test_parquet_integers_beyond_a_floats_exact_range_are_named(tmp_path, arrow_type, table, key, column, rule, value):
+    """Arrow refuses to make such an integer a float: the load names the cell instead of failing in the cast."""
+    tables = example_tables()
+    data = write_tables(tables, tmp_path / "d", "parquet")
+    path = data / f"{table}.parquet"
+    frame = pq.read_table(path)
+    numbers = [value if k == key[1] else (None if v is None else int(v))
+               for k, v in zip(frame.column(key[0]).to_pylist(), frame.column(column).to_pylist())]
+    frame = frame.set_column(frame.schema.get_field_index(column), column, pa.array(numbers, arrow_type))
+    pq.write_table(frame, path)
+    (problem,) = validate_dir(data).problems.examples
+    assert (problem.table, problem.column, problem.rule, problem.value) == (table, column, rule, str(value))
+
+
+UNREADABLE = {
+    "list": lambda n: pa.array([[1, 2]] * n, pa.list_(pa.int64())),
+    "struct": lambda n: pa.array([{"a": 1}] * n),
+    "map": lambda n: pa.array([[("k", 1)]] * n, pa.map_(pa.string(), pa.int64())),
+    "bytes not UTF-8": lambda n: pa.array([b"\xff\xfe"] * n, pa.binary()),
+}
+
+
+@pytest.mark.parametrize("arrow", list(UNREADABLE))
+@pytest.mark.parametrize(("table", "column"), [
+    ("households", "household_id"), ("households", "region_code"), ("members", "sex"), ("members", "birth_year"),
+    ("events", "loss_amount"), ("events", "event_date"), ("households", "relocated"), ("income", "month"),
+])
+def test_a_parquet_column_of_a_type_no_rule_reads_names_its_rows(tmp_path, arrow, table, column):
+    """Nested values or bytes that are not text: every such row is a ``type`` problem of that column
+    (not an Arrow error from a cast), for the whole directory as for one county's load."""
+    data = write_tables(example_tables(), tmp_path / "d", "parquet")
+    path = data / f"{table}.parquet"
+    frame = pq.read_table(path)
+    pq.write_table(frame.set_column(frame.schema.get_field_index(column), column, UNREADABLE[arrow](frame.num_rows)),
+                   path)
+    problems = validate_dir(data).problems
+    assert problems.counts[(table, column, "type")] == frame.num_rows
+    assert (table, column, "required") not in problems.counts  # named once, as unreadable
+    with pytest.raises(ContractError):
+        load(data, county="370303")

@@ -174,17 +174,57 @@ class Coded:
 
 
 class Checked:
-    """One column being coerced: its problems go to ``problems`` under table and column names."""
+    """One column being coerced: its problems go to ``problems`` under table and column names.
+
+    A column of a type no kind reads (nested values, bytes that are not UTF-8 text) has those
+    rows named under ``type`` and made missing (``unreadable``), so each kind sees only text,
+    numbers, dates or booleans.
+    """
 
     def __init__(self, table: Table, col: Column, raw: pa.ChunkedArray, problems):
         self.table, self.col, self.raw, self.problems = table, col, raw, problems
+        self.unreadable: np.ndarray | None = None
+        self._readable()
 
     def report(self, rule: str, mask, message: str, *, show: bool = True) -> None:
         self.problems.add_rows(self.table.name, self.col.name, rule, _mask(mask), self.raw if show else None, message)
 
     def required(self, empty: np.ndarray) -> None:
         if not self.col.nullable and self.col.default is None:
-            self.report("required", empty, "")
+            self.report("required", empty if self.unreadable is None else empty & ~self.unreadable, "")
+
+    def _readable(self) -> None:
+        typ = self.raw.type
+        if pa.types.is_string_view(typ) or pa.types.is_binary_view(typ):
+            typ = pa.string() if pa.types.is_string_view(typ) else pa.binary()
+            self.raw = self.raw.cast(typ)
+        if pa.types.is_binary(typ) or pa.types.is_large_binary(typ) or pa.types.is_fixed_size_binary(typ):
+            try:
+                self.raw = self.raw.cast(pa.string())
+                return
+            except pa.ArrowInvalid:  # some values are not UTF-8: those rows, one at a time
+                raw = self.raw.to_pylist()
+                text = [None if v is None else utf8_or_none(v) for v in raw]
+                self._unreadable(np.array([v is not None and t is None for v, t in zip(raw, text)], dtype=bool),
+                                 "bytes that are not UTF-8 text", pa.array(text, pa.string()))
+                return
+        try:
+            pa.array([], typ).cast(pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # lists, structs, maps …
+            self._unreadable(_mask(pc.is_valid(self.raw)), f"a value of type {typ}, expected "
+                             f"{KINDS[self.col.kind].doc}", pa.nulls(len(self.raw), pa.string()))
+
+    def _unreadable(self, rows: np.ndarray, what: str, replacement: pa.Array) -> None:
+        self.report("type", rows, what, show=False)
+        self.raw, self.unreadable = pa.chunked_array([replacement]), rows
+
+
+def utf8_or_none(value: bytes) -> str | None:
+    """The bytes as text, None when they are not UTF-8."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _all_different(values: pa.Array) -> bool:
@@ -318,8 +358,18 @@ def _numbers(c: Checked) -> tuple[np.ndarray, np.ndarray]:
     """Float values (NaN where empty or unparsable) and where the cell was empty."""
     raw = c.raw
     if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type) or pa.types.is_decimal(raw.type):
-        values = raw.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        values = np.asarray(values, dtype=np.float64)
+        # Arrow refuses to cast an integer beyond 2**53 (no exact float): cast it anyway, then move it
+        # past the limit, so that the integer rule (or an amount's range) names it
+        values = np.asarray(raw.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64)
+        if pa.types.is_integer(raw.type):
+            beyond = pc.greater(raw, pa.scalar(INT_LIMIT, raw.type)) if raw.type.bit_width > 53 else None
+            if beyond is not None and pa.types.is_signed_integer(raw.type):
+                beyond = pc.or_(beyond, pc.less(raw, pa.scalar(-INT_LIMIT, raw.type)))
+            if beyond is not None:
+                far = _mask(beyond)
+                if far.any():
+                    values = values.copy()  # Arrow's buffer is read-only
+                    values[far] = np.where(values[far] < 0, -2.0 * INT_LIMIT, 2.0 * INT_LIMIT)
         return values, np.asarray(pc.is_null(raw, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
     text = Coded(raw, distinct=False).values
     empty = _mask(pc.is_null(text))

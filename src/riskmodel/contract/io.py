@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
+from riskmodel.contract.coerce import utf8_or_none
 from riskmodel.contract.columns import arrow_text
 from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.panel import Panel
@@ -322,7 +323,7 @@ def counties(data_dir: str | Path) -> list[str]:
     codes = _read_file(source.path, "households", data_dir)
     if "region_code" not in codes.column_names:
         return []
-    text = pc.utf8_trim_whitespace(codes.column("region_code").cast(pa.string()))
+    text = _stripped_text(codes.column("region_code"))
     good = pc.fill_null(pc.match_substring_regex(text, r"^\d{12}$"), False)
     found = pc.unique(pc.utf8_slice_codeunits(text.filter(good), 0, COUNTY_DIGITS))
     return sorted(found.to_pylist())
@@ -385,7 +386,7 @@ def _key_column(source: Source, column: str, data_dir: Path) -> pa.Array | None:
                      else _read_file(path, source.name, data_dir).select([column]))
         except (ContractError, KeyError, pa.ArrowException, OSError):
             return None
-        pieces.extend(pc.utf8_trim_whitespace(table.column(0).cast(pa.string())).chunks)
+        pieces.extend(_stripped_text(table.column(0)).chunks)
     return pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
 
 
@@ -417,7 +418,19 @@ def _shown(values: pa.Array) -> pa.Array:
 
 
 def _raw_ids(table: pa.Table, column: str) -> pa.ChunkedArray:
-    return pc.utf8_trim_whitespace(table.column(column).cast(pa.string()))
+    return _stripped_text(table.column(column))
+
+
+def _stripped_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A raw key column as stripped text; missing where a value is not text (nested, not UTF-8),
+    which the column's own rules name when the table is coerced."""
+    try:
+        text = column.cast(pa.string())
+    except pa.ArrowException:
+        binary = pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)
+        text = pa.chunked_array([pa.array([None if v is None or not binary else utf8_or_none(v)
+                                           for v in column.to_pylist()], pa.string())])
+    return pc.utf8_trim_whitespace(text)
 
 
 def _county_rows(name: str, read: _Read, county: str, kept: dict[str, pa.Table]) -> pa.Table:

@@ -364,7 +364,9 @@ RULES: dict[str, Rule] = {
         Rule("no_rows", "households and members have at least one row", ("households", "members")),
         Rule("missing_column", "required columns must be present"),
         Rule("required", "a required value must not be empty (nor only spaces)"),
-        Rule("type", "values must parse as the column's type (ISO dates, YYYY-MM months, finite numbers)"),
+        Rule("type", "values must parse as the column's type (ISO dates, YYYY-MM months, finite numbers, integers "
+                     "within ±2^53); a Parquet column of nested values (lists, structs, maps) or of bytes that are not "
+                     "UTF-8 text has each such row named"),
         Rule("plausible_range", "dates and months lie in 1900-01-01..2100-12-31; amounts are below 10^9 yuan"),
         Rule("allowed_values", "enum columns take only the listed values"),
         Rule("min", "values must be at or above the minimum (money non-negative)"),

@@ -24,18 +24,13 @@ StoreDep = Annotated[StoreProtocol, Depends(get_store)]
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
 
 
-_DECLARED: dict[int, frozenset[str]] = {}
-
-
 async def declared_query_only(request: Request) -> None:
     """A query parameter the endpoint does not take is a 422 naming it, not silently ignored: a
     mistyped filter (``?regoin=520322``) would otherwise answer for the key's whole region."""
     route = request.scope.get("route")
     if route is None or not request.query_params:
         return
-    names = _DECLARED.get(id(route))
-    if names is None:
-        names = _DECLARED[id(route)] = frozenset(_query_names(route.dependant))
+    names = set(_query_names(route.dependant))
     unknown = [(k, v) for k, v in request.query_params.multi_items() if k not in names]
     if unknown:
         takes = ", ".join(sorted(names)) or "none"

@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from riskmodel.config_file import read_yaml
+
 POLICY_FILE = "policy.yaml"
 
 
@@ -57,7 +59,8 @@ def load_policy(data_dir: str | Path) -> Policy:
     path = Path(data_dir) / POLICY_FILE
     if not path.exists():
         return Policy.default()
+    raw = read_yaml(path)
     try:
-        return Policy.model_validate(yaml.safe_load(path.read_text("utf-8")))
-    except (ValidationError, yaml.YAMLError) as exc:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
         raise ValueError(f"{path.name} breaks the policy format: {exc}") from None

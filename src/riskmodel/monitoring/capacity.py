@@ -20,10 +20,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import core_schema
 
+from riskmodel.config_file import read_yaml
 from riskmodel.contract.columns import ID_DTYPE
 from riskmodel.contract.regions import COUNTY_DIGITS, TOWNSHIP_DIGITS, county_of, township_of
 from riskmodel.listing import CAPACITY_SHARE, top_count
@@ -82,10 +82,7 @@ class Capacity(BaseModel):
     @classmethod
     def load(cls, path: str | Path, *, default_share: float = CAPACITY_SHARE) -> Capacity:
         path = Path(path)
-        try:
-            raw = yaml.safe_load(path.read_text("utf-8"))
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path.name}: not valid YAML: {exc}") from None
+        raw = read_yaml(path)
         try:
             return cls.from_mapping(raw, default_share=default_share)
         except ValueError as exc:

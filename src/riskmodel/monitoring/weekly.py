@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from riskmodel.config_file import read_yaml
 from riskmodel.listing import HORIZON_WEEKS
 from riskmodel.contract import Panel
 from riskmodel.features import feature_names, feature_risk_types
@@ -92,13 +93,8 @@ class WeeklyConfig(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> WeeklyConfig:
         """The ``monitoring:`` section of a YAML file (or the whole file); ``ValueError`` naming the file."""
-        import yaml
-
         path = Path(path)
-        try:
-            raw = yaml.safe_load(path.read_text("utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path.name}: not valid YAML: {exc}") from None
+        raw = read_yaml(path) or {}
         section = raw.get("monitoring", raw) if isinstance(raw, dict) else raw
         if not isinstance(section, dict):
             raise ValueError(f"{path.name}: expected a mapping of thresholds (monitoring: {{drift: …}}), "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from riskmodel.config_file import read_yaml
 from riskmodel.listing.policy import CAPACITY_SHARE, HORIZON_WEEKS
 
 
@@ -109,7 +109,8 @@ class TrainConfig(BaseModel):
         if path is None:
             return cls()
         path = Path(path)
+        raw = read_yaml(path) or {}
         try:
-            return cls.model_validate(yaml.safe_load(path.read_text("utf-8")) or {})
-        except (ValidationError, yaml.YAMLError) as exc:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
             raise ValueError(f"{path}: not a valid training config: {exc}") from None

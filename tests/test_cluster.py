@@ -102,3 +102,41 @@ def test_a_worker_killed_under_a_task_is_a_cluster_error():
                 client.submit(os._exit, 1, pure=False).result()
         finally:
             client.close()
+
+
+def _breaks_the_contract(value: str):
+    from riskmodel.contract.validate import ContractError, Problem, Problems
+
+    problems = Problems()
+    problems.add(Problem("income", 7, "household_id", value, "references", "not found in households.household_id"))
+    raise ContractError(problems)
+
+
+def _fails_with_unpicklable_error():
+    class Local(Exception):  # defined in a function: cannot travel back as itself
+        pass
+
+    raise Local("a county's own words")
+
+
+def test_a_task_error_comes_back_whole_and_no_worker_logs_its_text(caplog):
+    """A worker logs a failed task with its exception's text ("Compute Failed"); a contract error's
+    text names rows and values. The task's error travels back as its result and is raised here."""
+    from distributed import Client, LocalCluster
+
+    from riskmodel.cluster import WorkerTraceback, gather, result, submit, submit_map
+    from riskmodel.contract.validate import ContractError
+
+    caplog.set_level("DEBUG")
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        with pytest.raises(ContractError) as err:
+            result(submit(client, _breaks_the_contract, "H-CANARY-7"))
+        with pytest.raises(ContractError):
+            gather(submit_map(client, _breaks_the_contract, ["H-CANARY-8", "H-CANARY-9"]))
+        with pytest.raises(RuntimeError, match="^Local: a county's own words$"):
+            result(submit(client, _fails_with_unpicklable_error))
+        assert gather(submit_map(client, str.upper, ["a", "b"])) == ["A", "B"]
+    (problem,) = err.value.problems.examples
+    assert (problem.table, problem.row, problem.value, problem.rule) == ("income", 7, "H-CANARY-7", "references")
+    assert isinstance(err.value.__cause__, WorkerTraceback) and "_breaks_the_contract" in str(err.value.__cause__)
+    assert "CANARY" not in caplog.text and "own words" not in caplog.text

@@ -6,6 +6,8 @@ The weekly run and training share it: partitions (counties) are tasks that read 
 from __future__ import annotations
 
 import os
+import pickle
+import traceback
 from contextlib import contextmanager
 
 
@@ -82,11 +84,62 @@ def dask_client(scheduler, workers: int = 0):
                                    "runs and this machine may reach it") from None
 
 
+def submit(client, fn, *args, **kwargs):
+    """``client.submit(fn, *args, **kwargs)`` (never ``pure``), the task's own exception returned
+    to this process rather than raised on the worker: a worker logs a failed task with its
+    exception's text ("Compute Failed"), and a contract error's text names rows and values, which
+    no log may hold. ``result``, ``in_order`` and ``gather`` raise it here."""
+    return client.submit(_task, fn, *args, pure=False, **kwargs)
+
+
+def submit_map(client, fn, *iterables, **kwargs) -> list:
+    """``client.map`` as ``submit`` does ``client.submit``."""
+    calls = len(iterables[0]) if iterables else 0
+    return client.map(_task, [fn] * calls, *iterables, pure=False, **kwargs) if calls else []
+
+
+class TaskFailed:
+    """A task's exception, carried back as its result (see ``submit``)."""
+
+    def __init__(self, error: Exception):
+        try:  # what cannot travel back is named by its type and text
+            pickle.dumps(error)
+        except Exception:  # noqa: BLE001 - any pickling failure
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        self.error = error
+        # where it failed, without the message (frames hold code, not data)
+        self.frames = "".join(traceback.format_tb(error.__traceback__)) if error.__traceback__ else ""
+
+
+class WorkerTraceback(Exception):
+    """The worker's frames of a task that failed, chained under its exception."""
+
+
+def _task(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - every task error travels back as a value
+        return TaskFailed(exc)
+
+
+def result(future):
+    """A ``submit``ted task's result; its exception raised here (chained to the worker's frames)."""
+    value = future.result()
+    if isinstance(value, TaskFailed):
+        raise value.error from WorkerTraceback(value.frames)
+    return value
+
+
+def gather(futures: list) -> list:
+    """Every result, in order (``result`` of each)."""
+    return list(in_order(list(futures)))
+
+
 def in_order(futures: list):
     """The futures' results in submission order, each forgotten by the cluster once read (the
     list's slot is cleared, so a province's results are not all held by the scheduler)."""
     for i in range(len(futures)):
-        yield futures[i].result()
+        yield result(futures[i])
         futures[i] = None
 
 

@@ -162,6 +162,9 @@ class ContractError(ValueError):
         more = f"\n  … and {len(lines) - 50} more lines" if len(lines) > 50 else ""
         super().__init__(f"input data breaks the contract ({problems.total} problems):\n{shown}{more}")
 
+    def __reduce__(self):  # made again from its problems (a county's error comes back from a Dask worker)
+        return type(self), (self.problems,)
+
 
 def _show(v: object) -> str | None:
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and np.isnan(v)):

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskmodel.cluster import gather, submit_map
 from riskmodel.contract import ContractError, Panel, counties, load
 from riskmodel.contract.io import find_table
 from riskmodel.contract.validate import Problem, Problems
@@ -80,8 +81,8 @@ def features_by_county(data_dir: str | Path, as_of, *, loader: Callable[..., Pan
     """
     if client is not None:
         names = counties(data_dir)
-        parts = client.gather(client.map(county_features, [str(data_dir)] * len(names), names,
-                                         as_of=pd.Timestamp(as_of), pure=False))
+        parts = gather(submit_map(client, county_features, [str(data_dir)] * len(names), names,
+                                  as_of=pd.Timestamp(as_of)))
     else:
         parts = [build_features(panel, as_of) for _county, panel in county_panels(data_dir, loader=loader)]
     if not parts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskmodel.cluster import gather, submit
 from riskmodel.contract import Panel
 from riskmodel.features.build import build_features
 
@@ -29,6 +30,5 @@ def build_features_dask(panel: Panel, as_of, client, partitions: int = 8) -> pd.
     parts = household_partitions(panel, partitions)
     if not parts:
         return build_features(panel, t)
-    futures = [client.submit(build_features, panel.subset(ids), t, pure=False) for ids in parts]
-    tables = client.gather(futures)
+    tables = gather([submit(client, build_features, panel.subset(ids), t) for ids in parts])
     return pd.concat(tables, ignore_index=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodel.cluster import in_order
+from riskmodel.cluster import in_order, submit
 from riskmodel.contract.columns import positions
 from riskmodel.listing import followup
 from riskmodel.memory import release_memory
@@ -224,8 +224,8 @@ def run_parts(fn, parts: list[Source], scorer, client, **kwargs) -> Iterator:
 
 def submit_parts(fn, parts: list[Source], scorer, client, **kwargs) -> list:
     """The partitions' tasks on the cluster (futures, in partition order)."""
-    return [client.submit(fn, s, scorer, pure=False, **kwargs) if s.panel is None else
-            client.submit(_on_panel, fn, client.scatter(s.panel, hash=False), scorer, pure=False, **kwargs)
+    return [submit(client, fn, s, scorer, **kwargs) if s.panel is None else
+            submit(client, _on_panel, fn, client.scatter(s.panel, hash=False), scorer, **kwargs)
             for s in parts]
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from riskmodel import cluster
 from riskmodel.memory import release_memory
 from riskmodel.monitoring import writers
 from riskmodel.monitoring.rundir import Journal, published_weeks, staging
@@ -197,9 +198,9 @@ def _dispatch(client, run: WeekRun, week: WeekFiles, counties) -> _Remote | None
 
         # the report's rows only; still too large for a task's own arguments
         result = client.scatter(report_sample(week.drift_result, run.monitoring.drift), hash=False)
-        report = client.submit(evidently_files, result, week.drift_result.per_feature["feature"].tolist(),
-                               run.monitoring.drift, pure=False, priority=1)  # the longest task first
-    books = [client.submit(writers.list_workbook, rows, week.header, sizes, region=("县代码", county), pure=False)
+        report = cluster.submit(client, evidently_files, result, week.drift_result.per_feature["feature"].tolist(),
+                                run.monitoring.drift, priority=1)  # the longest task first
+    books = [cluster.submit(client, writers.list_workbook, rows, week.header, sizes, region=("县代码", county))
              for county, rows, sizes in counties]
     return _Remote(books, report)
 
@@ -238,11 +239,11 @@ def _stage(run: WeekRun, client, writer: StoreWrite | None, week: WeekFiles, mar
         if remote is not None:
             started = time.perf_counter()
             for (county, _rows, _sizes), book in zip(counties, remote.books):
-                (tmp / "xlsx" / f"county_{county}.xlsx").write_bytes(book.result())
+                (tmp / "xlsx" / f"county_{county}.xlsx").write_bytes(cluster.result(book))
             if remote.report is not None:
                 from riskmodel.monitoring.drift_report import write_report
 
-                evidently = write_report(remote.report.result(), drift_dir)
+                evidently = write_report(cluster.result(remote.report), drift_dir)
             extra["write.waiting_for_cluster"] = time.perf_counter() - started
         week.drift_summary.update(evidently=evidently)
         (drift_dir / "summary.json").write_text(dump_json(week.drift_summary), encoding="utf-8")

@@ -59,7 +59,7 @@ from riskmodel.monitoring.performance import alerts as week_alerts, stale_data
 from riskmodel.monitoring.province import ProvinceScores
 from riskmodel.monitoring.publish import WeekFiles, write_week
 from riskmodel.monitoring.rundir import Journal, published_weeks, recover, run_lock, scratch_prefix
-from riskmodel.cluster import cluster_errors, dask_client, preload
+from riskmodel.cluster import cluster_errors, dask_client, in_order, preload
 from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
 from riskmodel.scoring import Scorer, ScorerProtocol
@@ -406,7 +406,7 @@ def compute_week(run: WeekRun, loaded: Loaded, visits: pd.DataFrame, prefetched:
         results = run_parts(week_part, parts, loaded.shipped, loaded.client, plan=plan)
     else:
         plan, reference, futures = prefetched
-        results = (f.result() for f in futures)
+        results = in_order(futures)
     week = _combine(results, loaded.scorer.capacity_share, True, run.scores_dir)
     real = min(week.cutoff, run.as_of)
     needed = weeks_to_label(run.out_dir, published_weeks(run.out_dir), run.as_of, real, run.horizon_weeks)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskmodel.cluster import gather, submit_map
 from riskmodel.contract import Panel, counties, load
 from riskmodel.features.counties import county_panels, unique_households
 from riskmodel.listing import ListPolicy, bands
@@ -56,9 +57,8 @@ def score_by_county(scorer, data_dir: str | Path, as_of, *, explain: Iterable[st
     if client is not None:
         names = counties(data_dir)
         remote = client.scatter(scorer, broadcast=True, hash=False)
-        futures = client.map(score_county, [str(data_dir)] * len(names), names, scorer=remote, as_of=t,
-                             explain=explain, pure=False)
-        parts = client.gather(futures)
+        parts = gather(submit_map(client, score_county, [str(data_dir)] * len(names), names, scorer=remote,
+                                  as_of=t, explain=explain))
     else:
         parts = [scorer.score(panel, t, explain=explain)
                  for _county, panel in county_panels(data_dir, loader=loader)]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodel.cluster import in_order
+from riskmodel.cluster import in_order, submit
 from riskmodel.contract import Panel, counties, load
 from riskmodel.memory import release_memory
 from riskmodel.progress import Progress, no_progress
@@ -113,7 +113,7 @@ def _each(client, fn, names: list[str], progress: Progress, stage: str, **kwargs
             yield fn(county, **kwargs)
             progress(stage, i, len(names))
         return
-    futures = [client.submit(fn, county, pure=False, **kwargs) for county in names]
+    futures = [submit(client, fn, county, **kwargs) for county in names]
     for i, result in enumerate(in_order(futures), start=1):
         yield result
         progress(stage, i, len(names))

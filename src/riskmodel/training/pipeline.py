@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskmodel.cluster import in_order
+from riskmodel.cluster import in_order, submit
 from riskmodel.contract import Panel
 from riskmodel.contract.columns import arrow_text, id_array, positions
 from riskmodel.features.matrix import feature_matrix
@@ -386,7 +386,7 @@ def score_grid(panel: Panel, dates, models: dict, truth: pd.DataFrame | None = N
     else:  # each date a task; the panel, models and truth sent to every worker once
         # each object whole (a dict given to ``scatter`` would be scattered value by value, keyed by its keys)
         shared = [client.scatter([x], broadcast=True, hash=False)[0] for x in (panel, models, truth)]
-        futures = [client.submit(_date_part, shared[0], t, *shared[1:], pure=False) for t in dates]
+        futures = [submit(client, _date_part, shared[0], t, *shared[1:]) for t in dates]
         done = in_order(futures)
     parts = []
     for i, (t, (at, part)) in enumerate(zip(dates, done), start=1):

@@ -133,10 +133,11 @@ def test_a_task_error_comes_back_whole_and_no_worker_logs_its_text(caplog):
             result(submit(client, _breaks_the_contract, "H-CANARY-7"))
         with pytest.raises(ContractError):
             gather(submit_map(client, _breaks_the_contract, ["H-CANARY-8", "H-CANARY-9"]))
-        with pytest.raises(RuntimeError, match="^Local: a county's own words$"):
+        with pytest.raises(RuntimeError, match="^Local: a county's own words$") as odd:
             result(submit(client, _fails_with_unpicklable_error))
         assert gather(submit_map(client, str.upper, ["a", "b"])) == ["A", "B"]
     (problem,) = err.value.problems.examples
     assert (problem.table, problem.row, problem.value, problem.rule) == ("income", 7, "H-CANARY-7", "references")
     assert isinstance(err.value.__cause__, WorkerTraceback) and "_breaks_the_contract" in str(err.value.__cause__)
+    assert "_fails_with_unpicklable_error" in str(odd.value.__cause__)  # its frames travel too
     assert "CANARY" not in caplog.text and "own words" not in caplog.text

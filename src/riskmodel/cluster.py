@@ -102,13 +102,13 @@ class TaskFailed:
     """A task's exception, carried back as its result (see ``submit``)."""
 
     def __init__(self, error: Exception):
+        # where it failed, without the message (frames hold code, not data)
+        self.frames = "".join(traceback.format_tb(error.__traceback__)) if error.__traceback__ else ""
         try:  # what cannot travel back is named by its type and text
             pickle.dumps(error)
         except Exception:  # noqa: BLE001 - any pickling failure
             error = RuntimeError(f"{type(error).__name__}: {error}")
         self.error = error
-        # where it failed, without the message (frames hold code, not data)
-        self.frames = "".join(traceback.format_tb(error.__traceback__)) if error.__traceback__ else ""
 
 
 class WorkerTraceback(Exception):

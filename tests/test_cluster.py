@@ -141,3 +141,16 @@ def test_a_task_error_comes_back_whole_and_no_worker_logs_its_text(caplog):
     assert isinstance(err.value.__cause__, WorkerTraceback) and "_breaks_the_contract" in str(err.value.__cause__)
     assert "_fails_with_unpicklable_error" in str(odd.value.__cause__)  # its frames travel too
     assert "CANARY" not in caplog.text and "own words" not in caplog.text
+
+
+def test_tasks_keep_their_functions_names_on_the_cluster():
+    from distributed import Client, LocalCluster
+
+    from riskmodel.cluster import gather, submit, submit_map
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        one = submit(client, str.upper, "a")
+        many = submit_map(client, str.lower, ["A", "B"])
+        assert one.key.startswith("upper-") and all(f.key.startswith("lower-") for f in many)
+        assert len({f.key for f in many}) == 2
+        assert gather([one, *many]) == ["A", "a", "b"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pickle
 import traceback
+import uuid
 from contextlib import contextmanager
 
 
@@ -89,13 +90,19 @@ def submit(client, fn, *args, **kwargs):
     to this process rather than raised on the worker: a worker logs a failed task with its
     exception's text ("Compute Failed"), and a contract error's text names rows and values, which
     no log may hold. ``result``, ``in_order`` and ``gather`` raise it here."""
-    return client.submit(_task, fn, *args, pure=False, **kwargs)
+    return client.submit(_task, fn, *args, key=_key(fn), pure=False, **kwargs)
 
 
 def submit_map(client, fn, *iterables, **kwargs) -> list:
     """``client.map`` as ``submit`` does ``client.submit``."""
     calls = len(iterables[0]) if iterables else 0
-    return client.map(_task, [fn] * calls, *iterables, pure=False, **kwargs) if calls else []
+    return client.map(_task, [fn] * calls, *iterables, key=[_key(fn) for _ in range(calls)], pure=False,
+                      **kwargs) if calls else []
+
+
+def _key(fn) -> str:
+    """The task's name as the dashboard shows it: the function's, not the wrapper's."""
+    return f"{getattr(fn, '__name__', 'task')}-{uuid.uuid4().hex}"
 
 
 class TaskFailed:

@@ -67,7 +67,7 @@ def to_arrow(values) -> pa.ChunkedArray:
     return values
 
 
-def _mask(arr) -> np.ndarray:
+def true_where(arr) -> np.ndarray:
     """A boolean Arrow result as numpy, null as False."""
     if isinstance(arr, np.ndarray):
         return arr
@@ -156,7 +156,7 @@ class Coded:
         return merged.dictionary, np.append(at, -1)[self.codes]
 
     def missing(self) -> np.ndarray:
-        return self.rows(_mask(pc.is_null(self.values)), True)
+        return self.rows(true_where(pc.is_null(self.values)), True)
 
     def nulled(self, bad_values: np.ndarray) -> None:
         """Make values that broke a rule missing (no later rule looks them up)."""
@@ -187,40 +187,49 @@ class Checked:
         self._readable()
 
     def report(self, rule: str, mask, message: str, *, show: bool = True) -> None:
-        self.problems.add_rows(self.table.name, self.col.name, rule, _mask(mask), self.raw if show else None, message)
+        self.problems.add_rows(self.table.name, self.col.name, rule, true_where(mask), self.raw if show else None,
+                               message)
 
     def required(self, empty: np.ndarray) -> None:
         if not self.col.nullable and self.col.default is None:
             self.report("required", empty if self.unreadable is None else empty & ~self.unreadable, "")
 
     def _readable(self) -> None:
-        typ = self.raw.type
-        if pa.types.is_string_view(typ) or pa.types.is_binary_view(typ):
-            typ = pa.string() if pa.types.is_string_view(typ) else pa.binary()
-            self.raw = self.raw.cast(typ)
-        if pa.types.is_binary(typ) or pa.types.is_large_binary(typ) or pa.types.is_fixed_size_binary(typ):
-            try:
-                self.raw = self.raw.cast(pa.string())
-                return
-            except pa.ArrowInvalid:  # some values are not UTF-8: those rows, one at a time
-                raw = self.raw.to_pylist()
-                text = [None if v is None else utf8_or_none(v) for v in raw]
-                self._unreadable(np.array([v is not None and t is None for v, t in zip(raw, text)], dtype=bool),
-                                 "bytes that are not UTF-8 text", pa.array(text, pa.string()))
-                return
-        try:
-            pa.array([], typ).cast(pa.string())
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):  # lists, structs, maps …
-            self._unreadable(_mask(pc.is_valid(self.raw)), f"a value of type {typ}, expected "
-                             f"{KINDS[self.col.kind].doc}", pa.nulls(len(self.raw), pa.string()))
-
-    def _unreadable(self, rows: np.ndarray, what: str, replacement: pa.Array) -> None:
-        self.report("type", rows, what, show=False)
-        self.raw, self.unreadable = pa.chunked_array([replacement]), rows
+        if _read_as_is(self.raw.type):
+            return
+        text, rows, what = as_text(self.raw)
+        if rows is not None:
+            self.report("type", rows, f"{what}, expected {KINDS[self.col.kind].doc}", show=False)
+        self.raw, self.unreadable = text, rows
 
 
-def utf8_or_none(value: bytes) -> str | None:
-    """The bytes as text, None when they are not UTF-8."""
+def _read_as_is(typ: pa.DataType) -> bool:
+    """Types the kinds read themselves (text, numbers, dates, booleans, text dictionaries)."""
+    return (_is_text(typ) or pa.types.is_dictionary(typ) or pa.types.is_integer(typ) or pa.types.is_floating(typ)
+            or pa.types.is_decimal(typ) or pa.types.is_boolean(typ) or pa.types.is_date(typ)
+            or pa.types.is_timestamp(typ) or pa.types.is_null(typ))
+
+
+def as_text(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray | None, str]:
+    """A raw column of any Arrow type as text: missing where a value is no text — nested values
+    (lists, structs, maps) or bytes that are not UTF-8 — with those rows (None: every value read)
+    and what they held."""
+    typ = values.type
+    if pa.types.is_string_view(typ) or pa.types.is_binary_view(typ):
+        values = values.cast(pa.string() if pa.types.is_string_view(typ) else pa.binary())
+    try:
+        return values.cast(pa.string()), None, ""
+    except pa.ArrowInvalid:  # bytes, some of them not UTF-8: those rows, one value at a time
+        raw = values.to_pylist()
+        text = [None if v is None else _utf8_or_none(v) for v in raw]
+        rows = np.array([v is not None and t is None for v, t in zip(raw, text)], dtype=bool)
+        return pa.chunked_array([pa.array(text, pa.string())]), rows, "bytes that are not UTF-8 text"
+    except (pa.ArrowNotImplementedError, pa.ArrowTypeError):  # no text form at all
+        return (pa.chunked_array([pa.nulls(len(values), pa.string())]), true_where(pc.is_valid(values)),
+                f"a value of type {typ}")
+
+
+def _utf8_or_none(value: bytes) -> str | None:
     try:
         return value.decode("utf-8")
     except UnicodeDecodeError:
@@ -264,13 +273,13 @@ def _text_kind(c: Checked) -> pd.api.extensions.ExtensionArray:
         text = coded.values
         digits = pc.match_substring_regex(text, "^[0-9]+$")
         right_length = pc.is_in(pc.utf8_length(text), value_set=pa.array(col.digits, pa.int32()))
-        bad = _mask(pc.is_valid(text)) & ~(_mask(digits) & _mask(right_length))
+        bad = true_where(pc.is_valid(text)) & ~(true_where(digits) & true_where(right_length))
         c.report("region_code", coded.rows(bad), "expected " + " or ".join(f"{n}" for n in col.digits) + " digits")
         coded.nulled(bad)
     if col.kind == "enum":
         text = coded.values
         codes = pc.index_in(text, value_set=pa.array(col.values, text.type))
-        bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(codes))
+        bad = true_where(pc.is_valid(text)) & true_where(pc.is_null(codes))
         c.report("allowed_values", coded.rows(bad), f"allowed: {', '.join(col.values)}")
         codes = coded.rows(np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int8), -1)
         return pd.Categorical.from_codes(codes, dtype=pandas_dtype(col), validate=False)
@@ -305,7 +314,7 @@ def _days(values: pa.Array, kind: str) -> tuple[np.ndarray, np.ndarray]:
                 parsed[i] = (dt.date.fromisoformat(v) - _EPOCH).days
             except ValueError:
                 pass
-    return parsed, np.isnan(parsed) & _mask(pc.is_valid(values))
+    return parsed, np.isnan(parsed) & true_where(pc.is_valid(values))
 
 
 def _days_of_timestamps(values: pa.ChunkedArray, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -366,13 +375,13 @@ def _numbers(c: Checked) -> tuple[np.ndarray, np.ndarray]:
             if beyond is not None and pa.types.is_signed_integer(raw.type):
                 beyond = pc.or_(beyond, pc.less(raw, pa.scalar(-INT_LIMIT, raw.type)))
             if beyond is not None:
-                far = _mask(beyond)
+                far = true_where(beyond)
                 if far.any():
                     values = values.copy()  # Arrow's buffer is read-only
                     values[far] = np.where(values[far] < 0, -2.0 * INT_LIMIT, 2.0 * INT_LIMIT)
         return values, np.asarray(pc.is_null(raw, nan_is_null=True).to_numpy(zero_copy_only=False), dtype=bool)
     text = Coded(raw, distinct=False).values
-    empty = _mask(pc.is_null(text))
+    empty = true_where(pc.is_null(text))
     try:  # fast path: every cell a plain number (or empty)
         values = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -412,10 +421,10 @@ def _bool_kind(c: Checked) -> np.ndarray:
     if pa.types.is_boolean(raw.type):
         return np.asarray(pc.fill_null(raw, default).to_numpy(zero_copy_only=False), dtype=bool)
     text = pc.utf8_lower(Coded(raw, distinct=False).values)
-    empty = _mask(pc.is_null(text))
+    empty = true_where(pc.is_null(text))
     c.required(empty)
-    true = _mask(pc.is_in(text, value_set=pa.array(_TRUE)))
-    bad = ~empty & ~true & ~_mask(pc.is_in(text, value_set=pa.array(_FALSE)))
+    true = true_where(pc.is_in(text, value_set=pa.array(_TRUE)))
+    bad = ~empty & ~true & ~true_where(pc.is_in(text, value_set=pa.array(_FALSE)))
     c.report("type", bad, "expected true/false")
     return np.where(~empty & ~bad, true, default)
 

@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskmodel import RiskmodelWarning
-from riskmodel.contract.coerce import utf8_or_none
+from riskmodel.contract.coerce import as_text, true_where
 from riskmodel.contract.columns import arrow_text
 from riskmodel.memory import release_arrow_memory
 from riskmodel.contract.panel import Panel
@@ -364,30 +364,33 @@ def unclaimed_rows(data_dir: Path, households: Source) -> Problems:
         own = _key_column(source, by, data_dir)
         if own is None or claimed[parent] is None:
             continue  # a column or file the county loads report
-        empty = _mask_of(pc.equal(pc.fill_null(own, ""), ""))
-        unknown = ~empty & ~_mask_of(pc.is_in(own, value_set=claimed[parent]))
+        empty = true_where(pc.equal(pc.fill_null(own, ""), ""))
+        unknown = ~empty & ~true_where(pc.is_in(own, value_set=claimed[parent]))
         problems.add_rows(name, by, "required", empty, None)
         problems.add_rows(name, by, "references", unknown, _shown(own),
                           f"not found in {parent}.{by} of any county (no county's load reads this row)")
     return problems
 
 
-def _mask_of(arr) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _key_column(source: Source, column: str, data_dir: Path) -> pa.Array | None:
     """A table's key column as stripped text, over all its files (None: a file or the column cannot be read)."""
+    columns = _key_columns(source, (column,), data_dir)
+    return None if columns is None else columns[0]
+
+
+def _key_columns(source: Source, columns: tuple[str, ...], data_dir: Path) -> list[pa.Array] | None:
+    """``_key_column`` of several columns, each file read once."""
     paths = [p for ps in source.parts.values() for p in ps] if source.partitioned else [source.path]
-    pieces = []
+    pieces: list[list] = [[] for _ in columns]
     for path in paths:
         try:
-            table = (pq.read_table(path, columns=[column]) if path.suffix == ".parquet"
-                     else _read_file(path, source.name, data_dir).select([column]))
+            table = (pq.read_table(path, columns=list(columns)) if path.suffix == ".parquet"
+                     else _read_file(path, source.name, data_dir).select(list(columns)))
         except (ContractError, KeyError, pa.ArrowException, OSError):
             return None
-        pieces.extend(_stripped_text(table.column(0)).chunks)
-    return pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
+        for got, name in zip(pieces, columns):
+            got.extend(_stripped_text(table.column(name)).chunks)
+    return [pa.concat_arrays(got) if got else pa.array([], pa.string()) for got in pieces]
 
 
 def _claimed_ids(data_dir: Path, parent: str, claimed: dict) -> pa.Array | None:
@@ -402,10 +405,10 @@ def _claimed_ids(data_dir: Path, parent: str, claimed: dict) -> pa.Array | None:
         return _key_column(source, "household_id" if parent == "households" else "member_id", data_dir)
     if "households" not in claimed:
         claimed["households"] = _claimed_ids(data_dir, "households", claimed)
-    households, members = claimed["households"], _key_column(source, "member_id", data_dir)
-    owners = _key_column(source, "household_id", data_dir)
-    if households is None or members is None or owners is None:
+    households, both = claimed["households"], _key_columns(source, ("member_id", "household_id"), data_dir)
+    if households is None or both is None:
         return None
+    members, owners = both
     return members.filter(pc.fill_null(pc.is_in(owners, value_set=households), False))
 
 
@@ -424,13 +427,7 @@ def _raw_ids(table: pa.Table, column: str) -> pa.ChunkedArray:
 def _stripped_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A raw key column as stripped text; missing where a value is not text (nested, not UTF-8),
     which the column's own rules name when the table is coerced."""
-    try:
-        text = column.cast(pa.string())
-    except pa.ArrowException:
-        binary = pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)
-        text = pa.chunked_array([pa.array([None if v is None or not binary else utf8_or_none(v)
-                                           for v in column.to_pylist()], pa.string())])
-    return pc.utf8_trim_whitespace(text)
+    return pc.utf8_trim_whitespace(as_text(column)[0])
 
 
 def _county_rows(name: str, read: _Read, county: str, kept: dict[str, pa.Table]) -> pa.Table:

@@ -54,6 +54,9 @@ from riskmodel.contract.writers import (  # noqa: F401  (the writers' public nam
 )
 
 TRUTH_FILE = "truth.parquet"
+#: Tables read at once larger than this hand Arrow's freed decoding buffers back to the OS; a
+#: county's (tens of MB) are kept for the next county to reuse (``riskmodel.memory``).
+RELEASE_AFTER_BYTES = 256 << 20
 _CJK = re.compile("[\u4e00-\u9fff]")
 _COUNTY_DIR = re.compile(r"county=(\d{6})")
 
@@ -510,7 +513,8 @@ def _read_all(data_dir: Path, county: str | None = None
             problems.extend(err.problems)
             raws[name] = pa.table({})
             unreadable.add(name)
-    release_arrow_memory()
+    if sum(t.nbytes for t in raws.values() if t is not None) > RELEASE_AFTER_BYTES:
+        release_arrow_memory()  # a whole panel's decoding buffers; a county's are reused by the next
     typed, notes, unusable = coerce_all(raws, problems, unreadable=unreadable, nonempty=("households", "members"))
     rows = {name: 0 if raws[name] is None else raws[name].num_rows for name in TABLES}
     del raws

@@ -29,6 +29,9 @@ from riskmodel.monitoring.drift import CurrentStats, DriftBins, DriftThresholds,
 from riskmodel.monitoring.shocks import ShockCounts, shock_counts
 from riskmodel.monitoring.performance import week_labels
 
+#: A county's transient memory is kept for the next county to reuse until the process holds more
+#: than this (``memory.release_memory``); the 1M panel's counties peak at ~0.7 GB, 3M's at ~1.3 GB.
+RELEASE_ABOVE_BYTES = 1 << 30
 #: Scorer output columns that only the explained rows fill (they come back separately).
 REASON_COLUMNS = ("risk_types", "contributions", "measures")
 
@@ -104,7 +107,7 @@ def week_part(source: Source, scorer, plan: WeekPlan) -> PartResult:
         mon = panel.subset(out.regions.index).as_of(plan.cutoff).monitoring
         out.monitoring = mon[["household_id", "identified_on"]]
     del panel
-    release_memory()  # the county's transient arrays: the next county starts from a trimmed heap
+    release_memory(above=RELEASE_ABOVE_BYTES)  # a grown process hands the county's arrays back
     return out
 
 

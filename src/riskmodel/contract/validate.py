@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskmodel.contract.coerce import DATETIME_DTYPE, ID_DTYPE, INT_LIMIT, coerce_column, empty_column
+from riskmodel.contract.months import month_ends, month_numbers, month_starts
 from riskmodel.contract.columns import (
     SMALL,
     Columns,
@@ -239,9 +240,8 @@ def _key_part(values) -> tuple[np.ndarray, np.ndarray]:
         return np.maximum(codes, 0), codes < 0
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         absent = np.isnat(values)
-        months = values.astype("datetime64[M]")
-        if (months.astype(values.dtype) == values)[~absent].all():  # first days of months: count months
-            steps = months.view(np.int64)
+        if (month_starts(values) | absent).all():  # first days of months: count months
+            steps = month_numbers(values)
         else:
             steps = values.astype("datetime64[D]").view(np.int64)
         low = int(steps[~absent].min()) if (~absent).any() else 0
@@ -443,9 +443,8 @@ def _check_table(name: str, df: Columns, frames: dict[str, Columns], problems: P
         event = _values(df[table.event_date])
         reported = _values(df["reported_on"])
         if name == "income":
-            month_end = (event.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
             problems.add_rows(name, "reported_on", "reported_after_month_end",
-                              reported < month_end.astype(reported.dtype), df["reported_on"],
+                              reported < month_ends(event).astype(reported.dtype), df["reported_on"],
                               "reported_on is before the last day of month")
         else:
             problems.add_rows(name, "reported_on", "reported_after_event", reported < event, df["reported_on"],

@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskmodel.contract import Panel
 from riskmodel.contract.panel import latest_status
+from riskmodel.contract.months import month_numbers
 from riskmodel.contract.columns import (
     SMALL,
     Columns,
@@ -259,7 +260,7 @@ def _income_cells(ctx: _AsOf, income: Columns) -> np.ndarray:
     cells = np.full((n, k), -1, dtype=np.int64 if len(income) >= 2**31 else np.int32)
     for start in range(0, len(income), ROW_BLOCK):
         block = slice(start, start + ROW_BLOCK)
-        month = np.asarray(income["month"][block], dtype="datetime64[ns]").astype("datetime64[M]").view(np.int64)
+        month = month_numbers(np.asarray(income["month"][block], dtype="datetime64[ns]"))
         age = ctx.last_month - month
         keep = (income["reported_on"][block] <= ctx.t) & (age >= 0) & (age < k)
         ids = income["household_id"] if len(income) <= ROW_BLOCK else income["household_id"][block]  # one block: no slice

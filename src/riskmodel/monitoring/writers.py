@@ -156,20 +156,41 @@ def _cell(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+class _Rows:
+    """A frame's cells as XlsxWriter writes them and each cell's display width, computed once for
+    all the sheets that show its rows (a list row appears on its county's sheet and its township's)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.columns = list(frame.columns)
+        self.cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        self.widths = np.zeros((len(frame), len(self.columns)), dtype=np.int64)
+        for i, col in enumerate(self.columns):
+            text = frame[col].astype(str)  # what the column shows, as a sheet's width is measured
+            codes, distinct = pd.factorize(text)
+            if len(distinct):
+                self.widths[:, i] = np.array([_display_width(v) for v in distinct])[codes]
+
+    def sheet(self, wb, name: str, rows: np.ndarray, *, header_format):
+        """One sheet of the rows at positions ``rows``: a bold header row, frozen, filtered,
+        columns as wide as the text of their first 2000 rows."""
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, self.columns, header_format)
+        cells = self.cells
+        for i, at in enumerate(rows.tolist(), start=1):
+            ws.write_row(i, 0, cells[at])
+        ws.freeze_panes(1, 0)
+        head = self.widths[rows[:2000]]
+        for i, col in enumerate(self.columns):
+            longest = max(_display_width(str(col)), int(head[:, i].max()) if len(head) else 0)
+            ws.set_column(i, i, min(longest + 2, _MAX_WIDTH))
+        if len(rows):
+            ws.autofilter(0, 0, len(rows), len(self.columns) - 1)
+        return ws
+
+
 def _sheet(wb, name: str, frame: pd.DataFrame, *, header_format):
-    """One sheet: a bold header row, frozen, filtered, columns as wide as their text."""
-    ws = wb.add_worksheet(name)
-    ws.write_row(0, 0, list(frame.columns), header_format)
-    for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-        ws.write_row(i, 0, [_cell(v) for v in row])
-    ws.freeze_panes(1, 0)
-    for i, col in enumerate(frame.columns):
-        values = frame[col].head(2000).astype(str).unique()
-        longest = max([_display_width(str(col))] + [_display_width(v) for v in values])
-        ws.set_column(i, i, min(longest + 2, _MAX_WIDTH))
-    if len(frame):
-        ws.autofilter(0, 0, len(frame), frame.shape[1] - 1)
-    return ws
+    """One sheet showing a whole frame (``_Rows.sheet``)."""
+    return _Rows(frame).sheet(wb, name, np.arange(len(frame)), header_format=header_format)
 
 
 def write_county_xlsx(county: str, lists: pd.DataFrame, sizes: pd.DataFrame, header: dict, path: Path) -> None:
@@ -221,11 +242,12 @@ def list_workbook(lists: pd.DataFrame, header: dict, sizes: pd.DataFrame | None 
     summary.set_column(col, col, 14)
     summary.set_column(col + 1, col + 1, 24)
 
-    people = people_frame(lists)
-    by_county = people.iloc[np.lexsort((lists["county_rank"].to_numpy(), lists["county_code"].to_numpy()))]
-    _sheet(wb, "全县名单", by_county, header_format=header_format)
+    people = _Rows(people_frame(lists))
+    by_county = np.lexsort((lists["county_rank"].to_numpy(), lists["county_code"].to_numpy()))
+    people.sheet(wb, "全县名单", by_county, header_format=header_format)
+    township = lists["township_code"].to_numpy()
     for code in (sizes["township_code"] if sizes is not None else sorted(lists["township_code"].unique())):
         # 9 digits: within Excel's 31-character sheet names
-        _sheet(wb, str(code), people[(lists["township_code"] == code).to_numpy()], header_format=header_format)
+        people.sheet(wb, str(code), np.flatnonzero(township == code), header_format=header_format)
     wb.close()
     return buf.getvalue()

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from riskmodel.contract.columns import arrow_text, positions
 from riskmodel.monitoring.drift import DriftThresholds
 
 
@@ -20,21 +23,42 @@ SHOCK_EVENTS = {"disaster": "disaster", "job_loss": "employment", "business_fail
                 "accident": "accident", "death": "labor", "housing_unsafe": "housing"}
 
 
-def _households_hit(panel, t: pd.Timestamp, window: pd.Timedelta) -> dict[str, np.ndarray]:
-    """Indicator → ids of the households hit in the ``window`` before ``t`` (as reported by ``t``)."""
+def _households_hit(panel, t: pd.Timestamp, window: pd.Timedelta) -> dict[str, _Hit]:
+    """Indicator → the households hit in the ``window`` before ``t`` (as reported by ``t``)."""
+    hh_ids = panel.households["household_id"]
     ev = panel.events
     recent = ((ev["event_date"] > t - window) & (ev["event_date"] <= t) & (ev["reported_on"] <= t)).to_numpy()
-    ev = ev.loc[recent]
-    kinds = ev["event_type"].astype(str).to_numpy()
-    ids = ev["household_id"].astype(str).to_numpy()
-    out = {k: np.unique(ids[kinds == k]) for k in SHOCK_EVENTS}
+    rows = np.flatnonzero(recent)
+    kinds = ev["event_type"].to_numpy()[rows]
+    ids = ev["household_id"].array[rows]
+    at = positions(ids, hh_ids)
+    out = {k: _Hit.of(at[mask], ids[mask]) for k in SHOCK_EVENTS for mask in [kinds == k]}
     c = panel.medical_claims
     inpatient = ((c["kind"] == "inpatient") & (c["service_date"] > t - window) & (c["service_date"] <= t)
                  & (c["reported_on"] <= t)).to_numpy()
-    members = c.loc[inpatient, "member_id"]
-    out["inpatient"] = np.unique(
-        panel.members.loc[panel.members["member_id"].isin(members), "household_id"].astype(str).to_numpy())
+    members = panel.members
+    ill = np.flatnonzero(positions(members["member_id"], c["member_id"].array[np.flatnonzero(inpatient)]) >= 0)
+    ids = members["household_id"].array[ill]
+    out["inpatient"] = _Hit.of(positions(ids, hh_ids), ids)
     return out
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """The households hit by one indicator: their rows in ``panel.households``, and how many hit
+    households that table does not hold (counted by id in the province, in no township)."""
+
+    rows: np.ndarray
+    elsewhere: int
+
+    @classmethod
+    def of(cls, at: np.ndarray, ids) -> _Hit:
+        known = at >= 0
+        other = {v for v, k in zip(ids.tolist(), known.tolist()) if not k} if not known.all() else ()
+        return cls(np.unique(at[known]), len(other))
+
+    def __len__(self) -> int:
+        return len(self.rows) + self.elsewhere
 
 
 def _z(p1: float, n1: int, p0: float, n0: int) -> float:
@@ -73,20 +97,31 @@ def shock_counts(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) 
     t = pd.Timestamp(as_of)
     window = pd.Timedelta(days=thresholds.shock_window_days)
     province, townships = [], []
+    hh = panel.households
+    township, codes = _townships(hh["region_code"], TOWNSHIP_DIGITS)
     for when in (t, t - pd.DateOffset(years=1)):
-        registered = (panel.households["registered_on"] <= when).to_numpy()
+        registered = (hh["registered_on"] <= when).to_numpy()
         hit = _households_hit(panel, when, window)
         province.append([int(registered.sum()), *(len(hit[k]) for k in SHOCK_INDICATORS)])
-        hh = panel.households.loc[registered]
-        region = pd.Series(hh["region_code"].astype(str).str.slice(0, TOWNSHIP_DIGITS).to_numpy(),
-                           index=hh["household_id"].astype(str).to_numpy())
-        out = pd.DataFrame({"households": region.value_counts()})
+        counts = {"households": np.bincount(township[registered], minlength=len(codes))}
         for k in SHOCK_INDICATORS:
-            out[k] = region.reindex(hit[k]).dropna().value_counts().reindex(out.index, fill_value=0)
-        townships.append(out.astype(np.int64))
+            rows = hit[k].rows
+            counts[k] = np.bincount(township[rows[registered[rows]]], minlength=len(codes))
+        out = pd.DataFrame(counts, index=pd.Index(codes, dtype=object), dtype=np.int64)
+        townships.append(out.loc[out["households"].to_numpy() > 0])
     province = pd.DataFrame(province, index=list(WHEN), columns=["registered", *SHOCK_INDICATORS], dtype=np.int64)
     townships = pd.concat(townships, keys=list(WHEN)).sort_index()
     return ShockCounts(province, townships)
+
+
+def _townships(region_code, digits: int) -> tuple[np.ndarray, list[str]]:
+    """Each household's township as a number, and the townships' codes (the numbers' order)."""
+    text = region_code.array if isinstance(region_code.dtype, pd.StringDtype) and not region_code.isna().any() \
+        else region_code.astype(str)  # a missing code as its text, as the shares have always counted it
+    prefix = pc.utf8_slice_codeunits(arrow_text(text), 0, digits)
+    encoded = pc.dictionary_encode(prefix.combine_chunks() if isinstance(prefix, pa.ChunkedArray) else prefix)
+    return (np.asarray(encoded.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64),
+            encoded.dictionary.to_pylist())
 
 
 def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:

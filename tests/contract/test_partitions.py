@@ -167,6 +167,23 @@ def test_a_household_in_another_countys_folder_is_named_by_its_region_code(two_c
     assert "not the county=XXXXXX folder the row lies in" in problems[0].message
 
 
+def test_a_countys_own_load_names_a_household_in_another_countys_folder(two_counties, tmp_path):
+    """Loading one county, other tables are looked up only when its households' codes disagree with
+    the folder: then the household's rows are named too, as the whole directory's load names them."""
+    _single, parts, _panel = _both_layouts(two_counties, tmp_path)
+    home, other = (parts / "households" / f"county={c}" / "part-0.parquet" for c in ("370303", "370304"))
+    moved = pd.read_parquet(home)
+    pd.concat([pd.read_parquet(other), moved.iloc[:1]]).to_parquet(other, index=False)
+    moved.iloc[1:].to_parquet(home, index=False)
+    with pytest.raises(ContractError) as err:
+        load(parts, county="370304")
+    wrong = [(p.table, p.column) for p in err.value.problems.examples if p.rule == "wrong_partition"]
+    assert wrong == [("households", "region_code")]
+    with pytest.raises(ContractError) as err:  # its rows left behind name a household their county lacks
+        load(parts, county="370303")
+    assert {p.rule for p in err.value.problems.examples} == {"references"}
+
+
 def test_a_countys_load_looks_into_its_own_folders_only(two_counties, tmp_path):
     """A run loads each county on its own: each load lists the tables' folders and its own county's
     files, so a stray file stops the load of the county it lies in (and the whole table's), not the others'."""

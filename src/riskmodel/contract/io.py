@@ -43,6 +43,7 @@ from riskmodel.contract.validate import (
 )
 from riskmodel.contract.writers import (  # noqa: F401  (the writers' public names, where callers found them)
     PART_FILE,
+    county_numbers,
     atomic_dir,
     partition_path,
     row_counties,
@@ -457,11 +458,19 @@ def _county_rows(name: str, read: _Read, county: str, kept: dict[str, pa.Table])
 
 def _check_partitions(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], problems: Problems,
                       unusable: set[str]) -> None:
-    """Every row of a partitioned table lies in its household's county partition."""
+    """Every row of a partitioned table lies in its household's county partition.
+
+    Loading one county, when every household read has that county's code (which is the households'
+    own check), a row read from the same county can lie in a wrong partition only by naming a
+    household the county does not hold, which ``references`` reports: its rows are not looked up.
+    """
+    county = _households_county(typed, reads, unusable)
     for name, read in reads.items():
         if read.county is None or name in unusable or not len(typed[name]):
             continue
         if TABLES[name].partition_by != "region_code" and not {"households", "members"} <= (set(typed) - unusable):
+            continue
+        if TABLES[name].partition_by != "region_code" and county is not None and bool((read.county == county).all()):
             continue
         expected = row_county_numbers(typed, name)  # -2: the household is unknown (another rule's problem)
         bad = (expected != -2) & (expected != read.county)
@@ -470,6 +479,17 @@ def _check_partitions(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], p
         problems.add_rows(name, column, "wrong_partition", bad, typed[name][column],
                           "the code's first six digits are not the county=XXXXXX folder the row lies in" if by_code
                           else "the row lies in another county's partition than its household's")
+
+
+def _households_county(typed: dict[str, pd.DataFrame], reads: dict[str, _Read], unusable: set[str]) -> int | None:
+    """The one county every household was read from and whose code every household has, else None."""
+    read = reads.get("households")
+    if read is None or read.county is None or "households" in unusable or not len(read.county):
+        return None
+    county = int(read.county[0])
+    if not (read.county == county).all() or not (county_numbers(typed["households"]["region_code"]) == county).all():
+        return None
+    return county
 
 
 def _locate(problems: Problems, reads: dict[str, _Read]) -> Problems:

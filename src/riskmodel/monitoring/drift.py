@@ -159,7 +159,8 @@ def exact_sum(x: np.ndarray) -> Fraction:
     if len(x) == 0:
         return Fraction(0)
     if not np.isfinite(x).all():
-        return float(np.sum(x))  # ±inf (or NaN for both signs): nothing exact to keep
+        with np.errstate(invalid="ignore"):
+            return float(np.sum(x))  # ±inf (or NaN for both signs): nothing exact to keep
     if np.abs(x).sum() < 2.0 ** 52 and (x == np.trunc(x)).all():
         # whole numbers (most features are counts): every partial sum is a whole number below
         # 2**53, exact in float64
@@ -195,11 +196,12 @@ class Histogram:
     def of(cls, values: np.ndarray, b: FeatureBins) -> Histogram:
         x = np.asarray(values, dtype=float)
         finite = np.isfinite(x)
-        ok = np.sort(x[finite])
+        ok = x[finite]
 
         def counts(edges: np.ndarray) -> np.ndarray:
-            # bin i holds the values above i edges: the values at most edge j fill bins 0..j
-            return np.diff(np.searchsorted(ok, edges, side="right"), prepend=0, append=len(ok)).astype(np.int64)
+            # bin i holds the values above i edges (edges ascend): each value's bin is how many
+            # edges lie below it, found by bisecting the ~100 edges rather than sorting the values
+            return np.bincount(np.searchsorted(edges, ok, side="left"), minlength=len(edges) + 1).astype(np.int64)
 
         psi_counts = np.append(counts(b.deciles), np.int64((~finite).sum()))
         return cls(psi_counts, counts(b.grid), len(x), int(finite.sum()), int((~np.isnan(x)).sum()), exact_sum(x))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 #: ``MALLOC_TRIM_THRESHOLD_=65536``; setting it at all also fixes glibc's mmap threshold, so every
 #: array over 128 KiB is mapped and unmapped page by page. A county's many short-lived arrays then
 #: cost ~1.4× the CPU of a plain loop (measured: README, issue 18); the run hands freed memory back
-#: itself after each county (``riskmodel.memory``). Deployments set the same
+#: itself once a worker has grown past ``county_week.RELEASE_ABOVE_BYTES``. Deployments set the same
 #: (``DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON`` in deploy/compose.yaml).
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 

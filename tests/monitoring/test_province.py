@@ -106,3 +106,18 @@ def test_scores_parquet_reads_back_as_plain_text_columns_whatever_the_frames_hel
     assert set(pq.read_schema(tmp_path / "scores.parquet").types) == {pa.string(), pa.float64(), pa.int64()}
     assert pq.read_schema(tmp_path / "scores.parquet").metadata is None
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.parquet"), expected(frames))
+
+
+def test_the_stores_chunks_are_the_household_order_a_store_chunk_at_a_time(monkeypatch):
+    from riskmodel.monitoring import publish
+
+    monkeypatch.setattr(publish, "STORE_ROWS", 4)
+    with ProvinceScores(0.1) as province:
+        for frame in partitions():
+            province.add(frame)
+        province.finish()
+        chunks = list(publish._store_chunks(province))
+        whole = pa.concat_tables(province.household_chunks()).to_pandas()
+    assert [len(c) for c in chunks] == [4] * 6 + [2]
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    assert whole["household_id"].is_monotonic_increasing

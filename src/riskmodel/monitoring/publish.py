@@ -114,8 +114,7 @@ class StoreWrite:
         with self.store.transaction() as store:
             started = time.perf_counter()
             try:
-                store.replace_scores(self.run.as_of.date(),
-                                     (c.to_pandas() for c in self.week.scores.household_chunks(STORE_ROWS)), self.meta)
+                store.replace_scores(self.run.as_of.date(), _store_chunks(self.week.scores), self.meta)
                 self.scores_s = time.perf_counter() - started
                 release_memory()  # the score rows' Python values, freed on this thread's own heap
                 if not self._abort:
@@ -154,6 +153,14 @@ class StoreWrite:
 
 class _Aborted(Exception):
     """Raised inside the store's transaction to roll it back."""
+
+
+def _store_chunks(scores: ProvinceScores):
+    """The province's scores in household order, ``STORE_ROWS`` rows at a time (read from the
+    partitions' files in larger chunks: each read maps every file once)."""
+    for chunk in scores.household_chunks():
+        for start in range(0, chunk.num_rows, STORE_ROWS):
+            yield chunk.slice(start, STORE_ROWS).to_pandas()
 
 
 def _store_meta(run: WeekRun, header: dict, publish_id: str) -> dict:

@@ -130,14 +130,15 @@ def _score(panel, scorer, plan: WeekPlan, out: PartResult) -> None:
     if plan.drift is not None:
         current = feats.merge(scores[["household_id", "probability"]], on="household_id", how="left")
         out.drift = CurrentStats.of(current, plan.drift)
-    del feats
+        del current
     out.shocks = shock_counts(panel, t, plan.thresholds)
     out.decided = _follow_up(panel, plan, scores)
     out.lists = part_lists(out.scores.assign(row=np.arange(len(scores))), out.decided, plan.capacity)
     _, listed, waiting = out.lists
     ids = list(dict.fromkeys([*listed["household_id"].astype(str), *waiting["household_id"].astype(str)]))
-    if ids:
-        explained = scorer.score(panel.subset(ids), t, explain=ids)
+    if ids:  # their features are rows of the county's: a household's features are its own rows'
+        rows = np.flatnonzero(positions(feats["household_id"], ids) >= 0)
+        explained = scorer.score_features(feats.iloc[rows], panel, t, explain=ids)
         out.explained = explained[["household_id", *[c for c in REASON_COLUMNS if c in explained]]]
 
 

@@ -60,6 +60,26 @@ def test_deterministic_sample_is_the_same_rows_every_time():
     assert sorted(a["household_id"]) == sorted(b["household_id"]) and len(a) == 1000
 
 
+@pytest.mark.parametrize("rows", [40, 400])
+def test_partitions_added_up_sample_the_rows_the_whole_frame_samples(rows):
+    import dataclasses
+
+    from riskmodel.monitoring.drift import CurrentStats, DriftBins, FeatureBins
+
+    f = frames(0).iloc[:300]
+    f = f.iloc[np.argsort(f["household_id"].astype(str).to_numpy(), kind="stable")].reset_index(drop=True)
+    plan = DriftBins({"income_pc_12m": FeatureBins.of(f["income_pc_12m"].to_numpy())}, frozenset(), frozenset(),
+                     7000.0, rows)
+    whole = CurrentStats.of(f, plan)
+    parts = [CurrentStats.of(f.iloc[i::3], plan) for i in range(3)]
+    added = parts[2] + parts[0] + parts[1]
+    unhashed = [dataclasses.replace(p, hashes=None) for p in parts]  # recomputed when a part has none
+    for got in (added, unhashed[1] + unhashed[2] + unhashed[0]):
+        pd.testing.assert_frame_equal(got.sample, whole.sample.reset_index(drop=True))
+        assert got.histograms["income_pc_12m"].psi_counts.tolist() == whole.histograms["income_pc_12m"].psi_counts.tolist()
+    assert len(added.sample) == min(rows, 300)
+
+
 @pytest.fixture(scope="module")
 def scenarios():
     from riskmodel.contract import Panel

@@ -343,6 +343,11 @@ def deterministic_sample(frame: pd.DataFrame, n: int, key: str | None = None) ->
     """
     if len(frame) <= n:
         return frame
+    return frame.iloc[_smallest(sample_hashes(frame, key), n)]
+
+
+def sample_hashes(frame: pd.DataFrame, key: str | None = None) -> np.ndarray:
+    """The hash of each row's ``key`` that ``deterministic_sample`` keeps the smallest of."""
     if key is None:
         key = next((k for k in SAMPLE_KEYS if k in frame), None)
         if key is None:
@@ -350,8 +355,12 @@ def deterministic_sample(frame: pd.DataFrame, n: int, key: str | None = None) ->
     h = pd.util.hash_pandas_object(frame[key].astype(str), index=False).to_numpy()
     if "as_of" in frame:  # a reference spans weeks: the same household can appear more than once
         h = h ^ pd.util.hash_pandas_object(frame["as_of"].astype(str), index=False).to_numpy()
-    keep = np.sort(np.argpartition(h, n - 1)[:n])
-    return frame.iloc[keep]
+    return h
+
+
+def _smallest(h: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` smallest hashes, in row order (all rows when there are no more)."""
+    return np.arange(len(h)) if len(h) <= n else np.sort(np.argpartition(h, n - 1)[:n])
 
 
 @dataclass(frozen=True)
@@ -379,6 +388,8 @@ class CurrentStats:
     histograms: dict[str, Histogram]
     sample: pd.DataFrame
     sample_rows: int
+    hashes: np.ndarray | None = None
+    """``sample_hashes`` of the sample's rows, kept so that adding partitions hashes no id twice."""
 
     @classmethod
     def of(cls, frame: pd.DataFrame, plan: DriftBins) -> CurrentStats:
@@ -387,22 +398,30 @@ class CurrentStats:
             if f in frame:  # rounded to float32 like the reference where it was
                 x = frame[f].to_numpy(dtype=np.float32 if f in plan.single else float).astype(float, copy=False)
                 hist[f] = Histogram.of(x / plan.line if f in plan.money else x, b)
-        sample = frame
+        sample, hashes = frame, None
         if any(k in frame for k in SAMPLE_KEYS):
-            sample = deterministic_sample(frame, plan.sample_rows)
+            hashes = sample_hashes(frame)
+            keep = _smallest(hashes, plan.sample_rows)
+            if len(keep) < len(frame):
+                sample, hashes = frame.iloc[keep], hashes[keep]
         sample = sample[[c for c in frame.columns if c in plan.bins or c in SAMPLE_KEYS]]
+        if "as_of" in frame and "as_of" not in sample:  # hashed with its date: not what the sample's key alone gives
+            hashes = None
         cast = {f: np.float32 for f in plan.single if f in sample and sample[f].dtype != np.float32}
-        return cls(len(frame), hist, sample.astype(cast) if cast else sample, plan.sample_rows)
+        return cls(len(frame), hist, sample.astype(cast) if cast else sample, plan.sample_rows, hashes)
 
     def __add__(self, other: CurrentStats) -> CurrentStats:
         hist = {f: h + other.histograms[f] for f, h in self.histograms.items() if f in other.histograms}
         sample = pd.concat([self.sample, other.sample], ignore_index=True)
         key = next((k for k in SAMPLE_KEYS if k in sample), None)
+        hashes = None
         if key is not None:  # the order one process has: by household id
-            order = pc.sort_indices(id_text(sample[key])).to_numpy()  # code points, as Python sorts text
-            sample = sample.iloc[order].reset_index(drop=True)
-            sample = deterministic_sample(sample, self.sample_rows)
-        return CurrentStats(self.rows + other.rows, hist, sample, self.sample_rows)
+            order = pc.sort_indices(id_text(sample[key])).to_numpy()
+            carried = self.hashes is not None and other.hashes is not None
+            hashes = (np.concatenate([self.hashes, other.hashes]) if carried else sample_hashes(sample, key))[order]
+            keep = _smallest(hashes, self.sample_rows)
+            sample, hashes = sample.iloc[order[keep]].reset_index(drop=True), hashes[keep]
+        return CurrentStats(self.rows + other.rows, hist, sample, self.sample_rows, hashes)
 
 
 @dataclass

@@ -28,12 +28,34 @@ def numpy_starts(v):
 
 
 @settings(max_examples=200, deadline=None)
-@given(hnp.arrays(np.int64, st.integers(0, 50), elements=TICKS))
-def test_the_same_as_numpys_casts(ticks):
+@given(hnp.arrays(np.int64, st.integers(0, 50), elements=TICKS), st.sampled_from([0, months.DIRECT_ROWS]))
+def test_the_same_as_numpys_casts(ticks, direct_rows):
+    """By the table over the days (``DIRECT_ROWS`` 0) and row by row (short columns)."""
     v = ticks.view("datetime64[ns]")
+    before, months.DIRECT_ROWS = months.DIRECT_ROWS, direct_rows
+    try:
+        np.testing.assert_array_equal(month_numbers(v), numpy_months(v))
+        np.testing.assert_array_equal(month_ends(v), numpy_ends(v))  # NaT equals NaT here
+        np.testing.assert_array_equal(month_starts(v), numpy_starts(v))
+    finally:
+        months.DIRECT_ROWS = before
+
+
+def test_a_long_column_of_month_starts_by_the_table():
+    v = np.repeat((np.datetime64("2021-01", "M") + np.arange(48)).astype("datetime64[ns]"), 100)
+    v[::997] = np.datetime64("NaT")
+    assert len(v) > months.DIRECT_ROWS
     np.testing.assert_array_equal(month_numbers(v), numpy_months(v))
-    np.testing.assert_array_equal(month_ends(v), numpy_ends(v))  # NaT equals NaT here
+    np.testing.assert_array_equal(month_ends(v), numpy_ends(v))
     np.testing.assert_array_equal(month_starts(v), numpy_starts(v))
+
+
+@pytest.fixture(params=["table", "direct"], autouse=True)
+def way(request, monkeypatch):
+    """Every example below both ways: by the table over the days, and row by row."""
+    if request.param == "table":
+        monkeypatch.setattr(months, "DIRECT_ROWS", 0)
+    return request.param
 
 
 def test_a_month_column_of_first_days_with_a_missing_value():
@@ -52,6 +74,7 @@ def test_a_time_of_day_is_not_the_start_of_a_month():
 def test_dates_spanning_more_than_the_table_are_converted_row_by_row(monkeypatch):
     v = np.array(["1700-03-15", "2200-07-04", "NaT"], dtype="datetime64[ns]")
     monkeypatch.setattr(months, "TABLE_DAYS", 10)
+    monkeypatch.setattr(months, "DIRECT_ROWS", 0)
     np.testing.assert_array_equal(month_numbers(v), numpy_months(v))
     np.testing.assert_array_equal(month_ends(v), numpy_ends(v))
 

@@ -19,7 +19,6 @@ import ctypes.util
 import sys
 from functools import cache
 
-import psutil
 import pyarrow as pa
 
 
@@ -52,8 +51,11 @@ def release_memory(above: int | None = None) -> bool:
     ``above``: only when the process's resident set is larger than this many bytes (freed pages
     below it are kept for the next piece of a loop to reuse). True when memory was released.
     """
-    if above is not None and psutil.Process().memory_info().rss <= above:
-        return False
+    if above is not None:
+        import psutil  # here: the logged model imports this module and does not list psutil (training.lifecycle)
+
+        if psutil.Process().memory_info().rss <= above:
+            return False
     release_arrow_memory()
     trim = _malloc_trim()
     if trim is not None:

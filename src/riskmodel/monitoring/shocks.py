@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from riskmodel.contract.columns import arrow_text, positions
+from riskmodel.contract.columns import positions
 from riskmodel.monitoring.drift import DriftThresholds
 
 
@@ -92,13 +90,11 @@ class ShockCounts:
 
 def shock_counts(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> ShockCounts:
     """``ShockCounts`` of ``panel`` (or of one partition of it) at ``as_of`` and a year earlier."""
-    from riskmodel.contract.regions import TOWNSHIP_DIGITS
-
     t = pd.Timestamp(as_of)
     window = pd.Timedelta(days=thresholds.shock_window_days)
     province, townships = [], []
     hh = panel.households
-    township, codes = _townships(hh["region_code"], TOWNSHIP_DIGITS)
+    township, codes = _townships(hh["region_code"])
     for when in (t, t - pd.DateOffset(years=1)):
         registered = (hh["registered_on"] <= when).to_numpy()
         hit = _households_hit(panel, when, window)
@@ -114,14 +110,14 @@ def shock_counts(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) 
     return ShockCounts(province, townships)
 
 
-def _townships(region_code, digits: int) -> tuple[np.ndarray, list[str]]:
+def _townships(region_code) -> tuple[np.ndarray, list[str]]:
     """Each household's township as a number, and the townships' codes (the numbers' order)."""
-    text = region_code.array if isinstance(region_code.dtype, pd.StringDtype) and not region_code.isna().any() \
-        else region_code.astype(str)  # a missing code as its text, as the shares have always counted it
-    prefix = pc.utf8_slice_codeunits(arrow_text(text), 0, digits)
-    encoded = pc.dictionary_encode(prefix.combine_chunks() if isinstance(prefix, pa.ChunkedArray) else prefix)
-    return (np.asarray(encoded.indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64),
-            encoded.dictionary.to_pylist())
+    from riskmodel.contract.regions import township_of
+
+    # a missing code counts as its text, as the shares always counted it
+    text = region_code.astype(str) if region_code.isna().any() else region_code
+    numbers, codes = pd.factorize(township_of(text))
+    return numbers.astype(np.int64, copy=False), [str(c) for c in codes]
 
 
 def regional_shocks(panel, as_of, thresholds: DriftThresholds = DriftThresholds()) -> pd.DataFrame:

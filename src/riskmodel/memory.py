@@ -8,7 +8,8 @@ are not at its top — so the resident set grows as if the counties were still h
 Returning pages has a price: the next allocation faults them in again, page by page. In the
 weekly county pass that was ~10 % of a county's CPU while the process never held more than one
 county anyway (67 counties of the 1M panel: 31.5 s with a release after every county, 28.6 s
-without; peaks 669 and 693 MB, flat over three passes). So a loop over same-sized pieces passes
+without; peaks 669 and 693 MB; with no release at all, 713, 731, 731 MB after one, two and three
+passes of the 67). So a loop over same-sized pieces passes
 ``above``: it hands memory back only once the process has grown past that much.
 """
 
